@@ -1,0 +1,210 @@
+/**
+ * Gas of the ledger's hot paths on Hardhat's in-process EVM (default hardfork), for N = 2, 10, 50, 100
+ * contributors and P = 1, 2, 16 parents, in ETH and in an ERC-20. Prints a table and writes
+ * bench/results/gas.json: { rows: [{ op, token, parents, contributors, phase, gas }], derived: {...} }.
+ *
+ * `first` is an operation whose balances go from zero (a model's first payment, a parent's first arrival, an
+ * entry's first claim); `steady` repeats it once they are non-zero. Run: `npm run bench:gas`.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { network } from "hardhat";
+import { keccak256, toHex, type Address, type Hex } from "viem";
+import { NATIVE_TOKEN, PPM, Relation, Role } from "../src/core/constants.js";
+import { contributorTree } from "../src/core/contributorTree.js";
+import { modelId } from "../src/core/modelId.js";
+import type { Contributor, ContributorEntry, ParentEdge } from "../src/core/types.js";
+
+const CONTRIBUTOR_COUNTS = [2, 10, 50, 100] as const;
+const PARENT_COUNTS = [1, 2, 16] as const;
+const FEE_PPM = 10_000; // 1%
+const AMOUNT = 10n ** 18n;
+const CLAIM_MODELS = 5;
+
+type Row = { op: string; token: string; parents: number; contributors: number; phase: string; gas: number };
+
+const { viem, networkHelpers } = await network.create();
+const publicClient = await viem.getPublicClient();
+const [admin, treasury, payer] = await viem.getWalletClients();
+if (!admin || !treasury || !payer) throw new Error("the in-process network has too few accounts");
+
+const router = await viem.deployContract("RevenueRouter", [admin.account.address, treasury.account.address, FEE_PPM]);
+const registry = await viem.deployContract("ModelRegistry", [admin.account.address, router.address, 0n]);
+await router.write.bindRegistry([registry.address]);
+const usdc = await viem.deployContract("TestToken", ["Test USD", "TUSD", 6]);
+await usdc.write.mint([payer.account.address, 10n ** 30n], { account: payer.account });
+await usdc.write.approve([router.address, 2n ** 256n - 1n], { account: payer.account });
+
+const tokens = [
+  { name: "ETH", address: NATIVE_TOKEN as Address },
+  { name: "ERC20", address: usdc.address },
+];
+
+async function gasOf(hash: Hex): Promise<number> {
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
+  return Number(receipt.gasUsed);
+}
+
+let accountSeed = 0;
+/** Fresh contributor accounts that already hold ETH, as real contributors do (no new-account surcharge). */
+async function fundedAccounts(count: number): Promise<Address[]> {
+  const accounts: Address[] = [];
+  for (let i = 0; i < count; i++) {
+    const account = `0x${keccak256(toHex(`contributor-${accountSeed++}`)).slice(26)}` as Address;
+    await networkHelpers.setBalance(account, 10n ** 18n);
+    accounts.push(account);
+  }
+  return accounts;
+}
+
+function evenWeights(count: number): number[] {
+  const base = Math.floor(Number(PPM) / count);
+  return Array.from({ length: count }, (_, i) => (i === 0 ? Number(PPM) - base * (count - 1) : base));
+}
+
+async function contributorSet(count: number): Promise<Contributor[]> {
+  const accounts = await fundedAccounts(count);
+  const weights = evenWeights(count);
+  return accounts.map((account, i) => ({ account, role: i % 11, weightPpm: weights[i]! }));
+}
+
+let keySeed = 0;
+async function register(parents: ParentEdge[], contributors: Contributor[]): Promise<{ id: Hex; gas: number }> {
+  const key = `bench:model-${keySeed++}`;
+  const hash = await registry.write.register([
+    {
+      key,
+      steward: admin!.account.address,
+      upstreamPpm: parents.length === 0 ? 0 : 200_000,
+      parents,
+      expectedParentTerms: parents.map(() => ({ derivativesAllowed: true, minDerivativePpm: 0 })),
+      contributors,
+      terms: { derivativesAllowed: true, minDerivativePpm: 0 },
+      weightsDigest: keccak256(toHex(key)),
+      metadataURI: `ipfs://bafy-${key}`,
+      license: "Apache-2.0",
+    },
+  ]);
+  return { id: modelId(key), gas: await gasOf(hash) };
+}
+
+async function pay(id: Hex, token: Address): Promise<number> {
+  const value = token === NATIVE_TOKEN ? AMOUNT : 0n;
+  return gasOf(await router.write.pay([id, token, AMOUNT], { account: payer!.account, value }));
+}
+
+async function propagate(id: Hex, token: Address, parents: ParentEdge[]): Promise<number> {
+  return gasOf(await router.write.propagate([id, token, parents]));
+}
+
+function claimArgs(id: Hex, entry: ContributorEntry) {
+  return {
+    modelId: id,
+    epoch: 0,
+    account: entry.account,
+    role: entry.role,
+    weightPpm: entry.weightPpm,
+    cumulativeBefore: entry.cumulativeBefore,
+    proof: [...entry.proof],
+  };
+}
+
+async function claim(token: Address, claims: ReturnType<typeof claimArgs>[]): Promise<number> {
+  return gasOf(await router.write.claim([token, claims]));
+}
+
+const rows: Row[] = [];
+const record = (row: Row) => {
+  rows.push(row);
+  process.stdout.write(".");
+};
+
+// A pool of parents, each with one contributor, that every measured model descends from.
+const parentPool: Hex[] = [];
+for (let i = 0; i < 16; i++) parentPool.push((await register([], await contributorSet(1))).id);
+const edgesTo = (count: number): ParentEdge[] =>
+  evenWeights(count).map((weightPpm, i) => ({ parentId: parentPool[i]!, relation: Relation.MERGE, weightPpm }));
+
+for (const contributors of CONTRIBUTOR_COUNTS) {
+  for (const parents of PARENT_COUNTS) {
+    const set = await contributorSet(contributors);
+    const tree = contributorTree(set);
+    const edges = edgesTo(parents);
+    const registered = await register(edges, set);
+    record({ op: "register", token: "none", parents, contributors, phase: "first", gas: registered.gas });
+    for (const token of tokens) {
+      // A fresh model per token keeps `first` honest: its balances in this token start at zero.
+      const { id } = token.name === "ETH" ? registered : await register(edges, set);
+      const entry = claimArgs(id, tree.entries[tree.entries.length - 1]!);
+      const base = { token: token.name, parents, contributors };
+      record({ ...base, op: "pay", phase: "first", gas: await pay(id, token.address) });
+      record({ ...base, op: "pay", phase: "steady", gas: await pay(id, token.address) });
+      record({ ...base, op: "propagate", phase: "first", gas: await propagate(id, token.address, edges) });
+      await pay(id, token.address);
+      record({ ...base, op: "propagate", phase: "steady", gas: await propagate(id, token.address, edges) });
+      record({ ...base, op: "claim", phase: "first", gas: await claim(token.address, [entry]) });
+      await pay(id, token.address);
+      record({ ...base, op: "claim", phase: "steady", gas: await claim(token.address, [entry]) });
+    }
+  }
+}
+
+/** One account that contributes to CLAIM_MODELS models with N contributors each: the cost of each extra model. */
+async function claimAcrossModels(contributors: number, token: Address): Promise<{ one: number; many: number }> {
+  const [account] = await fundedAccounts(1);
+  const others = contributors > 1 ? await contributorSet(contributors - 1) : [];
+  const weights = evenWeights(contributors);
+  const set: Contributor[] = [
+    ...others.map((c, i) => ({ ...c, weightPpm: weights[i]! })),
+    { account: account!, role: Role.DATA_CURATION, weightPpm: weights[contributors - 1]! },
+  ];
+  const tree = contributorTree(set);
+  const entry = tree.entries[tree.entries.length - 1]!;
+  const ids: Hex[] = [];
+  for (let i = 0; i < CLAIM_MODELS; i++) ids.push((await register(edgesTo(1), set)).id);
+  for (const id of ids) await pay(id, token);
+  await claim(token, ids.map((id) => claimArgs(id, entry))); // balances now non-zero
+  for (const id of ids) await pay(id, token);
+  const one = await claim(token, [claimArgs(ids[0]!, entry)]);
+  for (const id of ids) await pay(id, token);
+  const many = await claim(token, ids.map((id) => claimArgs(id, entry)));
+  return { one, many };
+}
+
+const claimPerExtraModel: Record<string, Record<number, number>> = {};
+for (const token of tokens) {
+  claimPerExtraModel[token.name] = {};
+  for (const contributors of CONTRIBUTOR_COUNTS) {
+    const { one, many } = await claimAcrossModels(contributors, token.address);
+    claimPerExtraModel[token.name]![contributors] = Math.round((many - one) / (CLAIM_MODELS - 1));
+  }
+}
+process.stdout.write("\n");
+
+const find = (op: string, token: string, parents: number, contributors: number, phase: string) =>
+  rows.find((r) => r.op === op && r.token === token && r.parents === parents && r.contributors === contributors && r.phase === phase)!.gas;
+
+const derived = {
+  registerPerExtraContributor: Math.round((find("register", "none", 1, 100, "first") - find("register", "none", 1, 2, "first")) / 98),
+  payPerExtraContributor: {
+    ETH: (find("pay", "ETH", 1, 100, "steady") - find("pay", "ETH", 1, 2, "steady")) / 98,
+    ERC20: (find("pay", "ERC20", 1, 100, "steady") - find("pay", "ERC20", 1, 2, "steady")) / 98,
+  },
+  propagatePerParentSteady: {
+    ETH: Math.round((find("propagate", "ETH", 16, 2, "steady") - find("propagate", "ETH", 1, 2, "steady")) / 15),
+    ERC20: Math.round((find("propagate", "ERC20", 16, 2, "steady") - find("propagate", "ERC20", 1, 2, "steady")) / 15),
+  },
+  claimPerExtraModel,
+};
+
+console.log("\nop         token  parents  contributors  phase    gas");
+for (const r of rows) {
+  console.log(
+    `${r.op.padEnd(10)} ${r.token.padEnd(6)} ${String(r.parents).padStart(7)}  ${String(r.contributors).padStart(12)}  ${r.phase.padEnd(7)} ${String(r.gas).padStart(9)}`,
+  );
+}
+console.log("\nderived:", JSON.stringify(derived, null, 2));
+
+mkdirSync("bench/results", { recursive: true });
+writeFileSync("bench/results/gas.json", `${JSON.stringify({ rows, derived }, null, 2)}\n`);
+console.log("wrote bench/results/gas.json");

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+// Stemma (contracts/libraries/LineageLib.sol)
+pragma solidity ^0.8.24;
+
+import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
+import {Role, PPM} from "../interfaces/StemmaTypes.sol";
+
+/**
+ * @dev Commitments to lineage data: model keys, contributor-set Merkle trees and the beneficiary's one-entry set.
+ * `src/core/` computes the same hashes in TypeScript.
+ */
+library LineageLib {
+    uint256 internal constant MAX_KEY_LENGTH = 128;
+
+    /**
+     * @dev Whether `key` is 1..128 bytes of printable ASCII (0x20-0x7e).
+     * @param key A canonical model key such as `hf:org/name`.
+     * @return True when the key is valid.
+     */
+    function isValidKey(string calldata key) internal pure returns (bool) {
+        bytes calldata raw = bytes(key);
+        uint256 length = raw.length;
+        if (length == 0 || length > MAX_KEY_LENGTH) return false;
+        for (uint256 i = 0; i < length; ++i) {
+            bytes1 b = raw[i];
+            if (b < 0x20 || b > 0x7e) return false;
+        }
+        return true;
+    }
+
+    /**
+     * @dev The Merkle leaf of a contributor entry. Hashed twice so that no leaf can pass for an inner node.
+     * @param account The contributor.
+     * @param role Its cost layer.
+     * @param weightPpm Its weight, in PPM.
+     * @param cumulativeBefore The sum of the weights listed before it, in PPM.
+     * @return The leaf.
+     */
+    function contributorLeaf(
+        address account,
+        Role role,
+        uint32 weightPpm,
+        uint32 cumulativeBefore
+    ) internal pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(account, role, weightPpm, cumulativeBefore))));
+    }
+
+    /**
+     * @dev The root of the tree over `leaves`, in order: pairs hash sorted (as OpenZeppelin's MerkleProof expects)
+     * and an odd last node moves up unchanged. Overwrites `leaves`.
+     * @param leaves At least one leaf.
+     * @return The root.
+     */
+    function merkleRoot(bytes32[] memory leaves) internal pure returns (bytes32) {
+        uint256 count = leaves.length;
+        while (count > 1) {
+            uint256 next = 0;
+            // In place: slot `next` (= i / 2) is written only after slots i and i + 1 (both >= next) are read.
+            for (uint256 i = 0; i < count; i += 2) {
+                leaves[next++] = i + 1 < count ? Hashes.commutativeKeccak256(leaves[i], leaves[i + 1]) : leaves[i];
+            }
+            count = next;
+        }
+        return leaves[0];
+    }
+
+    /**
+     * @dev The root of the one-entry set that gives a revoked model's funds to its beneficiary.
+     * @param account The beneficiary.
+     * @return The root (the entry's leaf).
+     */
+    function beneficiaryRoot(address account) internal pure returns (bytes32) {
+        return contributorLeaf(account, Role.OTHER, PPM, 0);
+    }
+}
