@@ -163,11 +163,17 @@ async function claimAcrossModels(contributors: number, token: Address): Promise<
   const ids: Hex[] = [];
   for (let i = 0; i < CLAIM_MODELS; i++) ids.push((await register(edgesTo(1), set)).id);
   for (const id of ids) await pay(id, token);
-  await claim(token, ids.map((id) => claimArgs(id, entry))); // balances now non-zero
+  await claim(
+    token,
+    ids.map((id) => claimArgs(id, entry)),
+  ); // balances now non-zero
   for (const id of ids) await pay(id, token);
   const one = await claim(token, [claimArgs(ids[0]!, entry)]);
   for (const id of ids) await pay(id, token);
-  const many = await claim(token, ids.map((id) => claimArgs(id, entry)));
+  const many = await claim(
+    token,
+    ids.map((id) => claimArgs(id, entry)),
+  );
   return { one, many };
 }
 
@@ -182,10 +188,15 @@ for (const token of tokens) {
 process.stdout.write("\n");
 
 const find = (op: string, token: string, parents: number, contributors: number, phase: string) =>
-  rows.find((r) => r.op === op && r.token === token && r.parents === parents && r.contributors === contributors && r.phase === phase)!.gas;
+  rows.find(
+    (r) =>
+      r.op === op && r.token === token && r.parents === parents && r.contributors === contributors && r.phase === phase,
+  )!.gas;
 
 const derived = {
-  registerPerExtraContributor: Math.round((find("register", "none", 1, 100, "first") - find("register", "none", 1, 2, "first")) / 98),
+  registerPerExtraContributor: Math.round(
+    (find("register", "none", 1, 100, "first") - find("register", "none", 1, 2, "first")) / 98,
+  ),
   payPerExtraContributor: {
     ETH: (find("pay", "ETH", 1, 100, "steady") - find("pay", "ETH", 1, 2, "steady")) / 98,
     ERC20: (find("pay", "ERC20", 1, 100, "steady") - find("pay", "ERC20", 1, 2, "steady")) / 98,

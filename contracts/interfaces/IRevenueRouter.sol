@@ -20,8 +20,9 @@ import {ParentEdge, ContributorClaim, ModelStatus} from "./StemmaTypes.sol";
  * `REVOKED`: a new epoch whose only contributor is the beneficiary starts, and the beneficiary can sweep the
  * not-yet-pushed upstream and every unclaimed entitlement of the earlier epochs.
  *
- * NOTE: Lifetime amounts are stored in 112 bits (5.19e33 base units) per model and token; a payment that would
- * exceed it reverts. Tokens whose balance does not grow by exactly the paid amount (fee-on-transfer) are rejected;
+ * NOTE: Lifetime amounts are stored in 112 bits (5.19e33 base units) per model and token; a payment, or a
+ * propagation into a parent, that would exceed it reverts. A model's `received` never exceeds the total ever paid
+ * into it and its descendants, so only a token with a supply above 2^112 can reach the limit. Tokens whose balance does not grow by exactly the paid amount (fee-on-transfer) are rejected;
  * rebasing tokens must not be used.
  */
 interface IRevenueRouter {
@@ -175,11 +176,7 @@ interface IRevenueRouter {
      * Emits a {Propagated} event when something moved.
      * @return amount What left the model in this step.
      */
-    function propagate(
-        bytes32 modelId,
-        address token,
-        ParentEdge[] calldata parents
-    ) external returns (uint256 amount);
+    function propagate(bytes32 modelId, address token, ParentEdge[] calldata parents) external returns (uint256 amount);
 
     /// @dev Runs {propagate} for each step in order (a child before its parents moves funds further in one call).
     /// @return total The sum of what each step moved.
@@ -232,7 +229,8 @@ interface IRevenueRouter {
     /// @dev Gives a placeholder's escrow epoch its root. Returns that epoch.
     function assignEscrow(bytes32 id, bytes32 root) external returns (uint32 epoch);
 
-    /// @dev Sets a model's status; `REVOKED` starts the beneficiary's epoch with `beneficiaryRoot`.
+    /// @dev Sets a model's status; `REVOKED` starts the beneficiary's epoch with `beneficiaryRoot` (on an unassigned
+    /// placeholder, the beneficiary takes over the escrow epoch instead).
     /// @return epoch The model's current epoch afterwards.
     function setStatus(
         bytes32 id,

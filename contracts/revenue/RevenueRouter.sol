@@ -132,8 +132,7 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
         uint256 cumulative = 0;
         for (uint256 i = 0; i < parents.length; ++i) {
             uint256 weight = parents[i].weightPpm;
-            uint256 share = SplitMath.slice(upstream, cumulative, weight) -
-                SplitMath.slice(pushed, cumulative, weight);
+            uint256 share = SplitMath.slice(upstream, cumulative, weight) - SplitMath.slice(pushed, cumulative, weight);
             cumulative += weight;
             if (share != 0) {
                 bytes32 parentId = parents[i].parentId;
@@ -303,7 +302,12 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
         }
     }
 
-    function _entryKey(bytes32 id, address token, uint32 epoch, uint32 cumulativeBefore) private pure returns (bytes32) {
+    function _entryKey(
+        bytes32 id,
+        address token,
+        uint32 epoch,
+        uint32 cumulativeBefore
+    ) private pure returns (bytes32) {
         return keccak256(abi.encode(id, token, epoch, cumulativeBefore));
     }
 
@@ -385,7 +389,9 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
         modelFlow.status = status;
         epoch = modelFlow.epoch;
         if (status == ModelStatus.REVOKED) {
-            epoch += 1;
+            // The beneficiary gets a new epoch, except on an unassigned placeholder: there it takes over the
+            // escrow epoch, which has no contributor set whose entries could be swept.
+            if (_roots[id][epoch] != bytes32(0)) epoch += 1;
             modelFlow.epoch = epoch;
             modelFlow.revokedEpoch = epoch;
             _roots[id][epoch] = beneficiaryRoot;
@@ -466,12 +472,7 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IRevenueRouter
-    function claimed(
-        bytes32 id,
-        address token,
-        uint32 epoch,
-        uint32 cumulativeBefore
-    ) external view returns (uint256) {
+    function claimed(bytes32 id, address token, uint32 epoch, uint32 cumulativeBefore) external view returns (uint256) {
         return _claimed[_entryKey(id, token, epoch, cumulativeBefore)];
     }
 

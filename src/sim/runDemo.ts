@@ -140,7 +140,10 @@ const ROLE_NAMES = Object.fromEntries(Object.entries(Role).map(([name, value]) =
  */
 export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemoParameters): Promise<DemoReport> {
   if (wallets.length < PEOPLE.length) throw new Error(`the demo needs ${PEOPLE.length} funded accounts`);
-  const [admin, treasury, payer] = wallets as [WalletClient<Transport, Chain, Account>, ...WalletClient<Transport, Chain, Account>[]];
+  const [admin, treasury, payer] = wallets as [
+    WalletClient<Transport, Chain, Account>,
+    ...WalletClient<Transport, Chain, Account>[],
+  ];
   const address = (who: number): Address => wallets[who]!.account.address;
   const wait = async (hash: Hex) => {
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
@@ -153,8 +156,14 @@ export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemo
     if (!contractAddress) throw new Error("deployment returned no contract address");
     return contractAddress;
   };
-  const write = async (from: WalletClient<Transport, Chain, Account>, to: Address, abi: Abi, functionName: string, args: unknown[], value?: bigint) =>
-    wait(await from.writeContract({ address: to, abi, functionName, args, ...(value ? { value } : {}) }));
+  const write = async (
+    from: WalletClient<Transport, Chain, Account>,
+    to: Address,
+    abi: Abi,
+    functionName: string,
+    args: unknown[],
+    value?: bigint,
+  ) => wait(await from.writeContract({ address: to, abi, functionName, args, ...(value ? { value } : {}) }));
   const read = <T>(to: Address, abi: Abi, functionName: string, args: unknown[]) =>
     publicClient.readContract({ address: to, abi, functionName, args }) as Promise<T>;
 
@@ -177,11 +186,19 @@ export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemo
   log(`Registering the lineage (placeholder for ${PLACEHOLDER})...`);
   await write(payer!, registry, registryAbi, "registerPlaceholder", [PLACEHOLDER]);
   for (const model of MODELS) {
-    const parents: ParentEdge[] = model.parents.map((p) => ({ parentId: modelId(p.key), relation: p.relation, weightPpm: p.weightPpm }));
+    const parents: ParentEdge[] = model.parents.map((p) => ({
+      parentId: modelId(p.key),
+      relation: p.relation,
+      weightPpm: p.weightPpm,
+    }));
     const expectedParentTerms = await Promise.all(
       parents.map(async (p) => (await read<{ terms: Terms }>(registry, registryAbi, "model", [p.parentId])).terms),
     );
-    const contributors: Contributor[] = model.contributors.map((c) => ({ account: address(c.who), role: c.role, weightPpm: c.weightPpm }));
+    const contributors: Contributor[] = model.contributors.map((c) => ({
+      account: address(c.who),
+      role: c.role,
+      weightPpm: c.weightPpm,
+    }));
     await write(wallets[model.steward]!, registry, registryAbi, "register", [
       {
         key: model.key,
@@ -196,7 +213,9 @@ export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemo
         license: model.license,
       },
     ]);
-    log(`  ${model.key}  upstream ${model.upstreamPpm / 10_000}%${parents.length ? `  <- ${model.parents.map((p) => `${p.key} (${p.weightPpm / 10_000}%)`).join(", ")}` : ""}`);
+    log(
+      `  ${model.key}  upstream ${model.upstreamPpm / 10_000}%${parents.length ? `  <- ${model.parents.map((p) => `${p.key} (${p.weightPpm / 10_000}%)`).join(", ")}` : ""}`,
+    );
   }
 
   const payments = [
@@ -239,7 +258,15 @@ export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemo
       for (const entry of entries) {
         onChain += await read<bigint>(router, routerAbi, "claimable", [
           token.address,
-          { modelId: entry.modelId, epoch: entry.epoch, account: entry.account, role: entry.role, weightPpm: entry.weightPpm, cumulativeBefore: entry.cumulativeBefore, proof: entry.proof },
+          {
+            modelId: entry.modelId,
+            epoch: entry.epoch,
+            account: entry.account,
+            role: entry.role,
+            weightPpm: entry.weightPpm,
+            cumulativeBefore: entry.cumulativeBefore,
+            proof: entry.proof,
+          },
         ]);
       }
       amounts[token.symbol] = ledger.claimable(address(who), token.address);
@@ -255,7 +282,9 @@ export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemo
   log(header);
   log(`  ${"-".repeat(header.length - 2)}`);
   for (const row of owed) {
-    log(`  ${row.label.padEnd(28)}${tokens.map((t) => formatUnits(row.amounts[t.symbol]!, t.decimals).padStart(24)).join("")}`);
+    log(
+      `  ${row.label.padEnd(28)}${tokens.map((t) => formatUnits(row.amounts[t.symbol]!, t.decimals).padStart(24)).join("")}`,
+    );
   }
   for (const token of tokens) {
     const breakdown = ledger.owed(token.address);
@@ -271,14 +300,26 @@ export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemo
     );
   }
   log("");
-  log(`Engine (rebuilt from events) equals the chain's claimable() for every account and token: ${mirrorMatches ? "yes" : "NO"}`);
+  log(
+    `Engine (rebuilt from events) equals the chain's claimable() for every account and token: ${mirrorMatches ? "yes" : "NO"}`,
+  );
 
   const gus = 9;
   const entries = ledger.claimableEntries(address(gus), NATIVE_TOKEN);
   const receipt = await write(wallets[gus]!, router, routerAbi, "claim", [
     NATIVE_TOKEN,
-    entries.map((e) => ({ modelId: e.modelId, epoch: e.epoch, account: e.account, role: e.role, weightPpm: e.weightPpm, cumulativeBefore: e.cumulativeBefore, proof: e.proof })),
+    entries.map((e) => ({
+      modelId: e.modelId,
+      epoch: e.epoch,
+      account: e.account,
+      role: e.role,
+      weightPpm: e.weightPpm,
+      cumulativeBefore: e.cumulativeBefore,
+      proof: e.proof,
+    })),
   ]);
-  log(`${PEOPLE[gus]} claims ${formatUnits(ledger.claimable(address(gus), NATIVE_TOKEN), 18)} ETH in one transaction (${receipt.gasUsed} gas, tx ${receipt.transactionHash}).`);
+  log(
+    `${PEOPLE[gus]} claims ${formatUnits(ledger.claimable(address(gus), NATIVE_TOKEN), 18)} ETH in one transaction (${receipt.gasUsed} gas, tx ${receipt.transactionHash}).`,
+  );
   return { owed, mirrorMatches, conserved };
 }

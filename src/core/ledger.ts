@@ -1,0 +1,853 @@
+import { getAddress, type Address, type Hex } from "viem";
+import { MAX_FEE_PPM, MAX_LIFETIME_AMOUNT, MAX_PARENTS, ModelStatus, PPM, Role, ZERO_ADDRESS } from "./constants.js";
+import { contributorTree } from "./contributorTree.js";
+import { effectiveShares, type EffectiveShares } from "./effectiveShares.js";
+import {
+  LedgerEventError,
+  MirrorMismatchError,
+  UnknownEntryError,
+  UnknownModelError,
+  type LedgerEventErrorType,
+  type MirrorMismatchErrorType,
+  type UnknownEntryErrorType,
+  type UnknownModelErrorType,
+} from "./errors.js";
+import type { LedgerEvent } from "./ledgerEvent.js";
+import {
+  claimedKey,
+  cloneLedgerState,
+  entryAt,
+  type EpochState,
+  type LedgerState,
+  type ModelState,
+  type TokenState,
+} from "./ledgerState.js";
+import { modelId as idOfKey } from "./modelId.js";
+import { feeOf, keptOf, sliceOf, upstreamOf } from "./splitMath.js";
+import type { ContributorEntry, ContributorTree, ModelBalance, ParentEdge, Terms } from "./types.js";
+
+export type CreateLedgerParameters = {
+  /** The router's protocol fee when the first applied event was emitted, in PPM. @default 0 */
+  feePpm?: bigint | number;
+};
+
+export type LedgerErrorType =
+  LedgerEventErrorType | MirrorMismatchErrorType | UnknownEntryErrorType | UnknownModelErrorType;
+
+/** A model as the ledger knows it. */
+export type LedgerModel = {
+  id: Hex;
+  key: string;
+  /** Registration order (parents come first). */
+  index: number;
+  steward: Address;
+  /** The steward is zero: an unclaimed placeholder. */
+  placeholder: boolean;
+  /** A `ModelStatus` value. */
+  status: number;
+  beneficiary: Address | null;
+  upstreamPpm: number;
+  parents: readonly ParentEdge[];
+  terms: Terms;
+  epoch: number;
+  revokedEpoch: number;
+};
+
+/** A contributor entry with what it is owed in one token: what a `ContributorClaim` needs, plus the amount. */
+export type OwedEntry = ContributorEntry & {
+  modelId: Hex;
+  epoch: number;
+  amount: bigint;
+};
+
+/** What a revoked model's beneficiary can sweep in one token. */
+export type Sweepable = {
+  beneficiary: Address;
+  /** The not-yet-pushed upstream ({sweepUpstream}). */
+  upstream: bigint;
+  /** Unclaimed entries of epochs before the revocation ({sweepContributor}), amount > 0 only. */
+  entries: readonly OwedEntry[];
+};
+
+/** Everything the router holds in one token, by whom it is owed to. */
+export type OwedBreakdown = {
+  /**
+   * Per account: unclaimed entitlements (including those frozen by a dispute) plus, for revoked models, the
+   * beneficiary's sweeps (not-yet-pushed upstream and unclaimed entitlements of earlier epochs).
+   */
+  accounts: ReadonlyMap<Address, bigint>;
+  /** Per placeholder-like model: kept revenue of epochs that have no contributor set. */
+  escrow: ReadonlyMap<Hex, bigint>;
+  /** Per model that cannot propagate (disputed): its not-yet-pushed upstream. */
+  heldUpstream: ReadonlyMap<Hex, bigint>;
+  /** Accrued protocol fees. */
+  fees: bigint;
+  /** The sum of all of the above: equals the router's balance. */
+  total: bigint;
+};
+
+/** What a payment would change, to the wei, once everything is propagated. */
+export type PaymentPreview = {
+  fee: bigint;
+  net: bigint;
+  /** Increase of each account's owed amount (after full propagation), zero entries omitted. */
+  accounts: ReadonlyMap<Address, bigint>;
+  escrow: ReadonlyMap<Hex, bigint>;
+  heldUpstream: ReadonlyMap<Hex, bigint>;
+};
+
+export type Ledger = {
+  /**
+   * Applies one event, in chain order. The ledger recomputes every amount the event reports from its own state and
+   * throws instead of applying an event that disagrees; a throwing call leaves the state unchanged.
+   * @throws {MirrorMismatchError} when a reported number differs from the engine's.
+   * @throws {LedgerEventError} when the contracts cannot have emitted the event in this state.
+   */
+  apply(event: LedgerEvent): void;
+  /** Applies events in order (see {apply}). */
+  applyAll(events: Iterable<LedgerEvent>): void;
+  /** An independent copy: what-if queries run on clones. */
+  clone(): Ledger;
+
+  /** Model ids in registration order. */
+  models(): readonly Hex[];
+  /** A model, or throws {UnknownModelError}. */
+  model(modelId: Hex): LedgerModel;
+  /** Tokens that were ever paid. */
+  tokens(): readonly Address[];
+  /** The contributor set of an epoch (`null` for an escrow epoch). */
+  contributorSet(modelId: Hex, epoch: number): ContributorTree | null;
+  /** The router's current protocol fee, in PPM. */
+  feePpm(): bigint;
+
+  /** A model's lifetime totals (IRevenueRouter `modelBalance`). */
+  modelBalance(modelId: Hex, token: Address): ModelBalance;
+  /** What the model kept in `token` while `epoch` was current (IRevenueRouter `keptInEpoch`). */
+  keptInEpoch(modelId: Hex, token: Address, epoch: number): bigint;
+  /** `upstream - pushed`, ignoring status (IRevenueRouter `pendingUpstream`). */
+  pendingUpstream(modelId: Hex, token: Address): bigint;
+  /** What each parent would receive from a propagation now, in edge order (IRevenueRouter `previewPropagate`). */
+  previewPropagate(modelId: Hex, token: Address): bigint[];
+  /** What an entry claimed (or had swept) so far (IRevenueRouter `claimed`). */
+  claimed(modelId: Hex, token: Address, epoch: number, cumulativeBefore: number): bigint;
+  /** An entry's unclaimed entitlement, ignoring freezes (IRevenueRouter `claimable(token, entry)`). */
+  entryOwed(modelId: Hex, token: Address, epoch: number, cumulativeBefore: number): bigint;
+  /**
+   * What `account` can claim now in `token`, over all its entries: entries of a disputed model, and the old
+   * contributors' entries of a revoked model's earlier epochs, count zero.
+   */
+  claimable(account: Address, token: Address): bigint;
+  /** The entries behind {claimable} with their amounts and proofs (amount > 0 only). */
+  claimableEntries(account: Address, token: Address): OwedEntry[];
+  /** What a revoked model's beneficiary can sweep now, or `null` if the model is not revoked. */
+  sweepable(modelId: Hex, token: Address): Sweepable | null;
+  /** Accrued, not yet withdrawn protocol fees. */
+  fees(token: Address): bigint;
+  /** The router's balance as the applied events moved it. */
+  balance(token: Address): bigint;
+  /**
+   * Everything still owed in `token`: unclaimed entitlements + not-yet-pushed upstream + fees + escrow, each
+   * recomputed from the lifetime totals. Conservation: equals {balance} and the router's token balance.
+   */
+  totalOwed(token: Address): bigint;
+  /** The breakdown of {totalOwed} as it stands, without propagating. */
+  owed(token: Address): OwedBreakdown;
+  /**
+   * The breakdown after every model that can propagate (not disputed, not revoked) has propagated until nothing
+   * moves (children before parents). Computed on a clone; this ledger is unchanged.
+   */
+  owedAfterFullPropagation(token: Address): OwedBreakdown;
+  /** The exact rational shares of revenue entering `modelId` (SPEC "Effective shares"). */
+  effectiveShares(modelId: Hex): EffectiveShares;
+  /** The exact integer effect of paying `amount` to `modelId` now, after full propagation. Runs on a clone. */
+  previewPay(modelId: Hex, token: Address, amount: bigint): PaymentPreview;
+};
+
+/**
+ * Creates the Stemma ledger: the whole money state of a registry and router pair, rebuilt from their events and
+ * computed independently, to the wei, as SPEC.md defines it. It is the engine of the indexer and the predictor of
+ * the simulator.
+ *
+ * Semantics, per model `m` and token `t`, on lifetime totals: `upstream = floor(received * u / PPM)`,
+ * `kept = received - upstream`. Funds arriving at `m` (a payment's net amount, or a parent slice from a child's
+ * propagation) are counted in `m`'s current epoch: `keptInEpoch[e] += kept(after) - kept(before)`. Propagation adds
+ * to parent `i` its cumulative-rounding slice of `upstream` less its slice of `pushed`, then sets
+ * `pushed = upstream`. Entry `(c, w)` of epoch `e` is owed `sliceOf(keptInEpoch[e], c, w) - claimed[e][c]`.
+ *
+ * @example
+ * import { createLedger } from "./ledger.js";
+ * const ledger = createLedger({ feePpm: 0n });
+ * // ledger.apply({ type: "ModelRegistered", ... }); ledger.apply({ type: "Paid", ... });
+ * // ledger.claimable(account, token) === router.claimable(...) summed over the account's entries
+ */
+export function createLedger(parameters: CreateLedgerParameters = {}): Ledger {
+  const feePpm = BigInt(parameters.feePpm ?? 0n);
+  if (feePpm < 0n || feePpm > MAX_FEE_PPM)
+    throw new LedgerEventError({ event: "createLedger", reason: `feePpm ${feePpm} is outside 0..${MAX_FEE_PPM}` });
+  return engineOver({
+    feePpm,
+    models: new Map(),
+    order: [],
+    fees: new Map(),
+    balances: new Map(),
+    entriesByAccount: new Map(),
+  }).ledger;
+}
+
+type Engine = {
+  ledger: Ledger;
+  owed(token: Address): OwedBreakdown;
+  propagateAll(token: Address): void;
+};
+
+function engineOver(state: LedgerState): Engine {
+  // ------------------------------------------------------------------ normalization
+
+  const addressCache = new Map<string, Address>();
+  /** Checksummed form of an address (a getAddress per distinct address, then cached). */
+  function address(value: string): Address {
+    const lower = value.toLowerCase();
+    let checksummed = addressCache.get(lower);
+    if (checksummed === undefined) {
+      checksummed = getAddress(lower);
+      addressCache.set(lower, checksummed);
+    }
+    return checksummed;
+  }
+  const idOf = (value: Hex): Hex => value.toLowerCase() as Hex;
+
+  // ------------------------------------------------------------------ state access
+
+  function modelOf(id: Hex, context: string): ModelState {
+    const model = state.models.get(idOf(id));
+    if (model === undefined) throw new UnknownModelError({ modelId: id, context });
+    return model;
+  }
+
+  const emptyToken = (): TokenState => ({ received: 0n, pushed: 0n, keptInEpoch: new Map(), claimed: new Map() });
+
+  function tokenOf(model: ModelState, token: Address): TokenState {
+    let balance = model.tokens.get(token);
+    if (balance === undefined) {
+      balance = emptyToken();
+      model.tokens.set(token, balance);
+    }
+    return balance;
+  }
+
+  /** Read-only token state: does not create an entry. */
+  const peekToken = (model: ModelState, token: Address): TokenState => model.tokens.get(token) ?? emptyToken();
+
+  const add = <K>(map: Map<K, bigint>, key: K, amount: bigint): void => {
+    map.set(key, (map.get(key) ?? 0n) + amount);
+  };
+
+  const upstreamOfModel = (model: ModelState, balance: TokenState): bigint =>
+    upstreamOf(balance.received, BigInt(model.upstreamPpm));
+
+  function owedOf(model: ModelState, balance: TokenState, epoch: number, entry: ContributorEntry): bigint {
+    const kept = balance.keptInEpoch.get(epoch) ?? 0n;
+    const slice = sliceOf(kept, BigInt(entry.cumulativeBefore), BigInt(entry.weightPpm));
+    return slice - (balance.claimed.get(claimedKey(epoch, entry.cumulativeBefore)) ?? 0n);
+  }
+
+  // ------------------------------------------------------------------ the two money movements
+
+  /** Funds arrive at a model: counted in its current epoch. */
+  function arrive(model: ModelState, token: Address, amount: bigint): void {
+    if (amount === 0n) return;
+    const balance = tokenOf(model, token);
+    const upstreamPpm = BigInt(model.upstreamPpm);
+    const keptBefore = keptOf(balance.received, upstreamPpm);
+    balance.received += amount;
+    add(balance.keptInEpoch, model.epoch, keptOf(balance.received, upstreamPpm) - keptBefore);
+  }
+
+  /** What each parent gets if `model` pushes its pending upstream now. */
+  function parentSlices(model: ModelState, balance: TokenState): bigint[] {
+    const upstream = upstreamOfModel(model, balance);
+    let cumulative = 0n;
+    return model.parents.map(({ weightPpm }) => {
+      const weight = BigInt(weightPpm);
+      const part = sliceOf(upstream, cumulative, weight) - sliceOf(balance.pushed, cumulative, weight);
+      cumulative += weight;
+      return part;
+    });
+  }
+
+  /** Pushes a model's pending upstream one hop; returns what moved. */
+  function push(model: ModelState, token: Address): bigint {
+    const balance = model.tokens.get(token);
+    if (balance === undefined) return 0n;
+    const upstream = upstreamOfModel(model, balance);
+    const amount = upstream - balance.pushed;
+    if (amount === 0n) return 0n;
+    const parts = parentSlices(model, balance);
+    balance.pushed = upstream;
+    model.parents.forEach((edge, i) => arrive(modelOf(edge.parentId, "propagate"), token, parts[i]!));
+    return amount;
+  }
+
+  // ------------------------------------------------------------------ contributor sets
+
+  function setEpoch(
+    model: ModelState,
+    epoch: number,
+    tree: ContributorTree | null,
+    startedWhileDisputed: boolean,
+  ): void {
+    const byCumulativeBefore = new Map<number, number>();
+    tree?.entries.forEach((entry, index) => byCumulativeBefore.set(entry.cumulativeBefore, index));
+    const epochState: EpochState = { tree, byCumulativeBefore, startedWhileDisputed };
+    model.epochs.set(epoch, epochState);
+    if (tree === null) return;
+    tree.entries.forEach((entry, index) => {
+      const account = address(entry.account);
+      let refs = state.entriesByAccount.get(account);
+      if (refs === undefined) {
+        refs = [];
+        state.entriesByAccount.set(account, refs);
+      }
+      refs.push({ modelId: model.id, epoch, index });
+    });
+  }
+
+  const beneficiaryTree = (beneficiary: Address): ContributorTree =>
+    contributorTree([{ account: beneficiary, role: Role.OTHER, weightPpm: Number(PPM) }]);
+
+  // ------------------------------------------------------------------ event handlers
+
+  function onModelRegistered(event: Extract<LedgerEvent, { type: "ModelRegistered" }>): void {
+    const name = event.type;
+    const fail = (reason: string): never => {
+      throw new LedgerEventError({ event: name, reason });
+    };
+    const id = idOf(event.id);
+    const expectedId = idOfKey(event.key);
+    if (expectedId !== id)
+      throw new MirrorMismatchError({ event: name, field: "id", expected: expectedId, actual: id });
+    if (state.models.has(id)) fail(`model ${id} is already registered`);
+    const steward = address(event.steward);
+    if (steward === ZERO_ADDRESS) fail("the steward is the zero address");
+    const upstreamPpm = event.upstreamPpm;
+    if (!Number.isInteger(upstreamPpm) || upstreamPpm < 0 || BigInt(upstreamPpm) > PPM)
+      fail(`upstreamPpm ${upstreamPpm} is outside 0..${PPM}`);
+    const parents = event.parents.map((edge) => ({ ...edge, parentId: idOf(edge.parentId) }));
+    if (parents.length > MAX_PARENTS) fail(`${parents.length} parents, more than ${MAX_PARENTS}`);
+    if (parents.length === 0 && upstreamPpm !== 0) fail(`upstreamPpm is ${upstreamPpm} for a model without parents`);
+    let sum = 0n;
+    const seen = new Set<Hex>();
+    for (const [index, edge] of parents.entries()) {
+      if (seen.has(edge.parentId)) fail(`parent ${edge.parentId} is listed twice`);
+      seen.add(edge.parentId);
+      const parent = state.models.get(edge.parentId);
+      if (parent === undefined) fail(`parent ${edge.parentId} is not registered`);
+      else {
+        if (parent.status === ModelStatus.REVOKED) fail(`parent ${edge.parentId} is revoked`);
+        if (!parent.terms.derivativesAllowed) fail(`parent ${edge.parentId} does not allow derivatives`);
+        if (BigInt(upstreamPpm) * BigInt(edge.weightPpm) < BigInt(parent.terms.minDerivativePpm) * PPM)
+          fail(`upstreamPpm * weightPpm is below parent ${edge.parentId}'s minDerivativePpm * PPM`);
+      }
+      if (!Number.isInteger(edge.weightPpm) || edge.weightPpm <= 0)
+        fail(`edge ${index} has weight ${edge.weightPpm}, not positive`);
+      sum += BigInt(edge.weightPpm);
+    }
+    if (parents.length > 0 && sum !== PPM) fail(`the edge weights sum to ${sum}, not ${PPM}`);
+
+    const model: ModelState = {
+      id,
+      key: event.key,
+      index: state.order.length,
+      steward,
+      status: ModelStatus.ACTIVE,
+      beneficiary: null,
+      upstreamPpm,
+      parents,
+      terms: { derivativesAllowed: event.terms.derivativesAllowed, minDerivativePpm: event.terms.minDerivativePpm },
+      epoch: 0,
+      revokedEpoch: 0,
+      epochs: new Map(),
+      tokens: new Map(),
+    };
+    state.models.set(id, model);
+    state.order.push(id);
+    // Epoch 0's set arrives in the ContributorsSet event that follows.
+    setEpoch(model, 0, null, false);
+  }
+
+  function onPlaceholderRegistered(event: Extract<LedgerEvent, { type: "PlaceholderRegistered" }>): void {
+    const id = idOf(event.id);
+    const expectedId = idOfKey(event.key);
+    if (expectedId !== id)
+      throw new MirrorMismatchError({ event: event.type, field: "id", expected: expectedId, actual: id });
+    if (state.models.has(id)) throw new LedgerEventError({ event: event.type, reason: `model ${id} already exists` });
+    const model: ModelState = {
+      id,
+      key: event.key,
+      index: state.order.length,
+      steward: ZERO_ADDRESS,
+      status: ModelStatus.ACTIVE,
+      beneficiary: null,
+      upstreamPpm: 0,
+      parents: [],
+      terms: { derivativesAllowed: true, minDerivativePpm: 0 },
+      epoch: 0,
+      revokedEpoch: 0,
+      epochs: new Map(),
+      tokens: new Map(),
+    };
+    state.models.set(id, model);
+    state.order.push(id);
+    setEpoch(model, 0, null, false);
+  }
+
+  function onContributorsSet(event: Extract<LedgerEvent, { type: "ContributorsSet" }>): void {
+    const name = event.type;
+    const model = modelOf(event.id, name);
+    const tree = contributorTree(event.contributors.map((entry) => ({ ...entry, account: address(entry.account) })));
+    if (tree.root !== event.root.toLowerCase())
+      throw new MirrorMismatchError({ event: name, field: "root", expected: tree.root, actual: event.root });
+    if (event.epoch < model.epoch)
+      throw new LedgerEventError({ event: name, reason: `epoch ${event.epoch} is before the current ${model.epoch}` });
+    if (event.epoch > model.epoch) {
+      // A new epoch; while DISPUTED only an upheld dispute starts one (the beneficiary's).
+      model.epoch = event.epoch;
+      setEpoch(model, event.epoch, tree, model.status === ModelStatus.DISPUTED);
+      return;
+    }
+    const current = model.epochs.get(model.epoch);
+    if (current === undefined || current.tree === null) {
+      // Registration's first set, or a placeholder's escrow epoch assigned: its accrued funds become claimable.
+      setEpoch(model, model.epoch, tree, current?.startedWhileDisputed ?? false);
+      return;
+    }
+    // The same set again (the registry's event for a revocation the router already started): nothing changes.
+    if (current.tree.root !== tree.root)
+      throw new MirrorMismatchError({
+        event: name,
+        field: `root of the current epoch ${model.epoch}`,
+        expected: current.tree.root,
+        actual: tree.root,
+      });
+  }
+
+  function onStewardshipTransferred(event: Extract<LedgerEvent, { type: "StewardshipTransferred" }>): void {
+    const model = modelOf(event.id, event.type);
+    const previous = address(event.previousSteward);
+    if (previous !== model.steward)
+      throw new MirrorMismatchError({
+        event: event.type,
+        field: "previousSteward",
+        expected: model.steward,
+        actual: previous,
+      });
+    model.steward = address(event.newSteward);
+  }
+
+  function onTermsUpdated(event: Extract<LedgerEvent, { type: "TermsUpdated" }>): void {
+    const model = modelOf(event.id, event.type);
+    model.terms = {
+      derivativesAllowed: event.terms.derivativesAllowed,
+      minDerivativePpm: event.terms.minDerivativePpm,
+    };
+  }
+
+  function onStatusUpdated(event: Extract<LedgerEvent, { type: "StatusUpdated" }>): void {
+    const name = event.type;
+    const model = modelOf(event.modelId, name);
+    const fail = (reason: string): never => {
+      throw new LedgerEventError({ event: name, reason });
+    };
+    if (model.status === ModelStatus.REVOKED) fail(`model ${model.id} is revoked for good`);
+    switch (event.status) {
+      case ModelStatus.ACTIVE:
+      case ModelStatus.DISPUTED:
+        model.status = event.status;
+        return;
+      case ModelStatus.REVOKED: {
+        const beneficiary = address(event.beneficiary);
+        if (beneficiary === ZERO_ADDRESS) fail("the beneficiary is the zero address");
+        const tree = beneficiaryTree(beneficiary);
+        const current = model.epochs.get(model.epoch);
+        if (current?.startedWhileDisputed === true && model.status === ModelStatus.DISPUTED) {
+          // The registry's ContributorsSet for the beneficiary's epoch came first.
+          if (current.tree?.root !== tree.root)
+            throw new MirrorMismatchError({
+              event: name,
+              field: `beneficiary set of epoch ${model.epoch}`,
+              expected: current.tree?.root,
+              actual: tree.root,
+            });
+        } else {
+          // An unassigned placeholder's escrow epoch goes to the beneficiary as it is; any other model starts a
+          // new epoch for it (RevenueRouter.setStatus).
+          if (current?.tree !== null) model.epoch += 1;
+          setEpoch(model, model.epoch, tree, true);
+        }
+        model.status = ModelStatus.REVOKED;
+        model.beneficiary = beneficiary;
+        model.revokedEpoch = model.epoch;
+        return;
+      }
+      default:
+        fail(`status ${event.status} is not ACTIVE, DISPUTED or REVOKED`);
+    }
+  }
+
+  /** The router stores lifetime totals in 112 bits and reverts an arrival that would overflow them. */
+  function requireFits(name: string, model: ModelState, token: Address, amount: bigint): void {
+    const received = peekToken(model, token).received + amount;
+    if (received > MAX_LIFETIME_AMOUNT)
+      throw new LedgerEventError({
+        event: name,
+        reason: `model ${model.id} would have received ${received}, above the 112-bit cap ${MAX_LIFETIME_AMOUNT}`,
+      });
+  }
+
+  function onPaid(event: Extract<LedgerEvent, { type: "Paid" }>): void {
+    const name = event.type;
+    const model = modelOf(event.modelId, name);
+    const token = address(event.token);
+    if (token === ZERO_ADDRESS) throw new LedgerEventError({ event: name, reason: "the token is the zero address" });
+    if (event.amount <= 0n)
+      throw new LedgerEventError({ event: name, reason: `amount ${event.amount} is not positive` });
+    const fee = feeOf(event.amount, state.feePpm);
+    if (fee !== event.fee)
+      throw new MirrorMismatchError({ event: name, field: "fee", expected: fee, actual: event.fee });
+    requireFits(name, model, token, event.amount - fee);
+    add(state.fees, token, fee);
+    add(state.balances, token, event.amount);
+    arrive(model, token, event.amount - fee);
+  }
+
+  function onPropagated(event: Extract<LedgerEvent, { type: "Propagated" }>): void {
+    const name = event.type;
+    const model = modelOf(event.modelId, name);
+    const token = address(event.token);
+    if (model.status !== ModelStatus.ACTIVE)
+      throw new LedgerEventError({ event: name, reason: `model ${model.id} has status ${model.status}, not ACTIVE` });
+    const balance = peekToken(model, token);
+    const upstream = upstreamOfModel(model, balance);
+    const amount = upstream - balance.pushed;
+    if (amount !== event.amount)
+      throw new MirrorMismatchError({ event: name, field: "amount", expected: amount, actual: event.amount });
+    if (upstream !== event.pushedTotal)
+      throw new MirrorMismatchError({
+        event: name,
+        field: "pushedTotal",
+        expected: upstream,
+        actual: event.pushedTotal,
+      });
+    const parts = parentSlices(model, balance);
+    model.parents.forEach((edge, i) => requireFits(name, modelOf(edge.parentId, name), token, parts[i]!));
+    push(model, token);
+  }
+
+  /** Shared by claims and sweeps: checks and pays one entry's whole entitlement. */
+  function payEntry(
+    name: string,
+    model: ModelState,
+    token: Address,
+    epoch: number,
+    cumulativeBefore: number,
+    amount: bigint,
+    check: (entry: ContributorEntry) => void,
+  ): void {
+    const entry = entryAt(model, epoch, cumulativeBefore);
+    if (entry === undefined) throw new UnknownEntryError({ modelId: model.id, epoch, cumulativeBefore });
+    check(entry);
+    const balance = peekToken(model, token);
+    const owed = owedOf(model, balance, epoch, entry);
+    if (owed !== amount)
+      throw new MirrorMismatchError({ event: name, field: "amount", expected: owed, actual: amount });
+    if (amount === 0n) return;
+    add(tokenOf(model, token).claimed, claimedKey(epoch, cumulativeBefore), amount);
+    add(state.balances, token, -amount);
+  }
+
+  function onClaimed(event: Extract<LedgerEvent, { type: "Claimed" }>): void {
+    const name = event.type;
+    const model = modelOf(event.modelId, name);
+    const fail = (reason: string): never => {
+      throw new LedgerEventError({ event: name, reason });
+    };
+    if (model.status === ModelStatus.DISPUTED) fail(`model ${model.id} is disputed: its funds are frozen`);
+    if (model.status === ModelStatus.REVOKED && event.epoch < model.revokedEpoch)
+      fail(`epoch ${event.epoch} of revoked model ${model.id} belongs to its beneficiary (sweep it)`);
+    const account = address(event.account);
+    payEntry(name, model, address(event.token), event.epoch, event.cumulativeBefore, event.amount, (entry) => {
+      if (address(entry.account) !== account)
+        throw new MirrorMismatchError({ event: name, field: "account", expected: entry.account, actual: account });
+    });
+  }
+
+  function requireBeneficiary(name: string, model: ModelState, beneficiary: Address): void {
+    if (model.status !== ModelStatus.REVOKED)
+      throw new LedgerEventError({ event: name, reason: `model ${model.id} is not revoked` });
+    const actual = address(beneficiary);
+    if (actual !== model.beneficiary)
+      throw new MirrorMismatchError({ event: name, field: "beneficiary", expected: model.beneficiary, actual });
+  }
+
+  function onUpstreamSwept(event: Extract<LedgerEvent, { type: "UpstreamSwept" }>): void {
+    const name = event.type;
+    const model = modelOf(event.modelId, name);
+    requireBeneficiary(name, model, event.beneficiary);
+    const token = address(event.token);
+    const balance = peekToken(model, token);
+    const upstream = upstreamOfModel(model, balance);
+    const amount = upstream - balance.pushed;
+    if (amount !== event.amount)
+      throw new MirrorMismatchError({ event: name, field: "amount", expected: amount, actual: event.amount });
+    if (amount === 0n) return;
+    tokenOf(model, token).pushed = upstream;
+    add(state.balances, token, -amount);
+  }
+
+  function onContributorSwept(event: Extract<LedgerEvent, { type: "ContributorSwept" }>): void {
+    const name = event.type;
+    const model = modelOf(event.modelId, name);
+    requireBeneficiary(name, model, event.beneficiary);
+    if (event.epoch >= model.revokedEpoch)
+      throw new LedgerEventError({
+        event: name,
+        reason: `epoch ${event.epoch} is the beneficiary's own (from ${model.revokedEpoch}): it is claimed, not swept`,
+      });
+    payEntry(name, model, address(event.token), event.epoch, event.cumulativeBefore, event.amount, () => {});
+  }
+
+  function onFeeUpdated(event: Extract<LedgerEvent, { type: "FeeUpdated" }>): void {
+    const feePpm = BigInt(event.feePpm);
+    if (feePpm < 0n || feePpm > MAX_FEE_PPM)
+      throw new LedgerEventError({ event: event.type, reason: `feePpm ${feePpm} is outside 0..${MAX_FEE_PPM}` });
+    state.feePpm = feePpm;
+  }
+
+  function onFeesWithdrawn(event: Extract<LedgerEvent, { type: "FeesWithdrawn" }>): void {
+    const token = address(event.token);
+    const available = state.fees.get(token) ?? 0n;
+    if (event.amount < 0n || event.amount > available)
+      throw new LedgerEventError({
+        event: event.type,
+        reason: `withdrew ${event.amount} of ${token} but only ${available} accrued`,
+      });
+    add(state.fees, token, -event.amount);
+    add(state.balances, token, -event.amount);
+  }
+
+  function apply(event: LedgerEvent): void {
+    switch (event.type) {
+      case "ModelRegistered":
+        return onModelRegistered(event);
+      case "PlaceholderRegistered":
+        return onPlaceholderRegistered(event);
+      case "ContributorsSet":
+        return onContributorsSet(event);
+      case "StewardshipTransferred":
+        return onStewardshipTransferred(event);
+      case "TermsUpdated":
+        return onTermsUpdated(event);
+      case "StatusUpdated":
+        return onStatusUpdated(event);
+      case "Paid":
+        return onPaid(event);
+      case "Propagated":
+        return onPropagated(event);
+      case "Claimed":
+        return onClaimed(event);
+      case "UpstreamSwept":
+        return onUpstreamSwept(event);
+      case "ContributorSwept":
+        return onContributorSwept(event);
+      case "FeeUpdated":
+        return onFeeUpdated(event);
+      case "FeesWithdrawn":
+        return onFeesWithdrawn(event);
+      default: {
+        const unknown: never = event;
+        throw new LedgerEventError({
+          event: String((unknown as { type?: unknown }).type),
+          reason: "unknown event type",
+        });
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  const frozenFor = (model: ModelState, epoch: number): boolean =>
+    model.status === ModelStatus.DISPUTED || (model.status === ModelStatus.REVOKED && epoch < model.revokedEpoch);
+
+  function owedEntry(model: ModelState, token: Address, epoch: number, entry: ContributorEntry): OwedEntry {
+    return { ...entry, modelId: model.id, epoch, amount: owedOf(model, peekToken(model, token), epoch, entry) };
+  }
+
+  function owed(token: Address): OwedBreakdown {
+    const accounts = new Map<Address, bigint>();
+    const escrow = new Map<Hex, bigint>();
+    const heldUpstream = new Map<Hex, bigint>();
+    let total = 0n;
+    const credit = <K>(map: Map<K, bigint>, key: K, amount: bigint): void => {
+      if (amount === 0n) return;
+      add(map, key, amount);
+      total += amount;
+    };
+    for (const id of state.order) {
+      const model = state.models.get(id)!;
+      const balance = model.tokens.get(token);
+      if (balance === undefined) continue;
+      const revokedTo = model.status === ModelStatus.REVOKED ? model.beneficiary : null;
+      const pending = upstreamOfModel(model, balance) - balance.pushed;
+      if (revokedTo !== null) credit(accounts, revokedTo, pending);
+      else credit(heldUpstream, id, pending);
+      for (const [epoch, kept] of balance.keptInEpoch) {
+        const tree = model.epochs.get(epoch)?.tree ?? null;
+        if (tree === null) {
+          credit(escrow, id, kept);
+          continue;
+        }
+        for (const entry of tree.entries) {
+          const to = revokedTo !== null && epoch < model.revokedEpoch ? revokedTo : address(entry.account);
+          credit(accounts, to, owedOf(model, balance, epoch, entry));
+        }
+      }
+    }
+    const fees = state.fees.get(token) ?? 0n;
+    return { accounts, escrow, heldUpstream, fees, total: total + fees };
+  }
+
+  function propagateAll(token: Address): void {
+    // Children before parents: the reverse of registration order. One pass moves everything; the loop only
+    // guards that claim.
+    for (let moved = true; moved;) {
+      moved = false;
+      for (let i = state.order.length - 1; i >= 0; i--) {
+        const model = state.models.get(state.order[i]!)!;
+        if (model.status === ModelStatus.ACTIVE && push(model, token) > 0n) moved = true;
+      }
+    }
+  }
+
+  const diff = <K>(after: ReadonlyMap<K, bigint>, before: ReadonlyMap<K, bigint>): Map<K, bigint> => {
+    const out = new Map<K, bigint>();
+    for (const [key, value] of after) {
+      const delta = value - (before.get(key) ?? 0n);
+      if (delta !== 0n) out.set(key, delta);
+    }
+    return out;
+  };
+
+  const ledger: Ledger = {
+    apply,
+    applyAll(events) {
+      for (const event of events) apply(event);
+    },
+    clone: () => engineOver(cloneLedgerState(state)).ledger,
+
+    models: () => [...state.order],
+    model(id) {
+      const model = modelOf(id, "model");
+      return {
+        id: model.id,
+        key: model.key,
+        index: model.index,
+        steward: model.steward,
+        placeholder: model.steward === ZERO_ADDRESS,
+        status: model.status,
+        beneficiary: model.beneficiary,
+        upstreamPpm: model.upstreamPpm,
+        parents: model.parents,
+        terms: { ...model.terms },
+        epoch: model.epoch,
+        revokedEpoch: model.revokedEpoch,
+      };
+    },
+    tokens: () => [...state.balances.keys()],
+    contributorSet: (id, epoch) => modelOf(id, "contributorSet").epochs.get(epoch)?.tree ?? null,
+    feePpm: () => state.feePpm,
+
+    modelBalance(id, token) {
+      const model = modelOf(id, "modelBalance");
+      const balance = peekToken(model, address(token));
+      const upstream = upstreamOfModel(model, balance);
+      return { received: balance.received, upstream, pushed: balance.pushed, kept: balance.received - upstream };
+    },
+    keptInEpoch: (id, token, epoch) =>
+      peekToken(modelOf(id, "keptInEpoch"), address(token)).keptInEpoch.get(epoch) ?? 0n,
+    pendingUpstream(id, token) {
+      const model = modelOf(id, "pendingUpstream");
+      const balance = peekToken(model, address(token));
+      return upstreamOfModel(model, balance) - balance.pushed;
+    },
+    previewPropagate(id, token) {
+      const model = modelOf(id, "previewPropagate");
+      return parentSlices(model, peekToken(model, address(token)));
+    },
+    claimed: (id, token, epoch, cumulativeBefore) =>
+      peekToken(modelOf(id, "claimed"), address(token)).claimed.get(claimedKey(epoch, cumulativeBefore)) ?? 0n,
+    entryOwed(id, token, epoch, cumulativeBefore) {
+      const model = modelOf(id, "entryOwed");
+      const entry = entryAt(model, epoch, cumulativeBefore);
+      if (entry === undefined) throw new UnknownEntryError({ modelId: model.id, epoch, cumulativeBefore });
+      return owedOf(model, peekToken(model, address(token)), epoch, entry);
+    },
+    claimable(account, token) {
+      return ledger.claimableEntries(account, token).reduce((sum, entry) => sum + entry.amount, 0n);
+    },
+    claimableEntries(account, token) {
+      const out: OwedEntry[] = [];
+      for (const ref of state.entriesByAccount.get(address(account)) ?? []) {
+        const model = state.models.get(ref.modelId)!;
+        if (frozenFor(model, ref.epoch)) continue;
+        const entry = model.epochs.get(ref.epoch)!.tree!.entries[ref.index]!;
+        const owedNow = owedEntry(model, address(token), ref.epoch, entry);
+        if (owedNow.amount > 0n) out.push(owedNow);
+      }
+      return out;
+    },
+    sweepable(id, token) {
+      const model = modelOf(id, "sweepable");
+      if (model.status !== ModelStatus.REVOKED || model.beneficiary === null) return null;
+      const normalized = address(token);
+      const balance = peekToken(model, normalized);
+      const entries: OwedEntry[] = [];
+      for (const [epoch, epochState] of model.epochs) {
+        if (epoch >= model.revokedEpoch || epochState.tree === null) continue;
+        for (const entry of epochState.tree.entries) {
+          const owedNow = owedEntry(model, normalized, epoch, entry);
+          if (owedNow.amount > 0n) entries.push(owedNow);
+        }
+      }
+      return { beneficiary: model.beneficiary, upstream: upstreamOfModel(model, balance) - balance.pushed, entries };
+    },
+    fees: (token) => state.fees.get(address(token)) ?? 0n,
+    balance: (token) => state.balances.get(address(token)) ?? 0n,
+    totalOwed: (token) => owed(address(token)).total,
+    owed: (token) => owed(address(token)),
+    owedAfterFullPropagation(token) {
+      const normalized = address(token);
+      const clone = engineOver(cloneLedgerState(state));
+      clone.propagateAll(normalized);
+      return clone.owed(normalized);
+    },
+    effectiveShares: (id) => effectiveShares(state, idOf(id)),
+    previewPay(id, token, amount) {
+      const normalized = address(token);
+      const clone = engineOver(cloneLedgerState(state));
+      clone.propagateAll(normalized);
+      const before = clone.owed(normalized);
+      const fee = feeOf(amount, state.feePpm);
+      clone.ledger.apply({ type: "Paid", modelId: id, token: normalized, payer: ZERO_ADDRESS, amount, fee });
+      clone.propagateAll(normalized);
+      const after = clone.owed(normalized);
+      return {
+        fee,
+        net: amount - fee,
+        accounts: diff(after.accounts, before.accounts),
+        escrow: diff(after.escrow, before.escrow),
+        heldUpstream: diff(after.heldUpstream, before.heldUpstream),
+      };
+    },
+  };
+  return { ledger, owed, propagateAll };
+}

@@ -1,0 +1,102 @@
+import type { Address, Hex } from "viem";
+import type { ContributorEntry, ContributorTree, ParentEdge, Terms } from "./types.js";
+
+/**
+ * The ledger's whole state, on lifetime totals. It is plain data (maps of records) so that the ledger can be cloned
+ * for what-if queries; contributor trees are immutable and shared between clones.
+ */
+
+/** One contributor epoch of a model. */
+export type EpochState = {
+  /** The epoch's set, or `null` while it has none (a placeholder's escrow). */
+  tree: ContributorTree | null;
+  /** Entry index by `cumulativeBefore`, the key of the router's `claimed` mapping. */
+  byCumulativeBefore: ReadonlyMap<number, number>;
+  /** The epoch started while the model was `DISPUTED`: only an upheld dispute (revocation) does that. */
+  startedWhileDisputed: boolean;
+};
+
+/** A model's lifetime totals in one token. */
+export type TokenState = {
+  received: bigint;
+  pushed: bigint;
+  /** What the model kept while each epoch was current (absent: nothing). */
+  keptInEpoch: Map<number, bigint>;
+  /** What each entry claimed or had swept, keyed `${epoch}:${cumulativeBefore}`. */
+  claimed: Map<string, bigint>;
+};
+
+export type ModelState = {
+  id: Hex;
+  key: string;
+  /** Registration order; parents always come before their children. */
+  index: number;
+  steward: Address;
+  /** A `ModelStatus` value. */
+  status: number;
+  /** The beneficiary once `REVOKED`, else `null`. */
+  beneficiary: Address | null;
+  upstreamPpm: number;
+  parents: readonly ParentEdge[];
+  terms: Terms;
+  /** The current contributor epoch. */
+  epoch: number;
+  /** The beneficiary's first epoch once `REVOKED`, else 0. */
+  revokedEpoch: number;
+  epochs: Map<number, EpochState>;
+  tokens: Map<Address, TokenState>;
+};
+
+/** Where an account's entry lives. */
+export type EntryRef = { modelId: Hex; epoch: number; index: number };
+
+export type LedgerState = {
+  feePpm: bigint;
+  models: Map<Hex, ModelState>;
+  /** Model ids in registration order (a topological order: parents first). */
+  order: Hex[];
+  /** Accrued, not yet withdrawn protocol fees per token. */
+  fees: Map<Address, bigint>;
+  /** The router's balance per token as the events move it (paid in, claimed/swept/withdrawn out). */
+  balances: Map<Address, bigint>;
+  /** Every contributor entry of every account. */
+  entriesByAccount: Map<Address, EntryRef[]>;
+};
+
+/** The key of an entry in {@link TokenState.claimed}. */
+export function claimedKey(epoch: number, cumulativeBefore: number): string {
+  return `${epoch}:${cumulativeBefore}`;
+}
+
+/** The entry of `epoch` at `cumulativeBefore`, or `undefined`. */
+export function entryAt(model: ModelState, epoch: number, cumulativeBefore: number): ContributorEntry | undefined {
+  const state = model.epochs.get(epoch);
+  const index = state?.byCumulativeBefore.get(cumulativeBefore);
+  return index === undefined ? undefined : state?.tree?.entries[index];
+}
+
+/** A deep copy of the mutable parts of a ledger state. */
+export function cloneLedgerState(state: LedgerState): LedgerState {
+  const models = new Map<Hex, ModelState>();
+  for (const [id, model] of state.models) {
+    const tokens = new Map<Address, TokenState>();
+    for (const [token, balance] of model.tokens)
+      tokens.set(token, {
+        received: balance.received,
+        pushed: balance.pushed,
+        keptInEpoch: new Map(balance.keptInEpoch),
+        claimed: new Map(balance.claimed),
+      });
+    models.set(id, { ...model, terms: { ...model.terms }, epochs: new Map(model.epochs), tokens });
+  }
+  const entriesByAccount = new Map<Address, EntryRef[]>();
+  for (const [account, refs] of state.entriesByAccount) entriesByAccount.set(account, [...refs]);
+  return {
+    feePpm: state.feePpm,
+    models,
+    order: [...state.order],
+    fees: new Map(state.fees),
+    balances: new Map(state.balances),
+    entriesByAccount,
+  };
+}
