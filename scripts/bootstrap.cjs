@@ -100,11 +100,10 @@ function installReason(hash) {
   } catch {
     // missing or unreadable stamp
   }
-  if (stamp === hash && mtime(STAMP) >= mtime(LOCKFILE)) return null;
-  // A manual `npm install` rewrites package-lock.json and node_modules/.package-lock.json together:
-  // when npm's own record is at least as new as the lockfile, the tree matches it; just restamp.
-  // (5 s of slack: npm may write the two files in either order.)
-  if (mtime(path.join(NODE_MODULES, ".package-lock.json")) >= mtime(LOCKFILE) - 5000) return "restamp";
+  if (stamp === hash) return null;
+  // A manual `npm install` writes package-lock.json, then node_modules/.package-lock.json: when npm's
+  // own record is at least as new as the lockfile, the tree matches it; just restamp.
+  if (mtime(path.join(NODE_MODULES, ".package-lock.json")) >= mtime(LOCKFILE)) return "restamp";
   return stamp === "" ? "node_modules has no install stamp" : "node_modules is older than package-lock.json";
 }
 
@@ -121,6 +120,7 @@ function main() {
   if (reason === null) return;
   if (reason === "restamp") {
     writeStamp(hash, checkInstalled());
+    log("node_modules already matches package-lock.json (installed by npm directly): recorded it, no install");
     return;
   }
 

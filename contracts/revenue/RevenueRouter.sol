@@ -507,6 +507,7 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
 
     /// @inheritdoc IRevenueRouter
     function previewPay(uint256 amount) external view returns (uint256 fee, uint256 net) {
+        if (amount > type(uint112).max) revert RevenueRouterAmountTooLarge(amount, type(uint112).max);
         fee = (amount * _config.feePpm) / PPM;
         net = amount - fee;
     }
