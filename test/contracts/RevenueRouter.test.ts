@@ -1,0 +1,693 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+
+import { ModelStatus, NATIVE_TOKEN } from "../../src/core/constants.js";
+import type { RevenueRouter } from "../../types/ethers-contracts/index.js";
+import { claimsFor, claimsOf, rootOf } from "../helpers/claims.js";
+import { FEE_PPM, type Family, deployFamily, pay } from "../helpers/fixtures.js";
+import { MAX_AMOUNT, feeOf, keptOf, propagationOf, sliceOf, upstreamOf } from "../helpers/math.js";
+import { contributors, edges, modelIdOf, parentsHashOf, registerModel } from "../helpers/models.js";
+import { shouldBehaveLikePayableToken } from "./RevenueRouter.behavior.js";
+
+const { ethers, networkHelpers } = await network.create();
+
+describe("RevenueRouter", function () {
+  let f: Family;
+
+  beforeEach(async function () {
+    f = await networkHelpers.loadFixture(deployFamily);
+  });
+
+  const load = () => networkHelpers.loadFixture(deployFamily);
+
+  describe("with native ETH", function () {
+    shouldBehaveLikePayableToken({ load, tokenOf: async () => NATIVE_TOKEN, unit: 10n ** 18n });
+  });
+
+  describe("with an 18-decimal ERC-20", function () {
+    shouldBehaveLikePayableToken({ load, tokenOf: (family) => family.token18.getAddress(), unit: 10n ** 18n });
+  });
+
+  describe("with a 6-decimal ERC-20", function () {
+    shouldBehaveLikePayableToken({ load, tokenOf: (family) => family.token6.getAddress(), unit: 10n ** 6n });
+  });
+
+  describe("constructor", function () {
+    it("grants every role to the admin and sets the treasury and the fee", async function () {
+      const { router, actors, roles } = f;
+      for (const role of [roles.DEFAULT_ADMIN, roles.FEE_MANAGER, roles.TOKEN_MANAGER]) {
+        expect(await router.hasRole(role, actors.admin.address)).to.equal(true);
+      }
+      expect(await router.treasury()).to.equal(actors.treasury.address);
+      expect(await router.feePpm()).to.equal(FEE_PPM);
+      expect(await router.MAX_FEE_PPM()).to.equal(100_000);
+      expect(await router.registry()).to.equal(await f.registry.getAddress());
+    });
+
+    it("emits TreasuryUpdated and FeeUpdated", async function () {
+      const router = await deployRouter(f.actors.treasury.address, 100_000n);
+      await expect(router.deploymentTransaction())
+        .to.emit(router, "TreasuryUpdated")
+        .withArgs(f.actors.treasury.address);
+      await expect(router.deploymentTransaction()).to.emit(router, "FeeUpdated").withArgs(100_000);
+    });
+
+    it("reverts with RevenueRouterZeroAddress when the admin is zero", async function () {
+      await expect(
+        ethers.deployContract("RevenueRouter", [ethers.ZeroAddress, f.actors.treasury.address, FEE_PPM]),
+      ).to.be.revertedWithCustomError(f.router, "RevenueRouterZeroAddress");
+    });
+
+    it("reverts with RevenueRouterZeroAddress when the treasury is zero", async function () {
+      await expect(deployRouter(ethers.ZeroAddress, FEE_PPM)).to.be.revertedWithCustomError(
+        f.router,
+        "RevenueRouterZeroAddress",
+      );
+    });
+
+    it("reverts with RevenueRouterFeeTooHigh when the fee is above MAX_FEE_PPM", async function () {
+      await expect(deployRouter(f.actors.treasury.address, 100_001n))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterFeeTooHigh")
+        .withArgs(100_001, 100_000);
+    });
+  });
+
+  describe("pay", function () {
+    it("reverts with RevenueRouterUnknownModel for an unknown model", async function () {
+      const unknown = modelIdOf("hf:nobody/x");
+      await expect(pay(f.router, f.actors.payer, unknown, NATIVE_TOKEN, 1n))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterUnknownModel")
+        .withArgs(unknown);
+    });
+
+    it("reverts with RevenueRouterZeroAmount when paying nothing", async function () {
+      await expect(pay(f.router, f.actors.payer, f.a.id, NATIVE_TOKEN, 0n)).to.be.revertedWithCustomError(
+        f.router,
+        "RevenueRouterZeroAmount",
+      );
+    });
+
+    it("reverts with RevenueRouterInvalidToken when the token is the zero address", async function () {
+      await expect(pay(f.router, f.actors.payer, f.a.id, ethers.ZeroAddress, 1n))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterInvalidToken")
+        .withArgs(ethers.ZeroAddress);
+    });
+
+    it("reverts with RevenueRouterTokenBlocked when the token is blocked", async function () {
+      const token = await f.token6.getAddress();
+      await f.router.setTokenBlocked(token, true);
+      await expect(pay(f.router, f.actors.payer, f.a.id, token, 1n))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterTokenBlocked")
+        .withArgs(token);
+    });
+
+    it("reverts with RevenueRouterValueMismatch when less ETH is sent than the amount", async function () {
+      await expect(f.router.connect(f.actors.payer).pay(f.a.id, NATIVE_TOKEN, 1000n, { value: 999n }))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterValueMismatch")
+        .withArgs(999n, 1000n);
+    });
+
+    it("reverts with RevenueRouterValueMismatch when more ETH is sent than the amount", async function () {
+      await expect(f.router.connect(f.actors.payer).pay(f.a.id, NATIVE_TOKEN, 1000n, { value: 1001n }))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterValueMismatch")
+        .withArgs(1001n, 1000n);
+    });
+
+    it("reverts with RevenueRouterValueMismatch when ETH is sent with an ERC-20 payment", async function () {
+      await expect(f.router.connect(f.actors.payer).pay(f.a.id, f.token18, 1000n, { value: 1n }))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterValueMismatch")
+        .withArgs(1n, 0n);
+    });
+
+    it("reverts with RevenueRouterTokenDeliveryMismatch for a fee-on-transfer token", async function () {
+      const token = await f.feeToken.getAddress();
+      await expect(pay(f.router, f.actors.payer, f.a.id, token, 10_000n))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterTokenDeliveryMismatch")
+        .withArgs(token, 10_000n, 9_900n);
+    });
+
+    it("accepts an amount of exactly 2^112 - 1", async function () {
+      const token = await f.token18.getAddress();
+      await f.token18.mint(f.actors.payer.address, MAX_AMOUNT);
+      await expect(pay(f.router, f.actors.payer, f.a.id, token, MAX_AMOUNT))
+        .to.emit(f.router, "Paid")
+        .withArgs(f.a.id, token, f.actors.payer.address, MAX_AMOUNT, feeOf(MAX_AMOUNT, FEE_PPM));
+    });
+
+    it("reverts with RevenueRouterAmountTooLarge when the amount exceeds 2^112 - 1", async function () {
+      const token = await f.token18.getAddress();
+      await f.token18.mint(f.actors.payer.address, MAX_AMOUNT + 1n);
+      await expect(pay(f.router, f.actors.payer, f.a.id, token, MAX_AMOUNT + 1n))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterAmountTooLarge")
+        .withArgs(MAX_AMOUNT + 1n, MAX_AMOUNT);
+    });
+
+    it("reverts with RevenueRouterAmountTooLarge when the model's lifetime total would exceed 2^112 - 1", async function () {
+      const token = await f.token18.getAddress();
+      await f.token18.mint(f.actors.payer.address, 2n * MAX_AMOUNT);
+      await pay(f.router, f.actors.payer, f.a.id, token, MAX_AMOUNT);
+      const received = MAX_AMOUNT - feeOf(MAX_AMOUNT, FEE_PPM);
+      const second = MAX_AMOUNT / 2n;
+      await expect(pay(f.router, f.actors.payer, f.a.id, token, second))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterAmountTooLarge")
+        .withArgs(received + second - feeOf(second, FEE_PPM), MAX_AMOUNT);
+    });
+  });
+
+  describe("propagate", function () {
+    it("reverts with RevenueRouterParentsMismatch when the edges are not the registered ones", async function () {
+      const { child, router } = f;
+      await pay(router, f.actors.payer, child.id, NATIVE_TOKEN, 10n ** 18n);
+      const [x, y, z] = child.registration.parents;
+      for (const wrong of [
+        [y, x, z],
+        [x, y],
+        [x, y, { ...z, weightPpm: z.weightPpm + 1 }],
+        [x, y, { ...z, relation: 0 }],
+      ]) {
+        await expect(router.propagate(child.id, NATIVE_TOKEN, wrong))
+          .to.be.revertedWithCustomError(router, "RevenueRouterParentsMismatch")
+          .withArgs(child.id);
+      }
+    });
+
+    it("reverts with RevenueRouterUnknownModel for an unknown model", async function () {
+      const unknown = modelIdOf("hf:nobody/x");
+      await expect(f.router.propagate(unknown, NATIVE_TOKEN, []))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterUnknownModel")
+        .withArgs(unknown);
+    });
+
+    it("returns 0 and emits nothing when nothing is pending", async function () {
+      const { child, router } = f;
+      expect(await router.propagate.staticCall(child.id, NATIVE_TOKEN, child.registration.parents)).to.equal(0n);
+      await expect(router.propagate(child.id, NATIVE_TOKEN, child.registration.parents)).not.to.emit(
+        router,
+        "Propagated",
+      );
+
+      await pay(router, f.actors.payer, child.id, NATIVE_TOKEN, 1_000n);
+      await router.propagate(child.id, NATIVE_TOKEN, child.registration.parents);
+      await expect(router.propagate(child.id, NATIVE_TOKEN, child.registration.parents)).not.to.emit(
+        router,
+        "Propagated",
+      );
+    });
+
+    it("reverts with RevenueRouterAmountTooLarge when a parent's lifetime total would exceed 2^112 - 1", async function () {
+      const { router, actors, child, a } = f;
+      const token = await f.token18.getAddress();
+      const toChild = MAX_AMOUNT / 2n;
+      await f.token18.mint(actors.payer.address, MAX_AMOUNT + toChild);
+      await pay(router, actors.payer, a.id, token, MAX_AMOUNT);
+      await pay(router, actors.payer, child.id, token, toChild);
+      const upstream = upstreamOf(toChild - feeOf(toChild, FEE_PPM), 300_000n);
+      const share = sliceOf(upstream, 0n, 333_333n);
+      await expect(router.propagate(child.id, token, child.registration.parents))
+        .to.be.revertedWithCustomError(router, "RevenueRouterAmountTooLarge")
+        .withArgs(MAX_AMOUNT - feeOf(MAX_AMOUNT, FEE_PPM) + share, MAX_AMOUNT);
+    });
+
+    it("returns 0 for a root model, whose upstream is always 0", async function () {
+      await pay(f.router, f.actors.payer, f.a.id, NATIVE_TOKEN, 1_000n);
+      expect(await f.router.propagate.staticCall(f.a.id, NATIVE_TOKEN, [])).to.equal(0n);
+    });
+
+    it("returns what left the model", async function () {
+      await pay(f.router, f.actors.payer, f.child.id, NATIVE_TOKEN, 1_000_000n);
+      const upstream = upstreamOf(1_000_000n - 10_000n, 300_000n);
+      expect(await f.router.propagate.staticCall(f.child.id, NATIVE_TOKEN, f.child.registration.parents)).to.equal(
+        upstream,
+      );
+    });
+  });
+
+  describe("propagateBatch", function () {
+    const steps = (...models: Family["child"][]) =>
+      models.map(({ id, registration }) => ({ modelId: id, token: NATIVE_TOKEN, parents: registration.parents }));
+
+    it("moves funds two hops when the child comes before its parent", async function () {
+      const { router, child, grandchild } = f;
+      await pay(router, f.actors.payer, grandchild.id, NATIVE_TOKEN, 10n ** 18n);
+      const net = 10n ** 18n - feeOf(10n ** 18n, FEE_PPM);
+      const toChild = upstreamOf(net, 200_000n);
+      const toParents = upstreamOf(toChild, 300_000n);
+
+      expect(await router.propagateBatch.staticCall(steps(grandchild, child))).to.equal(toChild + toParents);
+      const tx = router.propagateBatch(steps(grandchild, child));
+      await expect(tx).to.emit(router, "Propagated").withArgs(grandchild.id, NATIVE_TOKEN, toChild, toChild);
+      await expect(tx).to.emit(router, "Propagated").withArgs(child.id, NATIVE_TOKEN, toParents, toParents);
+      const expected = propagationOf(toParents, 0n, [333_333, 333_333, 333_334]);
+      for (const [i, parent] of [f.a, f.b, f.c].entries()) {
+        expect((await router.modelBalance(parent.id, NATIVE_TOKEN)).received).to.equal(expected[i]);
+      }
+    });
+
+    it("moves funds one hop only when the parent comes first", async function () {
+      const { router, child, grandchild } = f;
+      await pay(router, f.actors.payer, grandchild.id, NATIVE_TOKEN, 10n ** 18n);
+      const toChild = upstreamOf(10n ** 18n - feeOf(10n ** 18n, FEE_PPM), 200_000n);
+      expect(await router.propagateBatch.staticCall(steps(child, grandchild))).to.equal(toChild);
+      await router.propagateBatch(steps(child, grandchild));
+      expect((await router.modelBalance(f.a.id, NATIVE_TOKEN)).received).to.equal(0n);
+      expect(await router.pendingUpstream(child.id, NATIVE_TOKEN)).to.equal(upstreamOf(toChild, 300_000n));
+    });
+
+    it("reverts as a whole when one step fails", async function () {
+      const { router, child, grandchild } = f;
+      await pay(router, f.actors.payer, grandchild.id, NATIVE_TOKEN, 10n ** 18n);
+      const bad = { modelId: child.id, token: NATIVE_TOKEN, parents: child.registration.parents.slice(1) };
+      await expect(router.propagateBatch([...steps(grandchild), bad]))
+        .to.be.revertedWithCustomError(router, "RevenueRouterParentsMismatch")
+        .withArgs(child.id);
+      expect((await router.modelBalance(grandchild.id, NATIVE_TOKEN)).pushed).to.equal(0n);
+    });
+
+    it("returns 0 for an empty batch", async function () {
+      expect(await f.router.propagateBatch.staticCall([])).to.equal(0n);
+    });
+  });
+
+  describe("claim", function () {
+    it("reverts with RevenueRouterEmptyClaim when no entry is given", async function () {
+      await expect(f.router.claim(NATIVE_TOKEN, [])).to.be.revertedWithCustomError(f.router, "RevenueRouterEmptyClaim");
+    });
+
+    it("reverts with RevenueRouterMixedAccounts when entries name different accounts", async function () {
+      const entries = claimsOf(f.child.id, 0, f.child.registration.contributors);
+      await expect(f.router.claim(NATIVE_TOKEN, entries))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterMixedAccounts")
+        .withArgs(f.actors.alice.address, f.actors.bob.address);
+    });
+
+    it("reverts with RevenueRouterInvalidProof when an entry is not in the epoch's set", async function () {
+      const [alice] = claimsFor(f.actors.alice, f.child.id, 0, f.child.registration.contributors);
+      const forged = [
+        { ...alice, weightPpm: alice.weightPpm + 1 },
+        { ...alice, cumulativeBefore: 1 },
+        { ...alice, role: 0 },
+        { ...alice, proof: alice.proof.slice(1) },
+        { ...alice, account: f.actors.stranger.address },
+      ];
+      for (const entry of forged) {
+        await expect(f.router.claim(NATIVE_TOKEN, [entry]))
+          .to.be.revertedWithCustomError(f.router, "RevenueRouterInvalidProof")
+          .withArgs(f.child.id, 0, entry.account);
+      }
+    });
+
+    it("reverts with RevenueRouterNoContributors for an epoch that has not started", async function () {
+      const [alice] = claimsFor(f.actors.alice, f.child.id, 5, f.child.registration.contributors);
+      await expect(f.router.claim(NATIVE_TOKEN, [alice]))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterNoContributors")
+        .withArgs(f.child.id, 5);
+    });
+
+    it("reverts with RevenueRouterUnknownModel for an unknown model", async function () {
+      const unknown = modelIdOf("hf:nobody/x");
+      const [alice] = claimsFor(f.actors.alice, unknown, 0, f.child.registration.contributors);
+      await expect(f.router.claim(NATIVE_TOKEN, [alice]))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterUnknownModel")
+        .withArgs(unknown);
+    });
+
+    it("returns 0 and emits nothing when nothing is owed", async function () {
+      const [alice] = claimsFor(f.actors.alice, f.child.id, 0, f.child.registration.contributors);
+      expect(await f.router.claim.staticCall(NATIVE_TOKEN, [alice])).to.equal(0n);
+      await expect(f.router.claim(NATIVE_TOKEN, [alice])).not.to.emit(f.router, "Claimed");
+    });
+
+    it("counts the same entry once when it is listed twice", async function () {
+      await pay(f.router, f.actors.payer, f.b.id, NATIVE_TOKEN, 1_000n);
+      const [bob] = claimsFor(f.actors.bob, f.b.id, 0, f.b.registration.contributors);
+      expect(await f.router.claim.staticCall(NATIVE_TOKEN, [bob, bob])).to.equal(990n);
+    });
+
+    describe("to a contract that refuses ETH", function () {
+      let set: ReturnType<typeof contributors>;
+      let id: string;
+      let rejecting: string;
+
+      beforeEach(async function () {
+        rejecting = await f.rejecting.getAddress();
+        set = contributors([rejecting, 400_000], [f.actors.alice, 600_000]);
+        ({ id } = await registerModel(f.registry, f.actors.steward, {
+          key: "hf:org/rejecting",
+          steward: f.actors.steward.address,
+          contributors: set,
+        }));
+      });
+
+      it("reverts the ETH payout and leaves the entry and the router's balance unchanged", async function () {
+        await pay(f.router, f.actors.payer, id, NATIVE_TOKEN, 1_000_000n);
+        const [entry] = claimsFor(rejecting, id, 0, set);
+        const balance = await ethers.provider.getBalance(f.router);
+        await expect(f.router.connect(f.actors.stranger).claim(NATIVE_TOKEN, [entry])).to.be.revertedWithCustomError(
+          f.rejecting,
+          "RejectingReceiverRefused",
+        );
+        expect(await f.router.claimed(id, NATIVE_TOKEN, 0, 0)).to.equal(0n);
+        expect(await f.router.claimable(NATIVE_TOKEN, entry)).to.equal(396_000n);
+        expect(await ethers.provider.getBalance(f.router)).to.equal(balance);
+      });
+
+      it("still pays it in an ERC-20", async function () {
+        const token = await f.token18.getAddress();
+        await pay(f.router, f.actors.payer, id, token, 1_000_000n);
+        const [entry] = claimsFor(rejecting, id, 0, set);
+        await expect(f.router.connect(f.actors.stranger).claim(token, [entry]))
+          .to.emit(f.router, "Claimed")
+          .withArgs(id, token, rejecting, 0, 0, 396_000n);
+        expect(await f.token18.balanceOf(rejecting)).to.equal(396_000n);
+      });
+    });
+  });
+
+  describe("withdrawFees", function () {
+    beforeEach(async function () {
+      await pay(f.router, f.actors.payer, f.a.id, NATIVE_TOKEN, 10n ** 18n);
+    });
+
+    it("reverts with RevenueRouterNotTreasury when called by another account", async function () {
+      await expect(f.router.connect(f.actors.admin).withdrawFees(NATIVE_TOKEN, f.actors.admin.address, 1n))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterNotTreasury")
+        .withArgs(f.actors.admin.address);
+    });
+
+    it("reverts with RevenueRouterZeroAddress when sending to zero", async function () {
+      await expect(
+        f.router.connect(f.actors.treasury).withdrawFees(NATIVE_TOKEN, ethers.ZeroAddress, 1n),
+      ).to.be.revertedWithCustomError(f.router, "RevenueRouterZeroAddress");
+    });
+
+    it("reverts with RevenueRouterInsufficientFees in a token that accrued nothing", async function () {
+      const token = await f.token6.getAddress();
+      await expect(f.router.connect(f.actors.treasury).withdrawFees(token, f.actors.treasury.address, 1n))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterInsufficientFees")
+        .withArgs(token, 1n, 0n);
+    });
+
+    it("lets a new treasury withdraw what accrued before it was set", async function () {
+      await f.router.setTreasury(f.actors.stranger.address);
+      await expect(f.router.connect(f.actors.treasury).withdrawFees(NATIVE_TOKEN, f.actors.treasury.address, 1n))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterNotTreasury")
+        .withArgs(f.actors.treasury.address);
+      await expect(
+        f.router.connect(f.actors.stranger).withdrawFees(NATIVE_TOKEN, f.actors.carol.address, 10n ** 16n),
+      ).to.changeEtherBalances(ethers, [f.actors.carol, f.router], [10n ** 16n, -(10n ** 16n)]);
+    });
+  });
+
+  describe("setFee", function () {
+    it("sets the fee used by later payments and emits FeeUpdated", async function () {
+      await expect(f.router.setFee(25_000)).to.emit(f.router, "FeeUpdated").withArgs(25_000);
+      expect(await f.router.feePpm()).to.equal(25_000);
+      await expect(pay(f.router, f.actors.payer, f.a.id, NATIVE_TOKEN, 1_000n))
+        .to.emit(f.router, "Paid")
+        .withArgs(f.a.id, NATIVE_TOKEN, f.actors.payer.address, 1_000n, 25n);
+    });
+
+    it("accepts the cap, MAX_FEE_PPM = 100_000", async function () {
+      await expect(f.router.setFee(100_000)).to.emit(f.router, "FeeUpdated").withArgs(100_000);
+    });
+
+    it("accepts a zero fee, and then accrues no fee", async function () {
+      await f.router.setFee(0);
+      await pay(f.router, f.actors.payer, f.a.id, NATIVE_TOKEN, 1_000n);
+      expect(await f.router.fees(NATIVE_TOKEN)).to.equal(0n);
+    });
+
+    it("reverts with RevenueRouterFeeTooHigh above the cap", async function () {
+      await expect(f.router.setFee(100_001))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterFeeTooHigh")
+        .withArgs(100_001, 100_000);
+    });
+
+    it("reverts with AccessControlUnauthorizedAccount without FEE_MANAGER_ROLE", async function () {
+      await expect(f.router.connect(f.actors.stranger).setFee(0))
+        .to.be.revertedWithCustomError(f.router, "AccessControlUnauthorizedAccount")
+        .withArgs(f.actors.stranger.address, f.roles.FEE_MANAGER);
+    });
+  });
+
+  describe("setTreasury", function () {
+    it("sets the treasury and emits TreasuryUpdated", async function () {
+      await expect(f.router.setTreasury(f.actors.carol.address))
+        .to.emit(f.router, "TreasuryUpdated")
+        .withArgs(f.actors.carol.address);
+      expect(await f.router.treasury()).to.equal(f.actors.carol.address);
+    });
+
+    it("reverts with RevenueRouterZeroAddress for the zero address", async function () {
+      await expect(f.router.setTreasury(ethers.ZeroAddress)).to.be.revertedWithCustomError(
+        f.router,
+        "RevenueRouterZeroAddress",
+      );
+    });
+
+    it("reverts with AccessControlUnauthorizedAccount without FEE_MANAGER_ROLE", async function () {
+      await expect(f.router.connect(f.actors.treasury).setTreasury(f.actors.treasury.address))
+        .to.be.revertedWithCustomError(f.router, "AccessControlUnauthorizedAccount")
+        .withArgs(f.actors.treasury.address, f.roles.FEE_MANAGER);
+    });
+  });
+
+  describe("setTokenBlocked", function () {
+    it("blocks and unblocks payments in a token and emits TokenPolicyUpdated", async function () {
+      await expect(f.router.setTokenBlocked(NATIVE_TOKEN, true))
+        .to.emit(f.router, "TokenPolicyUpdated")
+        .withArgs(NATIVE_TOKEN, true);
+      expect(await f.router.isTokenBlocked(NATIVE_TOKEN)).to.equal(true);
+      await expect(pay(f.router, f.actors.payer, f.a.id, NATIVE_TOKEN, 1n))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterTokenBlocked")
+        .withArgs(NATIVE_TOKEN);
+
+      await expect(f.router.setTokenBlocked(NATIVE_TOKEN, false))
+        .to.emit(f.router, "TokenPolicyUpdated")
+        .withArgs(NATIVE_TOKEN, false);
+      await expect(pay(f.router, f.actors.payer, f.a.id, NATIVE_TOKEN, 1n)).to.emit(f.router, "Paid");
+    });
+
+    it("keeps propagation, claims and fee withdrawals open in a blocked token", async function () {
+      const { router, child, actors } = f;
+      await pay(router, actors.payer, child.id, NATIVE_TOKEN, 10n ** 18n);
+      await router.setTokenBlocked(NATIVE_TOKEN, true);
+      await expect(router.propagate(child.id, NATIVE_TOKEN, child.registration.parents)).to.emit(router, "Propagated");
+      const entries = claimsFor(actors.alice, child.id, 0, child.registration.contributors);
+      await expect(router.claim(NATIVE_TOKEN, entries)).to.emit(router, "Claimed");
+      await expect(router.connect(actors.treasury).withdrawFees(NATIVE_TOKEN, actors.treasury.address, 1n)).to.emit(
+        router,
+        "FeesWithdrawn",
+      );
+    });
+
+    it("reverts with RevenueRouterInvalidToken for the zero address", async function () {
+      await expect(f.router.setTokenBlocked(ethers.ZeroAddress, true))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterInvalidToken")
+        .withArgs(ethers.ZeroAddress);
+    });
+
+    it("reverts with AccessControlUnauthorizedAccount without TOKEN_MANAGER_ROLE", async function () {
+      await expect(f.router.connect(f.actors.stranger).setTokenBlocked(NATIVE_TOKEN, true))
+        .to.be.revertedWithCustomError(f.router, "AccessControlUnauthorizedAccount")
+        .withArgs(f.actors.stranger.address, f.roles.TOKEN_MANAGER);
+    });
+  });
+
+  describe("bindRegistry", function () {
+    it("binds the registry once and emits RegistryBound", async function () {
+      const router = await deployRouter(f.actors.treasury.address, FEE_PPM);
+      expect(await router.registry()).to.equal(ethers.ZeroAddress);
+      await expect(router.bindRegistry(f.actors.stranger.address))
+        .to.emit(router, "RegistryBound")
+        .withArgs(f.actors.stranger.address);
+      expect(await router.registry()).to.equal(f.actors.stranger.address);
+    });
+
+    it("reverts with RevenueRouterRegistryAlreadySet when bound twice", async function () {
+      await expect(f.router.bindRegistry(f.actors.stranger.address))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterRegistryAlreadySet")
+        .withArgs(await f.registry.getAddress());
+    });
+
+    it("reverts with RevenueRouterZeroAddress for the zero address", async function () {
+      const router = await deployRouter(f.actors.treasury.address, FEE_PPM);
+      await expect(router.bindRegistry(ethers.ZeroAddress)).to.be.revertedWithCustomError(
+        router,
+        "RevenueRouterZeroAddress",
+      );
+    });
+
+    it("reverts with AccessControlUnauthorizedAccount without DEFAULT_ADMIN_ROLE", async function () {
+      const router = await deployRouter(f.actors.treasury.address, FEE_PPM);
+      await expect(router.connect(f.actors.stranger).bindRegistry(f.actors.stranger.address))
+        .to.be.revertedWithCustomError(router, "AccessControlUnauthorizedAccount")
+        .withArgs(f.actors.stranger.address, f.roles.DEFAULT_ADMIN);
+    });
+  });
+
+  describe("registry hooks", function () {
+    const root = ethers.id("root");
+
+    it("reverts with RevenueRouterNotRegistry when anyone but the registry calls them", async function () {
+      const { router, actors, a } = f;
+      for (const caller of [actors.admin, actors.steward]) {
+        const asCaller = router.connect(caller);
+        for (const call of [
+          asCaller.configureModel(modelIdOf("hf:x"), 0, parentsHashOf([]), root),
+          asCaller.startEpoch(a.id, root),
+          asCaller.assignEscrow(a.id, root),
+          asCaller.setStatus(a.id, ModelStatus.REVOKED, caller.address, root),
+        ]) {
+          await expect(call).to.be.revertedWithCustomError(router, "RevenueRouterNotRegistry").withArgs(caller.address);
+        }
+      }
+    });
+
+    // ModelRegistry checks ids and placeholders before it calls these hooks, so RevenueRouterModelExists and
+    // RevenueRouterNotPlaceholder cannot be reached through it. Here an EOA bound as the registry calls them directly.
+    describe("called by the bound registry (an EOA standing in for it)", function () {
+      let router: RevenueRouter;
+      const id = modelIdOf("hf:hooks/model");
+
+      beforeEach(async function () {
+        const fresh = await deployRouter(f.actors.treasury.address, FEE_PPM);
+        await fresh.bindRegistry(f.actors.stranger.address);
+        router = fresh.connect(f.actors.stranger);
+      });
+
+      it("configureModel stores the flow and emits FlowConfigured", async function () {
+        const parents = edges([f.a.id, 1_000_000]);
+        await expect(router.configureModel(id, 250_000, parentsHashOf(parents), root))
+          .to.emit(router, "FlowConfigured")
+          .withArgs(id, 250_000, parentsHashOf(parents), root);
+        expect([...(await router.flow(id))]).to.deep.equal([250_000n, 0n, 0n, BigInt(ModelStatus.ACTIVE)]);
+        expect(await router.parentsHash(id)).to.equal(parentsHashOf(parents));
+        expect(await router.epochRoot(id, 0)).to.equal(root);
+      });
+
+      it("configureModel reverts with RevenueRouterModelExists for a configured id", async function () {
+        await router.configureModel(id, 0, parentsHashOf([]), root);
+        await expect(router.configureModel(id, 0, parentsHashOf([]), root))
+          .to.be.revertedWithCustomError(router, "RevenueRouterModelExists")
+          .withArgs(id);
+      });
+
+      it("startEpoch returns the next epoch and emits EpochRootSet", async function () {
+        await router.configureModel(id, 0, parentsHashOf([]), root);
+        expect(await router.startEpoch.staticCall(id, ethers.id("next"))).to.equal(1);
+        await expect(router.startEpoch(id, ethers.id("next")))
+          .to.emit(router, "EpochRootSet")
+          .withArgs(id, 1, ethers.id("next"));
+      });
+
+      it("assignEscrow fills the escrow epoch once, then reverts with RevenueRouterNotPlaceholder", async function () {
+        await router.configureModel(id, 0, parentsHashOf([]), ethers.ZeroHash);
+        expect(await router.assignEscrow.staticCall(id, root)).to.equal(0);
+        await expect(router.assignEscrow(id, root)).to.emit(router, "EpochRootSet").withArgs(id, 0, root);
+        await expect(router.assignEscrow(id, root))
+          .to.be.revertedWithCustomError(router, "RevenueRouterNotPlaceholder")
+          .withArgs(id);
+      });
+
+      it("assignEscrow reverts with RevenueRouterNotPlaceholder for a model with contributors", async function () {
+        await router.configureModel(id, 0, parentsHashOf([]), root);
+        await expect(router.assignEscrow(id, root))
+          .to.be.revertedWithCustomError(router, "RevenueRouterNotPlaceholder")
+          .withArgs(id);
+      });
+
+      it("setStatus emits StatusUpdated, and on REVOKED starts the beneficiary's epoch", async function () {
+        const beneficiary = f.actors.beneficiary.address;
+        await router.configureModel(id, 0, parentsHashOf([]), root);
+        await expect(router.setStatus(id, ModelStatus.DISPUTED, ethers.ZeroAddress, ethers.ZeroHash))
+          .to.emit(router, "StatusUpdated")
+          .withArgs(id, ModelStatus.DISPUTED, ethers.ZeroAddress);
+        expect(await router.setStatus.staticCall(id, ModelStatus.REVOKED, beneficiary, root)).to.equal(1);
+        const tx = router.setStatus(id, ModelStatus.REVOKED, beneficiary, ethers.id("beneficiary"));
+        await expect(tx).to.emit(router, "EpochRootSet").withArgs(id, 1, ethers.id("beneficiary"));
+        await expect(tx).to.emit(router, "StatusUpdated").withArgs(id, ModelStatus.REVOKED, beneficiary);
+        expect([...(await router.flow(id))]).to.deep.equal([0n, 1n, 1n, BigInt(ModelStatus.REVOKED)]);
+        expect(await router.beneficiary(id)).to.equal(beneficiary);
+      });
+    });
+  });
+
+  describe("views", function () {
+    it("flow, parentsHash and epochRoot describe a registered model", async function () {
+      const { router, child } = f;
+      expect([...(await router.flow(child.id))]).to.deep.equal([300_000n, 0n, 0n, BigInt(ModelStatus.ACTIVE)]);
+      expect(await router.parentsHash(child.id)).to.equal(parentsHashOf(child.registration.parents));
+      expect(await router.epochRoot(child.id, 0)).to.equal(rootOf(child.registration.contributors));
+      expect(await router.epochRoot(child.id, 1)).to.equal(ethers.ZeroHash);
+      expect(await router.beneficiary(child.id)).to.equal(ethers.ZeroAddress);
+    });
+
+    it("flow and modelBalance are empty for an unknown model", async function () {
+      const unknown = modelIdOf("hf:nobody/x");
+      expect([...(await f.router.flow(unknown))]).to.deep.equal([0n, 0n, 0n, BigInt(ModelStatus.NONE)]);
+      expect([...(await f.router.modelBalance(unknown, NATIVE_TOKEN))]).to.deep.equal([0n, 0n, 0n, 0n]);
+    });
+
+    it("keptInEpoch splits what the model kept by the epoch it arrived in, closed or current", async function () {
+      const { router, registry, actors, b } = f;
+      const set = contributors([actors.carol, 1_000_000]);
+      await pay(router, actors.payer, b.id, NATIVE_TOKEN, 1_000n);
+      await registry.connect(actors.steward).setContributors(b.id, set);
+      // Epoch 0 is not closed in storage yet: it is computed from the balance.
+      expect(await router.keptInEpoch(b.id, NATIVE_TOKEN, 0)).to.equal(990n);
+      expect(await router.keptInEpoch(b.id, NATIVE_TOKEN, 1)).to.equal(0n);
+      await registry.connect(actors.steward).setContributors(b.id, set);
+      await pay(router, actors.payer, b.id, NATIVE_TOKEN, 2_000n);
+      expect(await router.keptInEpoch(b.id, NATIVE_TOKEN, 0)).to.equal(990n);
+      expect(await router.keptInEpoch(b.id, NATIVE_TOKEN, 1)).to.equal(0n);
+      expect(await router.keptInEpoch(b.id, NATIVE_TOKEN, 2)).to.equal(1_980n);
+      expect(await router.keptInEpoch(b.id, NATIVE_TOKEN, 3)).to.equal(0n);
+    });
+
+    it("claimable reverts like claim on a bad proof and for an unknown model", async function () {
+      const [alice] = claimsFor(f.actors.alice, f.child.id, 0, f.child.registration.contributors);
+      await expect(f.router.claimable(NATIVE_TOKEN, { ...alice, weightPpm: 1 }))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterInvalidProof")
+        .withArgs(f.child.id, 0, f.actors.alice.address);
+      const unknown = modelIdOf("hf:nobody/x");
+      await expect(f.router.claimable(NATIVE_TOKEN, { ...alice, modelId: unknown }))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterUnknownModel")
+        .withArgs(unknown);
+    });
+
+    it("previewPropagate reverts with RevenueRouterParentsMismatch and RevenueRouterUnknownModel", async function () {
+      await expect(f.router.previewPropagate(f.child.id, NATIVE_TOKEN, []))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterParentsMismatch")
+        .withArgs(f.child.id);
+      const unknown = modelIdOf("hf:nobody/x");
+      await expect(f.router.previewPropagate(unknown, NATIVE_TOKEN, []))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterUnknownModel")
+        .withArgs(unknown);
+    });
+
+    it("previewPay follows the current fee", async function () {
+      expect([...(await f.router.previewPay(1_000_099n))]).to.deep.equal([10_000n, 990_099n]);
+      await f.router.setFee(0);
+      expect([...(await f.router.previewPay(1_000_099n))]).to.deep.equal([0n, 1_000_099n]);
+    });
+
+    it("claimed and claimable track one entry per token", async function () {
+      const token = await f.token6.getAddress();
+      await pay(f.router, f.actors.payer, f.child.id, token, 1_000_000n);
+      await pay(f.router, f.actors.payer, f.child.id, NATIVE_TOKEN, 3_000_000n);
+      const [carol] = claimsFor(f.actors.carol, f.child.id, 0, f.child.registration.contributors);
+      const keptToken = keptOf(990_000n, 300_000n);
+      await f.router.claim(token, [carol]);
+      expect(await f.router.claimed(f.child.id, token, 0, 850_000)).to.equal(sliceOf(keptToken, 850_000n, 150_000n));
+      expect(await f.router.claimed(f.child.id, NATIVE_TOKEN, 0, 850_000)).to.equal(0n);
+      expect(await f.router.claimable(NATIVE_TOKEN, carol)).to.equal(
+        sliceOf(keptOf(2_970_000n, 300_000n), 850_000n, 150_000n),
+      );
+    });
+  });
+
+  function deployRouter(treasury: string, feePpm: bigint): Promise<RevenueRouter> {
+    return ethers.deployContract("RevenueRouter", [f.actors.admin.address, treasury, feePpm]);
+  }
+});
