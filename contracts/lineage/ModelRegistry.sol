@@ -322,11 +322,11 @@ contract ModelRegistry is IModelRegistry, AccessControl {
         uint256 count = parents.length;
         if (count > MAX_PARENTS) revert ModelRegistryTooManyParents(count, MAX_PARENTS);
         if (upstreamPpm > PPM) revert ModelRegistryShareTooHigh(upstreamPpm, PPM);
+        if (expectedTerms.length != count) revert ModelRegistryParentTermsLength(count, expectedTerms.length);
         if (count == 0) {
             if (upstreamPpm != 0) revert ModelRegistryUpstreamWithoutParents(upstreamPpm);
             return;
         }
-        if (expectedTerms.length != count) revert ModelRegistryParentTermsLength(count, expectedTerms.length);
         uint256 total = 0;
         for (uint256 i = 0; i < count; ++i) {
             ParentEdge calldata edge = parents[i];

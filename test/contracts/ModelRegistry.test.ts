@@ -267,6 +267,12 @@ describe("ModelRegistry", function () {
           .withArgs(2, 1);
       });
 
+      it("reverts with ModelRegistryParentTermsLength when a root states terms for parents it does not have", async function () {
+        await expect(register({ key: "hf:org/x", upstreamPpm: 0, expectedParentTerms: [OPEN_TERMS] }))
+          .to.be.revertedWithCustomError(f.registry, "ModelRegistryParentTermsLength")
+          .withArgs(0, 1);
+      });
+
       it("reverts with ModelRegistryZeroWeight when an edge weighs nothing", async function () {
         await expect(
           register({
