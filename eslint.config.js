@@ -27,6 +27,56 @@ export default defineConfig(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  // Layering (docs/ARCHITECTURE.md): core is pure and imports nothing local; chain sees only core; sim sees
+  // chain and core. Nothing in src/ may import tests, scripts or benchmarks, and ethers stays in contract tests.
+  {
+    files: ["src/core/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["../*", "hardhat", "ethers"],
+              message: "src/core is pure: it imports nothing outside itself but viem.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["src/chain/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["../sim/*", "../../test/*", "hardhat", "ethers"],
+              message: "src/chain may import only src/core (and viem).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["src/sim/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["../../test/*", "hardhat", "ethers"],
+              message: "src/sim acts through viem clients handed to it.",
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ["**/*.cjs"],
     languageOptions: { sourceType: "commonjs" },
