@@ -214,7 +214,27 @@ for (const r of rows) {
     `${r.op.padEnd(10)} ${r.token.padEnd(6)} ${String(r.parents).padStart(7)}  ${String(r.contributors).padStart(12)}  ${r.phase.padEnd(7)} ${String(r.gas).padStart(9)}`,
   );
 }
-console.log("\nderived:", JSON.stringify(derived, null, 2));
+// The issue's targets, and the 0xSplits / Drips anchors measured on this EVM, next to our figures.
+const steady = (op: string, token: string, parents: number, contributors: number) =>
+  find(op, token, parents, contributors, "steady");
+const worstClaimPerModel = Math.max(...Object.values(claimPerExtraModel.ETH!));
+const targets = [
+  ["pay ETH, 1 parent, steady", steady("pay", "ETH", 1, 2), 50_000, "0xSplits v1 distribute: 6,577 per recipient"],
+  ["pay ERC-20, 1 parent, steady", steady("pay", "ERC20", 1, 2), 85_000, ""],
+  ["pay: extra gas per contributor", derived.payPerExtraContributor.ETH, 500, "Drips split: ~8.8k per receiver"],
+  ["propagate: gas per parent, steady", derived.propagatePerParentSteady.ETH, 7_000, ""],
+  ["claim 1 model ETH, steady (N=100)", steady("claim", "ETH", 1, 100), 55_000, "0xSplits v1 withdraw: 37,597"],
+  ["claim 1 model ETH, first (N=100)", find("claim", "ETH", 1, 100, "first"), 80_000, ""],
+  ["claim: each further model (worst N)", worstClaimPerModel, 15_000, ""],
+  ["register: gas per extra contributor", derived.registerPerExtraContributor, 3_000, "0xSplits createSplit: ~1,247"],
+] as const;
+console.log("\nfigure                                   ours    target  anchor");
+for (const [name, ours, target, anchor] of targets) {
+  const verdict = ours <= target ? "ok" : `+${(((ours - target) / target) * 100).toFixed(1)}%`;
+  console.log(
+    `${name.padEnd(38)} ${String(ours).padStart(7)} ${String(target).padStart(9)}  ${verdict.padEnd(7)} ${anchor}`,
+  );
+}
 
 mkdirSync("bench/results", { recursive: true });
 writeFileSync("bench/results/gas.json", `${JSON.stringify({ rows, derived }, null, 2)}\n`);
