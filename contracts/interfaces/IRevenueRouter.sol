@@ -10,10 +10,13 @@ import {ParentEdge, ContributorClaim, ModelStatus} from "./StemmaTypes.sol";
  * Balance lifecycle, per model `m` and token `t`, all on lifetime totals:
  * - {pay}: the protocol fee goes to the treasury balance; the rest is `received[m]`.
  * - `upstream[m] = floor(received[m] * upstreamPpm / PPM)`; `kept[m] = received[m] - upstream[m]`.
- * - {propagate}: pushes `upstream[m] - pushed[m]` one hop: each parent's cumulative-rounding slice of the lifetime
- *   upstream, less its slice of what was pushed before, is added to that parent's `received`.
+ * - {propagate}: pushes `upstream[m] - pushed[m]` one hop: each parent's part of the lifetime upstream (split by
+ *   edge weight with {SplitMath-splitTree}), less its part of what was pushed before, is added to that parent's
+ *   `received`. Parts never shrink as the total grows, so the result does not depend on when propagation runs.
  * - The kept part that arrives while contributor epoch `e` is current belongs to epoch `e`'s set; contributor `j`
  *   of that set is owed its cumulative-rounding slice of it, and {claim} pulls it (minus what it claimed before).
+ *   While the epoch is still current its kept total can grow, and a slice is not monotone in its total, so until
+ *   the epoch closes {claim} pays `floor(kept * weight / PPM)`, never more than the final slice.
  *
  * Nothing walks the graph inside a payment: every call's gas is bounded by the caps on parents and claims.
  * While a model is `DISPUTED`, payments still arrive but nothing leaves it. When a dispute is upheld the model is
@@ -106,7 +109,7 @@ interface IRevenueRouter {
     event Paid(bytes32 indexed modelId, address indexed token, address indexed payer, uint256 amount, uint256 fee);
 
     /// @dev Emitted when a model's upstream is pushed one hop. `pushedTotal` is the model's lifetime pushed upstream
-    /// after the step; each parent's part is its cumulative-rounding slice of `pushedTotal` less its slice of
+    /// after the step; each parent's part is its {SplitMath-splitTree} part of `pushedTotal` less its part of
     /// `pushedTotal - amount`.
     event Propagated(bytes32 indexed modelId, address indexed token, uint256 amount, uint256 pushedTotal);
 
@@ -184,7 +187,8 @@ interface IRevenueRouter {
 
     /**
      * @dev Pays one account everything its entries are owed in `token`: for each entry, its cumulative-rounding
-     * slice of what its epoch kept, less what it claimed before. All entries must name the same account. Anyone
+     * slice of what its epoch kept (while the epoch is current: `floor(kept * weight / PPM)`), less what it claimed
+     * before. All entries must name the same account. Anyone
      * may call this: funds only ever go to that account.
      *
      * Emits a {Claimed} event per entry with something to pay.

@@ -42,7 +42,7 @@ enum ModelStatus {
     REVOKED
 }
 
-/// @dev One lineage edge. The ordered list of a model's edges fixes the order of the cumulative-rounding slices.
+/// @dev One lineage edge. The ordered list of a model's edges fixes the shape of the split of its upstream.
 struct ParentEdge {
     bytes32 parentId;
     Relation relation;

@@ -5,10 +5,17 @@ pragma solidity ^0.8.24;
 import {PPM} from "../interfaces/StemmaTypes.sol";
 
 /**
- * @dev The one rounding rule of Stemma: cumulative rounding over PPM weights. Splitting a total `T` over ordered
- * weights gives entry `i` the slice `floor(T * C_i / PPM) - floor(T * C_{i-1} / PPM)`, where `C_i` is the sum of
- * the first `i` weights. The slices of a full set add up to exactly `T`, and the slice of a larger total is never
- * smaller, so paying "slice of the lifetime total minus slice of what was paid before" never strands a wei.
+ * @dev Stemma's rounding rules, all over PPM weights and all rounding down.
+ *
+ * - {slice}: cumulative rounding. Splitting `T` over ordered weights gives entry `i`
+ *   `floor(T * C_i / PPM) - floor(T * C_{i-1} / PPM)`, where `C_i` is the sum of the first `i` weights. The slices
+ *   add up to exactly `T`, but a middle entry's slice is NOT monotone in `T` (weights 30/10/60%: the middle slice
+ *   is 1 of 3 and 0 of 4). So it is only paid on totals that can no longer grow: a closed contributor epoch.
+ * - {share}: `floor(T * w / PPM)`, monotone and never above {slice}; what a contributor of the current epoch may
+ *   claim while its epoch's total still grows.
+ * - {splitTree}: cumulative rounding applied two ways at a time down a balanced binary tree. It adds up to exactly
+ *   `T` and every entry's part is monotone in `T`, so lifetime totals can be pushed in any batches: how parents
+ *   share a model's upstream.
  *
  * Every function expects what the router guarantees: amounts are lifetime totals below 2^112 and shares and
  * cumulative weights are at most PPM < 2^20, so products stay below 2^132 and the arithmetic is unchecked.
@@ -25,10 +32,61 @@ library SplitMath {
      */
     function slice(uint256 total, uint256 cumulativeBefore, uint256 weightPpm) internal pure returns (uint256) {
         // Safe: total < 2^112 and cumulativeBefore + weightPpm <= PPM < 2^20, so no product reaches 2^132, and
-        // floor(T * x / PPM) is non-decreasing in x, so the difference is never negative.
+        // floor(T * x / PPM) is non-decreasing in x, so the difference is never negative. (Non-decreasing in x, not
+        // in T: see the library's notes.)
         unchecked {
             return (total * (cumulativeBefore + weightPpm)) / PPM - (total * cumulativeBefore) / PPM;
         }
+    }
+
+    /**
+     * @dev The pro-rata share of `total` for weight `weightPpm`, rounded down.
+     * @param total The amount split, below 2^112.
+     * @param weightPpm The entry's weight, in PPM (at most PPM).
+     * @return `floor(total * weightPpm / PPM)`, at most the entry's {slice} of `total`.
+     */
+    function share(uint256 total, uint256 weightPpm) internal pure returns (uint256) {
+        // Safe: total < 2^112 and weightPpm <= PPM < 2^20.
+        unchecked {
+            return (total * weightPpm) / PPM;
+        }
+    }
+
+    /**
+     * @dev Splits `total` over the entries whose weights have the running sums `cumulative` (`cumulative[0] == 0`,
+     * `cumulative[i]` the sum of the first `i` weights, at least one entry, positive weights). A range of entries
+     * gives its first `ceil(n / 2)` entries `floor(amount * theirWeight / rangeWeight)` and the rest the remainder,
+     * recursively. Each part is within `ceil(log2(n))` of its exact pro-rata share, the parts add up to `total`,
+     * and no part ever shrinks when `total` grows (each two-way split is monotone on both sides).
+     * @param total The amount split, below 2^112.
+     * @param cumulative The running sums of the weights, `n + 1` values, the last at most PPM.
+     * @return amounts Each entry's part, in order.
+     */
+    function splitTree(uint256 total, uint256[] memory cumulative) internal pure returns (uint256[] memory amounts) {
+        amounts = new uint256[](cumulative.length - 1);
+        splitRange(total, cumulative, amounts, 0, amounts.length);
+    }
+
+    /// @dev {splitTree} for the entries `[from, to)`, writing into `amounts`.
+    function splitRange(
+        uint256 total,
+        uint256[] memory cumulative,
+        uint256[] memory amounts,
+        uint256 from,
+        uint256 to
+    ) private pure {
+        if (to - from == 1) {
+            amounts[from] = total;
+            return;
+        }
+        uint256 middle = from + (to - from + 1) / 2;
+        // Safe: total < 2^112, weights <= PPM < 2^20, and the first part's weight is at most the range's.
+        uint256 first;
+        unchecked {
+            first = (total * (cumulative[middle] - cumulative[from])) / (cumulative[to] - cumulative[from]);
+        }
+        splitRange(first, cumulative, amounts, from, middle);
+        splitRange(total - first, cumulative, amounts, middle, to);
     }
 
     /**

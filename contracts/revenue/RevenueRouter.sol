@@ -129,18 +129,34 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
         uint256 pushed = _pushed[modelId][token];
         if (upstream == pushed) return 0;
         _pushed[modelId][token] = upstream;
-        uint256 cumulative = 0;
-        for (uint256 i = 0; i < parents.length; ++i) {
-            uint256 weight = parents[i].weightPpm;
-            uint256 share = SplitMath.slice(upstream, cumulative, weight) - SplitMath.slice(pushed, cumulative, weight);
-            cumulative += weight;
-            if (share != 0) {
+        uint256[] memory shares = _parentShares(upstream, pushed, parents);
+        for (uint256 i = 0; i < shares.length; ++i) {
+            if (shares[i] != 0) {
                 bytes32 parentId = parents[i].parentId;
-                _arrive(parentId, token, share, _flows[parentId]);
+                _arrive(parentId, token, shares[i], _flows[parentId]);
             }
         }
         emit Propagated(modelId, token, upstream - pushed, upstream);
         return upstream - pushed;
+    }
+
+    /// @dev What each parent gets when the lifetime pushed upstream goes from `pushed` to `upstream`: its
+    /// {SplitMath-splitTree} part of the one less its part of the other, never negative since parts are monotone.
+    function _parentShares(
+        uint256 upstream,
+        uint256 pushed,
+        ParentEdge[] calldata parents
+    ) private pure returns (uint256[] memory shares) {
+        uint256 count = parents.length;
+        uint256[] memory cumulative = new uint256[](count + 1);
+        for (uint256 i = 0; i < count; ++i) {
+            cumulative[i + 1] = cumulative[i] + parents[i].weightPpm;
+        }
+        shares = SplitMath.splitTree(upstream, cumulative);
+        uint256[] memory before = SplitMath.splitTree(pushed, cumulative);
+        for (uint256 i = 0; i < count; ++i) {
+            shares[i] -= before[i];
+        }
     }
 
     /// @inheritdoc IRevenueRouter
@@ -244,7 +260,11 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
             revert RevenueRouterInvalidProof(entry.modelId, entry.epoch, entry.account);
         }
         uint256 kept = _keptInEpoch(entry.modelId, token, entry.epoch, modelFlow.upstreamPpm);
-        return SplitMath.slice(kept, entry.cumulativeBefore, entry.weightPpm);
+        // A closed epoch's kept amount is final: its exact slice. The current epoch's can still grow, and a slice
+        // can shrink as its total grows (SplitMath), so until the epoch closes the entry gets the floor of its
+        // pro-rata share, which never exceeds its final slice. Less than one wei per entry waits for the close.
+        if (entry.epoch < modelFlow.epoch) return SplitMath.slice(kept, entry.cumulativeBefore, entry.weightPpm);
+        return SplitMath.share(kept, entry.weightPpm);
     }
 
     function _keptInEpoch(bytes32 id, address token, uint32 epoch, uint32 upstreamPpm) private view returns (uint256) {
@@ -496,13 +516,8 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
         _checkParents(id, parents);
         uint256 upstream = SplitMath.upstreamOf(_balances[id][token].received, modelFlow.upstreamPpm);
         uint256 pushed = _pushed[id][token];
-        amounts = new uint256[](parents.length);
-        uint256 cumulative = 0;
-        for (uint256 i = 0; i < parents.length; ++i) {
-            uint256 weight = parents[i].weightPpm;
-            amounts[i] = SplitMath.slice(upstream, cumulative, weight) - SplitMath.slice(pushed, cumulative, weight);
-            cumulative += weight;
-        }
+        if (parents.length == 0) return new uint256[](0);
+        amounts = _parentShares(upstream, pushed, parents);
     }
 
     /// @inheritdoc IRevenueRouter

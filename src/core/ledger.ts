@@ -23,7 +23,7 @@ import {
   type TokenState,
 } from "./ledgerState.js";
 import { modelId as idOfKey } from "./modelId.js";
-import { feeOf, keptOf, sliceOf, upstreamOf } from "./splitMath.js";
+import { feeOf, keptOf, shareOf, sliceOf, splitTree, upstreamOf } from "./splitMath.js";
 import type { ContributorEntry, ContributorTree, ModelBalance, ParentEdge, Terms } from "./types.js";
 
 export type CreateLedgerParameters = {
@@ -130,7 +130,10 @@ export type Ledger = {
   previewPropagate(modelId: Hex, token: Address): bigint[];
   /** What an entry claimed (or had swept) so far (IRevenueRouter `claimed`). */
   claimed(modelId: Hex, token: Address, epoch: number, cumulativeBefore: number): bigint;
-  /** An entry's unclaimed entitlement, ignoring freezes (IRevenueRouter `claimable(token, entry)`). */
+  /**
+   * What the router would pay an entry now, ignoring freezes (IRevenueRouter `claimable(token, entry)`): its slice
+   * less what it claimed once its epoch has closed, the floor of its pro-rata share while the epoch is current.
+   */
   entryOwed(modelId: Hex, token: Address, epoch: number, cumulativeBefore: number): bigint;
   /**
    * What `account` can claim now in `token`, over all its entries: entries of a disputed model, and the old
@@ -172,7 +175,8 @@ export type Ledger = {
  * `kept = received - upstream`. Funds arriving at `m` (a payment's net amount, or a parent slice from a child's
  * propagation) are counted in `m`'s current epoch: `keptInEpoch[e] += kept(after) - kept(before)`. Propagation adds
  * to parent `i` its cumulative-rounding slice of `upstream` less its slice of `pushed`, then sets
- * `pushed = upstream`. Entry `(c, w)` of epoch `e` is owed `sliceOf(keptInEpoch[e], c, w) - claimed[e][c]`.
+ * `pushed = upstream` (parents' parts use the monotone {@link splitTree}). Entry `(c, w)` of epoch `e` is owed
+ * `sliceOf(keptInEpoch[e], c, w) - claimed[e][c]`; while `e` is current it can claim `shareOf(kept, w) - claimed`.
  *
  * @example
  * import { createLedger } from "./ledger.js";
@@ -245,10 +249,22 @@ function engineOver(state: LedgerState): Engine {
   const upstreamOfModel = (model: ModelState, balance: TokenState): bigint =>
     upstreamOf(balance.received, BigInt(model.upstreamPpm));
 
+  /** An entry's whole unclaimed entitlement: its slice of its epoch's kept total, less what it claimed. */
   function owedOf(model: ModelState, balance: TokenState, epoch: number, entry: ContributorEntry): bigint {
     const kept = balance.keptInEpoch.get(epoch) ?? 0n;
     const slice = sliceOf(kept, BigInt(entry.cumulativeBefore), BigInt(entry.weightPpm));
     return slice - (balance.claimed.get(claimedKey(epoch, entry.cumulativeBefore)) ?? 0n);
+  }
+
+  /**
+   * What the router pays an entry now (ignoring freezes): its slice once the epoch has closed, and while it is
+   * current the floor of its pro-rata share, which never exceeds the final slice (RevenueRouter `_entitlement`).
+   */
+  function payableOf(model: ModelState, balance: TokenState, epoch: number, entry: ContributorEntry): bigint {
+    if (epoch < model.epoch) return owedOf(model, balance, epoch, entry);
+    const kept = balance.keptInEpoch.get(epoch) ?? 0n;
+    const share = shareOf(kept, BigInt(entry.weightPpm));
+    return share - (balance.claimed.get(claimedKey(epoch, entry.cumulativeBefore)) ?? 0n);
   }
 
   // ------------------------------------------------------------------ the two money movements
@@ -265,14 +281,11 @@ function engineOver(state: LedgerState): Engine {
 
   /** What each parent gets if `model` pushes its pending upstream now. */
   function parentSlices(model: ModelState, balance: TokenState): bigint[] {
-    const upstream = upstreamOfModel(model, balance);
-    let cumulative = 0n;
-    return model.parents.map(({ weightPpm }) => {
-      const weight = BigInt(weightPpm);
-      const part = sliceOf(upstream, cumulative, weight) - sliceOf(balance.pushed, cumulative, weight);
-      cumulative += weight;
-      return part;
-    });
+    if (model.parents.length === 0) return [];
+    const weights = model.parents.map(({ weightPpm }) => BigInt(weightPpm));
+    const now = splitTree(upstreamOfModel(model, balance), weights);
+    const before = splitTree(balance.pushed, weights);
+    return now.map((part, i) => part - before[i]!);
   }
 
   /** Pushes a model's pending upstream one hop; returns what moved. */
@@ -557,7 +570,7 @@ function engineOver(state: LedgerState): Engine {
     if (entry === undefined) throw new UnknownEntryError({ modelId: model.id, epoch, cumulativeBefore });
     check(entry);
     const balance = peekToken(model, token);
-    const owed = owedOf(model, balance, epoch, entry);
+    const owed = payableOf(model, balance, epoch, entry);
     if (owed !== amount)
       throw new MirrorMismatchError({ event: name, field: "amount", expected: owed, actual: amount });
     if (amount === 0n) return;
@@ -679,7 +692,7 @@ function engineOver(state: LedgerState): Engine {
     model.status === ModelStatus.DISPUTED || (model.status === ModelStatus.REVOKED && epoch < model.revokedEpoch);
 
   function owedEntry(model: ModelState, token: Address, epoch: number, entry: ContributorEntry): OwedEntry {
-    return { ...entry, modelId: model.id, epoch, amount: owedOf(model, peekToken(model, token), epoch, entry) };
+    return { ...entry, modelId: model.id, epoch, amount: payableOf(model, peekToken(model, token), epoch, entry) };
   }
 
   function owed(token: Address): OwedBreakdown {
@@ -789,7 +802,7 @@ function engineOver(state: LedgerState): Engine {
       const model = modelOf(id, "entryOwed");
       const entry = entryAt(model, epoch, cumulativeBefore);
       if (entry === undefined) throw new UnknownEntryError({ modelId: model.id, epoch, cumulativeBefore });
-      return owedOf(model, peekToken(model, address(token)), epoch, entry);
+      return payableOf(model, peekToken(model, address(token)), epoch, entry);
     },
     claimable(account, token) {
       return ledger.claimableEntries(account, token).reduce((sum, entry) => sum + entry.amount, 0n);

@@ -1,7 +1,9 @@
 /**
- * The bigint twin of `contracts/libraries/SplitMath.sol`: the one rounding rule of SPEC.md ("cumulative rounding")
- * and the share helpers built on it. Every division rounds down, and the slices of a split always add up to exactly
- * the total, so no rounding error strands a wei. Both sides run the vectors in `test/helpers/vectors/splits.json`.
+ * The bigint twin of `contracts/libraries/SplitMath.sol`: SPEC.md's cumulative rounding ({@link sliceOf}) and the
+ * two monotone rules built on it. Every division rounds down. A middle entry's cumulative-rounding slice can
+ * shrink when the total grows (weights 30/10/60%: 1 of 3, 0 of 4), so lifetime totals that still grow are split
+ * with {@link splitTree} (parents) or paid as {@link shareOf} until they are final (an open contributor epoch).
+ * Both sides run the vectors in `test/helpers/vectors/splits.json`.
  */
 import { PPM } from "./constants.js";
 import {
@@ -54,6 +56,67 @@ export function sliceOf(total: bigint, cumulativeBefore: bigint, weight: bigint,
       reason: `cumulativeBefore + weight is ${cumulativeBefore + weight}, above the denominator ${denominator}`,
     });
   return (total * (cumulativeBefore + weight)) / denominator - (total * cumulativeBefore) / denominator;
+}
+
+/**
+ * The pro-rata share of `total` for `weight`, rounded down: `floor(total * weight / denominator)`. Monotone in
+ * `total` and never above the entry's {@link sliceOf}: what a contributor of a still-open epoch can claim.
+ *
+ * @param total - The amount split.
+ * @param weight - The entry's weight, at most `denominator`.
+ * @param denominator - The sum of all weights. @default PPM
+ * @throws {InvalidAmountError} when `total` is negative.
+ * @throws {InvalidWeightsError} when `weight` is negative or above `denominator`.
+ *
+ * @example
+ * import { shareOf } from "./splitMath.js";
+ * shareOf(4n, 100_000n); // 0n (its final slice of 4 over 30/10/60% is 0 too; of 3 it would be 1)
+ */
+export function shareOf(total: bigint, weight: bigint, denominator: bigint = PPM): bigint {
+  requireAmount("total", total);
+  if (weight < 0n || weight > denominator)
+    throw new InvalidWeightsError({ reason: `weight is ${weight}, outside 0..${denominator}` });
+  return (total * weight) / denominator;
+}
+
+/**
+ * Splits `total` over ordered positive weights down a balanced binary tree of two-way cumulative roundings: a
+ * range of entries gives its first `ceil(n / 2)` entries `floor(amount * theirWeight / rangeWeight)` and the rest
+ * the remainder, recursively. The parts add up to exactly `total`, each is within `ceil(log2 n)` of its pro-rata
+ * share, and none ever shrinks when `total` grows, so lifetime totals can be pushed in any batches. This is how a
+ * model's upstream is shared among its parents (RevenueRouter `_parentShares`).
+ *
+ * @param total - The amount to split.
+ * @param weights - The ordered weights, at least one, all positive.
+ * @returns One part per weight.
+ * @throws {InvalidAmountError} when `total` is negative.
+ * @throws {InvalidWeightsError} when the list is empty or a weight is not positive.
+ *
+ * @example
+ * import { splitTree } from "./splitMath.js";
+ * splitTree(4n, [300_000n, 100_000n, 600_000n]); // [0n, 1n, 3n]: entries 0-1 get floor(4 * 0.4) = 1, split 0 / 1
+ */
+export function splitTree(total: bigint, weights: readonly bigint[]): bigint[] {
+  requireAmount("total", total);
+  if (weights.length === 0) throw new InvalidWeightsError({ reason: "the weight list is empty" });
+  const cumulative = [0n];
+  for (const [index, weight] of weights.entries()) {
+    if (weight <= 0n) throw new InvalidWeightsError({ reason: `weight ${index} is ${weight}, not positive` });
+    cumulative.push(cumulative[index]! + weight);
+  }
+  const parts = new Array<bigint>(weights.length).fill(0n);
+  const splitRange = (amount: bigint, from: number, to: number): void => {
+    if (to - from === 1) {
+      parts[from] = amount;
+      return;
+    }
+    const middle = from + Math.floor((to - from + 1) / 2);
+    const first = (amount * (cumulative[middle]! - cumulative[from]!)) / (cumulative[to]! - cumulative[from]!);
+    splitRange(first, from, middle);
+    splitRange(amount - first, middle, to);
+  };
+  splitRange(total, 0, weights.length);
+  return parts;
 }
 
 /**

@@ -2,11 +2,31 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { PPM } from "../../src/core/constants.js";
 import { InvalidAmountError, InvalidWeightsError } from "../../src/core/errors.js";
-import { feeOf, keptOf, sliceOf, splitCumulative, upstreamOf } from "../../src/core/splitMath.js";
+import { feeOf, keptOf, shareOf, sliceOf, splitCumulative, splitTree, upstreamOf } from "../../src/core/splitMath.js";
 import { buildSplitVectors, SPLIT_VECTORS_PATH, type SplitVectorFile } from "./splitVectors.js";
 
 const MAX_112 = 2n ** 112n - 1n;
 const sum = (values: readonly bigint[]): bigint => values.reduce((a, b) => a + b, 0n);
+
+/** A small deterministic generator (mulberry32), so failures reproduce. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `count` positive weights summing to PPM. */
+function randomWeights(random: () => number, count: number): bigint[] {
+  const cuts = new Set<number>();
+  while (cuts.size < count - 1) cuts.add(1 + Math.floor(random() * (Number(PPM) - 1)));
+  const points = [0, ...[...cuts].sort((a, b) => a - b), Number(PPM)];
+  return points.slice(1).map((point, i) => BigInt(point - points[i]!));
+}
 
 describe("splitMath", () => {
   describe("sliceOf", () => {
@@ -25,26 +45,11 @@ describe("splitMath", () => {
       expect(sliceOf(10n, 1n, 2n, 3n)).to.equal(7n);
     });
 
-    it("pays the difference of two lifetime totals without loss (lazy propagation)", () => {
-      // Each recipient's slice of `late` minus its slice of `early` is never negative, and the parts add up to
-      // exactly `late - early`: pushing in two steps moves the same wei as pushing once.
-      const weights = [1n, 333_333n, 666_666n];
-      for (const [early, late] of [
-        [7n, 19n],
-        [1n, 2n],
-        [999_999n, 1_000_001n],
-        [MAX_112 - 3n, MAX_112],
-      ] as const) {
-        let cumulative = 0n;
-        let moved = 0n;
-        for (const w of weights) {
-          const part = sliceOf(late, cumulative, w) - sliceOf(early, cumulative, w);
-          expect(part >= 0n).to.be.true;
-          moved += part;
-          cumulative += w;
-        }
-        expect(moved).to.equal(late - early);
-      }
+    it("is not monotone in the total for a middle entry, which is why splitTree and shareOf exist", () => {
+      // Weights 30/10/60%: the middle slice is 1 of 3 wei and 0 of 4. Paying "slice of the new lifetime total
+      // minus slice of the old" would be negative here.
+      expect(sliceOf(3n, 300_000n, 100_000n)).to.equal(1n);
+      expect(sliceOf(4n, 300_000n, 100_000n)).to.equal(0n);
     });
 
     it("rejects negative inputs and out-of-range weights, saying which", () => {
@@ -53,6 +58,63 @@ describe("splitMath", () => {
       expect(() => sliceOf(1n, 0n, -1n)).to.throw(InvalidWeightsError, /weight is -1/);
       expect(() => sliceOf(1n, 1n, PPM)).to.throw(InvalidWeightsError, /above the denominator/);
       expect(() => sliceOf(1n, 0n, 0n, 0n)).to.throw(InvalidWeightsError, /denominator is 0/);
+    });
+  });
+
+  describe("shareOf", () => {
+    it("is the floor of the pro-rata share, monotone, and never above the entry's slice", () => {
+      expect(shareOf(3n, 100_000n)).to.equal(0n);
+      expect(shareOf(10n, 333_333n)).to.equal(3n);
+      const random = seeded(7);
+      for (let run = 0; run < 300; run++) {
+        const weights = randomWeights(random, 1 + Math.floor(random() * 12));
+        const total = BigInt(Math.floor(random() * 1_000_000_000));
+        let cumulative = 0n;
+        for (const w of weights) {
+          expect(shareOf(total, w) <= sliceOf(total, cumulative, w)).to.be.true;
+          expect(shareOf(total + 1n, w) >= shareOf(total, w)).to.be.true;
+          cumulative += w;
+        }
+      }
+    });
+
+    it("rejects a negative total and a weight outside 0..denominator", () => {
+      expect(() => shareOf(-1n, 1n)).to.throw(InvalidAmountError);
+      expect(() => shareOf(1n, PPM + 1n)).to.throw(InvalidWeightsError, /outside/);
+    });
+  });
+
+  describe("splitTree", () => {
+    it("splits the first ceil(n/2) entries off the rest, recursively", () => {
+      expect(splitTree(4n, [300_000n, 100_000n, 600_000n])).to.deep.equal([0n, 1n, 3n]);
+      expect(splitTree(3n, [300_000n, 100_000n, 600_000n])).to.deep.equal([0n, 1n, 2n]);
+      expect(splitTree(10n, [PPM])).to.deep.equal([10n]);
+      // Two entries: the same as cumulative rounding.
+      expect(splitTree(7n, [500_000n, 500_000n])).to.deep.equal(splitCumulative(7n, [500_000n, 500_000n]));
+    });
+
+    it("adds up exactly, never shrinks a part as the total grows, and stays within ceil(log2 n) of pro rata", () => {
+      const random = seeded(11);
+      for (let run = 0; run < 300; run++) {
+        const count = 1 + Math.floor(random() * 16);
+        const weights = randomWeights(random, count);
+        const early = BigInt(Math.floor(random() * 1_000_000));
+        const late = early + BigInt(Math.floor(random() * 50));
+        const before = splitTree(early, weights);
+        const after = splitTree(late, weights);
+        expect(sum(after)).to.equal(late);
+        const bound = BigInt(Math.ceil(Math.log2(count)));
+        after.forEach((part, i) => {
+          expect(part >= before[i]!, `weights ${weights} totals ${early} -> ${late}`).to.be.true;
+          const exact = (late * weights[i]!) / PPM;
+          expect(part - exact <= bound + 1n && exact - part <= bound).to.be.true;
+        });
+      }
+    });
+
+    it("rejects an empty list and non-positive weights", () => {
+      expect(() => splitTree(1n, [])).to.throw(InvalidWeightsError, /empty/);
+      expect(() => splitTree(1n, [PPM, 0n])).to.throw(InvalidWeightsError, /not positive/);
     });
   });
 
