@@ -63,30 +63,52 @@ library SplitMath {
      * @return amounts Each entry's part, in order.
      */
     function splitTree(uint256 total, uint256[] memory cumulative) internal pure returns (uint256[] memory amounts) {
-        amounts = new uint256[](cumulative.length - 1);
-        splitRange(total, cumulative, amounts, 0, amounts.length);
+        return splitTreeGrowth(0, total, cumulative);
     }
 
-    /// @dev {splitTree} for the entries `[from, to)`, writing into `amounts`.
-    function splitRange(
-        uint256 total,
+    /**
+     * @dev How much each entry's {splitTree} part grows when the total grows from `earlier` to `later`: what a
+     * propagation moves to each parent. Computed in one descent that skips every range whose amount did not
+     * change, which is most of them when little moves.
+     * @param earlier The earlier total, at most `later`.
+     * @param later The later total, below 2^112.
+     * @param cumulative The running sums of the weights, as for {splitTree}.
+     * @return growth Each entry's part of `later` less its part of `earlier` (never negative).
+     */
+    function splitTreeGrowth(
+        uint256 earlier,
+        uint256 later,
+        uint256[] memory cumulative
+    ) internal pure returns (uint256[] memory growth) {
+        growth = new uint256[](cumulative.length - 1);
+        growRange(earlier, later, cumulative, growth, 0, growth.length);
+    }
+
+    /// @dev {splitTreeGrowth} for the entries `[from, to)`, writing into `growth`.
+    function growRange(
+        uint256 earlier,
+        uint256 later,
         uint256[] memory cumulative,
-        uint256[] memory amounts,
+        uint256[] memory growth,
         uint256 from,
         uint256 to
     ) private pure {
+        if (later == earlier) return;
         if (to - from == 1) {
-            amounts[from] = total;
+            growth[from] = later - earlier;
             return;
         }
         uint256 middle = from + (to - from + 1) / 2;
-        // Safe: total < 2^112, weights <= PPM < 2^20, and the first part's weight is at most the range's.
-        uint256 first;
+        uint256 firstWeight = cumulative[middle] - cumulative[from];
+        uint256 rangeWeight = cumulative[to] - cumulative[from];
+        // Safe: amounts < 2^112, weights <= PPM < 2^20, and firstWeight <= rangeWeight, so each first part is at
+        // most its total, and the first part of `later` is at least that of `earlier` (monotone floor).
         unchecked {
-            first = (total * (cumulative[middle] - cumulative[from])) / (cumulative[to] - cumulative[from]);
+            uint256 firstEarlier = (earlier * firstWeight) / rangeWeight;
+            uint256 firstLater = (later * firstWeight) / rangeWeight;
+            growRange(firstEarlier, firstLater, cumulative, growth, from, middle);
+            growRange(earlier - firstEarlier, later - firstLater, cumulative, growth, middle, to);
         }
-        splitRange(first, cumulative, amounts, from, middle);
-        splitRange(total - first, cumulative, amounts, middle, to);
     }
 
     /**

@@ -152,11 +152,7 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
         for (uint256 i = 0; i < count; ++i) {
             cumulative[i + 1] = cumulative[i] + parents[i].weightPpm;
         }
-        shares = SplitMath.splitTree(upstream, cumulative);
-        uint256[] memory before = SplitMath.splitTree(pushed, cumulative);
-        for (uint256 i = 0; i < count; ++i) {
-            shares[i] -= before[i];
-        }
+        return SplitMath.splitTreeGrowth(pushed, upstream, cumulative);
     }
 
     /// @inheritdoc IRevenueRouter

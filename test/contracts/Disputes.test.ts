@@ -5,7 +5,7 @@ import { ModelStatus, NATIVE_TOKEN, Role } from "../../src/core/constants.js";
 import { beneficiaryClaim, beneficiaryRootOf, claimsFor, claimsOf } from "../helpers/claims.js";
 import { EVIDENCE, raiseDispute, revoke } from "../helpers/disputes.js";
 import { DISPUTE_BOND, DisputeOutcome, type Family, deployFamily, familyLedger, pay } from "../helpers/fixtures.js";
-import { PPM, feeOf, keptOf, sliceOf, upstreamOf } from "../helpers/math.js";
+import { PPM, feeOf, keptOf, shareOf, sliceOf, upstreamOf } from "../helpers/math.js";
 import { lineage, modelIdOf, registration } from "../helpers/models.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -113,7 +113,7 @@ describe("Disputes", function () {
         .to.be.revertedWithCustomError(f.router, "RevenueRouterModelFrozen")
         .withArgs(f.child.id);
       const kept = keptOf(10n ** 18n - feeOf(10n ** 18n, 10_000n), 300_000n);
-      expect(await f.router.claimable(NATIVE_TOKEN, entries[0])).to.equal(sliceOf(kept, 0n, 600_000n));
+      expect(await f.router.claimable(NATIVE_TOKEN, entries[0])).to.equal(shareOf(kept, 600_000));
     });
 
     it("lets children propagate into the disputed parent", async function () {
@@ -159,7 +159,7 @@ describe("Disputes", function () {
         const [alice] = claimsFor(actors.alice, child.id, 0, child.registration.contributors);
         await expect(router.claim(NATIVE_TOKEN, [alice]))
           .to.emit(router, "Claimed")
-          .withArgs(child.id, NATIVE_TOKEN, actors.alice.address, 0, 0, sliceOf(693_000n, 0n, 600_000n));
+          .withArgs(child.id, NATIVE_TOKEN, actors.alice.address, 0, 0, shareOf(693_000n, 600_000));
       });
 
       it("lets the model be disputed again", async function () {
@@ -399,6 +399,7 @@ describe("Disputes", function () {
     describe("sweepContributor", function () {
       it("pays each old entry's unclaimed entitlement to the beneficiary and emits ContributorSwept", async function () {
         const kept = keptOf(10n ** 18n - feeOf(10n ** 18n, 10_000n), 300_000n);
+        // Revocation closed epoch 0: each entry is swept its exact slice.
         for (const entry of claimsOf(f.child.id, 0, f.child.registration.contributors)) {
           const owed = sliceOf(kept, BigInt(entry.cumulativeBefore), BigInt(entry.weightPpm));
           const tx = f.router.connect(f.actors.stranger).sweepContributor(NATIVE_TOKEN, entry);

@@ -17,7 +17,7 @@ import {
   registration,
   tuple,
 } from "../helpers/models.js";
-import { PPM, keptOf, sliceOf } from "../helpers/math.js";
+import { PPM, keptOf, shareOf, sliceOf } from "../helpers/math.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -485,7 +485,7 @@ describe("ModelRegistry", function () {
           .withArgs(1001, 1000);
       });
 
-      it("accepts 1000 entries, and the last one can claim its slice with its proof", async function () {
+      it("accepts 1000 entries, and the last one can claim its share with its proof", async function () {
         const set = manyContributors(1000);
         const key = "hf:org/crowd";
         const id = modelIdOf(key);
@@ -495,7 +495,7 @@ describe("ModelRegistry", function () {
         await pay(f.router, f.actors.payer, id, NATIVE_TOKEN, 10n ** 18n);
         const [last] = claimsFor(set[999].account, id, 0, set);
         const kept = keptOf(10n ** 18n - 10n ** 16n, 0n);
-        expect(await f.router.claimable(NATIVE_TOKEN, last)).to.equal(sliceOf(kept, 999_000n, 1_000n));
+        expect(await f.router.claimable(NATIVE_TOKEN, last)).to.equal(shareOf(kept, 1_000));
       });
 
       it("roots sets of 1 to 9 entries so that every entry's proof verifies (odd nodes move up unchanged)", async function () {
@@ -593,7 +593,11 @@ describe("ModelRegistry", function () {
       const [alice0] = claimsFor(actors.alice, a.id, 0, oldSet);
       const [carol1] = claimsFor(actors.carol, a.id, 1, set);
       const [stranger1] = claimsFor(actors.stranger, a.id, 1, set);
+      // Epoch 0 is closed: its exact slices. Epoch 1 is current: floor shares, the rest once it closes.
       expect(await router.claimable(NATIVE_TOKEN, alice0)).to.equal(sliceOf(before, 0n, 500_000n));
+      expect(await router.claimable(NATIVE_TOKEN, carol1)).to.equal(shareOf(after, 400_000));
+      expect(await router.claimable(NATIVE_TOKEN, stranger1)).to.equal(shareOf(after, 600_000));
+      await f.registry.connect(actors.steward).setContributors(a.id, set);
       expect(await router.claimable(NATIVE_TOKEN, carol1)).to.equal(sliceOf(after, 0n, 400_000n));
       expect(await router.claimable(NATIVE_TOKEN, stranger1)).to.equal(sliceOf(after, 400_000n, 600_000n));
 

@@ -7,7 +7,7 @@ import { beneficiaryClaim, beneficiaryRootOf, claimsOf, rootOf } from "../helper
 import { raiseDispute, revoke } from "../helpers/disputes.js";
 import { FEE_PPM, type Family, balanceOf, deployFamily, pay } from "../helpers/fixtures.js";
 import { ExpectedLedger } from "../helpers/ledger.js";
-import { PPM, feeOf, keptOf, slicesOf, upstreamOf } from "../helpers/math.js";
+import { PPM, feeOf, keptOf, shareOf, sharesOf, slicesOf, upstreamOf } from "../helpers/math.js";
 import {
   OPEN_TERMS,
   type RegisteredModel,
@@ -171,15 +171,27 @@ describe("Placeholders", function () {
     it("lets the contributors claim exactly what accrued in escrow", async function () {
       const escrow = await fillEscrow();
       await assign();
-      const expected = slicesOf(escrow, [700_000, 300_000]);
-      for (const [i, entry] of claimsOf(id, 0, authors()).entries()) {
-        const tx = f.router.connect(f.actors.stranger).claim(NATIVE_TOKEN, [entry]);
-        await expect(tx)
-          .to.emit(f.router, "Claimed")
-          .withArgs(id, NATIVE_TOKEN, entry.account, 0, entry.cumulativeBefore, expected[i]);
-        await expect(tx).to.changeEtherBalances(ethers, [entry.account, f.router], [expected[i], -expected[i]]);
-      }
-      expect(expected[0] + expected[1]).to.equal(escrow);
+      const claimAll = async (expected: bigint[]) => {
+        for (const [i, entry] of claimsOf(id, 0, authors()).entries()) {
+          const tx = f.router.connect(f.actors.stranger).claim(NATIVE_TOKEN, [entry]);
+          if (expected[i] === 0n) await expect(tx).not.to.emit(f.router, "Claimed");
+          else
+            await expect(tx)
+              .to.emit(f.router, "Claimed")
+              .withArgs(id, NATIVE_TOKEN, entry.account, 0, entry.cumulativeBefore, expected[i]);
+          await expect(tx).to.changeEtherBalances(ethers, [entry.account, f.router], [expected[i], -expected[i]]);
+        }
+      };
+      // The escrow epoch is the assigned set's current epoch: floor shares first.
+      const shares = sharesOf(escrow, [700_000, 300_000]);
+      await claimAll(shares);
+      // Once the steward closes it (the same set again), the rest of each slice.
+      await f.registry.connect(f.actors.otherSteward).setContributors(id, authors());
+      const slices = slicesOf(escrow, [700_000, 300_000]);
+      await claimAll(slices.map((slice, i) => slice - shares[i]));
+      expect(slices[0] + slices[1]).to.equal(escrow);
+      expect(await f.router.claimed(id, NATIVE_TOKEN, 0, 0)).to.equal(slices[0]);
+      expect(await f.router.claimed(id, NATIVE_TOKEN, 0, 700_000)).to.equal(slices[1]);
     });
 
     it("keeps later revenue in the same epoch, for the assigned set", async function () {
@@ -187,9 +199,7 @@ describe("Placeholders", function () {
       await assign();
       await pay(f.router, f.actors.payer, id, NATIVE_TOKEN, 2_000_000n);
       const [carol] = claimsOf(id, 0, authors());
-      expect(await f.router.claimable(NATIVE_TOKEN, carol)).to.equal(
-        slicesOf(escrow + 1_980_000n, [700_000, 300_000])[0],
-      );
+      expect(await f.router.claimable(NATIVE_TOKEN, carol)).to.equal(shareOf(escrow + 1_980_000n, 700_000));
     });
 
     it("lets the assigned steward manage the model", async function () {

@@ -4,8 +4,18 @@ import { Role } from "../../src/core/constants.js";
 import { type ContributorClaim, claimsFor, claimsOf } from "../helpers/claims.js";
 import { FEE_PPM, type Family, balanceOf, familyLedger, pay } from "../helpers/fixtures.js";
 import type { ExpectedLedger } from "../helpers/ledger.js";
-import { feeOf, keptOf, propagationOf, slicesOf, upstreamOf } from "../helpers/math.js";
-import { contributors } from "../helpers/models.js";
+import {
+  feeOf,
+  keptOf,
+  propagationOf,
+  shareOf,
+  sharesOf,
+  sliceOf,
+  slicesOf,
+  splitTree,
+  upstreamOf,
+} from "../helpers/math.js";
+import { type RegisteredModel, contributors } from "../helpers/models.js";
 
 export type PayableTokenContext = {
   /** Loads the family fixture (through `loadFixture`). */
@@ -87,7 +97,7 @@ export function shouldBehaveLikePayableToken({ load, tokenOf, unit }: PayableTok
   });
 
   describe("propagate", function () {
-    it("moves each parent its cumulative-rounding slice of the lifetime upstream, less what it got before", async function () {
+    it("moves each of 3 parents its splitTree part of the lifetime upstream, less what it got before", async function () {
       const weights = f.child.registration.parents.map(({ weightPpm }) => weightPpm);
       const parents = [f.a.id, f.b.id, f.c.id];
       let received = 0n;
@@ -97,6 +107,7 @@ export function shouldBehaveLikePayableToken({ load, tokenOf, unit }: PayableTok
         received += amount - feeOf(amount, FEE_PPM);
         const upstream = upstreamOf(received, 300_000n);
         const expected = propagationOf(upstream, pushed, weights);
+        expect(expected.reduce((sum, part) => sum + part, 0n)).to.equal(upstream - pushed);
         const before = await Promise.all(parents.map(receivedBy));
 
         expect([...(await f.router.previewPropagate(f.child.id, token, f.child.registration.parents))]).to.deep.equal(
@@ -108,6 +119,7 @@ export function shouldBehaveLikePayableToken({ load, tokenOf, unit }: PayableTok
 
         const after = await Promise.all(parents.map(receivedBy));
         expect(after.map((value, i) => value - before[i])).to.deep.equal(expected);
+        expect(after).to.deep.equal(splitTree(upstream, weights));
         expect(await f.router.pendingUpstream(f.child.id, token)).to.equal(0n);
         expect((await f.router.modelBalance(f.child.id, token)).pushed).to.equal(upstream);
         pushed = upstream;
@@ -126,32 +138,47 @@ export function shouldBehaveLikePayableToken({ load, tokenOf, unit }: PayableTok
 
       const received = amounts.reduce((sum, amount) => sum + amount - feeOf(amount, FEE_PPM), 0n);
       const weights = f.child.registration.parents.map(({ weightPpm }) => weightPpm);
-      const expected = slicesOf(upstreamOf(received, 300_000n), weights);
+      const expected = splitTree(upstreamOf(received, 300_000n), weights);
       expect(await Promise.all([f.a.id, f.b.id, f.c.id].map(receivedBy))).to.deep.equal(expected);
     });
   });
 
   describe("claim", function () {
-    it("pays each contributor its cumulative-rounding slice of what the model kept", async function () {
+    it("pays each contributor its floor share while the epoch is current, and the rest of its slice once it closes", async function () {
       const amount = 10n * unit + 1n;
       await payTo(f.child.id, amount);
       const kept = keptOf(amount - feeOf(amount, FEE_PPM), 300_000n);
       const set = f.child.registration.contributors;
-      const expected = slicesOf(
-        kept,
-        set.map(({ weightPpm }) => weightPpm),
-      );
-      expect(expected.reduce((sum, slice) => sum + slice, 0n)).to.equal(kept);
+      const weights = set.map(({ weightPpm }) => weightPpm);
+      const shares = sharesOf(kept, weights);
+      const slices = slicesOf(kept, weights);
+      expect(slices.reduce((sum, slice) => sum + slice, 0n)).to.equal(kept);
 
-      for (const [i, entry] of claimsOf(f.child.id, 0, set).entries()) {
-        expect(await f.router.claimable(token, entry)).to.equal(expected[i]);
+      const pull = async (entry: ContributorClaim, epoch: number, expected: bigint) => {
+        expect(await f.router.claimable(token, entry)).to.equal(expected);
         const before = await balanceOf(f.ethers, token, entry.account);
-        await expect(claimByBystander([entry]))
-          .to.emit(f.router, "Claimed")
-          .withArgs(f.child.id, token, entry.account, 0, entry.cumulativeBefore, expected[i]);
-        expect(await balanceOf(f.ethers, token, entry.account)).to.equal(before + expected[i]);
-        expect(await f.router.claimed(f.child.id, token, 0, entry.cumulativeBefore)).to.equal(expected[i]);
+        const tx = claimByBystander([entry]);
+        if (expected === 0n) await expect(tx).not.to.emit(f.router, "Claimed");
+        else
+          await expect(tx)
+            .to.emit(f.router, "Claimed")
+            .withArgs(f.child.id, token, entry.account, epoch, entry.cumulativeBefore, expected);
+        expect(await balanceOf(f.ethers, token, entry.account)).to.equal(before + expected);
         expect(await f.router.claimable(token, entry)).to.equal(0n);
+      };
+
+      // Epoch 0 is current: each entry gets floor(kept * weight / PPM).
+      const entries = claimsOf(f.child.id, 0, set);
+      for (const [i, entry] of entries.entries()) {
+        await pull(entry, 0, shares[i]);
+        expect(await f.router.claimed(f.child.id, token, 0, entry.cumulativeBefore)).to.equal(shares[i]);
+      }
+
+      // Closing epoch 0 (the same list again) makes its kept amount final: each entry gets slice - share more.
+      await f.registry.connect(f.actors.steward).setContributors(f.child.id, set);
+      for (const [i, entry] of entries.entries()) {
+        await pull(entry, 0, slices[i] - shares[i]);
+        expect(await f.router.claimed(f.child.id, token, 0, entry.cumulativeBefore)).to.equal(slices[i]);
       }
     });
 
@@ -159,20 +186,21 @@ export function shouldBehaveLikePayableToken({ load, tokenOf, unit }: PayableTok
       const [bob] = claimsFor(f.actors.bob, f.child.id, 0, f.child.registration.contributors);
       const [first, second] = [3n * unit + 17n, 5n * unit + 3n];
       const net = (amount: bigint) => amount - feeOf(amount, FEE_PPM);
-      const bobSlice = (total: bigint) => slicesOf(keptOf(total, 300_000n), [600_000, 250_000, 150_000])[1];
+      // Epoch 0 stays current, so bob's entitlement is his floor share of what the model kept so far.
+      const bobShare = (total: bigint) => shareOf(keptOf(total, 300_000n), bob.weightPpm);
 
       await payTo(f.child.id, first);
       await claimByBystander([bob]);
       await expect(claimByBystander([bob])).not.to.emit(f.router, "Claimed");
       await payTo(f.child.id, second);
 
-      const expected = bobSlice(net(first) + net(second)) - bobSlice(net(first));
+      const expected = bobShare(net(first) + net(second)) - bobShare(net(first));
       expect(await f.router.connect(f.actors.bob).claim.staticCall(token, [bob])).to.equal(expected);
       await expect(claimByBystander([bob]))
         .to.emit(f.router, "Claimed")
         .withArgs(f.child.id, token, f.actors.bob.address, 0, bob.cumulativeBefore, expected);
       expect(await f.router.claimed(f.child.id, token, 0, bob.cumulativeBefore)).to.equal(
-        bobSlice(net(first) + net(second)),
+        bobShare(net(first) + net(second)),
       );
     });
 
@@ -195,11 +223,8 @@ export function shouldBehaveLikePayableToken({ load, tokenOf, unit }: PayableTok
         ...claimsFor(f.actors.alice, f.grandchild.id, 0, f.grandchild.registration.contributors),
       ];
       const net = 4n * unit + 1n - feeOf(4n * unit + 1n, FEE_PPM);
-      const expected = [
-        slicesOf(net, [500_000, 500_000])[0],
-        slicesOf(keptOf(net, 300_000n), [600_000, 250_000, 150_000])[0],
-        keptOf(net, 200_000n),
-      ];
+      // Every epoch is current: each entry gets its floor share.
+      const expected = [shareOf(net, 500_000), shareOf(keptOf(net, 300_000n), 600_000), keptOf(net, 200_000n)];
       const total = expected.reduce((sum, amount) => sum + amount, 0n);
       const before = await balanceOf(f.ethers, token, f.actors.alice.address);
       expect(await f.router.connect(f.actors.stranger).claim.staticCall(token, entries)).to.equal(total);
@@ -262,6 +287,7 @@ export function shouldBehaveLikePayableToken({ load, tokenOf, unit }: PayableTok
       expect(await router.connect(actors.stranger).claim.staticCall(token, [entry])).to.equal(expected);
       await claimByBystander([entry]);
       await check();
+      return expected;
     };
 
     await payAndTrack(grandchild.id, 10n * unit + unit / 2n);
@@ -285,15 +311,36 @@ export function shouldBehaveLikePayableToken({ load, tokenOf, unit }: PayableTok
     // Pay everything out: push every upstream to the roots, claim every entry, withdraw the rest of the fees.
     await propagateAndTrack(grandchild);
     await propagateAndTrack(child);
-    const sets: [string, number, typeof newSet][] = [
-      [a.id, 0, a.registration.contributors],
-      [b.id, 0, b.registration.contributors],
-      [c.id, 0, c.registration.contributors],
-      [child.id, 0, child.registration.contributors],
-      [child.id, 1, newSet],
-      [grandchild.id, 0, grandchild.registration.contributors],
+    const owners = new Map([[grandchild.id, actors.otherSteward]]);
+    const sets: [RegisteredModel, number, typeof newSet][] = [
+      [a, 0, a.registration.contributors],
+      [b, 0, b.registration.contributors],
+      [c, 0, c.registration.contributors],
+      [child, 0, child.registration.contributors],
+      [child, 1, newSet],
+      [grandchild, 0, grandchild.registration.contributors],
     ];
-    for (const [id, epoch, set] of sets) for (const entry of claimsOf(id, epoch, set)) await claimAndTrack(entry);
+    for (const [model, epoch, set] of sets)
+      for (const entry of claimsOf(model.id, epoch, set)) await claimAndTrack(entry);
+
+    // The current epochs still hold up to one wei per entry: close them (the same list again) and claim that dust,
+    // exactly slice - share of each entry (child's epoch 0 was already closed and paid its slices).
+    const open = sets.filter(([model, epoch]) => model !== child || epoch === 1);
+    for (const [model, , set] of open) {
+      await registry.connect(owners.get(model.id) ?? actors.steward).setContributors(model.id, set);
+      ledger.startEpoch(model.id);
+    }
+    for (const [model, epoch, set] of open) {
+      const kept = ledger.keptInEpoch(model.id, token, epoch);
+      for (const entry of claimsOf(model.id, epoch, set)) {
+        const slice = sliceOf(kept, BigInt(entry.cumulativeBefore), BigInt(entry.weightPpm));
+        const share = shareOf(kept, entry.weightPpm);
+        expect(await router.claimed(model.id, token, epoch, entry.cumulativeBefore)).to.equal(share);
+        expect(slice - share).to.be.oneOf([0n, 1n]);
+        expect(await claimAndTrack(entry)).to.equal(slice - share);
+        expect(await router.claimed(model.id, token, epoch, entry.cumulativeBefore)).to.equal(slice);
+      }
+    }
     await router.connect(actors.treasury).withdrawFees(token, actors.stranger.address, ledger.fees(token));
     ledger.withdrawFees(token, ledger.fees(token));
 

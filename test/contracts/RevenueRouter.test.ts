@@ -3,10 +3,21 @@ import { network } from "hardhat";
 
 import { ModelStatus, NATIVE_TOKEN } from "../../src/core/constants.js";
 import type { RevenueRouter } from "../../types/ethers-contracts/index.js";
-import { claimsFor, claimsOf, rootOf } from "../helpers/claims.js";
+import { type ContributorClaim, claimsFor, claimsOf, rootOf } from "../helpers/claims.js";
 import { FEE_PPM, type Family, deployFamily, pay } from "../helpers/fixtures.js";
-import { MAX_AMOUNT, feeOf, keptOf, propagationOf, sliceOf, upstreamOf } from "../helpers/math.js";
-import { contributors, edges, modelIdOf, parentsHashOf, registerModel } from "../helpers/models.js";
+import {
+  MAX_AMOUNT,
+  feeOf,
+  keptOf,
+  propagationOf,
+  shareOf,
+  sharesOf,
+  sliceOf,
+  slicesOf,
+  splitTree,
+  upstreamOf,
+} from "../helpers/math.js";
+import { contributors, edges, lineage, modelIdOf, parentsHashOf, registerModel } from "../helpers/models.js";
 import { shouldBehaveLikePayableToken } from "./RevenueRouter.behavior.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -202,7 +213,7 @@ describe("RevenueRouter", function () {
       await pay(router, actors.payer, a.id, token, MAX_AMOUNT);
       await pay(router, actors.payer, child.id, token, toChild);
       const upstream = upstreamOf(toChild - feeOf(toChild, FEE_PPM), 300_000n);
-      const share = sliceOf(upstream, 0n, 333_333n);
+      const [share] = splitTree(upstream, [333_333, 333_333, 333_334]);
       await expect(router.propagate(child.id, token, child.registration.parents))
         .to.be.revertedWithCustomError(router, "RevenueRouterAmountTooLarge")
         .withArgs(MAX_AMOUNT - feeOf(MAX_AMOUNT, FEE_PPM) + share, MAX_AMOUNT);
@@ -679,11 +690,167 @@ describe("RevenueRouter", function () {
       const [carol] = claimsFor(f.actors.carol, f.child.id, 0, f.child.registration.contributors);
       const keptToken = keptOf(990_000n, 300_000n);
       await f.router.claim(token, [carol]);
-      expect(await f.router.claimed(f.child.id, token, 0, 850_000)).to.equal(sliceOf(keptToken, 850_000n, 150_000n));
+      // Epoch 0 is current: the floor share.
+      expect(await f.router.claimed(f.child.id, token, 0, 850_000)).to.equal(shareOf(keptToken, 150_000));
       expect(await f.router.claimed(f.child.id, NATIVE_TOKEN, 0, 850_000)).to.equal(0n);
-      expect(await f.router.claimable(NATIVE_TOKEN, carol)).to.equal(
-        sliceOf(keptOf(2_970_000n, 300_000n), 850_000n, 150_000n),
+      expect(await f.router.claimable(NATIVE_TOKEN, carol)).to.equal(shareOf(keptOf(2_970_000n, 300_000n), 150_000));
+    });
+  });
+
+  // Cumulative rounding is not monotone in the total for a middle entry: over 30/10/60% the middle slice is 1 wei
+  // of 3 and 0 of 4. Parents therefore share upstream by splitTree, and an entry of the current contributor epoch is
+  // paid its floor share until the epoch closes. (With the 1% fee, payments under 100 wei carry no fee.)
+  describe("rounding over weights 30/10/60%", function () {
+    const WEIGHTS = [300_000, 100_000, 600_000];
+    /** Alice 30%, bob 10%, carol 60%, in that order. */
+    const thirtyTenSixty = () =>
+      contributors([f.actors.alice, WEIGHTS[0]], [f.actors.bob, WEIGHTS[1]], [f.actors.carol, WEIGHTS[2]]);
+
+    /** A root model with the {thirtyTenSixty} contributors; returns its id and its epoch-0 entries. */
+    async function registerThirtyTenSixty(): Promise<{ id: string; entries: ContributorClaim[] }> {
+      const { id } = await registerModel(f.registry, f.actors.steward, {
+        key: "hf:org/thirty-ten-sixty",
+        steward: f.actors.steward.address,
+        contributors: thirtyTenSixty(),
+      });
+      return { id, entries: claimsOf(id, 0, thirtyTenSixty()) };
+    }
+
+    /** Closes the model's current epoch: the steward sets the same contributor list again. */
+    async function closeEpoch(id: string): Promise<void> {
+      await f.registry.connect(f.actors.steward).setContributors(id, thirtyTenSixty());
+    }
+
+    it("pays contributors 3 wei then 1 more: exactly 4 out, and the router back to its fees", async function () {
+      const { router, actors } = f;
+      const { id, entries } = await registerThirtyTenSixty();
+      const routerBalance = () => ethers.provider.getBalance(router);
+      expect(await routerBalance()).to.equal(0n);
+      let paidOut = 0n;
+      /** Claims each entry (sent by a bystander) and checks it gets exactly `expected[i]`. */
+      const claimEach = async (list: ContributorClaim[], expected: bigint[]) => {
+        for (const [i, entry] of list.entries()) {
+          expect(await router.claimable(NATIVE_TOKEN, entry)).to.equal(expected[i]);
+          const before = await ethers.provider.getBalance(entry.account);
+          await router.connect(actors.stranger).claim(NATIVE_TOKEN, [entry]);
+          const got = (await ethers.provider.getBalance(entry.account)) - before;
+          expect(got).to.equal(expected[i]);
+          paidOut += got;
+        }
+      };
+
+      await pay(router, actors.payer, id, NATIVE_TOKEN, 3n);
+      expect(await router.keptInEpoch(id, NATIVE_TOKEN, 0)).to.equal(3n);
+      // The old rule paid bob his slice of 3, 1 wei, which his final slice of 4 (0 wei) does not cover.
+      expect(sliceOf(3n, 300_000n, 100_000n)).to.equal(1n);
+      expect(shareOf(3n, 100_000)).to.equal(0n);
+      await claimEach([entries[1]], [shareOf(3n, 100_000)]);
+
+      await pay(router, actors.payer, id, NATIVE_TOKEN, 1n);
+      expect(sharesOf(4n, WEIGHTS)).to.deep.equal([1n, 0n, 2n]);
+      await claimEach(entries, sharesOf(4n, WEIGHTS));
+      expect(paidOut).to.equal(3n);
+
+      await closeEpoch(id);
+      const slices = slicesOf(4n, WEIGHTS);
+      expect(slices).to.deep.equal([1n, 0n, 3n]);
+      await claimEach(
+        entries,
+        slices.map((slice, i) => slice - shareOf(4n, WEIGHTS[i])),
       );
+
+      expect(paidOut).to.equal(4n);
+      for (const [i, entry] of entries.entries()) {
+        expect(await router.claimed(id, NATIVE_TOKEN, 0, entry.cumulativeBefore)).to.equal(slices[i]);
+        expect(await router.claimable(NATIVE_TOKEN, entry)).to.equal(0n);
+      }
+      expect(await routerBalance()).to.equal(await router.fees(NATIVE_TOKEN));
+    });
+
+    it("propagates 3 wei then 1 more to 3 parents without reverting: the parents end with splitTree(4)", async function () {
+      const { router, registry, actors, a, b, c } = f;
+      const derived = await registerModel(registry, actors.steward, {
+        key: "hf:org/all-upstream",
+        steward: actors.steward.address,
+        upstreamPpm: 1_000_000,
+        ...(await lineage(registry, [
+          [a.id, 300_000],
+          [b.id, 100_000],
+          [c.id, 600_000],
+        ])),
+      });
+      const parents = derived.registration.parents;
+      const received = () =>
+        Promise.all([a, b, c].map(async ({ id }) => (await router.modelBalance(id, NATIVE_TOKEN)).received));
+      // The old rule moved each parent its slice of the new total less its slice of the old: for b, 0 - 1.
+      expect(slicesOf(3n, WEIGHTS)[1]).to.equal(1n);
+      expect(slicesOf(4n, WEIGHTS)[1]).to.equal(0n);
+
+      await pay(router, actors.payer, derived.id, NATIVE_TOKEN, 3n);
+      expect([...(await router.previewPropagate(derived.id, NATIVE_TOKEN, parents))]).to.deep.equal(
+        splitTree(3n, WEIGHTS),
+      );
+      await expect(router.propagate(derived.id, NATIVE_TOKEN, parents))
+        .to.emit(router, "Propagated")
+        .withArgs(derived.id, NATIVE_TOKEN, 3n, 3n);
+      expect(await received()).to.deep.equal(splitTree(3n, WEIGHTS));
+
+      await pay(router, actors.payer, derived.id, NATIVE_TOKEN, 1n);
+      expect([...(await router.previewPropagate(derived.id, NATIVE_TOKEN, parents))]).to.deep.equal(
+        propagationOf(4n, 3n, WEIGHTS),
+      );
+      await expect(router.propagate(derived.id, NATIVE_TOKEN, parents))
+        .to.emit(router, "Propagated")
+        .withArgs(derived.id, NATIVE_TOKEN, 1n, 4n);
+      expect(splitTree(4n, WEIGHTS)).to.deep.equal([0n, 1n, 3n]);
+      expect(await received()).to.deep.equal(splitTree(4n, WEIGHTS));
+      expect(await router.pendingUpstream(derived.id, NATIVE_TOKEN)).to.equal(0n);
+
+      // And 1 wei at a time from there: no part ever shrinks, each total is split exactly.
+      let last = await received();
+      for (let total = 5n; total <= 24n; total++) {
+        await pay(router, actors.payer, derived.id, NATIVE_TOKEN, 1n);
+        await router.propagate(derived.id, NATIVE_TOKEN, parents);
+        const now = await received();
+        expect(now).to.deep.equal(splitTree(total, WEIGHTS));
+        for (const [i, part] of now.entries()) expect(part >= last[i]).to.equal(true);
+        last = now;
+      }
+    });
+
+    it("claimable reports what claim pays, for an entry of the current epoch and of a closed one", async function () {
+      const { router, actors } = f;
+      const { id, entries } = await registerThirtyTenSixty();
+      /** Checks `claimable` against `expected`, then that claim pays exactly that and leaves nothing claimable. */
+      const claimableThenClaim = async (entry: ContributorClaim, epoch: number, expected: bigint) => {
+        const claimable = await router.claimable(NATIVE_TOKEN, entry);
+        expect(claimable).to.equal(expected);
+        expect(await router.connect(actors.stranger).claim.staticCall(NATIVE_TOKEN, [entry])).to.equal(claimable);
+        const tx = router.connect(actors.stranger).claim(NATIVE_TOKEN, [entry]);
+        await expect(tx)
+          .to.emit(router, "Claimed")
+          .withArgs(id, NATIVE_TOKEN, entry.account, epoch, entry.cumulativeBefore, claimable);
+        await expect(tx).to.changeEtherBalances(ethers, [entry.account, router], [claimable, -claimable]);
+        expect(await router.claimable(NATIVE_TOKEN, entry)).to.equal(0n);
+      };
+
+      // Kept 13: bob's floor share is 1 wei, his slice 2.
+      await pay(router, actors.payer, id, NATIVE_TOKEN, 13n);
+      expect([shareOf(13n, 100_000), sliceOf(13n, 300_000n, 100_000n)]).to.deep.equal([1n, 2n]);
+
+      // Current epoch: the floor share.
+      await claimableThenClaim(entries[1], 0, shareOf(13n, 100_000));
+
+      // Closed epoch: the slice, less what was claimed; carol, who never claimed, her whole slice.
+      await closeEpoch(id);
+      await claimableThenClaim(entries[1], 0, sliceOf(13n, 300_000n, 100_000n) - shareOf(13n, 100_000));
+      await claimableThenClaim(entries[2], 0, sliceOf(13n, 400_000n, 600_000n));
+
+      // The new current epoch pays floor shares again.
+      await pay(router, actors.payer, id, NATIVE_TOKEN, 13n);
+      const current = claimsOf(id, 1, thirtyTenSixty());
+      await claimableThenClaim(current[1], 1, shareOf(13n, 100_000));
+      await claimableThenClaim(current[2], 1, shareOf(13n, 600_000));
     });
   });
 

@@ -1,4 +1,4 @@
-import { feeOf, keptOf, sliceOf, upstreamOf } from "./math.js";
+import { feeOf, keptOf, propagationOf, shareOf, sliceOf, upstreamOf } from "./math.js";
 
 type ModelState = {
   upstreamPpm: bigint;
@@ -15,7 +15,9 @@ const key = (...parts: (string | number | bigint)[]): string => parts.join("/").
 /**
  * The expected side of the conservation checks: replays the operations a test performs on lifetime totals, as
  * SPEC.md defines them, and says what the router still owes per token (fees + not-yet-pushed upstream + unclaimed
- * contributor entitlements, escrow included). It never reads the chain.
+ * contributor entitlements, escrow included). Parents share upstream by {splitTree}; contributor entries are owed
+ * their floor share while their epoch is current and their exact slice once it is closed, and what the router owes
+ * counts every epoch's kept amount in full (the sum of its slices), less what was claimed. It never reads the chain.
  */
 export class ExpectedLedger {
   readonly #models = new Map<string, ModelState>();
@@ -32,7 +34,10 @@ export class ExpectedLedger {
     this.#models.set(key(id), { ...state, kept: new Map() });
   }
 
-  /** A new contributor epoch (a new set, or the beneficiary's epoch on revocation). */
+  /**
+   * A new contributor epoch (a new set, even the same list again, or the beneficiary's epoch on revocation). It
+   * closes the epoch before it, whose entries are then owed their exact slices.
+   */
   startEpoch(id: string): number {
     return ++this.#model(id).epoch;
   }
@@ -44,19 +49,21 @@ export class ExpectedLedger {
     return { fee, net: amount - fee };
   }
 
-  /** One hop; returns what left the model and what each parent got. */
+  /** One hop; returns what left the model and what each parent got (its {splitTree} part of the growth). */
   propagate(id: string, token: string): { amount: bigint; shares: bigint[] } {
     const model = this.#model(id);
     const upstream = this.upstream(id, token);
     const pushed = model.pushed.get(key(token)) ?? 0n;
     model.pushed.set(key(token), upstream);
-    let cumulative = 0n;
-    const shares = model.parents.map(({ parentId, weightPpm }) => {
-      const weight = BigInt(weightPpm);
-      const share = sliceOf(upstream, cumulative, weight) - sliceOf(pushed, cumulative, weight);
-      cumulative += weight;
-      if (share !== 0n) this.#arrive(parentId, token, share);
-      return share;
+    if (model.parents.length === 0) return { amount: upstream - pushed, shares: [] };
+    const shares = propagationOf(
+      upstream,
+      pushed,
+      model.parents.map(({ weightPpm }) => weightPpm),
+    );
+    model.parents.forEach(({ parentId }, i) => {
+      if (shares[i] < 0n) throw new Error(`ExpectedLedger: parent ${i} of ${id} would get ${shares[i]}`);
+      if (shares[i] !== 0n) this.#arrive(parentId, token, shares[i]);
     });
     return { amount: upstream - pushed, shares };
   }
@@ -69,13 +76,27 @@ export class ExpectedLedger {
     return amount;
   }
 
-  /** A claim or sweep of one entry: its slice of its epoch's kept amount, less what it had before. */
+  /**
+   * A claim or sweep of one entry, less what it had before. An entry of a closed epoch (a later one has started) is
+   * owed its exact slice of that epoch's kept amount; one of the current epoch its floor share, which never exceeds
+   * the slice it is owed once the epoch closes.
+   */
   settle(id: string, token: string, epoch: number, cumulativeBefore: number, weightPpm: number): bigint {
-    const owed = sliceOf(this.keptInEpoch(id, token, epoch), BigInt(cumulativeBefore), BigInt(weightPpm));
+    const owed = this.entitlement(id, token, epoch, cumulativeBefore, weightPpm);
     const entry = key(id, token, epoch, cumulativeBefore);
     const already = this.#claimed.get(entry) ?? 0n;
+    if (epoch < this.#model(id).epoch && owed < already) {
+      throw new Error(`ExpectedLedger: entry ${entry} was paid ${already}, more than its final slice ${owed}`);
+    }
     this.#claimed.set(entry, owed > already ? owed : already);
     return owed > already ? owed - already : 0n;
+  }
+
+  /** What an entry is owed in all (claimed or not): its slice of a closed epoch, its floor share of the current one. */
+  entitlement(id: string, token: string, epoch: number, cumulativeBefore: number, weightPpm: number): bigint {
+    const kept = this.keptInEpoch(id, token, epoch);
+    if (epoch < this.#model(id).epoch) return sliceOf(kept, BigInt(cumulativeBefore), BigInt(weightPpm));
+    return shareOf(kept, weightPpm);
   }
 
   withdrawFees(token: string, amount: bigint): void {
