@@ -38,7 +38,7 @@ export default defineConfig({
     solidity: {
       fsPermissions: { readDirectory: ["test/helpers/vectors"] },
       fuzz: { runs: 256 },
-      invariant: { runs: 32, depth: 60 },
+      invariant: { runs: 16, depth: 150 },
     },
   },
 });
