@@ -230,7 +230,8 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
         _balances[id][token] = balance;
     }
 
-    /// @dev Verifies an entry against its epoch's root, marks its whole entitlement claimed and returns the rest.
+    /// @dev Verifies an entry against its epoch's root, records what it can be paid now as claimed, and returns
+    /// the increase over what it claimed before (never negative: what an entry can be paid never shrinks).
     function _settle(
         address token,
         ContributorClaim calldata entry,
