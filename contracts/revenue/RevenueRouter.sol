@@ -129,11 +129,17 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
         uint256 pushed = _pushed[modelId][token];
         if (upstream == pushed) return 0;
         _pushed[modelId][token] = upstream;
-        uint256[] memory shares = _parentShares(upstream, pushed, parents);
-        for (uint256 i = 0; i < shares.length; ++i) {
-            if (shares[i] != 0) {
-                bytes32 parentId = parents[i].parentId;
-                _arrive(parentId, token, shares[i], _flows[parentId]);
+        if (parents.length == 1) {
+            // Gas: most derivatives (fine-tunes, adapters, quantized builds) have one parent, which gets it all.
+            bytes32 parentId = parents[0].parentId;
+            _arrive(parentId, token, upstream - pushed, _flows[parentId]);
+        } else {
+            uint256[] memory shares = _parentShares(upstream, pushed, parents);
+            for (uint256 i = 0; i < shares.length; ++i) {
+                if (shares[i] != 0) {
+                    bytes32 parentId = parents[i].parentId;
+                    _arrive(parentId, token, shares[i], _flows[parentId]);
+                }
             }
         }
         emit Propagated(modelId, token, upstream - pushed, upstream);
