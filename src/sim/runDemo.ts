@@ -140,11 +140,10 @@ const ROLE_NAMES = Object.fromEntries(Object.entries(Role).map(([name, value]) =
  */
 export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemoParameters): Promise<DemoReport> {
   if (wallets.length < PEOPLE.length) throw new Error(`the demo needs ${PEOPLE.length} funded accounts`);
-  const [admin, treasury, payer] = wallets as [
-    WalletClient<Transport, Chain, Account>,
-    ...WalletClient<Transport, Chain, Account>[],
-  ];
-  const address = (who: number): Address => wallets[who]!.account.address;
+  // Checked above: every index below PEOPLE.length exists.
+  const wallet = (who: number) => wallets[who]!;
+  const [admin, treasury, payer] = [wallet(0), wallet(1), wallet(2)];
+  const address = (who: number): Address => wallet(who).account.address;
   const wait = async (hash: Hex) => {
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
@@ -172,19 +171,18 @@ export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemo
   const routerAbi = artifacts.RevenueRouter.abi;
   const registryAbi = artifacts.ModelRegistry.abi;
   const tokenAbi = artifacts.TestToken.abi;
-  const router = await deploy(artifacts.RevenueRouter, [admin!.account.address, treasury!.account.address, FEE_PPM]);
-  const registry = await deploy(artifacts.ModelRegistry, [admin!.account.address, router, parseEther("0.1")]);
-  await write(admin!, router, routerAbi, "bindRegistry", [registry]);
+  const router = await deploy(artifacts.RevenueRouter, [admin.account.address, treasury.account.address, FEE_PPM]);
+  const registry = await deploy(artifacts.ModelRegistry, [admin.account.address, router, parseEther("0.1")]);
+  await write(admin, router, routerAbi, "bindRegistry", [registry]);
   const tusd = await deploy(artifacts.TestToken, ["Test USD", "TUSD", 6]);
-  await write(payer!, tusd, tokenAbi, "mint", [payer!.account.address, parseUnits("1000000", 6)]);
-  await write(payer!, tusd, tokenAbi, "approve", [router, parseUnits("1000000", 6)]);
-  const tokens = [
-    { symbol: "ETH", address: NATIVE_TOKEN, decimals: 18 },
-    { symbol: "TUSD", address: tusd, decimals: 6 },
-  ];
+  await write(payer, tusd, tokenAbi, "mint", [payer.account.address, parseUnits("1000000", 6)]);
+  await write(payer, tusd, tokenAbi, "approve", [router, parseUnits("1000000", 6)]);
+  const eth = { symbol: "ETH", address: NATIVE_TOKEN, decimals: 18 };
+  const usd = { symbol: "TUSD", address: tusd, decimals: 6 };
+  const tokens = [eth, usd];
 
   log(`Registering the lineage (placeholder for ${PLACEHOLDER})...`);
-  await write(payer!, registry, registryAbi, "registerPlaceholder", [PLACEHOLDER]);
+  await write(payer, registry, registryAbi, "registerPlaceholder", [PLACEHOLDER]);
   for (const model of MODELS) {
     const parents: ParentEdge[] = model.parents.map((p) => ({
       parentId: modelId(p.key),
@@ -199,7 +197,7 @@ export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemo
       role: c.role,
       weightPpm: c.weightPpm,
     }));
-    await write(wallets[model.steward]!, registry, registryAbi, "register", [
+    await write(wallet(model.steward), registry, registryAbi, "register", [
       {
         key: model.key,
         steward: address(model.steward),
@@ -219,15 +217,15 @@ export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemo
   }
 
   const payments = [
-    { key: QUANTIZED, token: tokens[0]!, amount: parseEther("10") },
-    { key: FINETUNE, token: tokens[0]!, amount: parseEther("2") },
-    { key: MERGE, token: tokens[1]!, amount: parseUnits("5000", 6) },
-    { key: QUANTIZED, token: tokens[1]!, amount: parseUnits("1000", 6) },
+    { key: QUANTIZED, token: eth, amount: parseEther("10") },
+    { key: FINETUNE, token: eth, amount: parseEther("2") },
+    { key: MERGE, token: usd, amount: parseUnits("5000", 6) },
+    { key: QUANTIZED, token: usd, amount: parseUnits("1000", 6) },
   ];
   log("Paying revenue (1% protocol fee)...");
   for (const p of payments) {
     const value = p.token.address === NATIVE_TOKEN ? p.amount : 0n;
-    await write(payer!, router, routerAbi, "pay", [modelId(p.key), p.token.address, p.amount], value);
+    await write(payer, router, routerAbi, "pay", [modelId(p.key), p.token.address, p.amount], value);
     log(`  ${formatUnits(p.amount, p.token.decimals)} ${p.token.symbol} -> ${p.key}`);
   }
 
@@ -239,7 +237,7 @@ export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemo
       token: token.address,
       parents: m.parents.map((p) => ({ parentId: modelId(p.key), relation: p.relation, weightPpm: p.weightPpm })),
     }));
-    await write(admin!, router, routerAbi, "propagateBatch", [steps]);
+    await write(admin, router, routerAbi, "propagateBatch", [steps]);
   }
 
   // Rebuild the whole ledger from the contracts' events alone, then check it against the contracts' views.
@@ -306,7 +304,7 @@ export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemo
 
   const gus = 9;
   const entries = ledger.claimableEntries(address(gus), NATIVE_TOKEN);
-  const receipt = await write(wallets[gus]!, router, routerAbi, "claim", [
+  const receipt = await write(wallet(gus), router, routerAbi, "claim", [
     NATIVE_TOKEN,
     entries.map((e) => ({
       modelId: e.modelId,
