@@ -219,6 +219,8 @@ describe("splitMath", () => {
     it("each sums exactly to its total", () => {
       for (const vector of file.vectors) {
         expect(sum(vector.slices.map(BigInt))).to.equal(BigInt(vector.total));
+        expect(sum(vector.tree.map(BigInt))).to.equal(BigInt(vector.total));
+        vector.shares.forEach((share, i) => expect(BigInt(share) <= BigInt(vector.slices[i]!)).to.be.true);
         expect(vector.weights.reduce((a, b) => a + b, 0)).to.equal(Number(PPM));
         expect(splitCumulative(BigInt(vector.total), vector.weights.map(BigInt)).map(String)).to.deep.equal(
           vector.slices,

@@ -7,9 +7,10 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { PPM } from "../../src/core/constants.js";
-import { splitCumulative } from "../../src/core/splitMath.js";
+import { shareOf, splitCumulative, splitTree } from "../../src/core/splitMath.js";
 
-export type SplitVector = { total: string; weights: number[]; slices: string[] };
+/** One split: cumulative-rounding `slices`, floor `shares` (an open epoch) and `tree` parts (parents), per weight. */
+export type SplitVector = { total: string; weights: number[]; slices: string[]; shares: string[]; tree: string[] };
 export type SplitVectorFile = { denominator: number; count: number; vectors: SplitVector[] };
 
 export const SPLIT_VECTORS_PATH = fileURLToPath(new URL("../helpers/vectors/splits.json", import.meta.url));
@@ -72,14 +73,16 @@ export function splitVectorInputs(): { total: bigint; weights: number[] }[] {
 }
 
 export function buildSplitVectors(): SplitVectorFile {
-  const vectors = splitVectorInputs().map(({ total, weights }) => ({
-    total: total.toString(),
-    weights,
-    slices: splitCumulative(
-      total,
-      weights.map((weight) => BigInt(weight)),
-    ).map((slice) => slice.toString()),
-  }));
+  const vectors = splitVectorInputs().map(({ total, weights }) => {
+    const bigWeights = weights.map((weight) => BigInt(weight));
+    return {
+      total: total.toString(),
+      weights,
+      slices: splitCumulative(total, bigWeights).map(String),
+      shares: bigWeights.map((weight) => shareOf(total, weight).toString()),
+      tree: splitTree(total, bigWeights).map(String),
+    };
+  });
   return { denominator: Number(PPM), count: vectors.length, vectors };
 }
 

@@ -290,8 +290,8 @@ contract SplitMathTest {
     // ---------------------------------------------------------------- shared vectors
 
     /// @dev Runs `test/helpers/vectors/splits.json` (also run by the TypeScript twin): each vector's slices, in
-    /// order, and their sum. The file is `{denominator, count, vectors: [{total, weights, slices}]}` with amounts as
-    /// decimal strings.
+    /// order, and their sum, its floor shares and its splitTree parts. The file is
+    /// `{denominator, count, vectors: [{total, weights, slices, shares, tree}]}` with amounts as decimal strings.
     function test_slice_sharedVectors() public view {
         string memory json = vm.readFile(VECTORS);
         require(vm.parseJsonUint(json, ".denominator") == PPM, "splits.json: denominator is not PPM");
@@ -316,6 +316,7 @@ contract SplitMathTest {
             if (cumulative == PPM) {
                 require(sum == total, string.concat("vector ", vm.toString(count), ": slices do not add up"));
             }
+            _checkSharesAndTree(json, prefix, count, total, weights);
             ++count;
         }
         require(count != 0, "splits.json: no vectors");
@@ -323,6 +324,31 @@ contract SplitMathTest {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /// @dev One vector's `shares` ({SplitMath-share} per weight) and `tree` ({SplitMath-splitTree}) against the file.
+    function _checkSharesAndTree(
+        string memory json,
+        string memory prefix,
+        uint256 index,
+        uint256 total,
+        uint256[] memory weights
+    ) private pure {
+        string[] memory shares = vm.parseJsonStringArray(json, string.concat(prefix, ".shares"));
+        string[] memory tree = vm.parseJsonStringArray(json, string.concat(prefix, ".tree"));
+        uint256[] memory cumulative = new uint256[](weights.length + 1);
+        for (uint256 i = 0; i < weights.length; ++i) {
+            cumulative[i + 1] = cumulative[i] + weights[i];
+            if (SplitMath.share(total, weights[i]) != vm.parseUint(shares[i])) {
+                revert(string.concat("vector ", vm.toString(index), ": share ", vm.toString(i), " differs"));
+            }
+        }
+        uint256[] memory parts = SplitMath.splitTree(total, cumulative);
+        for (uint256 i = 0; i < weights.length; ++i) {
+            if (parts[i] != vm.parseUint(tree[i])) {
+                revert(string.concat("vector ", vm.toString(index), ": tree part ", vm.toString(i), " differs"));
+            }
+        }
+    }
 
     /// @dev Running sums of 1..16 positive weights: summing to PPM, or half of the time to less (the list's last
     /// weight dropped from a list of one more).
