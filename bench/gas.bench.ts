@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { network } from "hardhat";
 import { keccak256, toHex, type Address, type Hex } from "viem";
 import { NATIVE_TOKEN, PPM, Relation, Role } from "../src/core/constants.js";
+import { contributorClaim } from "../src/core/contributorClaim.js";
 import { contributorTree } from "../src/core/contributorTree.js";
 import { modelId } from "../src/core/modelId.js";
 import type { Contributor, ContributorEntry, ParentEdge } from "../src/core/types.js";
@@ -97,17 +98,7 @@ async function propagate(id: Hex, token: Address, parents: ParentEdge[]): Promis
   return gasOf(await router.write.propagate([id, token, parents]));
 }
 
-function claimArgs(id: Hex, entry: ContributorEntry) {
-  return {
-    modelId: id,
-    epoch: 0,
-    account: entry.account,
-    role: entry.role,
-    weightPpm: entry.weightPpm,
-    cumulativeBefore: entry.cumulativeBefore,
-    proof: [...entry.proof],
-  };
-}
+const claimArgs = (id: Hex, entry: ContributorEntry) => contributorClaim({ ...entry, modelId: id, epoch: 0 });
 
 async function claim(token: Address, claims: ReturnType<typeof claimArgs>[]): Promise<number> {
   return gasOf(await router.write.claim([token, claims]));

@@ -61,3 +61,11 @@ export type Share = {
   /** `floor(numerator * PPM / denominator)`. */
   ppm: bigint;
 };
+
+/** A contributor entry as the router's `claim`, `claimable` and `sweepContributor` take it (StemmaTypes.sol). */
+export type ContributorClaim = Contributor & {
+  modelId: Hex;
+  epoch: number;
+  cumulativeBefore: number;
+  proof: Hex[];
+};

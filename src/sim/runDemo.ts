@@ -15,6 +15,7 @@ import {
 } from "viem";
 import { decodeLedgerLogs } from "../chain/decodeLedgerLogs.js";
 import { NATIVE_TOKEN, Relation, Role } from "../core/constants.js";
+import { contributorClaim } from "../core/contributorClaim.js";
 import { createLedger } from "../core/ledger.js";
 import { modelId } from "../core/modelId.js";
 import type { Contributor, ParentEdge, Terms } from "../core/types.js";
@@ -254,18 +255,7 @@ export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemo
       const entries = ledger.claimableEntries(address(who), token.address);
       let onChain = 0n;
       for (const entry of entries) {
-        onChain += await read<bigint>(router, routerAbi, "claimable", [
-          token.address,
-          {
-            modelId: entry.modelId,
-            epoch: entry.epoch,
-            account: entry.account,
-            role: entry.role,
-            weightPpm: entry.weightPpm,
-            cumulativeBefore: entry.cumulativeBefore,
-            proof: entry.proof,
-          },
-        ]);
+        onChain += await read<bigint>(router, routerAbi, "claimable", [token.address, contributorClaim(entry)]);
       }
       amounts[token.symbol] = ledger.claimable(address(who), token.address);
       if (onChain !== amounts[token.symbol]) mirrorMatches = false;
@@ -304,18 +294,7 @@ export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemo
 
   const gus = 9;
   const entries = ledger.claimableEntries(address(gus), NATIVE_TOKEN);
-  const receipt = await write(wallet(gus), router, routerAbi, "claim", [
-    NATIVE_TOKEN,
-    entries.map((e) => ({
-      modelId: e.modelId,
-      epoch: e.epoch,
-      account: e.account,
-      role: e.role,
-      weightPpm: e.weightPpm,
-      cumulativeBefore: e.cumulativeBefore,
-      proof: e.proof,
-    })),
-  ]);
+  const receipt = await write(wallet(gus), router, routerAbi, "claim", [NATIVE_TOKEN, entries.map(contributorClaim)]);
   log(
     `${PEOPLE[gus]} claims ${formatUnits(ledger.claimable(address(gus), NATIVE_TOKEN), 18)} ETH in one transaction (${receipt.gasUsed} gas, tx ${receipt.transactionHash}).`,
   );

@@ -34,6 +34,7 @@ import { network } from "hardhat";
 import type { Address } from "viem";
 
 import { ModelStatus } from "../../src/core/constants.js";
+import { contributorClaim } from "../../src/core/contributorClaim.js";
 import { contributorTree } from "../../src/core/contributorTree.js";
 import type { OwedBreakdown } from "../../src/core/ledger.js";
 import {
@@ -139,15 +140,7 @@ async function drainEverything(w: World): Promise<void> {
     for (const token of d.tokens) {
       const entries = d.ledger.claimableEntries(account, token.address);
       if (entries.length === 0) continue;
-      const claims = entries.map((e) => ({
-        modelId: e.modelId,
-        epoch: e.epoch,
-        account: e.account,
-        role: e.role,
-        weightPpm: e.weightPpm,
-        cumulativeBefore: e.cumulativeBefore,
-        proof: e.proof,
-      }));
+      const claims = entries.map(contributorClaim);
       await send(d, index, d.router.address, d.routerAbi, "claim", [token.address, claims]);
       await sync(d);
     }
@@ -157,18 +150,7 @@ async function drainEverything(w: World): Promise<void> {
       if (sweepable.upstream > 0n)
         await send(d, PAYER, d.router.address, d.routerAbi, "sweepUpstream", [model.id, token.address]);
       for (const e of sweepable.entries)
-        await send(d, PAYER, d.router.address, d.routerAbi, "sweepContributor", [
-          token.address,
-          {
-            modelId: e.modelId,
-            epoch: e.epoch,
-            account: e.account,
-            role: e.role,
-            weightPpm: e.weightPpm,
-            cumulativeBefore: e.cumulativeBefore,
-            proof: e.proof,
-          },
-        ]);
+        await send(d, PAYER, d.router.address, d.routerAbi, "sweepContributor", [token.address, contributorClaim(e)]);
       await sync(d);
     }
   for (const token of d.tokens) {

@@ -11,6 +11,7 @@ import { BATCH_READER, batchRead, type Call } from "./batchReader.js";
 import { decodeLedgerLogs } from "../../src/chain/decodeLedgerLogs.js";
 import { NATIVE_TOKEN } from "../../src/core/constants.js";
 import { createLedger, type Ledger } from "../../src/core/ledger.js";
+import type { ContributorClaim } from "../../src/core/types.js";
 
 /** Wallet indices (Hardhat's 20 default accounts). */
 export const ADMIN = 0;
@@ -207,13 +208,5 @@ export async function balanceOf(d: Deployment, token: Address, account: Address)
 /** What a transaction cost its sender in ETH. */
 export const gasCost = (receipt: TransactionReceipt): bigint => receipt.gasUsed * receipt.effectiveGasPrice;
 
-/** A ContributorClaim tuple for the router. */
-export type ClaimArg = {
-  modelId: Hex;
-  epoch: number;
-  account: Address;
-  role: number;
-  weightPpm: number;
-  cumulativeBefore: number;
-  proof: readonly Hex[];
-};
+/** A ContributorClaim tuple for the router (built with src/core/contributorClaim.ts). */
+export type ClaimArg = ContributorClaim;

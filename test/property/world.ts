@@ -8,6 +8,7 @@ import { expect } from "chai";
 import { getAddress, keccak256, stringToHex, zeroAddress, type Address, type Hex } from "viem";
 
 import { ModelStatus, NATIVE_TOKEN, Role } from "../../src/core/constants.js";
+import { contributorClaim } from "../../src/core/contributorClaim.js";
 import { contributorTree } from "../../src/core/contributorTree.js";
 import { modelId } from "../../src/core/modelId.js";
 import type { Contributor, ContributorTree, ParentEdge, Terms } from "../../src/core/types.js";
@@ -222,15 +223,8 @@ const touch = (w: World, ...tokens: readonly Token[]): void => {
 /** One entry of one epoch of one model, with its Merkle proof. */
 export type EntryRef = { model: ModelRecord; epoch: number; entry: ContributorTree["entries"][number] };
 
-export const claimArg = ({ model, epoch, entry }: EntryRef): ClaimArg => ({
-  modelId: model.id,
-  epoch,
-  account: entry.account,
-  role: entry.role,
-  weightPpm: entry.weightPpm,
-  cumulativeBefore: entry.cumulativeBefore,
-  proof: entry.proof,
-});
+export const claimArg = ({ model, epoch, entry }: EntryRef): ClaimArg =>
+  contributorClaim({ ...entry, modelId: model.id, epoch });
 
 /** Every entry of every epoch that has a set, from the test's own records. */
 export function allEntries(models: readonly ModelRecord[]): EntryRef[] {
@@ -625,15 +619,7 @@ export async function tryClaim(w: World, token: Token): Promise<string | null> {
   touch(w, t);
   const owed = d.ledger.claimableEntries(account, t.address);
   const chosen = rng.subset(owed, 1, 6);
-  const refs = chosen.map((e) => ({
-    modelId: e.modelId,
-    epoch: e.epoch,
-    account: e.account,
-    role: e.role,
-    weightPpm: e.weightPpm,
-    cumulativeBefore: e.cumulativeBefore,
-    proof: e.proof,
-  }));
+  const refs = chosen.map(contributorClaim);
   if (rng.chance(0.15)) refs.push(refs[0]!);
   if (rng.chance(0.15)) {
     // An entry of the same account that is owed nothing now (an active model's): pays 0, emits nothing.
