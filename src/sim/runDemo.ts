@@ -128,6 +128,10 @@ const MODELS: DemoModel[] = [
   },
 ];
 
+/** A demo model's parents as the registry and the router take them. */
+const edgesOf = (model: DemoModel): ParentEdge[] =>
+  model.parents.map((p) => ({ parentId: modelId(p.key), relation: p.relation, weightPpm: p.weightPpm }));
+
 const ROLE_NAMES = Object.fromEntries(Object.entries(Role).map(([name, value]) => [value, name]));
 
 /**
@@ -185,11 +189,7 @@ export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemo
   log(`Registering the lineage (placeholder for ${PLACEHOLDER})...`);
   await write(payer, registry, registryAbi, "registerPlaceholder", [PLACEHOLDER]);
   for (const model of MODELS) {
-    const parents: ParentEdge[] = model.parents.map((p) => ({
-      parentId: modelId(p.key),
-      relation: p.relation,
-      weightPpm: p.weightPpm,
-    }));
+    const parents = edgesOf(model);
     const expectedParentTerms = await Promise.all(
       parents.map(async (p) => (await read<{ terms: Terms }>(registry, registryAbi, "model", [p.parentId])).terms),
     );
@@ -236,7 +236,7 @@ export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemo
     const steps = childrenFirst.map((m) => ({
       modelId: modelId(m.key),
       token: token.address,
-      parents: m.parents.map((p) => ({ parentId: modelId(p.key), relation: p.relation, weightPpm: p.weightPpm })),
+      parents: edgesOf(m),
     }));
     await write(admin, router, routerAbi, "propagateBatch", [steps]);
   }
