@@ -1,0 +1,176 @@
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { expect } from "chai";
+import type { BaseContract } from "ethers";
+import { network } from "hardhat";
+
+import { NATIVE_TOKEN } from "../../src/core/constants.js";
+import { deployDao, type Dao } from "../helpers/dao.js";
+import { contributors } from "../helpers/models.js";
+
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+
+/** A governed call, and the custom error (with its arguments for `caller`) that refuses everyone but the timelock. */
+type GovernedCall = {
+  name: string;
+  contract: (dao: Dao) => BaseContract;
+  call: (dao: Dao, as: HardhatEthersSigner) => Promise<unknown>;
+  error: string;
+  args: (caller: string) => unknown[];
+  /** The timelock's proposer and canceller roles are the governor's by design: it queues and cancels proposals. */
+  governorHoldsIt?: true;
+};
+
+const role = (name: string) => ethers.id(name);
+const DEFAULT_ADMIN = ethers.ZeroHash;
+const ID = ethers.id("hf:stemma/any");
+
+const unauthorized = (roleId: string) => ({
+  error: "AccessControlUnauthorizedAccount",
+  args: (caller: string) => [caller, roleId],
+});
+
+const GOVERNED: GovernedCall[] = [
+  // ModelRegistry
+  {
+    name: "registry.setDisputeBond",
+    contract: (d) => d.registry,
+    call: (d, as) => d.registry.connect(as).setDisputeBond(1n),
+    ...unauthorized(role("DISPUTE_MANAGER_ROLE")),
+  },
+  {
+    name: "registry.resolveDispute",
+    contract: (d) => d.registry,
+    call: (d, as) => d.registry.connect(as).resolveDispute(1n, true, as.address),
+    ...unauthorized(role("DISPUTE_MANAGER_ROLE")),
+  },
+  {
+    name: "registry.assignPlaceholder",
+    contract: (d) => d.registry,
+    call: (d, as) => d.registry.connect(as).assignPlaceholder(ID, as.address, contributors([as, 1_000_000])),
+    ...unauthorized(role("PLACEHOLDER_ASSIGNER_ROLE")),
+  },
+  {
+    name: "registry.grantRole",
+    contract: (d) => d.registry,
+    call: (d, as) => d.registry.connect(as).grantRole(role("DISPUTE_MANAGER_ROLE"), as.address),
+    ...unauthorized(DEFAULT_ADMIN),
+  },
+  {
+    name: "registry.revokeRole",
+    contract: (d) => d.registry,
+    call: async (d, as) => d.registry.connect(as).revokeRole(DEFAULT_ADMIN, await d.timelock.getAddress()),
+    ...unauthorized(DEFAULT_ADMIN),
+  },
+  // RevenueRouter
+  {
+    name: "router.setFee",
+    contract: (d) => d.router,
+    call: (d, as) => d.router.connect(as).setFee(0),
+    ...unauthorized(role("FEE_MANAGER_ROLE")),
+  },
+  {
+    name: "router.setTreasury",
+    contract: (d) => d.router,
+    call: (d, as) => d.router.connect(as).setTreasury(as.address),
+    ...unauthorized(role("FEE_MANAGER_ROLE")),
+  },
+  {
+    name: "router.setTokenBlocked",
+    contract: (d) => d.router,
+    call: (d, as) => d.router.connect(as).setTokenBlocked(d.usd, true),
+    ...unauthorized(role("TOKEN_MANAGER_ROLE")),
+  },
+  {
+    name: "router.bindRegistry",
+    contract: (d) => d.router,
+    call: (d, as) => d.router.connect(as).bindRegistry(as.address),
+    ...unauthorized(DEFAULT_ADMIN),
+  },
+  {
+    name: "router.grantRole",
+    contract: (d) => d.router,
+    call: (d, as) => d.router.connect(as).grantRole(role("FEE_MANAGER_ROLE"), as.address),
+    ...unauthorized(DEFAULT_ADMIN),
+  },
+  {
+    name: "router.withdrawFees",
+    contract: (d) => d.router,
+    call: (d, as) => d.router.connect(as).withdrawFees(NATIVE_TOKEN, as.address, 0n),
+    error: "RevenueRouterNotTreasury",
+    args: (caller) => [caller],
+  },
+  // StemmaTimelock
+  {
+    name: "timelock.schedule",
+    contract: (d) => d.timelock,
+    call: (d, as) => d.timelock.connect(as).schedule(as.address, 0n, "0x", ethers.ZeroHash, ethers.ZeroHash, 60n),
+    ...unauthorized(role("PROPOSER_ROLE")),
+    governorHoldsIt: true,
+  },
+  {
+    name: "timelock.cancel",
+    contract: (d) => d.timelock,
+    call: (d, as) => d.timelock.connect(as).cancel(ethers.ZeroHash),
+    ...unauthorized(role("CANCELLER_ROLE")),
+    governorHoldsIt: true,
+  },
+  {
+    name: "timelock.updateDelay",
+    contract: (d) => d.timelock,
+    call: (d, as) => d.timelock.connect(as).updateDelay(0n),
+    error: "TimelockUnauthorizedCaller",
+    args: (caller) => [caller],
+  },
+  {
+    name: "timelock.grantRole",
+    contract: (d) => d.timelock,
+    call: (d, as) => d.timelock.connect(as).grantRole(role("PROPOSER_ROLE"), as.address),
+    ...unauthorized(DEFAULT_ADMIN),
+  },
+  // StemmaGovernor: its settings change only through its own executor, the timelock.
+  ...(
+    [
+      ["setVotingDelay", [0]],
+      ["setVotingPeriod", [1]],
+      ["setProposalThreshold", [0]],
+      ["updateQuorumNumerator", [1]],
+      ["setLateQuorumVoteExtension", [0]],
+      ["updateTimelock", [ethers.ZeroAddress]],
+      ["relay", [ethers.ZeroAddress, 0n, "0x"]],
+    ] as const
+  ).map(([fn, args]): GovernedCall => ({
+    name: `governor.${fn}`,
+    contract: (d) => d.governor,
+    call: (d, as) =>
+      (d.governor.connect(as) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[fn]!(...args),
+    error: "GovernorOnlyExecutor",
+    args: (caller) => [caller],
+  })),
+];
+
+describe("Only the timelock governs", function () {
+  let dao: Dao;
+
+  beforeEach(async function () {
+    dao = await networkHelpers.loadFixture(deployDao);
+  });
+
+  for (const governed of GOVERNED) {
+    const callers = governed.governorHoldsIt
+      ? "the deployer, a token whale and a stranger"
+      : "the deployer, a token whale, a stranger and the governor itself";
+    it(`${governed.name} refuses ${callers}`, async function () {
+      const governorAddress = await dao.governor.getAddress();
+      await networkHelpers.impersonateAccount(governorAddress);
+      await networkHelpers.setBalance(governorAddress, 10n ** 18n);
+      const governorSigner = await ethers.getSigner(governorAddress);
+      const outsiders = [dao.deployer, dao.holders[0]!, dao.stranger];
+      for (const caller of governed.governorHoldsIt ? outsiders : [...outsiders, governorSigner]) {
+        await expect(governed.call(dao, caller))
+          .to.be.revertedWithCustomError(governed.contract(dao), governed.error)
+          .withArgs(...governed.args(caller.address));
+      }
+    });
+  }
+});
