@@ -10,10 +10,12 @@ import {
   type Chain,
   type Hex,
   type PublicClient,
+  type TestClient,
   type Transport,
   type WalletClient,
 } from "viem";
 import { decodeLedgerLogs } from "../chain/decodeLedgerLogs.js";
+import { proposalCall, runProposal } from "../chain/runProposal.js";
 import { NATIVE_TOKEN, Relation, Role } from "../core/constants.js";
 import { contributorClaim } from "../core/contributorClaim.js";
 import { createLedger } from "../core/ledger.js";
@@ -23,11 +25,34 @@ import type { Contributor, ParentEdge, Terms } from "../core/types.js";
 /** A compiled contract: what viem needs to deploy it and decode its events. */
 export type ContractArtifact = { abi: Abi; bytecode: Hex };
 
+/** Where the deployment (`ignition/modules/Stemma.ts`, local parameters) put the system. */
+export type DemoSystem = {
+  registry: Address;
+  router: Address;
+  governor: Address;
+  votesToken: Address;
+  /** The DAO's timelock: the treasury. */
+  timelock: Address;
+  /** The block of the first deployment transaction: the ledger is rebuilt from its events from here on. */
+  startBlock: bigint;
+};
+
 export type RunDemoParameters = {
   publicClient: PublicClient;
-  /** At least 12 funded accounts: admin, treasury, payer, then contributors. */
+  /** Mines blocks and moves time, for the DAO's proposal. */
+  testClient: TestClient;
+  /**
+   * At least 13 funded accounts: two holders of the local votes allocation (40% and 30%), the payer, then
+   * contributors.
+   */
   wallets: readonly WalletClient<Transport, Chain, Account>[];
-  artifacts: { ModelRegistry: ContractArtifact; RevenueRouter: ContractArtifact; TestToken: ContractArtifact };
+  system: DemoSystem;
+  artifacts: {
+    ModelRegistry: ContractArtifact;
+    RevenueRouter: ContractArtifact;
+    StemmaToken: ContractArtifact;
+    TestToken: ContractArtifact;
+  };
   log: (line: string) => void;
 };
 
@@ -40,7 +65,6 @@ export type DemoReport = {
   conserved: boolean;
 };
 
-const FEE_PPM = 10_000; // 1% protocol fee
 const OPEN_TERMS: Terms = { derivativesAllowed: true, minDerivativePpm: 0 };
 
 type DemoModel = {
@@ -54,8 +78,8 @@ type DemoModel = {
 };
 
 const PEOPLE = [
-  "admin",
-  "treasury",
+  "DAO member (40% of votes)",
+  "DAO member (30% of votes)",
   "payer",
   "Ada (pre-training compute)",
   "Bo (data curation)",
@@ -66,7 +90,9 @@ const PEOPLE = [
   "Gus (quantization)",
   "Hal (maintenance)",
   "Ivy (merging)",
+  "Mia (Mistral pre-training)",
 ] as const;
+const MISTRAL_AUTHOR = 12;
 
 const BASE = "hf:meta-llama/Llama-3.1-8B";
 const PLACEHOLDER = "hf:mistralai/Mistral-7B-v0.3";
@@ -135,19 +161,27 @@ const edgesOf = (model: DemoModel): ParentEdge[] =>
 const ROLE_NAMES = Object.fromEntries(Object.entries(Role).map(([name, value]) => [value, name]));
 
 /**
- * Deploys the ledger on the given chain, registers a small lineage (a base model, a fine-tune, a quantized build of
- * the fine-tune, and a merge of the fine-tune with an unclaimed placeholder), pays revenue in ETH and a test
- * stablecoin, propagates it all, and reports who is owed what, checking the TypeScript engine against the chain.
+ * On a freshly deployed system, registers a small lineage (a base model, a fine-tune, a quantized build of the
+ * fine-tune, and a merge of the fine-tune with an unclaimed placeholder), pays revenue in ETH and a test
+ * stablecoin, propagates it all, has the stewardship DAO hand the placeholder to its authors by proposal, and
+ * reports who is owed what, checking the TypeScript engine against the chain.
  *
  * @example
  * import { runDemo } from "./runDemo.js";
- * const report = await runDemo({ publicClient, wallets, artifacts, log: console.log });
+ * const report = await runDemo({ publicClient, testClient, wallets, system, artifacts, log: console.log });
  */
-export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemoParameters): Promise<DemoReport> {
+export async function runDemo({
+  publicClient,
+  testClient,
+  wallets,
+  system,
+  artifacts,
+  log,
+}: RunDemoParameters): Promise<DemoReport> {
   if (wallets.length < PEOPLE.length) throw new Error(`the demo needs ${PEOPLE.length} funded accounts`);
   // Checked above: every index below PEOPLE.length exists.
   const wallet = (who: number) => wallets[who]!;
-  const [admin, treasury, payer] = [wallet(0), wallet(1), wallet(2)];
+  const [member, payer] = [wallet(0), wallet(2)];
   const address = (who: number): Address => wallet(who).account.address;
   const wait = async (hash: Hex) => {
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
@@ -155,7 +189,7 @@ export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemo
     return receipt;
   };
   const deploy = async (artifact: ContractArtifact, args: unknown[]): Promise<Address> => {
-    const hash = await admin.deployContract({ abi: artifact.abi, bytecode: artifact.bytecode, args });
+    const hash = await payer.deployContract({ abi: artifact.abi, bytecode: artifact.bytecode, args });
     const { contractAddress } = await wait(hash);
     if (!contractAddress) throw new Error("deployment returned no contract address");
     return contractAddress;
@@ -171,14 +205,13 @@ export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemo
   const read = <T>(to: Address, abi: Abi, functionName: string, args: unknown[]) =>
     publicClient.readContract({ address: to, abi, functionName, args }) as Promise<T>;
 
-  log("Deploying the revenue router, the model registry and a test stablecoin (TUSD, 6 decimals)...");
-  const fromBlock = await publicClient.getBlockNumber();
+  const { registry, router } = system;
   const routerAbi = artifacts.RevenueRouter.abi;
   const registryAbi = artifacts.ModelRegistry.abi;
   const tokenAbi = artifacts.TestToken.abi;
-  const router = await deploy(artifacts.RevenueRouter, [admin.account.address, treasury.account.address, FEE_PPM]);
-  const registry = await deploy(artifacts.ModelRegistry, [admin.account.address, router, parseEther("0.1")]);
-  await write(admin, router, routerAbi, "bindRegistry", [registry]);
+  const feePpm = await read<number>(router, routerAbi, "feePpm", []);
+  log(`The system is deployed: the DAO's timelock ${system.timelock} holds every admin role and is the treasury.`);
+  log("Deploying a test stablecoin (TUSD, 6 decimals)...");
   const tusd = await deploy(artifacts.TestToken, ["Test USD", "TUSD", 6]);
   await write(payer, tusd, tokenAbi, "mint", [payer.account.address, parseUnits("1000000", 6)]);
   await write(payer, tusd, tokenAbi, "approve", [router, parseUnits("1000000", 6)]);
@@ -223,7 +256,7 @@ export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemo
     { key: MERGE, token: usd, amount: parseUnits("5000", 6) },
     { key: QUANTIZED, token: usd, amount: parseUnits("1000", 6) },
   ];
-  log("Paying revenue (1% protocol fee)...");
+  log(`Paying revenue (${feePpm / 10_000}% protocol fee)...`);
   for (const p of payments) {
     const value = p.token.address === NATIVE_TOKEN ? p.amount : 0n;
     await write(payer, router, routerAbi, "pay", [modelId(p.key), p.token.address, p.amount], value);
@@ -238,11 +271,30 @@ export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemo
       token: token.address,
       parents: edgesOf(m),
     }));
-    await write(admin, router, routerAbi, "propagateBatch", [steps]);
+    await write(payer, router, routerAbi, "propagateBatch", [steps]);
   }
 
+  const mistral = modelId(PLACEHOLDER);
+  log(`The DAO hands ${PLACEHOLDER} to its authors by proposal (propose, vote, queue, execute)...`);
+  for (const voter of [wallet(0), wallet(1)]) {
+    await write(voter, system.votesToken, artifacts.StemmaToken.abi, "delegate", [voter.account.address]);
+  }
+  const authors: Contributor[] = [
+    { account: address(MISTRAL_AUTHOR), role: Role.PRETRAINING_COMPUTE, weightPpm: 1_000_000 },
+  ];
+  await runProposal({
+    publicClient,
+    testClient,
+    governor: system.governor,
+    proposer: member,
+    voters: [wallet(0), wallet(1)],
+    calls: [proposalCall(registry, registryAbi, "assignPlaceholder", [mistral, address(MISTRAL_AUTHOR), authors])],
+    description: `Assign ${PLACEHOLDER} to its authors`,
+    log: (line) => log(`  ${line}`),
+  });
+
   // Rebuild the whole ledger from the contracts' events alone, then check it against the contracts' views.
-  const logs = await publicClient.getLogs({ address: [registry, router], fromBlock });
+  const logs = await publicClient.getLogs({ address: [registry, router], fromBlock: system.startBlock });
   const ledger = createLedger();
   ledger.applyAll(decodeLedgerLogs({ abi: [...registryAbi, ...routerAbi], logs }));
 
@@ -276,7 +328,7 @@ export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemo
   }
   for (const token of tokens) {
     const breakdown = ledger.owed(token.address);
-    const escrow = breakdown.escrow.get(modelId(PLACEHOLDER)) ?? 0n;
+
     const balance =
       token.address === NATIVE_TOKEN
         ? await publicClient.getBalance({ address: router })
@@ -284,7 +336,7 @@ export async function runDemo({ publicClient, wallets, artifacts, log }: RunDemo
     const fees = await read<bigint>(router, routerAbi, "fees", [token.address]);
     if (balance !== ledger.totalOwed(token.address) || fees !== breakdown.fees) conserved = false;
     log(
-      `  ${token.symbol}: escrow for ${PLACEHOLDER} ${formatUnits(escrow, token.decimals)}, treasury fees ${formatUnits(fees, token.decimals)}, router holds ${formatUnits(balance, token.decimals)} = everything owed: ${balance === ledger.totalOwed(token.address) ? "yes" : "NO"}`,
+      `  ${token.symbol}: treasury fees ${formatUnits(fees, token.decimals)}, router holds ${formatUnits(balance, token.decimals)} = everything owed: ${balance === ledger.totalOwed(token.address) ? "yes" : "NO"}`,
     );
   }
   log("");

@@ -1,0 +1,40 @@
+import hre from "hardhat";
+import type { NetworkConnection } from "hardhat/types/network";
+import type { Hex } from "viem";
+
+import type { ContractArtifact, RunDemoParameters } from "../../src/sim/runDemo.js";
+import { deployStemma } from "../deploy/deployStemma.js";
+
+const artifact = async (name: string): Promise<ContractArtifact> => {
+  const { abi, bytecode } = await hre.artifacts.readArtifact(name);
+  return { abi, bytecode: bytecode as Hex };
+};
+
+/** Deploys the whole system with the local parameters on `connection` and gathers what {runDemo} needs. */
+export async function demoParameters(
+  connection: NetworkConnection,
+  log: RunDemoParameters["log"],
+): Promise<RunDemoParameters> {
+  const { viem } = connection;
+  const { contracts, startBlock } = (await deployStemma(connection)).record;
+  return {
+    publicClient: await viem.getPublicClient(),
+    testClient: await viem.getTestClient(),
+    wallets: await viem.getWalletClients(),
+    system: {
+      registry: contracts.ModelRegistry.address,
+      router: contracts.RevenueRouter.address,
+      governor: contracts.StemmaGovernor.address,
+      votesToken: contracts.StemmaToken.address,
+      timelock: contracts.StemmaTimelock.address,
+      startBlock: BigInt(startBlock),
+    },
+    artifacts: {
+      ModelRegistry: await artifact("ModelRegistry"),
+      RevenueRouter: await artifact("RevenueRouter"),
+      StemmaToken: await artifact("StemmaToken"),
+      TestToken: await artifact("TestToken"),
+    },
+    log,
+  };
+}
