@@ -11,18 +11,26 @@ import { network } from "hardhat";
 import { deploymentRecordPath, writeDeploymentRecord } from "../src/chain/deploymentRecord.js";
 import { deployStemma } from "./deploy/deployStemma.js";
 
-const connection = await network.create();
-const parameterSet = process.env.STEMMA_PARAMETERS ?? "local";
-console.log(`Deploying Stemma to ${connection.networkName} with the "${parameterSet}" parameters...`);
-const { record } = await deployStemma(connection, { parameterSet });
+try {
+  const connection = await network.create();
+  const parameterSet = process.env.STEMMA_PARAMETERS ?? "local";
+  console.log(`Deploying Stemma to ${connection.networkName} with the "${parameterSet}" parameters...`);
+  const { record } = await deployStemma(connection, { parameterSet });
 
-console.table(
-  Object.fromEntries(Object.entries(record.contracts).map(([name, { address, block }]) => [name, { address, block }])),
-);
-if (connection.networkConfig.type === "http") {
-  const path = deploymentRecordPath(connection.networkName);
-  await writeDeploymentRecord(path, record);
-  console.log(`Wrote ${path} (chain ${record.chainId}, start block ${record.startBlock}).`);
-} else {
-  console.log("The in-process chain ends with this script, so no deployment record was written (use --network).");
+  console.table(
+    Object.fromEntries(
+      Object.entries(record.contracts).map(([name, { address, block }]) => [name, { address, block }]),
+    ),
+  );
+  if (connection.networkConfig.type === "http") {
+    const path = deploymentRecordPath(connection.networkName);
+    await writeDeploymentRecord(path, record);
+    console.log(`Wrote ${path} (chain ${record.chainId}, start block ${record.startBlock}).`);
+  } else {
+    console.log("The in-process chain ends with this script, so no deployment record was written (use --network).");
+  }
+} catch (error) {
+  // A one-line reason instead of a stack trace: every error raised here says what to fix.
+  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
 }
