@@ -4,16 +4,21 @@
  * bench/results/gas.json: { rows: [{ op, token, parents, contributors, phase, gas }], derived: {...} }.
  *
  * `first` is an operation whose balances go from zero (a model's first payment, a parent's first arrival, an
- * entry's first claim); `steady` repeats it once they are non-zero. Run: `npm run bench:gas`.
+ * entry's first claim); `steady` repeats it once they are non-zero. Governance rows: `dispute` (raise, with a bond),
+ * `resolve` (phases `dismiss` and `uphold`) and `assign` (a placeholder, N contributors) as the role holder's call,
+ * and the same through the DAO (phase `dao-execute`: the gas of the proposal's execute transaction, governor and
+ * timelock included). Run: `npm run bench:gas`.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { network } from "hardhat";
-import { keccak256, toHex, type Address, type Hex } from "viem";
+import { keccak256, parseEther, toHex, type Address, type Hex } from "viem";
+import { proposalCall, runProposal } from "../src/chain/runProposal.js";
 import { NATIVE_TOKEN, PPM, Relation, Role } from "../src/core/constants.js";
 import { contributorClaim } from "../src/core/contributorClaim.js";
 import { contributorTree } from "../src/core/contributorTree.js";
 import { modelId } from "../src/core/modelId.js";
 import type { Contributor, ContributorEntry, ParentEdge } from "../src/core/types.js";
+import { deployStemma } from "../scripts/deploy/deployStemma.js";
 
 const CONTRIBUTOR_COUNTS = [2, 10, 50, 100] as const;
 const PARENT_COUNTS = [1, 2, 16] as const;
@@ -23,13 +28,15 @@ const CLAIM_MODELS = 5;
 
 type Row = { op: string; token: string; parents: number; contributors: number; phase: string; gas: number };
 
-const { viem, networkHelpers } = await network.create();
+const connection = await network.create();
+const { viem, networkHelpers } = connection;
 const publicClient = await viem.getPublicClient();
 const [admin, treasury, payer] = await viem.getWalletClients();
 if (!admin || !treasury || !payer) throw new Error("the in-process network has too few accounts");
 
 const router = await viem.deployContract("RevenueRouter", [admin.account.address, treasury.account.address, FEE_PPM]);
-const registry = await viem.deployContract("ModelRegistry", [admin.account.address, router.address, 0n]);
+const DISPUTE_BOND = parseEther("0.1");
+const registry = await viem.deployContract("ModelRegistry", [admin.account.address, router.address, DISPUTE_BOND]);
 await router.write.bindRegistry([registry.address]);
 const usdc = await viem.deployContract("TestToken", ["Test USD", "TUSD", 6]);
 await usdc.write.mint([payer.account.address, 10n ** 30n], { account: payer.account });
@@ -176,6 +183,119 @@ for (const token of tokens) {
     claimPerExtraModel[token.name]![contributors] = Math.round((many - one) / (CLAIM_MODELS - 1));
   }
 }
+
+// ---------------------------------------------------------------- governance
+
+const EVIDENCE = keccak256(toHex("ipfs://evidence"));
+const govern = (op: string, phase: string, contributors: number, gas: number) =>
+  record({ op, token: "none", parents: op === "assign" ? 0 : 1, contributors, phase, gas });
+
+async function raiseDispute(on: Address, id: Hex): Promise<{ disputeId: bigint; gas: number }> {
+  const abi = registry.abi;
+  const args = [id, EVIDENCE] as const;
+  const hash = await payer!.writeContract({
+    address: on,
+    abi,
+    functionName: "raiseDispute",
+    args,
+    value: DISPUTE_BOND,
+  });
+  const gas = await gasOf(hash);
+  return {
+    disputeId: (await publicClient.readContract({
+      address: on,
+      abi,
+      functionName: "activeDispute",
+      args: [id],
+    })) as bigint,
+    gas,
+  };
+}
+
+for (const phase of ["dismiss", "uphold"] as const) {
+  const { id } = await register(edgesTo(1), await contributorSet(2));
+  const { disputeId, gas } = await raiseDispute(registry.address, id);
+  if (phase === "dismiss") govern("dispute", "first", 2, gas);
+  const beneficiary = phase === "uphold" ? treasury.account.address : admin.account.address;
+  govern(
+    "resolve",
+    phase,
+    2,
+    await gasOf(await registry.write.resolveDispute([disputeId, phase === "uphold", beneficiary])),
+  );
+}
+let placeholderSeed = 0;
+async function placeholder(on: Address): Promise<Hex> {
+  const key = `bench:placeholder-${placeholderSeed++}`;
+  await gasOf(
+    await admin!.writeContract({ address: on, abi: registry.abi, functionName: "registerPlaceholder", args: [key] }),
+  );
+  return modelId(key);
+}
+for (const contributors of CONTRIBUTOR_COUNTS) {
+  const id = await placeholder(registry.address);
+  const set = await contributorSet(contributors);
+  govern(
+    "assign",
+    "first",
+    contributors,
+    await gasOf(await registry.write.assignPlaceholder([id, admin.account.address, set])),
+  );
+}
+
+// The same resolutions through the DAO, deployed as `npm run deploy` does (local parameters).
+const dao = (await deployStemma(connection)).record.contracts;
+const daoRegistry = await viem.getContractAt("ModelRegistry", dao.ModelRegistry.address);
+const daoRouter = await viem.getContractAt("RevenueRouter", dao.RevenueRouter.address);
+const votesToken = await viem.getContractAt("StemmaToken", dao.StemmaToken.address);
+const voters = (await viem.getWalletClients()).slice(0, 2);
+for (const voter of voters) await votesToken.write.delegate([voter.account.address], { account: voter.account });
+const testClient = await viem.getTestClient();
+const viaDao = (description: string, call: ReturnType<typeof proposalCall>) =>
+  runProposal({
+    publicClient,
+    testClient,
+    governor: dao.StemmaGovernor.address,
+    proposer: voters[0]!,
+    voters,
+    calls: [call],
+    description,
+  }).then(({ executeGas }) => Number(executeGas));
+{
+  const key = "bench:dao-model";
+  await gasOf(
+    await daoRegistry.write.register([
+      {
+        key,
+        steward: admin.account.address,
+        upstreamPpm: 0,
+        parents: [],
+        expectedParentTerms: [],
+        contributors: await contributorSet(2),
+        terms: { derivativesAllowed: true, minDerivativePpm: 0 },
+        weightsDigest: keccak256(toHex(key)),
+        metadataURI: "",
+        license: "Apache-2.0",
+      },
+    ]),
+  );
+  const { disputeId } = await raiseDispute(daoRegistry.address, modelId(key));
+  const upholdCall = proposalCall(daoRegistry.address, daoRegistry.abi, "resolveDispute", [
+    disputeId,
+    true,
+    treasury.account.address,
+  ]);
+  govern("resolve", "dao-execute", 2, await viaDao("Uphold", upholdCall));
+  const id = await placeholder(daoRegistry.address);
+  const assignCall = proposalCall(daoRegistry.address, daoRegistry.abi, "assignPlaceholder", [
+    id,
+    admin.account.address,
+    await contributorSet(10),
+  ]);
+  govern("assign", "dao-execute", 10, await viaDao("Assign", assignCall));
+  if ((await daoRouter.read.treasury()) !== dao.StemmaTimelock.address)
+    throw new Error("the DAO's treasury is not its timelock");
+}
 process.stdout.write("\n");
 
 const find = (op: string, token: string, parents: number, contributors: number, phase: string) =>
@@ -197,6 +317,11 @@ const derived = {
     ERC20: Math.round((find("propagate", "ERC20", 16, 2, "steady") - find("propagate", "ERC20", 1, 2, "steady")) / 15),
   },
   claimPerExtraModel,
+  assignPerExtraContributor: Math.round(
+    (find("assign", "none", 0, 100, "first") - find("assign", "none", 0, 2, "first")) / 98,
+  ),
+  /** What running a resolution through governor and timelock adds to the registry call itself. */
+  daoExecuteOverhead: find("resolve", "none", 1, 2, "dao-execute") - find("resolve", "none", 1, 2, "uphold"),
 };
 
 console.log("\nop         token  parents  contributors  phase    gas");
@@ -226,6 +351,13 @@ for (const [name, ours, target, anchor] of targets) {
     `${name.padEnd(38)} ${String(ours).padStart(7)} ${String(target).padStart(9)}  ${verdict.padEnd(7)} ${anchor}`,
   );
 }
+
+console.log(
+  `\ngovernance: dispute ${find("dispute", "none", 1, 2, "first")}, resolve dismiss ${find("resolve", "none", 1, 2, "dismiss")}` +
+    ` / uphold ${find("resolve", "none", 1, 2, "uphold")} (through the DAO: ${find("resolve", "none", 1, 2, "dao-execute")}),` +
+    ` assign N=10 ${find("assign", "none", 0, 10, "first")} (through the DAO: ${find("assign", "none", 0, 10, "dao-execute")}),` +
+    ` assign per extra contributor ${derived.assignPerExtraContributor}`,
+);
 
 mkdirSync("bench/results", { recursive: true });
 writeFileSync("bench/results/gas.json", `${JSON.stringify({ rows, derived }, null, 2)}\n`);
