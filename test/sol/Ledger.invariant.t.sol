@@ -27,7 +27,9 @@ import {vm} from "./helpers/Vm.sol";
 /**
  * @dev SPEC.md invariants 1 (conservation) and "no value created" on random sequences of every ledger action (see
  * {LedgerHandler}), driven two ways: Hardhat's invariant fuzzer calling the handler's actions (`invariant_*`, checked
- * after every call), and a seeded sequence (`testFuzz_randomSequence`, checked after every step).
+ * after every call), and a seeded sequence (`testFuzz_randomSequence`, checked after every step). With them, SPEC.md's
+ * dispute rules: a disputed model accepts payments but nothing leaves it, a resolution releases exactly what it held,
+ * and dispute bonds are conserved.
  */
 contract LedgerInvariantTest {
     using Random for uint256;
@@ -67,7 +69,7 @@ contract LedgerInvariantTest {
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
-        bytes4[] memory selectors = new bytes4[](15);
+        bytes4[] memory selectors = new bytes4[](17);
         selectors[0] = LedgerHandler.register.selector;
         selectors[1] = LedgerHandler.pay.selector;
         selectors[2] = LedgerHandler.payAndSettle.selector;
@@ -83,6 +85,8 @@ contract LedgerInvariantTest {
         selectors[12] = LedgerHandler.sweepContributor.selector;
         selectors[13] = LedgerHandler.setFee.selector;
         selectors[14] = LedgerHandler.withdrawFees.selector;
+        selectors[15] = LedgerHandler.moveOutOfDisputed.selector;
+        selectors[16] = LedgerHandler.disputeMisuse.selector;
         targets = new FuzzSelector[](1);
         targets[0] = FuzzSelector({addr: address(_handler), selectors: selectors});
     }
@@ -97,10 +101,28 @@ contract LedgerInvariantTest {
     }
 
     /// @dev No wei is created: per token, the router paid out at most what was paid in, and holds exactly the rest.
-    /// The registry holds exactly the bonds of disputes whose bond was not withdrawn.
     function invariant_outflowBoundedByInflow() public view {
         _assertNoFailure();
         _assertFlows();
+    }
+
+    /// @dev While a model is disputed nothing leaves it: in every token, the upstream it pushed and what its entries
+    /// claimed stay what they were when the dispute was raised, though payments still arrive. The router, the
+    /// registry and the handler agree on which models are disputed and by which dispute. (The handler's
+    /// `moveOutOfDisputed` tries each way out, and `resolveDispute` checks that a resolution releases exactly what
+    /// was held.)
+    function invariant_disputedModelsAreFrozen() public view {
+        _assertNoFailure();
+        _assertDisputedModelsFrozen();
+    }
+
+    /// @dev Bonds are conserved: the registry holds exactly the bonds of disputes whose bond was not withdrawn, by its
+    /// records and by the handler's, and every bond posted is still held or was paid out in full, to the treasury
+    /// for a dismissed dispute or back to the disputer for an upheld one (the handler checks each withdrawal's
+    /// recipient).
+    function invariant_bondsConserved() public view {
+        _assertNoFailure();
+        _assertBondsConserved();
     }
 
     /// @dev The same invariants after every step of a seeded random sequence.
@@ -111,6 +133,8 @@ contract LedgerInvariantTest {
             _assertNoFailure();
             _assertConservation();
             _assertFlows();
+            _assertDisputedModelsFrozen();
+            _assertBondsConserved();
         }
     }
 
@@ -140,7 +164,44 @@ contract LedgerInvariantTest {
             require(paidOut <= paidIn, "router paid out more than was paid in");
             require(_handler.balanceOf(tokens[i], address(_router)) == paidIn - paidOut, "router balance != in - out");
         }
-        require(address(_registry).balance == _handler.bondsHeld(), "registry balance != bonds held");
+    }
+
+    function _assertDisputedModelsFrozen() private view {
+        address[] memory tokens = _handler.tokens();
+        bytes32[] memory disputed = _handler.disputedModels();
+        for (uint256 m = 0; m < disputed.length; ++m) {
+            bytes32 id = disputed[m];
+            for (uint256 i = 0; i < tokens.length; ++i) {
+                (uint256 pushed, uint256 claimedTotal) = _handler.outflowOf(id, tokens[i]);
+                (uint256 pushedThen, uint256 claimedThen) = _handler.frozenOutflow(id, tokens[i]);
+                if (pushed != pushedThen || claimedTotal != claimedThen) {
+                    revert(
+                        string.concat(
+                            "funds left disputed model ",
+                            vm.toString(uint256(id)),
+                            ": pushed ",
+                            vm.toString(pushedThen),
+                            " -> ",
+                            vm.toString(pushed),
+                            ", claimed ",
+                            vm.toString(claimedThen),
+                            " -> ",
+                            vm.toString(claimedTotal)
+                        )
+                    );
+                }
+            }
+        }
+    }
+
+    function _assertBondsConserved() private view {
+        uint256 held = _handler.bondsHeld();
+        require(address(_registry).balance == held, "registry balance != bonds held");
+        require(_handler.bondsUnwithdrawn() == held, "registry's unwithdrawn bonds != bonds held");
+        require(
+            _handler.bondsPosted() == held + _handler.bondsToTreasury() + _handler.bondsToDisputers(),
+            "bonds posted != held + paid to the treasury + repaid to disputers"
+        );
     }
 }
 

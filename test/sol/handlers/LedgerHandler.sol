@@ -27,6 +27,10 @@ import {vm} from "../helpers/Vm.sol";
  * owed it, and keeps the ghost records the ledger invariants need: every contributor set of every epoch (to build
  * proofs and sum entitlements), the parents of every model, and what went in and out per token.
  *
+ * Disputes have ghosts of their own: every dispute raised (model, disputer, bond, outcome, whether its bond was paid
+ * out) with the running totals of bonds posted, held and paid to each side, and, for each disputed model, its
+ * outflows in every token when the dispute was raised ({frozenOutflow}), which must not change until it is resolved.
+ *
  * Each action takes raw fuzz words and derives a valid call from them (an action with nothing to act on returns).
  * Calls the spec says must succeed are wrapped in try/catch: an unexpected revert, or an expected one that did not
  * happen, is recorded in {failure} (first one wins) for the invariants to report, instead of being swallowed by
@@ -55,6 +59,22 @@ contract LedgerHandler {
         uint32 epochs;
     }
 
+    /// @dev A dispute as the handler raised it, and what became of its bond.
+    struct DisputeGhost {
+        bytes32 modelId;
+        address disputer;
+        uint256 bond;
+        IModelRegistry.DisputeOutcome outcome;
+        bool bondWithdrawn;
+    }
+
+    /// @dev What has left a model in one token over its lifetime: the upstream pushed to its parents (or swept to a
+    /// beneficiary) and what its contributor entries claimed (or had swept), over the entries of every epoch.
+    struct Outflow {
+        uint256 pushed;
+        uint256 claimed;
+    }
+
     IRevenueRouter public router;
     IModelRegistry public registry;
 
@@ -66,6 +86,9 @@ contract LedgerHandler {
     /// @dev The contributor set of each epoch; empty for an escrow epoch (a placeholder not yet assigned).
     mapping(bytes32 id => mapping(uint32 epoch => Contributor[])) private _sets;
     uint256[] private _disputeIds;
+    mapping(uint256 disputeId => DisputeGhost) private _disputes;
+    /// @dev A disputed model's outflows when its dispute was raised.
+    mapping(bytes32 id => mapping(address token => Outflow)) private _frozenOutflows;
 
     /// @dev Everything paid into the router, per token.
     mapping(address token => uint256) public paidIn;
@@ -73,6 +96,14 @@ contract LedgerHandler {
     mapping(address token => uint256) public paidOut;
     /// @dev Dispute bonds the registry holds.
     uint256 public bondsHeld;
+    /// @dev Every bond paid into the registry by a dispute.
+    uint256 public bondsPosted;
+    /// @dev Bonds of dismissed disputes paid out to the treasury (the handler).
+    uint256 public bondsToTreasury;
+    /// @dev Bonds of upheld disputes paid back to their disputers.
+    uint256 public bondsToDisputers;
+    /// @dev The pending dispute of each model, or 0.
+    mapping(bytes32 id => uint256 disputeId) public openDispute;
     /// @dev The first unexpected outcome, or empty.
     string public failure;
     /// @dev How many times each action ran to completion (a coverage metric for the reports).
@@ -158,9 +189,13 @@ contract LedgerHandler {
     /// @dev Pays a random amount of ETH or of either ERC-20 to any model (disputed and revoked ones accept payments).
     function pay(uint256 modelSeed, uint256 tokenSeed, uint256 amountSeed) external {
         if (_modelIds.length == 0) return;
-        bytes32 id = _modelIds[modelSeed % _modelIds.length];
-        address token = _token(tokenSeed);
-        uint256 amount = Random.amount(amountSeed);
+        if (_pay(_modelIds[modelSeed % _modelIds.length], _token(tokenSeed), Random.amount(amountSeed))) {
+            _count(this.pay.selector);
+        }
+    }
+
+    /// @dev Pays `amount` of `token` to model `id`: must succeed, crediting the fee and the net amount exactly.
+    function _pay(bytes32 id, address token, uint256 amount) private returns (bool paid) {
         (uint256 fee, uint256 net) = router.previewPay(amount);
         uint256 feesBefore = router.fees(token);
         uint256 receivedBefore = router.modelBalance(id, token).received;
@@ -176,7 +211,7 @@ contract LedgerHandler {
             paidIn[token] += amount;
             if (router.fees(token) != feesBefore + fee) _fail("pay: fee not credited to the treasury", "");
             if (router.modelBalance(id, token).received != receivedBefore + net) _fail("pay: net not received", "");
-            _count(this.pay.selector);
+            paid = true;
         } catch (bytes memory reason) {
             _fail("pay reverted", reason);
         }
@@ -352,38 +387,149 @@ contract LedgerHandler {
 
     // ---------------------------------------------------------------- disputes
 
-    /// @dev An actor disputes an active model with the bond: nothing may leave the model until it is resolved.
+    /**
+     * @dev An actor disputes an active model with the bond, which the administrators first change one time in four.
+     * Placeholders can be disputed like any active model (the registry only asks for `ACTIVE`), and one time in two
+     * an unassigned one is chosen when there is one, so that escrow gets frozen and released too. Nothing may leave
+     * the model until the dispute is resolved: its outflows in every token are recorded now ({frozenOutflow}).
+     */
     function raiseDispute(uint256 modelSeed, uint256 seed) external {
         // Disputes are rare: one call in three raises one, so that sequences are not all frozen models.
         if (seed % 3 != 0) return;
-        (bool found, bytes32 id) = _findModel(modelSeed, _isActive);
+        bool found = false;
+        bytes32 id;
+        if ((seed >> 16) % 2 == 0) (found, id) = _findModel(modelSeed, _isAssignable);
+        if (!found) (found, id) = _findModel(modelSeed, _isActive);
         if (!found) return;
+        if ((seed >> 24) % 4 == 0) _setDisputeBond(seed >> 32);
         address disputer = _actor(seed >> 8);
         uint256 bond = registry.disputeBond();
         vm.deal(disputer, disputer.balance + bond);
         vm.prank(disputer);
         try registry.raiseDispute{value: bond}(id, keccak256(abi.encode(seed))) returns (uint256 disputeId) {
             _disputeIds.push(disputeId);
+            _disputes[disputeId] = DisputeGhost({
+                modelId: id,
+                disputer: disputer,
+                bond: bond,
+                outcome: IModelRegistry.DisputeOutcome.PENDING,
+                bondWithdrawn: false
+            });
+            openDispute[id] = disputeId;
             bondsHeld += bond;
+            bondsPosted += bond;
+            if (!_isDisputed(id) || registry.activeDispute(id) != disputeId) {
+                _fail("raiseDispute: the model is not disputed by the new dispute", "");
+            }
+            for (uint256 t = 0; t < _tokens.length; ++t) _frozenOutflows[id][_tokens[t]] = _outflowOf(id, _tokens[t]);
             _count(this.raiseDispute.selector);
         } catch (bytes memory reason) {
             _fail("raiseDispute reverted", reason);
         }
     }
 
-    /// @dev Resolves a pending dispute: dismissed (3 in 4) or upheld, naming an actor as beneficiary, who then owns
-    /// a new one-entry epoch.
+    /// @dev The administrators set the bond for new disputes: 0 one time in four, else up to 2 ETH. Pending disputes
+    /// keep the bond they posted.
+    function _setDisputeBond(uint256 seed) private {
+        uint256 bond = seed % 4 == 0 ? 0 : (seed >> 8).bound(1, 2 ether);
+        try registry.setDisputeBond(bond) {
+            if (registry.disputeBond() != bond) _fail("setDisputeBond did not set the bond", "");
+        } catch (bytes memory reason) {
+            _fail("setDisputeBond reverted", reason);
+        }
+    }
+
+    /**
+     * @dev Resolves a pending dispute: dismissed (3 in 4; 1 in 2 on an unassigned placeholder) or upheld, naming an
+     * actor as beneficiary, who then owns a new one-entry epoch (on an unassigned placeholder, the escrow epoch). A
+     * resolution moves no funds but must release exactly what the model held, in every token (see {_checkRelease}).
+     */
     function resolveDispute(uint256 disputeSeed, uint256 seed) external {
         (bool found, uint256 disputeId) = _findDispute(disputeSeed, true);
         if (!found) return;
         bytes32 id = registry.dispute(disputeId).modelId;
-        bool upheld = seed % 4 == 0;
+        bool upheld = seed % (_isUnassignedPlaceholder(id) ? 2 : 4) == 0;
         address beneficiary = _actor(seed >> 8);
+        uint32 epochBefore = router.flow(id).epoch;
+        uint256[] memory held = new uint256[](_tokens.length);
+        for (uint256 t = 0; t < _tokens.length; ++t) held[t] = _owedBy(id, _tokens[t]);
         try registry.resolveDispute(disputeId, upheld, beneficiary) {
+            delete openDispute[id];
+            _disputes[disputeId].outcome =
+                upheld ? IModelRegistry.DisputeOutcome.UPHELD : IModelRegistry.DisputeOutcome.DISMISSED;
             if (upheld) _recordRevocation(id, beneficiary);
+            _checkRelease(id, upheld, beneficiary, epochBefore, held);
             _count(this.resolveDispute.selector);
         } catch (bytes memory reason) {
             _fail("resolveDispute reverted", reason);
+        }
+    }
+
+    /**
+     * @dev Exact release: in each token, a resolved model owes to the wei what it held (`held`: pending upstream,
+     * unclaimed entitlements and escrow) right before the resolution. Dismissed: the model is active again in the
+     * same epoch with the same root, so the same amounts are owed to the same entries. Upheld: the router names the
+     * beneficiary, and everything held is the beneficiary's to take through the router's views: the pending upstream
+     * ({IRevenueRouter-sweepUpstream}), every earlier entry's claimable ({IRevenueRouter-sweepContributor}) and its
+     * own entry's (on an unassigned placeholder, the escrow).
+     */
+    function _checkRelease(
+        bytes32 id,
+        bool upheld,
+        address beneficiary,
+        uint32 epochBefore,
+        uint256[] memory held
+    ) private {
+        IRevenueRouter.Flow memory modelFlow = router.flow(id);
+        if (upheld) {
+            if (modelFlow.status != ModelStatus.REVOKED || router.beneficiary(id) != beneficiary) {
+                _fail("upheld dispute: model not revoked to the beneficiary named", "");
+            }
+        } else {
+            Contributor[] memory set = _sets[id][epochBefore];
+            bytes32 root = set.length == 0 ? bytes32(0) : ContributorTree.root(set);
+            if (
+                modelFlow.status != ModelStatus.ACTIVE ||
+                modelFlow.epoch != epochBefore ||
+                router.epochRoot(id, epochBefore) != root
+            ) _fail("dismissed dispute: model not active again in the same epoch, with the same set", "");
+        }
+        // Through an external call: a view that reverts now must be recorded, not revert the resolution away.
+        try this.releasedBy(id, upheld) returns (uint256[] memory owedNow, uint256[] memory beneficiaryCanTake) {
+            for (uint256 t = 0; t < _tokens.length; ++t) {
+                if (owedNow[t] != held[t]) _fail("resolveDispute changed what the model owes", "");
+                if (upheld && beneficiaryCanTake[t] != held[t]) {
+                    _fail("upheld dispute: the beneficiary cannot take exactly what the model held", "");
+                }
+            }
+        } catch (bytes memory reason) {
+            _fail("the router's views of a resolved model revert", reason);
+        }
+    }
+
+    /// @dev For {_checkRelease}: per token, what model `id` owes ({_owedBy}) and, if `revoked`, what its beneficiary
+    /// can take (zero otherwise).
+    function releasedBy(
+        bytes32 id,
+        bool revoked
+    ) external view returns (uint256[] memory owedNow, uint256[] memory beneficiaryCanTake) {
+        owedNow = new uint256[](_tokens.length);
+        beneficiaryCanTake = new uint256[](_tokens.length);
+        for (uint256 t = 0; t < _tokens.length; ++t) {
+            owedNow[t] = _owedBy(id, _tokens[t]);
+            if (revoked) beneficiaryCanTake[t] = _beneficiaryCanTake(id, _tokens[t]);
+        }
+    }
+
+    /// @dev What a revoked model's beneficiary can take in `token` now, by the router's views: its pending upstream
+    /// and the claimable of every entry of every epoch (earlier ones by sweeping, its own by claiming).
+    function _beneficiaryCanTake(bytes32 id, address token) private view returns (uint256 total) {
+        total = router.pendingUpstream(id, token);
+        for (uint32 epoch = 0; epoch < _models[id].epochs; ++epoch) {
+            Contributor[] memory set = _sets[id][epoch];
+            for (uint256 j = 0; j < set.length; ++j) {
+                total += router.claimable(token, ContributorTree.entry(id, epoch, set, j));
+            }
         }
     }
 
@@ -401,13 +547,28 @@ contract LedgerHandler {
         _recordSet(id, epoch, set);
     }
 
-    /// @dev Pays out a resolved dispute's bond.
+    /// @dev Pays out a resolved dispute's bond: all of it to the treasury (the handler) if the dispute was dismissed,
+    /// back to the disputer if it was upheld, and nothing to the other party.
     function withdrawBond(uint256 disputeSeed) external {
         (bool found, uint256 disputeId) = _findDispute(disputeSeed, false);
         if (!found) return;
-        uint256 bond = registry.dispute(disputeId).bond;
+        DisputeGhost storage ghost = _disputes[disputeId];
+        uint256 bond = ghost.bond;
+        bool upheld = ghost.outcome == IModelRegistry.DisputeOutcome.UPHELD;
+        address treasury = router.treasury();
+        uint256 treasuryBefore = treasury.balance;
+        uint256 disputerBefore = ghost.disputer.balance;
         try registry.withdrawBond(disputeId) {
+            if (treasury.balance != treasuryBefore + (upheld ? 0 : bond)) {
+                _fail("withdrawBond: the treasury was not paid exactly a dismissed dispute's bond", "");
+            }
+            if (ghost.disputer.balance != disputerBefore + (upheld ? bond : 0)) {
+                _fail("withdrawBond: the disputer was not repaid exactly an upheld dispute's bond", "");
+            }
+            ghost.bondWithdrawn = true;
             bondsHeld -= bond;
+            if (upheld) bondsToDisputers += bond;
+            else bondsToTreasury += bond;
             _count(this.withdrawBond.selector);
         } catch (bytes memory reason) {
             _fail("withdrawBond reverted", reason);
@@ -456,6 +617,189 @@ contract LedgerHandler {
         }
     }
 
+    /**
+     * @dev Pays a disputed model one time in two (it must accept payments), then tries every way money could leave
+     * it, in a token it holds something in when there is one: propagating its upstream (alone, and in a batch after an
+     * active model's step), sweeping its upstream, and one of its contributor entries, with a valid proof, claiming
+     * and being swept. Each must revert with the router's error for that path: {RevenueRouterModelFrozen} for
+     * propagation and claims, {RevenueRouterNotSweepable} for sweeps (a disputed model is not revoked, so it has no
+     * beneficiary).
+     */
+    function moveOutOfDisputed(uint256 modelSeed, uint256 seed, uint256 tokenSeed) external {
+        (bool found, bytes32 id) = _findModel(modelSeed, _isDisputed);
+        if (!found) return;
+        if (seed % 2 == 0) _pay(id, _token(tokenSeed), Random.amount(seed >> 128));
+        bytes memory frozen = abi.encodeWithSelector(IRevenueRouter.RevenueRouterModelFrozen.selector, id);
+        address token = _tokenWithPendingUpstream(id, tokenSeed);
+        ParentEdge[] memory parents = _parents[id];
+        _expectRevert(
+            address(router),
+            0,
+            abi.encodeCall(IRevenueRouter.propagate, (id, token, parents)),
+            frozen,
+            "propagate from a disputed model"
+        );
+        _expectRevert(
+            address(router),
+            0,
+            abi.encodeCall(IRevenueRouter.propagateBatch, (_batchEndingWith(id, token, seed))),
+            frozen,
+            "propagateBatch from a disputed model"
+        );
+        _expectRevert(
+            address(router),
+            0,
+            abi.encodeCall(IRevenueRouter.sweepUpstream, (id, token)),
+            abi.encodeWithSelector(IRevenueRouter.RevenueRouterNotSweepable.selector, id, router.flow(id).epoch),
+            "sweepUpstream of a disputed model"
+        );
+        // An unassigned placeholder has no entries: its kept revenue is escrow, which only an assignment releases.
+        (bool hasEntry, ContributorClaim memory entry) = _entryOf(id, seed >> 8);
+        if (hasEntry) {
+            token = _tokenWithClaimable(entry, tokenSeed);
+            ContributorClaim[] memory entries = new ContributorClaim[](1);
+            entries[0] = entry;
+            _expectRevert(
+                address(router),
+                0,
+                abi.encodeCall(IRevenueRouter.claim, (token, entries)),
+                frozen,
+                "claim from a disputed model"
+            );
+            _expectRevert(
+                address(router),
+                0,
+                abi.encodeCall(IRevenueRouter.sweepContributor, (token, entry)),
+                abi.encodeWithSelector(IRevenueRouter.RevenueRouterNotSweepable.selector, id, entry.epoch),
+                "sweepContributor of a disputed model"
+            );
+        }
+        _count(this.moveOutOfDisputed.selector);
+    }
+
+    /**
+     * @dev A dispute action the registry must refuse with the error named, starting from a random one of these and
+     * taking the first that has something to act on: raising a dispute on a disputed or a revoked model
+     * ({ModelRegistryModelNotActive}); replacing a disputed model's contributors, or assigning a disputed placeholder
+     * ({ModelRegistryModelNotActive}); resolving a resolved dispute ({ModelRegistryDisputeState}); withdrawing the
+     * bond of a pending dispute ({ModelRegistryDisputeState}) or a withdrawn one
+     * ({ModelRegistryBondAlreadyWithdrawn}); raising a dispute with other than the bond ({ModelRegistryWrongBond}),
+     * or on an unregistered id ({ModelRegistryUnknownModel}). No bond may move ({bondsHeld} is checked by the
+     * invariants).
+     */
+    function disputeMisuse(uint256 modelSeed, uint256 seed) external {
+        uint256 kinds = 7;
+        for (uint256 i = 0; i < kinds; ++i) {
+            if (_misuseDispute(((seed % kinds) + i) % kinds, modelSeed, seed >> 8)) {
+                _count(this.disputeMisuse.selector);
+                return;
+            }
+        }
+    }
+
+    /// @dev One kind of {disputeMisuse}; false if there is nothing to act on (the last kind always has something).
+    function _misuseDispute(uint256 kind, uint256 modelSeed, uint256 seed) private returns (bool) {
+        if (kind < 2) {
+            (bool found, bytes32 id) = _findModel(modelSeed, kind == 0 ? _isDisputed : _isRevoked);
+            if (!found) return false;
+            ModelStatus status = kind == 0 ? ModelStatus.DISPUTED : ModelStatus.REVOKED;
+            _raiseDisputeExpectingRevert(
+                id,
+                registry.disputeBond(),
+                seed,
+                abi.encodeWithSelector(IModelRegistry.ModelRegistryModelNotActive.selector, id, status),
+                kind == 0 ? "raiseDispute on a disputed model" : "raiseDispute on a revoked model"
+            );
+        } else if (kind == 2) {
+            (bool found, bytes32 id) = _findModel(modelSeed, _isDisputed);
+            if (!found) return false;
+            bytes memory notActive = abi.encodeWithSelector(
+                IModelRegistry.ModelRegistryModelNotActive.selector,
+                id,
+                ModelStatus.DISPUTED
+            );
+            Contributor[] memory set = _randomSet(seed);
+            address steward = _models[id].steward;
+            if (steward == address(0)) {
+                _expectRevert(
+                    address(registry),
+                    0,
+                    abi.encodeCall(IModelRegistry.assignPlaceholder, (id, _actor(seed >> 128), set)),
+                    notActive,
+                    "assignPlaceholder on a disputed placeholder"
+                );
+            } else {
+                bytes memory data = abi.encodeCall(IModelRegistry.setContributors, (id, set));
+                vm.prank(steward);
+                _expectRevert(address(registry), 0, data, notActive, "setContributors on a disputed model");
+            }
+        } else if (kind == 3) {
+            (bool found, uint256 disputeId) = _findDisputeWhere(seed, _isResolved);
+            if (!found) return false;
+            _expectRevert(
+                address(registry),
+                0,
+                abi.encodeCall(IModelRegistry.resolveDispute, (disputeId, seed % 2 == 0, _actor(seed >> 8))),
+                abi.encodeWithSelector(
+                    IModelRegistry.ModelRegistryDisputeState.selector,
+                    disputeId,
+                    _disputes[disputeId].outcome
+                ),
+                "resolveDispute on a resolved dispute"
+            );
+        } else if (kind == 4) {
+            (bool found, uint256 disputeId) = _findDisputeWhere(seed, _hasNoBondToWithdraw);
+            if (!found) return false;
+            IModelRegistry.DisputeOutcome outcome = _disputes[disputeId].outcome;
+            _expectRevert(
+                address(registry),
+                0,
+                abi.encodeCall(IModelRegistry.withdrawBond, (disputeId)),
+                outcome == IModelRegistry.DisputeOutcome.PENDING
+                    ? abi.encodeWithSelector(IModelRegistry.ModelRegistryDisputeState.selector, disputeId, outcome)
+                    : abi.encodeWithSelector(IModelRegistry.ModelRegistryBondAlreadyWithdrawn.selector, disputeId),
+                "withdrawBond of a pending dispute or a withdrawn bond"
+            );
+        } else if (kind == 5) {
+            (bool found, bytes32 id) = _findModel(modelSeed, _isActive);
+            if (!found) return false;
+            uint256 bond = registry.disputeBond();
+            uint256 sent = bond == 0 || seed % 2 == 0 ? bond + 1 : bond - 1;
+            _raiseDisputeExpectingRevert(
+                id,
+                sent,
+                seed,
+                abi.encodeWithSelector(IModelRegistry.ModelRegistryWrongBond.selector, sent, bond),
+                "raiseDispute with other than the bond"
+            );
+        } else {
+            bytes32 id = keccak256("hf:stemma/never-registered");
+            _raiseDisputeExpectingRevert(
+                id,
+                registry.disputeBond(),
+                seed,
+                abi.encodeWithSelector(IModelRegistry.ModelRegistryUnknownModel.selector, id),
+                "raiseDispute on an unregistered model"
+            );
+        }
+        return true;
+    }
+
+    /// @dev An actor sends `value` to dispute `id`, which must revert with `expected`.
+    function _raiseDisputeExpectingRevert(
+        bytes32 id,
+        uint256 value,
+        uint256 seed,
+        bytes memory expected,
+        string memory what
+    ) private {
+        address disputer = _actor(seed);
+        bytes memory data = abi.encodeCall(IModelRegistry.raiseDispute, (id, keccak256(abi.encode(seed))));
+        vm.deal(disputer, disputer.balance + value);
+        vm.prank(disputer);
+        _expectRevert(address(registry), value, data, expected, what);
+    }
+
     // ---------------------------------------------------------------- seeded driver
 
     /// @dev Runs one action chosen and parameterised by `seed` (for seeded random sequences).
@@ -466,17 +810,19 @@ contract LedgerHandler {
         uint256 action = seed % 100;
         if (action < 10) this.register(a);
         else if (action < 25) this.pay(a, b, c);
-        else if (action < 45) this.payAndSettle(a, b, c);
-        else if (action < 53) this.propagate(a, b);
-        else if (action < 58) this.propagateBatch(a);
-        else if (action < 70) this.claim(a, b);
-        else if (action < 75) this.setContributors(a, b);
-        else if (action < 78) this.assignPlaceholder(a, b);
-        else if (action < 83) this.raiseDispute(a, b);
-        else if (action < 87) this.resolveDispute(a, b);
-        else if (action < 89) this.withdrawBond(a);
-        else if (action < 92) this.sweepUpstream(a, b);
-        else if (action < 95) this.sweepContributor(a, b, c);
+        else if (action < 40) this.payAndSettle(a, b, c);
+        else if (action < 48) this.propagate(a, b);
+        else if (action < 53) this.propagateBatch(a);
+        else if (action < 65) this.claim(a, b);
+        else if (action < 70) this.setContributors(a, b);
+        else if (action < 73) this.assignPlaceholder(a, b);
+        else if (action < 78) this.raiseDispute(a, b);
+        else if (action < 82) this.resolveDispute(a, b);
+        else if (action < 84) this.withdrawBond(a);
+        else if (action < 87) this.sweepUpstream(a, b);
+        else if (action < 90) this.sweepContributor(a, b, c);
+        else if (action < 93) this.moveOutOfDisputed(a, b, c);
+        else if (action < 95) this.disputeMisuse(a, b);
         else if (action < 97) this.setFee(a);
         else this.withdrawFees(a, b, c);
     }
@@ -493,21 +839,24 @@ contract LedgerHandler {
      */
     function owed(address token) external view returns (uint256 total) {
         total = router.fees(token);
-        for (uint256 m = 0; m < _modelIds.length; ++m) {
-            bytes32 id = _modelIds[m];
-            IRevenueRouter.ModelBalance memory balance = router.modelBalance(id, token);
-            uint256 pending = router.pendingUpstream(id, token);
-            require(balance.upstream == balance.pushed + pending, "upstream != pushed + pending");
-            require(balance.upstream + balance.kept == balance.received, "upstream + kept != received");
-            total += pending;
-            uint256 keptSum = 0;
-            for (uint32 epoch = 0; epoch < _models[id].epochs; ++epoch) {
-                uint256 kept = router.keptInEpoch(id, token, epoch);
-                keptSum += kept;
-                total += _owedInEpoch(id, token, epoch, kept);
-            }
-            require(keptSum == balance.kept, "kept per epoch does not add up to the model's kept");
+        for (uint256 m = 0; m < _modelIds.length; ++m) total += _owedBy(_modelIds[m], token);
+    }
+
+    /// @dev What model `id` owes in `token` (its part of {owed}): its not-yet-pushed upstream, and per epoch the
+    /// entries' final entitlements less what they claimed, or the kept amount if the epoch has no contributors.
+    function _owedBy(bytes32 id, address token) private view returns (uint256 total) {
+        IRevenueRouter.ModelBalance memory balance = router.modelBalance(id, token);
+        uint256 pending = router.pendingUpstream(id, token);
+        require(balance.upstream == balance.pushed + pending, "upstream != pushed + pending");
+        require(balance.upstream + balance.kept == balance.received, "upstream + kept != received");
+        total = pending;
+        uint256 keptSum = 0;
+        for (uint32 epoch = 0; epoch < _models[id].epochs; ++epoch) {
+            uint256 kept = router.keptInEpoch(id, token, epoch);
+            keptSum += kept;
+            total += _owedInEpoch(id, token, epoch, kept);
         }
+        require(keptSum == balance.kept, "kept per epoch does not add up to the model's kept");
     }
 
     function _owedInEpoch(bytes32 id, address token, uint32 epoch, uint256 kept) private view returns (uint256 total) {
@@ -552,6 +901,59 @@ contract LedgerHandler {
 
     function modelCount() external view returns (uint256) {
         return _modelIds.length;
+    }
+
+    /**
+     * @dev The models the router has `DISPUTED`. Reverts if the handler's pending disputes or the registry's active
+     * ones say otherwise for any model: all three must agree on which models are disputed, and by which dispute.
+     */
+    function disputedModels() external view returns (bytes32[] memory ids) {
+        ids = new bytes32[](_modelIds.length);
+        uint256 count = 0;
+        for (uint256 m = 0; m < _modelIds.length; ++m) {
+            bytes32 id = _modelIds[m];
+            uint256 disputeId = openDispute[id];
+            bool disputed = _isDisputed(id);
+            require(disputed == (disputeId != 0), "router's disputed models != models with a pending dispute");
+            require(registry.activeDispute(id) == disputeId, "registry's active dispute != the pending one");
+            if (disputed) ids[count++] = id;
+        }
+        assembly ("memory-safe") {
+            mstore(ids, count)
+        }
+    }
+
+    /// @dev What has left model `id` in `token` so far, by the router's views (see {Outflow}).
+    function outflowOf(bytes32 id, address token) external view returns (uint256 pushed, uint256 claimedTotal) {
+        Outflow memory outflow = _outflowOf(id, token);
+        return (outflow.pushed, outflow.claimed);
+    }
+
+    /// @dev What had left model `id` in `token` when its latest dispute was raised.
+    function frozenOutflow(bytes32 id, address token) external view returns (uint256 pushed, uint256 claimedTotal) {
+        Outflow storage outflow = _frozenOutflows[id][token];
+        return (outflow.pushed, outflow.claimed);
+    }
+
+    /**
+     * @dev The bonds the registry still holds by its own records: the sum of the bonds of disputes whose bond was not
+     * withdrawn. Reverts naming the first dispute whose record disagrees with the handler's (model, disputer, bond,
+     * outcome, whether the bond was withdrawn).
+     */
+    function bondsUnwithdrawn() external view returns (uint256 total) {
+        for (uint256 i = 0; i < _disputeIds.length; ++i) {
+            uint256 disputeId = _disputeIds[i];
+            IModelRegistry.Dispute memory record = registry.dispute(disputeId);
+            DisputeGhost storage ghost = _disputes[disputeId];
+            if (
+                record.modelId != ghost.modelId ||
+                record.disputer != ghost.disputer ||
+                record.bond != ghost.bond ||
+                record.outcome != ghost.outcome ||
+                record.bondWithdrawn != ghost.bondWithdrawn
+            ) revert(string.concat("registry's record of dispute ", vm.toString(disputeId), " != what happened"));
+            if (!record.bondWithdrawn) total += record.bond;
+        }
     }
 
     // ---------------------------------------------------------------- helpers
@@ -703,6 +1105,73 @@ contract LedgerHandler {
         if (amount != expected) _fail("claimable != entitlement - claimed (slice if closed, share if current)", "");
     }
 
+    function _outflowOf(bytes32 id, address token) private view returns (Outflow memory outflow) {
+        outflow.pushed = router.modelBalance(id, token).pushed;
+        for (uint32 epoch = 0; epoch < _models[id].epochs; ++epoch) {
+            Contributor[] storage set = _sets[id][epoch];
+            uint32 cumulative = 0;
+            for (uint256 j = 0; j < set.length; ++j) {
+                outflow.claimed += router.claimed(id, token, epoch, cumulative);
+                cumulative += set[j].weightPpm;
+            }
+        }
+    }
+
+    /// @dev Some contributor entry of `id` with its proof, from a random epoch that has a set.
+    function _entryOf(bytes32 id, uint256 seed) private view returns (bool, ContributorClaim memory entry) {
+        uint32 epochs = _models[id].epochs;
+        for (uint32 i = 0; i < epochs; ++i) {
+            uint32 epoch = uint32(((seed % epochs) + i) % epochs);
+            Contributor[] memory set = _sets[id][epoch];
+            if (set.length != 0) return (true, ContributorTree.entry(id, epoch, set, (seed >> 64) % set.length));
+        }
+        return (false, entry);
+    }
+
+    /// @dev The first token from `seed` on in which `id` has upstream pending, or the seed's token if none.
+    function _tokenWithPendingUpstream(bytes32 id, uint256 seed) private view returns (address) {
+        for (uint256 t = 0; t < _tokens.length; ++t) {
+            address token = _token((seed % _tokens.length) + t);
+            if (router.pendingUpstream(id, token) != 0) return token;
+        }
+        return _token(seed);
+    }
+
+    /// @dev The first token from `seed` on in which `entry` has something claimable, or the seed's token if none.
+    function _tokenWithClaimable(ContributorClaim memory entry, uint256 seed) private view returns (address) {
+        for (uint256 t = 0; t < _tokens.length; ++t) {
+            address token = _token((seed % _tokens.length) + t);
+            if (router.claimable(token, entry) != 0) return token;
+        }
+        return _token(seed);
+    }
+
+    /// @dev A one-step batch propagating `id`, after a step of an active model when there is one.
+    function _batchEndingWith(
+        bytes32 id,
+        address token,
+        uint256 seed
+    ) private view returns (IRevenueRouter.Propagation[] memory batch) {
+        (bool found, bytes32 active) = _findModel(seed, _isActive);
+        batch = new IRevenueRouter.Propagation[](found ? 2 : 1);
+        if (found) batch[0] = IRevenueRouter.Propagation({modelId: active, token: token, parents: _parents[active]});
+        batch[batch.length - 1] = IRevenueRouter.Propagation({modelId: id, token: token, parents: _parents[id]});
+    }
+
+    /// @dev Calls `target` with `data` and `value` wei: it must revert with exactly `expected` (selector and
+    /// arguments), otherwise `what` is recorded as the failure.
+    function _expectRevert(
+        address target,
+        uint256 value,
+        bytes memory data,
+        bytes memory expected,
+        string memory what
+    ) private {
+        (bool success, bytes memory reason) = target.call{value: value}(data);
+        if (success) _fail(string.concat(what, " did not revert"), "");
+        else if (keccak256(reason) != keccak256(expected)) _fail(string.concat(what, ": unexpected revert"), reason);
+    }
+
     /// @dev Whether `epoch` of `id` is closed: a later epoch has started (ghost record).
     function _isClosed(bytes32 id, uint32 epoch) private view returns (bool) {
         return epoch + 1 < _models[id].epochs;
@@ -714,7 +1183,7 @@ contract LedgerHandler {
     ) private view returns (bool found, bytes32 id) {
         uint256 count = _modelIds.length;
         for (uint256 i = 0; i < count; ++i) {
-            id = _modelIds[(seed + i) % count];
+            id = _modelIds[((seed % count) + i) % count];
             if (accept(id)) return (true, id);
         }
         return (false, bytes32(0));
@@ -728,8 +1197,16 @@ contract LedgerHandler {
         return router.flow(id).status == ModelStatus.REVOKED;
     }
 
+    function _isDisputed(bytes32 id) private view returns (bool) {
+        return router.flow(id).status == ModelStatus.DISPUTED;
+    }
+
     function _isAssignable(bytes32 id) private view returns (bool) {
-        return _models[id].placeholder && _models[id].steward == address(0) && _isActive(id);
+        return _isUnassignedPlaceholder(id) && _isActive(id);
+    }
+
+    function _isUnassignedPlaceholder(bytes32 id) private view returns (bool) {
+        return _models[id].placeholder && _models[id].steward == address(0);
     }
 
     function _acceptsNewEpoch(bytes32 id) private view returns (bool) {
@@ -740,12 +1217,34 @@ contract LedgerHandler {
     function _findDispute(uint256 seed, bool pending) private view returns (bool, uint256) {
         uint256 count = _disputeIds.length;
         for (uint256 i = 0; i < count; ++i) {
-            uint256 disputeId = _disputeIds[(seed + i) % count];
+            uint256 disputeId = _disputeIds[((seed % count) + i) % count];
             IModelRegistry.Dispute memory record = registry.dispute(disputeId);
             bool isPending = record.outcome == IModelRegistry.DisputeOutcome.PENDING;
             if (pending ? isPending : (!isPending && !record.bondWithdrawn)) return (true, disputeId);
         }
         return (false, 0);
+    }
+
+    /// @dev A raised dispute, from a random one on, that `accept`s (judged on the handler's records).
+    function _findDisputeWhere(
+        uint256 seed,
+        function(uint256) view returns (bool) accept
+    ) private view returns (bool, uint256) {
+        uint256 count = _disputeIds.length;
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 disputeId = _disputeIds[((seed % count) + i) % count];
+            if (accept(disputeId)) return (true, disputeId);
+        }
+        return (false, 0);
+    }
+
+    function _isResolved(uint256 disputeId) private view returns (bool) {
+        return _disputes[disputeId].outcome != IModelRegistry.DisputeOutcome.PENDING;
+    }
+
+    function _hasNoBondToWithdraw(uint256 disputeId) private view returns (bool) {
+        DisputeGhost storage ghost = _disputes[disputeId];
+        return ghost.outcome == IModelRegistry.DisputeOutcome.PENDING || ghost.bondWithdrawn;
     }
 
     function _actor(uint256 seed) private view returns (address) {
