@@ -35,10 +35,12 @@ export default defineConfig({
     mocha: { timeout: 120_000 },
     // Solidity tests (test/sol): fuzz and invariant budgets sized so the whole suite stays well under a minute on
     // two cores; raise them locally (or per test with `/// hardhat-config: fuzz.runs = N`) for a deeper search.
+    // failOnRevert: the handler records expected reverts itself, so any revert that escapes it is a bug; without
+    // this the invariant fuzzer silently drops reverting calls (and the state change a broken check rolled back).
     solidity: {
       fsPermissions: { readDirectory: ["test/helpers/vectors"] },
       fuzz: { runs: 256 },
-      invariant: { runs: 16, depth: 150 },
+      invariant: { runs: 16, depth: 150, failOnRevert: true },
     },
   },
 });
