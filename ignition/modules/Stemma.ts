@@ -57,7 +57,7 @@ export default buildModule("Stemma", (m) => {
   const grants = Object.entries(ROUTER_ROLES).map(([name, id]) =>
     m.call(router, "grantRole", [id, timelock], { id: `router_grant_${name}`, after: [bound] }),
   );
-  // The default admin goes last: renouncing it first would still work, but this order reads as a handover.
+  // Renouncing needs no admin, so the three renounces may run in any order, once the timelock holds every role.
   for (const [name, id] of Object.entries(ROUTER_ROLES)) {
     m.call(router, "renounceRole", [id, deployer], {
       id: `router_renounce_${name}`,
