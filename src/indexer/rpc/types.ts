@@ -18,8 +18,7 @@ export type RpcLog = {
 
 /** `eth_getLogs` over a block range, or for one block by hash (exact even while the chain reorganizes). */
 export type GetLogsParameters =
-  | { address: readonly Address[]; fromBlock: bigint; toBlock: bigint }
-  | { address: readonly Address[]; blockHash: Hex };
+  { address: readonly Address[]; fromBlock: bigint; toBlock: bigint } | { address: readonly Address[]; blockHash: Hex };
 
 /**
  * JSON-RPC access for the indexer. Transient faults (timeouts, connection errors, HTTP 429 and 5xx, malformed or
