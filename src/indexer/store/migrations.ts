@@ -1,0 +1,122 @@
+import type { Migration } from "./migrate.js";
+
+/**
+ * The indexer's schema, oldest first; `migrate` applies what a database lacks. Append, never edit: a released
+ * migration has run on databases that will not run it again.
+ *
+ * Conventions (the SQL runs unchanged on PGlite and PostgreSQL):
+ * - Token amounts are `numeric(78,0)`: every uint256 fits (2^256 - 1 has 78 digits), and they come back as decimal
+ *   strings. Never floats.
+ * - Block numbers, timestamps and chain ids are `bigint` (strings when read); weights are `int` parts per million
+ *   (1_000_000 = all); enums from the contracts are `smallint`.
+ */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "indexer schema",
+    sql: `
+-- Where indexing stands: one row. block_* is the last indexed block; finalized_block is the chain's finalized head
+-- when it was written; backfill_done turns true once the historical sync has reached the head.
+create table indexer_checkpoint (
+  id smallint primary key check (id = 1),
+  chain_id bigint not null,
+  block_number bigint not null,
+  block_hash text not null,
+  block_timestamp bigint not null,
+  finalized_block bigint not null,
+  backfill_done boolean not null,
+  updated_at timestamptz not null default now()
+);
+
+-- The recent blocks the indexer applied, to find where a reorg forked.
+create table indexed_blocks (
+  number bigint primary key,
+  hash text not null,
+  parent_hash text not null,
+  timestamp bigint not null
+);
+
+-- Every decoded ledger event, keyed by its place in the chain.
+create table ledger_events (
+  block_number bigint not null,
+  log_index int not null,
+  block_hash text not null,
+  transaction_hash text not null,
+  event_type text not null,
+  payload jsonb not null,
+  primary key (block_number, log_index)
+);
+
+create table models (
+  id text primary key,
+  key text not null,
+  steward text not null,
+  placeholder boolean not null,
+  status smallint not null,
+  beneficiary text,
+  upstream_ppm int not null,
+  epoch int not null,
+  terms jsonb not null,
+  registered_block bigint not null
+);
+
+create table model_parents (
+  model_id text not null,
+  position int not null,
+  parent_id text not null,
+  relation smallint not null,
+  weight_ppm int not null,
+  primary key (model_id, position)
+);
+create index model_parents_parent_id_idx on model_parents (parent_id);
+
+create table contributors (
+  model_id text not null,
+  epoch int not null,
+  position int not null,
+  account text not null,
+  role smallint not null,
+  weight_ppm int not null,
+  cumulative_before int not null,
+  primary key (model_id, epoch, position)
+);
+create index contributors_account_idx on contributors (account);
+
+create table model_token_totals (
+  model_id text not null,
+  token text not null,
+  received numeric(78,0) not null,
+  kept numeric(78,0) not null,
+  upstream numeric(78,0) not null,
+  pushed numeric(78,0) not null,
+  primary key (model_id, token)
+);
+
+create table account_balances (
+  account text not null,
+  token text not null,
+  claimable numeric(78,0) not null,
+  owed_after_propagation numeric(78,0) not null,
+  primary key (account, token)
+);
+
+-- kind is as in src/core/effectiveShares.ts; role is -1 for entries without one (its null there), since a primary key
+-- column cannot be null.
+create table effective_shares (
+  model_id text not null,
+  kind text not null,
+  party text not null,
+  role smallint not null default -1,
+  numerator numeric(78,0) not null,
+  denominator numeric(78,0) not null,
+  ppm int not null,
+  primary key (model_id, kind, party, role)
+);
+
+create table token_fees (
+  token text primary key,
+  fees numeric(78,0) not null
+);
+`,
+  },
+];
