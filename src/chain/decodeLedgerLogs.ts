@@ -1,7 +1,8 @@
 import { parseEventLogs, type Abi, type Log } from "viem";
 import type { LedgerEvent, LedgerEventName } from "../core/ledgerEvent.js";
 
-const LEDGER_EVENT_NAMES: ReadonlySet<string> = new Set<LedgerEventName>([
+/** The registry's and router's events that the ledger applies; the others (roles, bookkeeping) move no money. */
+export const LEDGER_EVENT_NAMES: ReadonlySet<string> = new Set<LedgerEventName>([
   "ModelRegistered",
   "PlaceholderRegistered",
   "ContributorsSet",

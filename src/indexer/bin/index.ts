@@ -1,0 +1,86 @@
+/**
+ * `npm run index -- [flags]`: follows the Stemma contracts and keeps the database a mirror of the ledger.
+ * Ctrl-C (or SIGTERM) stops after the batch in flight commits.
+ */
+import { readDeploymentRecord } from "../../chain/deploymentRecord.js";
+import { loadLedgerAbi } from "../ledgerAbi.js";
+import { createLogger, type LogLevel } from "../logger.js";
+import { createRpcClient } from "../rpc/createRpcClient.js";
+import { acquireWriterLock } from "../store/acquireWriterLock.js";
+import { createStore } from "../store/createStore.js";
+import { migrate } from "../store/migrate.js";
+import { migrations } from "../store/migrations.js";
+import { createIndexer } from "../sync/createIndexer.js";
+import { SHARED_HELP, parseOptions, removeDataDir } from "./options.js";
+
+const HELP = `Usage: npm run index -- [flags]
+
+Backfills the Stemma contracts' events from the deployment block, then follows new blocks, keeping the database an
+exact mirror of the ledger (reorg-safe, crash-safe: a restart resumes from the last commit).
+
+${SHARED_HELP}
+  --confirmations N    blocks behind the head before data counts as final  [0]
+  --reorg-window N     recent block hashes kept: the deepest reorg undone   [256]
+  --poll-ms N          milliseconds between polls once caught up            [100]
+  --reset              delete the embedded database first (PGlite only)
+`;
+
+try {
+  const options = parseOptions(process.argv.slice(2), {
+    confirmations: { type: "string", default: "0" },
+    "reorg-window": { type: "string", default: "256" },
+    "poll-ms": { type: "string", default: "100" },
+    reset: { type: "boolean", default: false },
+  });
+  if (options.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  const integer = (flag: string, value: string) => {
+    if (!/^\d+$/.test(value)) throw new Error(`--${flag} must be a whole number, not "${value}".`);
+    return Number(value);
+  };
+  const logger = createLogger({
+    format: options["log-format"] === "json" ? "json" : "pretty",
+    level: options["log-level"] as LogLevel,
+  });
+  const deployment = await readDeploymentRecord(options.deployment);
+  if (options.reset) {
+    if (options.database) throw new Error("--reset only deletes an embedded database; drop a PostgreSQL one yourself.");
+    await removeDataDir(options["data-dir"]);
+  }
+  const store = await createStore({
+    ...(options.database ? { databaseUrl: options.database } : { dataDir: options["data-dir"] }),
+  });
+  const lock = await acquireWriterLock(store, { owner: `indexer pid ${process.pid}` });
+  await migrate(store, migrations);
+  const indexer = createIndexer({
+    rpc: createRpcClient({ url: options.rpc }),
+    store,
+    deployment,
+    abi: (await loadLedgerAbi()).both,
+    logger,
+    options: {
+      confirmations: integer("confirmations", options.confirmations),
+      reorgWindow: integer("reorg-window", options["reorg-window"]),
+      pollingIntervalMs: integer("poll-ms", options["poll-ms"]),
+    },
+  });
+  const stop = new AbortController();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      logger.info("stopping after the batch in flight", { signal });
+      stop.abort();
+    });
+  }
+  logger.info("indexing", { rpc: options.rpc, database: store.location, chainId: deployment.chainId });
+  try {
+    await indexer.run(stop.signal);
+  } finally {
+    await lock.release();
+    await store.close();
+  }
+} catch (error) {
+  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}

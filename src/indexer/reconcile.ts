@@ -1,0 +1,158 @@
+import { decodeFunctionResult, encodeFunctionData, getAddress, type Abi, type Address, type Hex } from "viem";
+
+import type { DeploymentRecord } from "../chain/deploymentRecord.js";
+import { ModelStatus } from "../core/constants.js";
+import { contributorClaim } from "../core/contributorClaim.js";
+import { contributorTree } from "../core/contributorTree.js";
+import type { RpcClient } from "./rpc/types.js";
+import type { Sql } from "./store/types.js";
+
+/** One figure where the mirror and the chain disagree. */
+export type ReconcileDifference = { what: string; mirror: string; chain: string };
+
+export type ReconcileReport = {
+  /** The block both sides were read at: the mirror's checkpoint. */
+  block: bigint;
+  checked: { models: number; totals: number; entries: number; accounts: number; tokens: number };
+  differences: ReconcileDifference[];
+};
+
+export type ReconcileParameters = {
+  rpc: RpcClient;
+  sql: Sql;
+  deployment: DeploymentRecord;
+  /** The router's ABI. */
+  routerAbi: Abi;
+};
+
+const { DISPUTED, REVOKED } = ModelStatus;
+
+type ContributorRow = {
+  model_id: Hex;
+  epoch: number;
+  account: Address;
+  role: number;
+  weight_ppm: number;
+};
+
+/**
+ * Compares the mirror in the database with the router's view functions, at the block the mirror reflects: every
+ * model's flow (status, upstream share, epoch) and contributor-set roots, every model and token's lifetime totals,
+ * every contributor entry's claimable amount (summed per account and token, against the mirror's balances), and the
+ * fees of every token. Returns every difference; an empty list means the mirror is exact to the wei.
+ */
+export async function reconcile({ rpc, sql, deployment, routerAbi }: ReconcileParameters): Promise<ReconcileReport> {
+  const [checkpoint] = await sql.query<{ block_number: string }>(
+    "SELECT block_number FROM indexer_checkpoint WHERE id = 1",
+  );
+  if (!checkpoint) throw new Error("The database holds no index yet: run the indexer first.");
+  const block = BigInt(checkpoint.block_number);
+  const router = deployment.contracts.RevenueRouter.address;
+  const read = async (functionName: string, args: readonly unknown[]) =>
+    decodeFunctionResult({
+      abi: routerAbi,
+      functionName,
+      data: await rpc.call({
+        to: router,
+        data: encodeFunctionData({ abi: routerAbi, functionName, args }),
+        blockNumber: block,
+      }),
+    });
+  const differences: ReconcileDifference[] = [];
+  const compare = (what: string, mirror: unknown, chain: unknown) => {
+    if (String(mirror) !== String(chain)) differences.push({ what, mirror: String(mirror), chain: String(chain) });
+  };
+
+  const models = await sql.query<{ id: Hex; status: number; upstream_ppm: number; epoch: number }>(
+    "SELECT id, status, upstream_ppm, epoch FROM models ORDER BY id",
+  );
+  const contributors = await sql.query<ContributorRow>(
+    "SELECT model_id, epoch, account, role, weight_ppm FROM contributors ORDER BY model_id, epoch, position",
+  );
+  const sets = new Map<string, ContributorRow[]>();
+  for (const row of contributors) {
+    const key = `${row.model_id}|${row.epoch}`;
+    sets.set(key, [...(sets.get(key) ?? []), row]);
+  }
+  const flows = new Map<Hex, { status: number; revokedEpoch: number }>();
+  for (const model of models) {
+    const flow = (await read("flow", [model.id])) as {
+      status: number;
+      upstreamPpm: number;
+      epoch: number;
+      revokedEpoch: number;
+    };
+    flows.set(model.id, flow);
+    compare(`model ${model.id} status`, model.status, flow.status);
+    compare(`model ${model.id} upstreamPpm`, model.upstream_ppm, flow.upstreamPpm);
+    compare(`model ${model.id} epoch`, model.epoch, flow.epoch);
+  }
+
+  const tokens = (await sql.query<{ token: Address; fees: string }>("SELECT token, fees FROM token_fees")).map(
+    (row) => ({ ...row, token: getAddress(row.token) }),
+  );
+  for (const { token, fees } of tokens) compare(`fees ${token}`, fees, await read("fees", [token]));
+
+  const totals = await sql.query<{
+    model_id: Hex;
+    token: Address;
+    received: string;
+    kept: string;
+    upstream: string;
+    pushed: string;
+  }>("SELECT model_id, token, received, kept, upstream, pushed FROM model_token_totals ORDER BY model_id, token");
+  for (const row of totals) {
+    const chain = (await read("modelBalance", [row.model_id, row.token])) as Record<string, bigint>;
+    for (const field of ["received", "kept", "upstream", "pushed"] as const) {
+      compare(`model ${row.model_id} ${row.token} ${field}`, row[field], chain[field]);
+    }
+  }
+
+  // Per account and token, the sum of the router's claimable() over the account's entries that `claim` would pay
+  // now: claimable() itself ignores freezes, so entries of a disputed model, and a revoked model's epochs before the
+  // revocation (the beneficiary sweeps those), are left out, as the mirror leaves them out.
+  const claimable = new Map<string, bigint>();
+  let entries = 0;
+  for (const [key, rows] of sets) {
+    const [modelId, epochText] = key.split("|") as [Hex, string];
+    const epoch = Number(epochText);
+    const tree = contributorTree(
+      rows.map((r) => ({ account: getAddress(r.account), role: r.role, weightPpm: r.weight_ppm })),
+    );
+    const root = (await read("epochRoot", [modelId, epoch])) as Hex;
+    compare(`model ${modelId} epoch ${epoch} root`, tree.root, root);
+    const flow = flows.get(modelId);
+    const frozen = flow?.status === DISPUTED || (flow?.status === REVOKED && epoch < flow.revokedEpoch);
+    for (const entry of tree.entries) {
+      entries++;
+      if (frozen) continue;
+      const claim = contributorClaim({ ...entry, modelId, epoch });
+      for (const { token } of tokens) {
+        const amount = (await read("claimable", [token, claim])) as bigint;
+        const k = `${entry.account}|${token}`;
+        claimable.set(k, (claimable.get(k) ?? 0n) + amount);
+      }
+    }
+  }
+  const balances = await sql.query<{ account: Address; token: Address; claimable: string }>(
+    "SELECT account, token, claimable FROM account_balances",
+  );
+  const mirrored = new Map(
+    balances.map((b) => [`${getAddress(b.account)}|${getAddress(b.token)}`, BigInt(b.claimable)]),
+  );
+  for (const k of new Set([...claimable.keys(), ...mirrored.keys()])) {
+    compare(`claimable ${k.replace("|", " ")}`, mirrored.get(k) ?? 0n, claimable.get(k) ?? 0n);
+  }
+
+  return {
+    block,
+    checked: {
+      models: models.length,
+      totals: totals.length,
+      entries,
+      accounts: new Set([...claimable.keys()].map((k) => k.split("|")[0])).size,
+      tokens: tokens.length,
+    },
+    differences,
+  };
+}

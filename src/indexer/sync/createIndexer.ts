@@ -1,0 +1,357 @@
+import type { Abi, Address, Hex } from "viem";
+
+import type { DeploymentRecord } from "../../chain/deploymentRecord.js";
+import { createMirror, type Mirror } from "../derive/createMirror.js";
+import { writeRows } from "../derive/writeRows.js";
+import type { Logger } from "../logger.js";
+import { RpcRangeTooLargeError } from "../rpc/errors.js";
+import type { RpcBlockHeader, RpcClient, RpcLog } from "../rpc/types.js";
+import type { Sql, Store } from "../store/types.js";
+import { decodeLogs, type IndexedEvent } from "./decodeLogs.js";
+
+export type IndexerOptions = {
+  /** Blocks behind the head before data counts as final (reported as `finalized_block`). @default 0 */
+  confirmations?: number;
+  /** How many recent block hashes to keep for reorg detection: the deepest reorg that can be undone. @default 256 */
+  reorgWindow?: number;
+  /** Milliseconds between polls of the head once caught up. @default 100 */
+  pollingIntervalMs?: number;
+  /** Blocks asked for in the first `eth_getLogs` of a backfill; it then adapts to the provider. @default 2_000 */
+  initialRange?: number;
+  /** The widest range it grows to. @default 100_000 */
+  maxRange?: number;
+  /** Events gathered before a backfill commit. @default 20_000 */
+  eventsPerCommit?: number;
+  /** Behind by more blocks than this, the live loop catches up with ranges instead of block by block. @default 500 */
+  liveCatchUpBlocks?: number;
+};
+
+export type CreateIndexerParameters = {
+  rpc: RpcClient;
+  store: Store;
+  deployment: DeploymentRecord;
+  /** The registry's and router's ABIs together. */
+  abi: Abi;
+  logger: Logger;
+  options?: IndexerOptions;
+};
+
+export type Indexer = {
+  /** Backfills, then follows new blocks until `signal` aborts (after the batch in flight commits). */
+  run(signal: AbortSignal): Promise<void>;
+  /** Backfills up to the current head (minus confirmations) and returns: for tests, benchmarks and `reconcile`. */
+  catchUp(): Promise<void>;
+  /** The block the database reflects. */
+  checkpoint(): { number: bigint; hash: Hex } | null;
+  mirror(): Mirror;
+};
+
+/** Thrown when the chain dropped more blocks than the indexer keeps hashes for: the mirror cannot be repaired. */
+export class ReorgTooDeepError extends Error {
+  constructor(oldestKept: bigint | null, location: string) {
+    super(
+      `The chain no longer contains any block this indexer kept (oldest kept: ${oldestKept ?? "none"}): a reorg deeper ` +
+        `than the reorg window, or a different chain (a restarted local node?). The database at ${location} cannot be ` +
+        `repaired in place: index again into an empty database (--reset), or raise --reorg-window for deep reorgs.`,
+    );
+    this.name = "ReorgTooDeepError";
+  }
+}
+
+type Checkpoint = { number: bigint; hash: Hex; timestamp: bigint };
+
+/**
+ * The indexer: follows the Stemma contracts over JSON-RPC and keeps the database a mirror of the ledger, exact to
+ * the wei. Every commit writes a batch of blocks' events, the derived tables they change and the checkpoint in one
+ * transaction, so a crash at any point resumes from the checkpoint with no duplicate and no gap. Reorgs are found
+ * through the parent-hash chain of the blocks it keeps; everything after the common ancestor is rolled back and
+ * indexed again.
+ */
+export function createIndexer({ rpc, store, deployment, abi, logger, options = {} }: CreateIndexerParameters): Indexer {
+  const confirmations = BigInt(options.confirmations ?? 0);
+  const reorgWindow = BigInt(options.reorgWindow ?? 256);
+  const pollingIntervalMs = options.pollingIntervalMs ?? 100;
+  const maxRange = BigInt(options.maxRange ?? 100_000);
+  const eventsPerCommit = options.eventsPerCommit ?? 20_000;
+  const liveCatchUpBlocks = BigInt(options.liveCatchUpBlocks ?? 500);
+  const addresses: Address[] = [deployment.contracts.ModelRegistry.address, deployment.contracts.RevenueRouter.address];
+  const mirror = createMirror();
+  let range = BigInt(options.initialRange ?? 2_000);
+  let checkpoint: Checkpoint | null = null;
+  let started = false;
+
+  /** Loads the checkpoint and replays the stored events into the engine (after a restart). */
+  async function start() {
+    if (started) return;
+    const chainId = await rpc.chainId();
+    if (chainId !== deployment.chainId) {
+      throw new Error(
+        `The RPC endpoint serves chain ${chainId} but the deployment record is for chain ${deployment.chainId}: point --rpc at the right node or use the right deployment record.`,
+      );
+    }
+    const [row] = await store.query<{
+      chain_id: string;
+      block_number: string;
+      block_hash: Hex;
+      block_timestamp: string;
+    }>("SELECT chain_id, block_number, block_hash, block_timestamp FROM indexer_checkpoint WHERE id = 1");
+    if (row && Number(row.chain_id) !== chainId) {
+      throw new Error(
+        `The database at ${store.location} mirrors chain ${row.chain_id}, not ${chainId}: use another database or --reset.`,
+      );
+    }
+    checkpoint = row
+      ? { number: BigInt(row.block_number), hash: row.block_hash, timestamp: BigInt(row.block_timestamp) }
+      : null;
+    const events = await storedEvents(store, abi);
+    mirror.reset();
+    mirror.apply(events);
+    if (checkpoint) {
+      logger.info("resuming from checkpoint", { block: checkpoint.number, events: events.length });
+    } else {
+      logger.info("starting a new index", { fromBlock: deployment.startBlock, database: store.location });
+    }
+    started = true;
+  }
+
+  const nextBlock = () => (checkpoint ? checkpoint.number + 1n : BigInt(deployment.startBlock));
+
+  /** Commits one batch: its events, the derived rows they changed, kept block hashes and the new checkpoint. */
+  async function commit(events: IndexedEvent[], blocks: RpcBlockHeader[], head: bigint, backfillDone: boolean) {
+    const last = blocks[blocks.length - 1]!;
+    mirror.apply(events);
+    await store.transaction(async (tx) => {
+      await insertEvents(tx, events);
+      await mirror.write(tx);
+      await insertBlocks(tx, blocks, last.number - reorgWindow);
+      await tx.query(
+        `INSERT INTO indexer_checkpoint (id, chain_id, block_number, block_hash, block_timestamp, finalized_block, backfill_done, updated_at)
+         VALUES (1, $1, $2, $3, $4, $5, $6, now())
+         ON CONFLICT (id) DO UPDATE SET chain_id = EXCLUDED.chain_id, block_number = EXCLUDED.block_number,
+           block_hash = EXCLUDED.block_hash, block_timestamp = EXCLUDED.block_timestamp,
+           finalized_block = EXCLUDED.finalized_block, backfill_done = EXCLUDED.backfill_done, updated_at = now()`,
+        [
+          deployment.chainId,
+          last.number.toString(),
+          last.hash,
+          last.timestamp.toString(),
+          (head > confirmations ? head - confirmations : 0n).toString(),
+          backfillDone,
+        ],
+      );
+    });
+    checkpoint = { number: last.number, hash: last.hash, timestamp: last.timestamp };
+  }
+
+  /** Is the block the checkpoint names still on the chain? If not, roll back to the newest kept block that is. */
+  async function checkCanonical(): Promise<boolean> {
+    if (!checkpoint) return true;
+    const onChain = await rpc.block(checkpoint.number);
+    if (onChain?.hash === checkpoint.hash) return true;
+    await rollBack();
+    return false;
+  }
+
+  async function rollBack() {
+    const kept = await store.query<{ number: string; hash: Hex; timestamp: string }>(
+      "SELECT number, hash, timestamp FROM indexed_blocks ORDER BY number DESC",
+    );
+    for (const block of kept) {
+      const onChain = await rpc.block(BigInt(block.number));
+      if (onChain?.hash !== block.hash) continue;
+      const ancestor = BigInt(block.number);
+      logger.warn("reorg: rolling back", { from: checkpoint?.number, to: ancestor });
+      await store.transaction(async (tx) => {
+        await tx.query("DELETE FROM ledger_events WHERE block_number > $1", [ancestor.toString()]);
+        await tx.query("DELETE FROM indexed_blocks WHERE number > $1", [ancestor.toString()]);
+        await tx.query(
+          "UPDATE indexer_checkpoint SET block_number = $1, block_hash = $2, block_timestamp = $3, updated_at = now() WHERE id = 1",
+          [ancestor.toString(), block.hash, block.timestamp],
+        );
+        mirror.reset();
+        mirror.apply(await storedEvents(tx, abi));
+        await mirror.write(tx);
+      });
+      checkpoint = { number: ancestor, hash: block.hash, timestamp: BigInt(block.timestamp) };
+      return;
+    }
+    const oldest = kept.length ? BigInt(kept[kept.length - 1]!.number) : null;
+    throw new ReorgTooDeepError(oldest, store.location);
+  }
+
+  /**
+   * `eth_getLogs` from `from` on, as far as the provider allows: a refused range is halved and asked again; a
+   * small answer widens the next range. Returns the logs and the last block they cover.
+   */
+  async function fetchLogs(from: bigint, target: bigint): Promise<{ logs: RpcLog[]; to: bigint }> {
+    for (;;) {
+      const to = from + range - 1n < target ? from + range - 1n : target;
+      try {
+        const logs = await rpc.getLogs({ address: addresses, fromBlock: from, toBlock: to });
+        if (logs.length < 5_000 && range < maxRange) range = range * 2n > maxRange ? maxRange : range * 2n;
+        return { logs, to };
+      } catch (error) {
+        if (!(error instanceof RpcRangeTooLargeError) || to === from) throw error;
+        range = (to - from + 1n) / 2n || 1n;
+        logger.debug("range refused, halving", { from, to, range });
+      }
+    }
+  }
+
+  /** Indexes ranges of blocks up to `target`, committing every {eventsPerCommit} events. */
+  async function backfill(target: bigint, head: bigint, signal?: AbortSignal) {
+    const startedAt = Date.now();
+    const firstBlock = nextBlock();
+    let indexedEvents = 0;
+    let lastProgress = 0;
+    while (nextBlock() <= target && !signal?.aborted) {
+      if (!(await checkCanonical())) continue;
+      const events: IndexedEvent[] = [];
+      let from = nextBlock();
+      let to = from - 1n;
+      while (from <= target && events.length < eventsPerCommit) {
+        const fetched = await fetchLogs(from, target);
+        events.push(...decodeLogs(abi, fetched.logs));
+        to = fetched.to;
+        from = to + 1n;
+      }
+      const end = await rpc.block(to);
+      if (!end) throw new Error(`The node has no block ${to} although it reported head ${head}.`);
+      await commit(events, [end], head, to >= target);
+      indexedEvents += events.length;
+      if (Date.now() - lastProgress >= 1_000 || to >= target) {
+        lastProgress = Date.now();
+        const seconds = (Date.now() - startedAt) / 1_000;
+        const done = Number(to - firstBlock + 1n);
+        const total = Number(target - firstBlock + 1n);
+        const blocksPerSecond = done / Math.max(seconds, 0.001);
+        logger.info("backfill", {
+          block: to,
+          target,
+          percent: Math.floor((done / Math.max(total, 1)) * 100),
+          events: indexedEvents,
+          eventsPerSec: Math.round(indexedEvents / Math.max(seconds, 0.001)),
+          etaSec: Math.ceil((total - done) / Math.max(blocksPerSecond, 1e-9)),
+        });
+      }
+    }
+  }
+
+  /** Indexes the blocks after the checkpoint up to `head` one by one, checking each block's parent hash. */
+  async function follow(head: bigint) {
+    const from = nextBlock();
+    const headers: RpcBlockHeader[] = [];
+    let parent = checkpoint?.hash;
+    for (let n = from; n <= head; n++) {
+      const header = await rpc.block(n);
+      if (!header) break; // the node is behind its own head report; next poll
+      if (parent !== undefined && header.parentHash !== parent) {
+        await rollBack();
+        return;
+      }
+      headers.push(header);
+      parent = header.hash;
+    }
+    if (headers.length === 0) return;
+    const to = headers[headers.length - 1]!.number;
+    const logs = await rpc.getLogs({ address: addresses, fromBlock: from, toBlock: to });
+    const hashes = new Map(headers.map((h) => [h.number, h.hash]));
+    // The logs must come from the blocks just checked; if the chain moved in between, look again next poll.
+    if (logs.some((log) => hashes.get(log.blockNumber) !== log.blockHash)) return;
+    await commit(decodeLogs(abi, logs), headers, head, true);
+  }
+
+  const finalTarget = (head: bigint) => (head > confirmations ? head - confirmations : 0n);
+
+  return {
+    checkpoint: () => (checkpoint ? { number: checkpoint.number, hash: checkpoint.hash } : null),
+    mirror: () => mirror,
+
+    async catchUp() {
+      await start();
+      const head = await rpc.blockNumber();
+      await backfill(head, head);
+      if (nextBlock() <= head) await follow(head);
+    },
+
+    async run(signal) {
+      await start();
+      const head = await rpc.blockNumber();
+      await backfill(finalTarget(head), head, signal);
+      logger.info("backfill done; following new blocks", { block: checkpoint?.number, pollingIntervalMs });
+      while (!signal.aborted) {
+        const latest = await rpc.blockNumber();
+        if (latest - nextBlock() + 1n > liveCatchUpBlocks) {
+          await backfill(latest, latest, signal);
+        } else if (latest >= nextBlock()) {
+          await follow(latest);
+        } else if (checkpoint && latest < checkpoint.number) {
+          await rollBack(); // the chain got shorter than what was indexed
+        } else {
+          await sleep(pollingIntervalMs, signal);
+        }
+      }
+    },
+  };
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+  });
+
+async function insertEvents(tx: Sql, events: readonly IndexedEvent[]) {
+  await writeRows(
+    tx,
+    "ledger_events",
+    ["block_number", "log_index", "block_hash", "transaction_hash", "event_type", "payload"],
+    events.map((e) => [
+      e.blockNumber.toString(),
+      e.logIndex,
+      e.blockHash,
+      e.transactionHash,
+      e.event.type,
+      JSON.stringify(e.raw),
+    ]),
+  );
+}
+
+async function insertBlocks(tx: Sql, blocks: readonly RpcBlockHeader[], pruneBelow: bigint) {
+  await writeRows(
+    tx,
+    "indexed_blocks",
+    ["number", "hash", "parent_hash", "timestamp"],
+    blocks.map((b) => [b.number.toString(), b.hash, b.parentHash, b.timestamp.toString()]),
+    ["number"],
+  );
+  if (pruneBelow > 0n) await tx.query("DELETE FROM indexed_blocks WHERE number < $1", [pruneBelow.toString()]);
+}
+
+/** Every stored event, in chain order, decoded again from the stored logs. */
+async function storedEvents(sql: Sql, abi: Abi): Promise<IndexedEvent[]> {
+  const rows = await sql.query<{
+    block_number: string;
+    log_index: number;
+    block_hash: Hex;
+    transaction_hash: Hex;
+    payload: { address: Address; topics: Hex[]; data: Hex } | string;
+  }>(
+    "SELECT block_number, log_index, block_hash, transaction_hash, payload FROM ledger_events ORDER BY block_number, log_index",
+  );
+  return decodeLogs(
+    abi,
+    rows.map((row) => {
+      const raw = typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload;
+      return {
+        ...raw,
+        blockNumber: BigInt(row.block_number),
+        blockHash: row.block_hash,
+        transactionHash: row.transaction_hash,
+        transactionIndex: 0,
+        logIndex: Number(row.log_index),
+        removed: false,
+      };
+    }),
+  );
+}

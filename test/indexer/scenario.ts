@@ -1,0 +1,162 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { network } from "hardhat";
+import { zeroAddress } from "viem";
+import pg from "pg";
+
+import type { DeploymentRecord } from "../../src/chain/deploymentRecord.js";
+import { createLogger } from "../../src/indexer/logger.js";
+import { loadLedgerAbi } from "../../src/indexer/ledgerAbi.js";
+import { createRpcClient } from "../../src/indexer/rpc/createRpcClient.js";
+import { createStore } from "../../src/indexer/store/createStore.js";
+import { migrate } from "../../src/indexer/store/migrate.js";
+import { migrations } from "../../src/indexer/store/migrations.js";
+import type { Store } from "../../src/indexer/store/types.js";
+import { createIndexer, type IndexerOptions } from "../../src/indexer/sync/createIndexer.js";
+import { startHardhatNode, type HardhatNode } from "../helpers/hardhatNode.js";
+import { deploy, type Deployment } from "../property/harness.js";
+import { Rng } from "../property/rng.js";
+import { planLineage, randomAction, registerLineage, type World } from "../property/world.js";
+
+/** A `hardhat node` with the ledger deployed, a random lineage registered, and the property test's random actions. */
+export type Scenario = {
+  node: HardhatNode;
+  d: Deployment;
+  world: World;
+  /** What the indexer reads: it only needs the registry, the router, the chain and the start block. */
+  record: DeploymentRecord;
+  /** Runs `count` random actions (payments, propagation, claims, epochs, disputes, sweeps, fees). */
+  act(count: number): Promise<void>;
+  stop(): Promise<void>;
+};
+
+export async function startScenario(seed: number, models = 10): Promise<Scenario> {
+  const node = await startHardhatNode();
+  const connection = await network.create({ network: "localhost", override: { url: node.url } });
+  const d = await deploy(connection, { label: `indexer seed ${seed}`, feePpm: 12_345, disputeBond: 10n ** 15n });
+  const rng = new Rng(seed);
+  const plans = planLineage(rng, { seedLabel: `ix${seed}`, count: models, accounts: d.accounts });
+  const world: World = {
+    d,
+    rng,
+    models: await registerLineage(d, rng, plans),
+    disputes: [],
+    trace: [],
+    touched: new Set(),
+  };
+  const record: DeploymentRecord = {
+    network: "test",
+    chainId: await d.publicClient.getChainId(),
+    startBlock: Number(d.fromBlock),
+    parameterSet: "test",
+    ignitionDeploymentId: "none",
+    deployer: d.accounts[0]!,
+    contracts: {
+      // The property harness deploys the ledger alone; the indexer never reads the DAO's addresses.
+      StemmaToken: { address: zeroAddress, block: 0 },
+      StemmaTimelock: { address: zeroAddress, block: 0 },
+      StemmaGovernor: { address: zeroAddress, block: 0 },
+      RevenueRouter: { address: d.router.address, block: Number(d.fromBlock) },
+      ModelRegistry: { address: d.registry.address, block: Number(d.fromBlock) },
+    },
+  };
+  return {
+    node,
+    d,
+    world,
+    record,
+    async act(count) {
+      for (let i = 0; i < count; i++) await randomAction(world);
+    },
+    async stop() {
+      await connection.close();
+      await node.stop();
+    },
+  };
+}
+
+/** Which store a test runs on. */
+export type StoreKind = "pglite" | "postgres";
+
+export const POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** A fresh, migrated, empty store: PGlite in a temporary folder, or a new PostgreSQL database. */
+export async function freshStore(
+  kind: StoreKind,
+): Promise<{ store: Store; dispose(): Promise<void>; options: object }> {
+  if (kind === "pglite") {
+    const dir = await mkdtemp(join(tmpdir(), "stemma-index-"));
+    const dataDir = join(dir, "pglite");
+    const store = await createStore({ dataDir });
+    await migrate(store, migrations);
+    return {
+      store,
+      options: { dataDir },
+      async dispose() {
+        await store.close().catch(() => {});
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const name = `stemma_ix_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const databaseUrl = `postgres://postgres@127.0.0.1:5432/${name}`;
+  const store = await createStore({ databaseUrl });
+  await migrate(store, migrations);
+  return {
+    store,
+    options: { databaseUrl },
+    async dispose() {
+      await store.close().catch(() => {});
+      const cleanup = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
+}
+
+/** Indexes everything up to the node's head into `store` (through `rpcUrl`, default the node). */
+export async function indexAll(
+  scenario: Scenario,
+  store: Store,
+  { rpcUrl = scenario.node.url, options = {} }: { rpcUrl?: string; options?: IndexerOptions } = {},
+) {
+  const indexer = createIndexer({
+    rpc: createRpcClient({ url: rpcUrl, baseDelayMs: 5, maxDelayMs: 100 }),
+    store,
+    deployment: scenario.record,
+    abi: (await loadLedgerAbi()).both,
+    logger: createLogger({ level: "silent" }),
+    options,
+  });
+  await indexer.catchUp();
+  return indexer;
+}
+
+/** Every derived and raw table, in primary-key order, as plain JSON: two stores mirror the same chain iff equal. */
+export async function dumpStore(store: Store): Promise<Record<string, unknown[]>> {
+  const tables: Record<string, string> = {
+    ledger_events: "block_number, log_index",
+    models: "id",
+    model_parents: "model_id, position",
+    contributors: "model_id, epoch, position",
+    model_token_totals: "model_id, token",
+    account_balances: "account, token",
+    effective_shares: "model_id, kind, party, role",
+    token_fees: "token",
+  };
+  const dump: Record<string, unknown[]> = {};
+  for (const [table, order] of Object.entries(tables)) {
+    dump[table] = await store.query(`SELECT * FROM ${table} ORDER BY ${order}`);
+  }
+  dump.checkpoint = await store.query(
+    "SELECT chain_id, block_number, block_hash, block_timestamp FROM indexer_checkpoint",
+  );
+  return JSON.parse(JSON.stringify(dump)) as Record<string, unknown[]>;
+}
