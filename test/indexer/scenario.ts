@@ -9,7 +9,7 @@ import pg from "pg";
 import type { DeploymentRecord } from "../../src/chain/deploymentRecord.js";
 import { createLogger } from "../../src/indexer/logger.js";
 import { loadLedgerAbi } from "../../src/indexer/ledgerAbi.js";
-import { createRpcClient } from "../../src/indexer/rpc/createRpcClient.js";
+import { createRpcClient, type CreateRpcClientParameters } from "../../src/indexer/rpc/createRpcClient.js";
 import { createStore } from "../../src/indexer/store/createStore.js";
 import { migrate } from "../../src/indexer/store/migrate.js";
 import { migrations } from "../../src/indexer/store/migrations.js";
@@ -80,12 +80,14 @@ export async function startScenario(seed: number, models = 10): Promise<Scenario
 /** Which store a test runs on. */
 export type StoreKind = "pglite" | "postgres";
 
+export type StoreOptions = { dataDir: string } | { databaseUrl: string };
+
 export const POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /** A fresh, migrated, empty store: PGlite in a temporary folder, or a new PostgreSQL database. */
 export async function freshStore(
   kind: StoreKind,
-): Promise<{ store: Store; dispose(): Promise<void>; options: object }> {
+): Promise<{ store: Store; dispose(): Promise<void>; options: StoreOptions }> {
   if (kind === "pglite") {
     const dir = await mkdtemp(join(tmpdir(), "stemma-index-"));
     const dataDir = join(dir, "pglite");
@@ -125,10 +127,14 @@ export async function freshStore(
 export async function indexAll(
   scenario: Scenario,
   store: Store,
-  { rpcUrl = scenario.node.url, options = {} }: { rpcUrl?: string; options?: IndexerOptions } = {},
+  {
+    rpcUrl = scenario.node.url,
+    rpc = {},
+    options = {},
+  }: { rpcUrl?: string; rpc?: Partial<CreateRpcClientParameters>; options?: IndexerOptions } = {},
 ) {
   const indexer = createIndexer({
-    rpc: createRpcClient({ url: rpcUrl, baseDelayMs: 5, maxDelayMs: 100 }),
+    rpc: createRpcClient({ baseDelayMs: 5, maxDelayMs: 100, ...rpc, url: rpcUrl }),
     store,
     deployment: scenario.record,
     abi: (await loadLedgerAbi()).both,

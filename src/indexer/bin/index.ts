@@ -6,12 +6,12 @@ import { readDeploymentRecord } from "../../chain/deploymentRecord.js";
 import { loadLedgerAbi } from "../ledgerAbi.js";
 import { createLogger, type LogLevel } from "../logger.js";
 import { createRpcClient } from "../rpc/createRpcClient.js";
-import { acquireWriterLock } from "../store/acquireWriterLock.js";
+import { acquireDataDirLock, acquireWriterLock } from "../store/acquireWriterLock.js";
 import { createStore } from "../store/createStore.js";
 import { migrate } from "../store/migrate.js";
 import { migrations } from "../store/migrations.js";
 import { createIndexer } from "../sync/createIndexer.js";
-import { SHARED_HELP, parseOptions, removeDataDir } from "./options.js";
+import { SHARED_HELP, describeError, parseOptions, removeDataDir } from "./options.js";
 
 const HELP = `Usage: npm run index -- [flags]
 
@@ -22,6 +22,9 @@ ${SHARED_HELP}
   --confirmations N    blocks behind the head before data counts as final  [0]
   --reorg-window N     recent block hashes kept: the deepest reorg undone   [256]
   --poll-ms N          milliseconds between polls once caught up            [100]
+  --initial-range N    blocks in the first eth_getLogs; then it adapts      [2000]
+  --max-range N        the widest eth_getLogs range it grows to             [100000]
+  --events-per-commit N  events gathered before a backfill commit           [20000]
   --reset              delete the embedded database first (PGlite only)
 `;
 
@@ -30,6 +33,9 @@ try {
     confirmations: { type: "string", default: "0" },
     "reorg-window": { type: "string", default: "256" },
     "poll-ms": { type: "string", default: "100" },
+    "initial-range": { type: "string", default: "2000" },
+    "max-range": { type: "string", default: "100000" },
+    "events-per-commit": { type: "string", default: "20000" },
     reset: { type: "boolean", default: false },
   });
   if (options.help) {
@@ -47,7 +53,10 @@ try {
   const deployment = await readDeploymentRecord(options.deployment);
   if (options.reset) {
     if (options.database) throw new Error("--reset only deletes an embedded database; drop a PostgreSQL one yourself.");
+    // Holding the folder's lock while deleting it: never delete under a running indexer.
+    const dirLock = await acquireDataDirLock(options["data-dir"]);
     await removeDataDir(options["data-dir"]);
+    await dirLock.release();
   }
   const store = await createStore({
     ...(options.database ? { databaseUrl: options.database } : { dataDir: options["data-dir"] }),
@@ -64,6 +73,9 @@ try {
       confirmations: integer("confirmations", options.confirmations),
       reorgWindow: integer("reorg-window", options["reorg-window"]),
       pollingIntervalMs: integer("poll-ms", options["poll-ms"]),
+      initialRange: integer("initial-range", options["initial-range"]),
+      maxRange: integer("max-range", options["max-range"]),
+      eventsPerCommit: integer("events-per-commit", options["events-per-commit"]),
     },
   });
   const stop = new AbortController();
@@ -81,6 +93,6 @@ try {
     await store.close();
   }
 } catch (error) {
-  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`error: ${describeError(error, "npm run index -- --help")}\n`);
   process.exitCode = 1;
 }

@@ -7,7 +7,7 @@ import { loadLedgerAbi } from "../ledgerAbi.js";
 import { reconcile } from "../reconcile.js";
 import { createRpcClient } from "../rpc/createRpcClient.js";
 import { createStore } from "../store/createStore.js";
-import { SHARED_HELP, parseOptions } from "./options.js";
+import { SHARED_HELP, describeError, parseOptions } from "./options.js";
 
 const HELP = `Usage: npm run reconcile -- [flags]
 
@@ -51,6 +51,6 @@ try {
     await store.close();
   }
 } catch (error) {
-  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`error: ${describeError(error, "npm run reconcile -- --help")}\n`);
   process.exitCode = 1;
 }

@@ -1,0 +1,169 @@
+/**
+ * The indexer under faults: the indexer process killed with SIGKILL at random points (several times, then
+ * restarted), and an RPC proxy that injects errors, delays and range-limit refusals. Both must end identical to a
+ * clean index of the same chain, and reconcile with zero difference.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { loadLedgerAbi } from "../../src/indexer/ledgerAbi.js";
+import { reconcile } from "../../src/indexer/reconcile.js";
+import { createRpcClient } from "../../src/indexer/rpc/createRpcClient.js";
+import { createStore } from "../../src/indexer/store/createStore.js";
+import type { Store } from "../../src/indexer/store/types.js";
+import { startRpcFaultProxy } from "../helpers/rpcFaultProxy.js";
+import { Rng } from "../property/rng.js";
+import { dumpStore, freshStore, indexAll, startScenario, type Scenario, type StoreKind } from "./scenario.js";
+
+const KILLS = 4;
+const replacer = (_key: string, value: unknown) => (typeof value === "bigint" ? value.toString() : value);
+
+/** Runs `npm run index`'s entry point as a child process with `args`; resolves once it printed `line` (or exited). */
+function spawnIndexer(args: string[]) {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/indexer/bin/index.ts", ...args], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-8_000)));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, exited, stderr: () => stderr };
+}
+
+async function expectReconciled(scenario: Scenario, store: Store) {
+  const report = await reconcile({
+    rpc: createRpcClient({ url: scenario.node.url }),
+    sql: store,
+    deployment: scenario.record,
+    routerAbi: (await loadLedgerAbi()).router,
+  });
+  assert.deepEqual(report.differences, []);
+}
+
+describe("indexer: faults", function () {
+  let scenario: Scenario;
+  let dir: string;
+  let recordPath: string;
+
+  before(async function () {
+    scenario = await startScenario(21, 8);
+    await scenario.act(30);
+    dir = await mkdtemp(join(tmpdir(), "stemma-faults-"));
+    recordPath = join(dir, "deployment.json");
+    await writeFile(recordPath, JSON.stringify(scenario.record));
+  });
+
+  after(async function () {
+    await scenario?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const kind of ["pglite", "postgres"] as StoreKind[]) {
+    it(`${kind}: killed with SIGKILL ${KILLS} times at random points, restarted, ends identical to a clean index`, async function () {
+      const rng = new Rng(kind === "pglite" ? 5 : 6);
+      const target = await freshStore(kind);
+      // The child processes open the database themselves: close this handle (PGlite allows one process per folder).
+      await target.store.close();
+      const where =
+        "dataDir" in target.options
+          ? ["--data-dir", target.options.dataDir]
+          : ["--database", target.options.databaseUrl];
+      const args = [
+        "--rpc",
+        scenario.node.url,
+        "--deployment",
+        recordPath,
+        ...where,
+        "--initial-range",
+        "2",
+        "--max-range",
+        "3",
+        "--events-per-commit",
+        "4",
+        "--poll-ms",
+        "20",
+        "--log-level",
+        "warn",
+      ];
+      let store: Store | null = null;
+      try {
+        // Enough blocks that, at three blocks per commit, the backfill takes seconds: kills land mid-work.
+        for (let i = 0; i < 400; i++) await scenario.d.publicClient.request({ method: "evm_mine" } as never);
+        const progress: { checkpoint: bigint; head: bigint }[] = [];
+        for (let kill = 0; kill < KILLS; kill++) {
+          await scenario.act(3);
+          const indexer = spawnIndexer(args);
+          await new Promise((r) => setTimeout(r, rng.range(300, 1_500)));
+          const head = await scenario.d.publicClient.getBlockNumber();
+          indexer.child.kill("SIGKILL");
+          const code = await indexer.exited;
+          assert.equal(code, null, `the indexer exited on its own before the kill: ${indexer.stderr()}`);
+          const peek = await createStore(target.options);
+          const [row] = await peek.query<{ block_number: string }>("SELECT block_number FROM indexer_checkpoint");
+          await peek.close();
+          progress.push({ checkpoint: BigInt(row?.block_number ?? -1), head });
+        }
+        // The kills landed while it worked: it made progress, and at least once it had not caught up yet.
+        const checkpoints = progress.map((p) => p.checkpoint);
+        assert.ok(
+          checkpoints.every((c, i) => i === 0 || c >= checkpoints[i - 1]!),
+          JSON.stringify(checkpoints, replacer),
+        );
+        assert.ok(checkpoints[checkpoints.length - 1]! > 0n, "no commit survived");
+        assert.ok(
+          progress.some((p) => p.checkpoint < p.head),
+          `every kill came after it caught up: ${JSON.stringify(progress, replacer)}`,
+        );
+        store = await createStore(target.options);
+        await indexAll(scenario, store);
+        await expectReconciled(scenario, store);
+        const clean = await freshStore(kind);
+        try {
+          await indexAll(scenario, clean.store);
+          assert.deepEqual(await dumpStore(store), await dumpStore(clean.store));
+        } finally {
+          await clean.dispose();
+        }
+      } finally {
+        await store?.close();
+        await target.dispose();
+      }
+    });
+  }
+
+  it("through a proxy injecting errors, delays and range refusals, ends identical to a clean index", async function () {
+    const proxy = await startRpcFaultProxy({
+      target: scenario.node.url,
+      seed: 99,
+      faults: {
+        http429: 0.1,
+        http5xx: 0.1,
+        hang: 0.03,
+        hangMs: 800,
+        truncated: 0.05,
+        empty: 0.05,
+        badLog: 0.1,
+        maxLogRange: 5,
+      },
+    });
+    const faulty = await freshStore("pglite");
+    const clean = await freshStore("pglite");
+    try {
+      const rpcUrl = proxy.url;
+      await indexAll(scenario, faulty.store, { rpcUrl, rpc: { timeoutMs: 300 }, options: { initialRange: 50 } });
+      await indexAll(scenario, clean.store);
+      assert.deepEqual(await dumpStore(faulty.store), await dumpStore(clean.store));
+      const { counts } = proxy;
+      assert.ok(counts.rangeRefusal > 0, `no range refusals: ${JSON.stringify(counts)}`);
+      for (const fault of ["http429", "http5xx", "truncated", "empty", "badLog"] as const) {
+        assert.ok(counts[fault] > 0, `no ${fault} injected: ${JSON.stringify(counts)}`);
+      }
+    } finally {
+      await faulty.dispose();
+      await clean.dispose();
+      await proxy.close();
+    }
+  });
+});
