@@ -14,6 +14,8 @@ export default defineConfig(
     "coverage/",
     "bench/results/",
     "ignition/deployments/",
+    ".stemma/",
+    "deployments/",
   ]),
   js.configs.recommended,
   tseslint.configs.recommended,
@@ -71,6 +73,23 @@ export default defineConfig(
             {
               group: ["../../test/*", "hardhat", "ethers"],
               message: "src/sim acts through viem clients handed to it.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["src/indexer/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/sim/*", "**/test/**", "hardhat", "hardhat/*", "ethers"],
+              message:
+                "src/indexer runs without Hardhat: it may import src/core, src/chain, viem and its store drivers.",
             },
           ],
         },

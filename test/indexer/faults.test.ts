@@ -133,6 +133,34 @@ describe("indexer: faults", function () {
     });
   }
 
+  for (const kind of ["pglite", "postgres"] as StoreKind[]) {
+    it(`${kind}: a second indexer on the same database refuses to start, naming the first`, async function () {
+      const target = await freshStore(kind);
+      await target.store.close();
+      const where =
+        "dataDir" in target.options
+          ? ["--data-dir", target.options.dataDir]
+          : ["--database", target.options.databaseUrl];
+      const args = ["--rpc", scenario.node.url, "--deployment", recordPath, ...where];
+      const first = spawnIndexer(args);
+      try {
+        const deadline = Date.now() + 30_000;
+        while (!first.stderr().includes("following new blocks")) {
+          assert.ok(Date.now() < deadline, `the first indexer did not catch up: ${first.stderr()}`);
+          assert.equal(first.child.exitCode, null, `the first indexer exited: ${first.stderr()}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const second = spawnIndexer(args);
+        assert.equal(await second.exited, 1);
+        assert.match(second.stderr(), /error: Another indexer is writing to .*pid \d+/);
+      } finally {
+        first.child.kill("SIGKILL");
+        await first.exited;
+        await target.dispose();
+      }
+    });
+  }
+
   it("through a proxy injecting errors, delays and range refusals, ends identical to a clean index", async function () {
     const proxy = await startRpcFaultProxy({
       target: scenario.node.url,
@@ -145,7 +173,7 @@ describe("indexer: faults", function () {
         truncated: 0.05,
         empty: 0.05,
         badLog: 0.1,
-        maxLogRange: 5,
+        maxLogRange: 20,
       },
     });
     const faulty = await freshStore("pglite");

@@ -21,10 +21,10 @@ exact mirror of the ledger (reorg-safe, crash-safe: a restart resumes from the l
 ${SHARED_HELP}
   --confirmations N    blocks behind the head before data counts as final  [0]
   --reorg-window N     recent block hashes kept: the deepest reorg undone   [256]
-  --poll-ms N          milliseconds between polls once caught up            [100]
-  --initial-range N    blocks in the first eth_getLogs; then it adapts      [2000]
+  --poll-ms N          milliseconds between polls once caught up            [50]
+  --initial-range N    blocks in the first eth_getLogs; then it adapts      [500]
   --max-range N        the widest eth_getLogs range it grows to             [100000]
-  --events-per-commit N  events gathered before a backfill commit           [20000]
+  --events-per-commit N  events gathered before a backfill commit           [10000]
   --reset              delete the embedded database first (PGlite only)
 `;
 
@@ -32,10 +32,10 @@ try {
   const options = parseOptions(process.argv.slice(2), {
     confirmations: { type: "string", default: "0" },
     "reorg-window": { type: "string", default: "256" },
-    "poll-ms": { type: "string", default: "100" },
-    "initial-range": { type: "string", default: "2000" },
+    "poll-ms": { type: "string", default: "50" },
+    "initial-range": { type: "string", default: "500" },
     "max-range": { type: "string", default: "100000" },
-    "events-per-commit": { type: "string", default: "20000" },
+    "events-per-commit": { type: "string", default: "10000" },
     reset: { type: "boolean", default: false },
   });
   if (options.help) {

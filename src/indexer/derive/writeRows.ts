@@ -1,7 +1,7 @@
 import type { Sql } from "../store/types.js";
 
-/** Rows per statement: well under PostgreSQL's 65,535 parameters for the widest table. */
-const CHUNK = 1_000;
+/** Parameters per statement: under PostgreSQL's limit of 65,535, and few statements for big batches. */
+const MAX_PARAMETERS = 60_000;
 
 /**
  * Inserts `rows` into `table` with multi-row statements; with `conflict` (the primary key's columns), existing rows
@@ -20,8 +20,9 @@ export async function writeRows(
         .map((c) => `${c} = EXCLUDED.${c}`)
         .join(", ")}`
     : "";
-  for (let start = 0; start < rows.length; start += CHUNK) {
-    const chunk = rows.slice(start, start + CHUNK);
+  const rowsPerStatement = Math.floor(MAX_PARAMETERS / columns.length);
+  for (let start = 0; start < rows.length; start += rowsPerStatement) {
+    const chunk = rows.slice(start, start + rowsPerStatement);
     const params: unknown[] = [];
     const tuples = chunk.map((row) => {
       const placeholders = row.map((value) => {

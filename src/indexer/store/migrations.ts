@@ -43,7 +43,9 @@ create table ledger_events (
   block_hash text not null,
   transaction_hash text not null,
   event_type text not null,
-  payload jsonb not null,
+  address text not null,
+  topics text not null,
+  data text not null,
   primary key (block_number, log_index)
 );
 

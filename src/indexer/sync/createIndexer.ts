@@ -14,13 +14,13 @@ export type IndexerOptions = {
   confirmations?: number;
   /** How many recent block hashes to keep for reorg detection: the deepest reorg that can be undone. @default 256 */
   reorgWindow?: number;
-  /** Milliseconds between polls of the head once caught up. @default 100 */
+  /** Milliseconds between polls of the head once caught up. @default 50 */
   pollingIntervalMs?: number;
-  /** Blocks asked for in the first `eth_getLogs` of a backfill; it then adapts to the provider. @default 2_000 */
+  /** Blocks asked for in the first `eth_getLogs` of a backfill; it then adapts to the provider. @default 500 */
   initialRange?: number;
   /** The widest range it grows to. @default 100_000 */
   maxRange?: number;
-  /** Events gathered before a backfill commit. @default 20_000 */
+  /** Events gathered before a backfill commit. @default 10_000 */
   eventsPerCommit?: number;
   /** Behind by more blocks than this, the live loop catches up with ranges instead of block by block. @default 500 */
   liveCatchUpBlocks?: number;
@@ -60,6 +60,9 @@ export class ReorgTooDeepError extends Error {
 
 type Checkpoint = { number: bigint; hash: Hex; timestamp: bigint };
 
+/** A batch read for one commit: its events, and the header of each range's last block (kept for reorg checks). */
+type Batch = { events: IndexedEvent[]; ends: RpcBlockHeader[] };
+
 /**
  * The indexer: follows the Stemma contracts over JSON-RPC and keeps the database a mirror of the ledger, exact to
  * the wei. Every commit writes a batch of blocks' events, the derived tables they change and the checkpoint in one
@@ -70,13 +73,13 @@ type Checkpoint = { number: bigint; hash: Hex; timestamp: bigint };
 export function createIndexer({ rpc, store, deployment, abi, logger, options = {} }: CreateIndexerParameters): Indexer {
   const confirmations = BigInt(options.confirmations ?? 0);
   const reorgWindow = BigInt(options.reorgWindow ?? 256);
-  const pollingIntervalMs = options.pollingIntervalMs ?? 100;
+  const pollingIntervalMs = options.pollingIntervalMs ?? 50;
   const maxRange = BigInt(options.maxRange ?? 100_000);
-  const eventsPerCommit = options.eventsPerCommit ?? 20_000;
+  const eventsPerCommit = options.eventsPerCommit ?? 10_000;
   const liveCatchUpBlocks = BigInt(options.liveCatchUpBlocks ?? 500);
   const addresses: Address[] = [deployment.contracts.ModelRegistry.address, deployment.contracts.RevenueRouter.address];
   const mirror = createMirror();
-  let range = BigInt(options.initialRange ?? 2_000);
+  let range = BigInt(options.initialRange ?? 500);
   let checkpoint: Checkpoint | null = null;
   let started = false;
 
@@ -181,15 +184,20 @@ export function createIndexer({ rpc, store, deployment, abi, logger, options = {
 
   /**
    * `eth_getLogs` from `from` on, as far as the provider allows: a refused range is halved and asked again; a
-   * small answer widens the next range. Returns the logs and the last block they cover.
+   * small answer widens the next range. The header of the range's last block is read before the logs, so that
+   * {fetchBatch} can tell whether the chain moved while it read.
    */
-  async function fetchLogs(from: bigint, target: bigint): Promise<{ logs: RpcLog[]; to: bigint }> {
+  async function fetchLogs(from: bigint, target: bigint): Promise<{ logs: RpcLog[]; end: RpcBlockHeader }> {
     for (;;) {
       const to = from + range - 1n < target ? from + range - 1n : target;
+      const end = await rpc.block(to);
+      if (!end) throw new Error(`The node has no block ${to} although it reported a head at or above it.`);
       try {
         const logs = await rpc.getLogs({ address: addresses, fromBlock: from, toBlock: to });
-        if (logs.length < 5_000 && range < maxRange) range = range * 2n > maxRange ? maxRange : range * 2n;
-        return { logs, to };
+        // Aim at answers of 5,000-20,000 logs: big enough to amortize a round trip, small enough to pipeline.
+        if (logs.length > 20_000 && range > 1n) range /= 2n;
+        else if (logs.length < 5_000 && range < maxRange) range = range * 2n > maxRange ? maxRange : range * 2n;
+        return { logs, end };
       } catch (error) {
         if (!(error instanceof RpcRangeTooLargeError) || to === from) throw error;
         range = (to - from + 1n) / 2n || 1n;
@@ -198,35 +206,63 @@ export function createIndexer({ rpc, store, deployment, abi, logger, options = {
     }
   }
 
-  /** Indexes ranges of blocks up to `target`, committing every {eventsPerCommit} events. */
+  /**
+   * Reads and decodes the blocks from `from` on until {eventsPerCommit} events or `target`. Every range's last
+   * block is read again at the end: if any changed, the chain reorganized while this batch was read, and the
+   * batch is dropped (`null`) rather than committed with logs from two branches.
+   */
+  async function fetchBatch(from: bigint, target: bigint): Promise<Batch | null> {
+    const events: IndexedEvent[] = [];
+    const ends: RpcBlockHeader[] = [];
+    for (let next = from; next <= target && events.length < eventsPerCommit;) {
+      const { logs, end } = await fetchLogs(next, target);
+      events.push(...decodeLogs(abi, logs));
+      ends.push(end);
+      next = end.number + 1n;
+    }
+    for (const end of ends) {
+      if ((await rpc.block(end.number))?.hash !== end.hash) return null;
+    }
+    return { events, ends };
+  }
+
+  /** Indexes ranges of blocks up to `target`; the next batch is read while the current one commits. */
   async function backfill(target: bigint, head: bigint, signal?: AbortSignal) {
     const startedAt = Date.now();
     const firstBlock = nextBlock();
     let indexedEvents = 0;
     let lastProgress = 0;
+    let prefetched: Promise<Batch | null> | null = null;
+    const discard = async () => {
+      await prefetched?.catch(() => null);
+      prefetched = null;
+    };
     while (nextBlock() <= target && !signal?.aborted) {
-      if (!(await checkCanonical())) continue;
-      const events: IndexedEvent[] = [];
-      let from = nextBlock();
-      let to = from - 1n;
-      while (from <= target && events.length < eventsPerCommit) {
-        const fetched = await fetchLogs(from, target);
-        events.push(...decodeLogs(abi, fetched.logs));
-        to = fetched.to;
-        from = to + 1n;
+      if (!(await checkCanonical())) {
+        await discard();
+        continue;
       }
-      const end = await rpc.block(to);
-      if (!end) throw new Error(`The node has no block ${to} although it reported head ${head}.`);
-      await commit(events, [end], head, to >= target);
-      indexedEvents += events.length;
-      if (Date.now() - lastProgress >= 1_000 || to >= target) {
+      const batch: Batch | null = await (prefetched ?? fetchBatch(nextBlock(), target));
+      prefetched = null;
+      if (!batch) {
+        logger.warn("the chain moved while a batch was read; reading it again", { from: nextBlock() });
+        continue;
+      }
+      const last = batch.ends[batch.ends.length - 1]!;
+      if (last.number < target) {
+        prefetched = fetchBatch(last.number + 1n, target);
+        prefetched.catch(() => null); // awaited (and its error raised) in the next round
+      }
+      await commit(batch.events, batch.ends, head, last.number >= target);
+      indexedEvents += batch.events.length;
+      if (Date.now() - lastProgress >= 1_000 || last.number >= target) {
         lastProgress = Date.now();
         const seconds = (Date.now() - startedAt) / 1_000;
-        const done = Number(to - firstBlock + 1n);
+        const done = Number(last.number - firstBlock + 1n);
         const total = Number(target - firstBlock + 1n);
         const blocksPerSecond = done / Math.max(seconds, 0.001);
         logger.info("backfill", {
-          block: to,
+          block: last.number,
           target,
           percent: Math.floor((done / Math.max(total, 1)) * 100),
           events: indexedEvents,
@@ -235,6 +271,7 @@ export function createIndexer({ rpc, store, deployment, abi, logger, options = {
         });
       }
     }
+    await discard();
   }
 
   /** Indexes the blocks after the checkpoint up to `head` one by one, checking each block's parent hash. */
@@ -305,14 +342,16 @@ async function insertEvents(tx: Sql, events: readonly IndexedEvent[]) {
   await writeRows(
     tx,
     "ledger_events",
-    ["block_number", "log_index", "block_hash", "transaction_hash", "event_type", "payload"],
+    ["block_number", "log_index", "block_hash", "transaction_hash", "event_type", "address", "topics", "data"],
     events.map((e) => [
       e.blockNumber.toString(),
       e.logIndex,
       e.blockHash,
       e.transactionHash,
       e.event.type,
-      JSON.stringify(e.raw),
+      e.raw.address,
+      e.raw.topics.join(","),
+      e.raw.data,
     ]),
   );
 }
@@ -335,23 +374,24 @@ async function storedEvents(sql: Sql, abi: Abi): Promise<IndexedEvent[]> {
     log_index: number;
     block_hash: Hex;
     transaction_hash: Hex;
-    payload: { address: Address; topics: Hex[]; data: Hex } | string;
+    address: Address;
+    topics: string;
+    data: Hex;
   }>(
-    "SELECT block_number, log_index, block_hash, transaction_hash, payload FROM ledger_events ORDER BY block_number, log_index",
+    "SELECT block_number, log_index, block_hash, transaction_hash, address, topics, data FROM ledger_events ORDER BY block_number, log_index",
   );
   return decodeLogs(
     abi,
-    rows.map((row) => {
-      const raw = typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload;
-      return {
-        ...raw,
-        blockNumber: BigInt(row.block_number),
-        blockHash: row.block_hash,
-        transactionHash: row.transaction_hash,
-        transactionIndex: 0,
-        logIndex: Number(row.log_index),
-        removed: false,
-      };
-    }),
+    rows.map((row) => ({
+      address: row.address,
+      topics: row.topics.split(",") as Hex[],
+      data: row.data,
+      blockNumber: BigInt(row.block_number),
+      blockHash: row.block_hash,
+      transactionHash: row.transaction_hash,
+      transactionIndex: 0,
+      logIndex: Number(row.log_index),
+      removed: false,
+    })) as RpcLog[],
   );
 }
