@@ -28,6 +28,11 @@ ${SHARED_HELP}
   --reset              delete the embedded database first (PGlite only)
 `;
 
+const wholeNumber = (flag: string, value: string) => {
+  if (!/^\d+$/.test(value)) throw new Error(`--${flag} must be a whole number, not "${value}".`);
+  return Number(value);
+};
+
 try {
   const options = parseOptions(process.argv.slice(2), {
     confirmations: { type: "string", default: "0" },
@@ -42,9 +47,13 @@ try {
     process.stdout.write(HELP);
     process.exit(0);
   }
-  const integer = (flag: string, value: string) => {
-    if (!/^\d+$/.test(value)) throw new Error(`--${flag} must be a whole number, not "${value}".`);
-    return Number(value);
+  const indexerOptions = {
+    confirmations: wholeNumber("confirmations", options.confirmations),
+    reorgWindow: wholeNumber("reorg-window", options["reorg-window"]),
+    pollingIntervalMs: wholeNumber("poll-ms", options["poll-ms"]),
+    initialRange: wholeNumber("initial-range", options["initial-range"]),
+    maxRange: wholeNumber("max-range", options["max-range"]),
+    eventsPerCommit: wholeNumber("events-per-commit", options["events-per-commit"]),
   };
   const logger = createLogger({
     format: options["log-format"] === "json" ? "json" : "pretty",
@@ -61,35 +70,32 @@ try {
   const store = await createStore({
     ...(options.database ? { databaseUrl: options.database } : { dataDir: options["data-dir"] }),
   });
-  const lock = await acquireWriterLock(store, { owner: `indexer pid ${process.pid}` });
-  await migrate(store, migrations);
-  const indexer = createIndexer({
-    rpc: createRpcClient({ url: options.rpc }),
-    store,
-    deployment,
-    abi: (await loadLedgerAbi()).both,
-    logger,
-    options: {
-      confirmations: integer("confirmations", options.confirmations),
-      reorgWindow: integer("reorg-window", options["reorg-window"]),
-      pollingIntervalMs: integer("poll-ms", options["poll-ms"]),
-      initialRange: integer("initial-range", options["initial-range"]),
-      maxRange: integer("max-range", options["max-range"]),
-      eventsPerCommit: integer("events-per-commit", options["events-per-commit"]),
-    },
-  });
-  const stop = new AbortController();
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      logger.info("stopping after the batch in flight", { signal });
-      stop.abort();
-    });
-  }
-  logger.info("indexing", { rpc: options.rpc, database: store.location, chainId: deployment.chainId });
   try {
-    await indexer.run(stop.signal);
+    const lock = await acquireWriterLock(store, { owner: `indexer pid ${process.pid}` });
+    try {
+      await migrate(store, migrations);
+      const indexer = createIndexer({
+        rpc: createRpcClient({ url: options.rpc }),
+        store,
+        deployment,
+        abi: (await loadLedgerAbi()).both,
+        logger,
+        options: indexerOptions,
+      });
+      const stop = new AbortController();
+      for (const signal of ["SIGINT", "SIGTERM"] as const) {
+        process.once(signal, () => {
+          logger.info("stopping after the batch in flight", { signal });
+          stop.abort();
+        });
+      }
+      logger.info("indexing", { rpc: options.rpc, database: store.location, chainId: deployment.chainId });
+      await indexer.run(stop.signal);
+    } finally {
+      await lock.release();
+    }
   } finally {
-    await lock.release();
+    // Also after a refused lock or a failed migration: an open pool would keep the process alive for seconds.
     await store.close();
   }
 } catch (error) {

@@ -1,4 +1,4 @@
-import { decodeEventLog, toEventSelector, type Abi, type AbiEvent, type Address, type Hex } from "viem";
+import { decodeEventLog, getAddress, toEventSelector, type Abi, type AbiEvent, type Address, type Hex } from "viem";
 
 import { LEDGER_EVENT_NAMES } from "../../chain/decodeLedgerLogs.js";
 import type { LedgerEvent } from "../../core/ledgerEvent.js";
@@ -17,19 +17,92 @@ export type IndexedEvent = {
 /** The part of a log that decoding needs. */
 export type RawLog = { address: Address; topics: Hex[]; data: Hex };
 
-/** Per ABI: its ledger events by topic 0, each as a one-item ABI (so decoding never scans the whole ABI). */
-const eventsByTopic = new WeakMap<Abi, Map<Hex, readonly [AbiEvent]>>();
+type Decoder = (topics: readonly Hex[], data: Hex) => { eventName: string; args: Record<string, unknown> };
 
-function ledgerEventsOf(abi: Abi): Map<Hex, readonly [AbiEvent]> {
-  let byTopic = eventsByTopic.get(abi);
+/** Per ABI: a decoder for each ledger event, by topic 0. */
+const decodersByAbi = new WeakMap<Abi, Map<Hex, Decoder>>();
+
+function decodersOf(abi: Abi): Map<Hex, Decoder> {
+  let byTopic = decodersByAbi.get(abi);
   if (!byTopic) {
     byTopic = new Map();
     for (const item of abi) {
-      if (item.type === "event" && LEDGER_EVENT_NAMES.has(item.name)) byTopic.set(toEventSelector(item), [item]);
+      if (item.type === "event" && LEDGER_EVENT_NAMES.has(item.name)) {
+        byTopic.set(toEventSelector(item), staticDecoder(item) ?? viemDecoder(item));
+      }
     }
-    eventsByTopic.set(abi, byTopic);
+    decodersByAbi.set(abi, byTopic);
   }
   return byTopic;
+}
+
+function viemDecoder(item: AbiEvent): Decoder {
+  const abi = [item] as const;
+  return (topics, data) => {
+    const { eventName, args } = decodeEventLog({ abi, topics: topics as [Hex, ...Hex[]], data, strict: true });
+    return { eventName, args: args as Record<string, unknown> };
+  };
+}
+
+const ELEMENTARY = /^(uint(\d*)|address|bool|bytes32)$/;
+
+/**
+ * A decoder for events made only of 32-byte elementary values (the payment, propagation and claim events that make
+ * up nearly every log): it reads the words directly instead of going through viem's generic ABI decoder, about
+ * four times faster. Same results as viem, including its strictness (test/indexer/decodeLogs.test.ts compares
+ * them); other events (lists, structs, strings) return `null` and use viem.
+ */
+function staticDecoder(item: AbiEvent): Decoder | null {
+  if (!item.inputs.every((input) => ELEMENTARY.test(input.type))) return null;
+  const indexedCount = item.inputs.filter((input) => input.indexed).length;
+  const dataWords = item.inputs.length - indexedCount;
+  const fields = item.inputs.map((input) => ({
+    name: input.name!,
+    indexed: input.indexed === true,
+    read: wordReader(input.type, `${item.name}.${input.name}`),
+  }));
+  return (topics, data) => {
+    if (topics.length !== indexedCount + 1 || data.length !== 2 + 64 * dataWords) {
+      throw new Error(
+        `A ${item.name} log has ${topics.length - 1} indexed values and ${(data.length - 2) / 2} data bytes: it does not match the ABI.`,
+      );
+    }
+    const args: Record<string, unknown> = {};
+    let topic = 1;
+    let word = 0;
+    for (const field of fields) {
+      args[field.name] = field.read(
+        field.indexed ? topics[topic++]!.slice(2) : data.slice(2 + 64 * word, 2 + 64 * ++word),
+      );
+    }
+    return { eventName: item.name, args };
+  };
+}
+
+/** Reads one 64-hex-digit word as `type`, rejecting values that do not fit it (as viem's strict decoding does). */
+function wordReader(type: string, what: string): (word: string) => unknown {
+  const bad = (word: string) => new Error(`${what}: 0x${word} is not a valid ${type}.`);
+  if (type === "bytes32") return (word) => `0x${word}` as Hex;
+  if (type === "address") {
+    return (word) => {
+      if (!word.startsWith("000000000000000000000000")) throw bad(word);
+      return getAddress(`0x${word.slice(24)}`);
+    };
+  }
+  if (type === "bool") {
+    return (word) => {
+      const value = BigInt(`0x${word}`);
+      if (value > 1n) throw bad(word);
+      return value === 1n;
+    };
+  }
+  const bits = Number(type.slice(4) || 256);
+  const limit = 1n << BigInt(bits);
+  return (word) => {
+    const value = BigInt(`0x${word}`);
+    if (value >= limit) throw bad(word);
+    return bits <= 48 ? Number(value) : value;
+  };
 }
 
 /**
@@ -38,21 +111,20 @@ function ledgerEventsOf(abi: Abi): Map<Hex, readonly [AbiEvent]> {
  * not match its event's ABI throws: the indexer never guesses.
  */
 export function decodeLogs(abi: Abi, logs: readonly RpcLog[]): IndexedEvent[] {
-  const byTopic = ledgerEventsOf(abi);
+  const decoders = decodersOf(abi);
   const events: IndexedEvent[] = [];
   for (const log of logs) {
     const topic0 = log.topics[0];
-    const item = topic0 === undefined ? undefined : byTopic.get(topic0);
-    if (!item) continue;
-    const topics = log.topics as [Hex, ...Hex[]];
-    const { eventName, args } = decodeEventLog({ abi: item, topics, data: log.data, strict: true });
+    const decode = topic0 === undefined ? undefined : decoders.get(topic0);
+    if (!decode) continue;
+    const { eventName, args } = decode(log.topics, log.data);
     events.push({
       blockNumber: log.blockNumber,
       logIndex: log.logIndex,
       blockHash: log.blockHash,
       transactionHash: log.transactionHash,
-      event: { type: eventName, ...(args as object) } as LedgerEvent,
-      raw: { address: log.address, topics: [...topics], data: log.data },
+      event: { type: eventName, ...args } as LedgerEvent,
+      raw: { address: log.address, topics: [...log.topics], data: log.data },
     });
   }
   return events;
