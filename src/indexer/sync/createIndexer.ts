@@ -122,8 +122,8 @@ export function createIndexer({ rpc, store, deployment, abi, logger, options = {
   /** Commits one batch: its events, the derived rows they changed, kept block hashes and the new checkpoint. */
   async function commit(events: IndexedEvent[], blocks: RpcBlockHeader[], head: bigint, backfillDone: boolean) {
     const last = blocks[blocks.length - 1]!;
-    mirror.apply(events);
-    await store.transaction(async (tx) => {
+    await inStep(async (tx) => {
+      mirror.apply(events);
       await insertEvents(tx, events);
       await mirror.write(tx);
       await insertBlocks(tx, blocks, last.number - reorgWindow);
@@ -146,6 +146,19 @@ export function createIndexer({ rpc, store, deployment, abi, logger, options = {
     checkpoint = { number: last.number, hash: last.hash, timestamp: last.timestamp };
   }
 
+  /**
+   * Runs one database transaction that also moves the in-memory engine. If it fails, the engine is ahead of the
+   * database, so it is dropped: the next call replays the stored events first (as after a restart).
+   */
+  async function inStep(fn: (tx: Sql) => Promise<void>) {
+    try {
+      await store.transaction(fn);
+    } catch (error) {
+      started = false;
+      throw error;
+    }
+  }
+
   /** Is the block the checkpoint names still on the chain? If not, roll back to the newest kept block that is. */
   async function checkCanonical(): Promise<boolean> {
     if (!checkpoint) return true;
@@ -164,7 +177,7 @@ export function createIndexer({ rpc, store, deployment, abi, logger, options = {
       if (onChain?.hash !== block.hash) continue;
       const ancestor = BigInt(block.number);
       logger.warn("reorg: rolling back", { from: checkpoint?.number, to: ancestor });
-      await store.transaction(async (tx) => {
+      await inStep(async (tx) => {
         await tx.query("DELETE FROM ledger_events WHERE block_number > $1", [ancestor.toString()]);
         await tx.query("DELETE FROM indexed_blocks WHERE number > $1", [ancestor.toString()]);
         await tx.query(
@@ -274,8 +287,11 @@ export function createIndexer({ rpc, store, deployment, abi, logger, options = {
     await discard();
   }
 
-  /** Indexes the blocks after the checkpoint up to `head` one by one, checking each block's parent hash. */
-  async function follow(head: bigint) {
+  /**
+   * Indexes the blocks after the checkpoint up to `head` one by one, checking each block's parent hash. Returns
+   * whether it committed or rolled back anything.
+   */
+  async function follow(head: bigint): Promise<boolean> {
     const from = nextBlock();
     const headers: RpcBlockHeader[] = [];
     let parent = checkpoint?.hash;
@@ -284,18 +300,19 @@ export function createIndexer({ rpc, store, deployment, abi, logger, options = {
       if (!header) break; // the node is behind its own head report; next poll
       if (parent !== undefined && header.parentHash !== parent) {
         await rollBack();
-        return;
+        return true;
       }
       headers.push(header);
       parent = header.hash;
     }
-    if (headers.length === 0) return;
+    if (headers.length === 0) return false;
     const to = headers[headers.length - 1]!.number;
     const logs = await rpc.getLogs({ address: addresses, fromBlock: from, toBlock: to });
     const hashes = new Map(headers.map((h) => [h.number, h.hash]));
     // The logs must come from the blocks just checked; if the chain moved in between, look again next poll.
-    if (logs.some((log) => hashes.get(log.blockNumber) !== log.blockHash)) return;
+    if (logs.some((log) => hashes.get(log.blockNumber) !== log.blockHash)) return false;
     await commit(decodeLogs(abi, logs), headers, head, true);
+    return true;
   }
 
   const finalTarget = (head: bigint) => (head > confirmations ? head - confirmations : 0n);
@@ -321,7 +338,7 @@ export function createIndexer({ rpc, store, deployment, abi, logger, options = {
         if (latest - nextBlock() + 1n > liveCatchUpBlocks) {
           await backfill(latest, latest, signal);
         } else if (latest >= nextBlock()) {
-          await follow(latest);
+          if (!(await follow(latest))) await sleep(pollingIntervalMs, signal);
         } else if (checkpoint && latest < checkpoint.number) {
           await rollBack(); // the chain got shorter than what was indexed
         } else {
