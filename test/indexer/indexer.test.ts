@@ -5,6 +5,10 @@
  * the final chain.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 import { getAddress, parseEther, type Address } from "viem";
 
@@ -87,6 +91,79 @@ describe("indexer: random scenarios against hardhat node", function () {
       }
     });
   }
+});
+
+describe("reconcile", function () {
+  let scenario: Scenario;
+
+  before(async function () {
+    scenario = await startScenario(13, 6);
+    await scenario.act(25);
+  });
+
+  after(async function () {
+    await scenario?.stop();
+  });
+
+  it("reports every figure a damaged mirror gets wrong, and the command exits 1", async function () {
+    const { store, dispose, options } = await freshStore("pglite");
+    const dir = await mkdtemp(join(tmpdir(), "stemma-reconcile-"));
+    try {
+      await indexAll(scenario, store);
+      await expectReconciled(scenario, store);
+      const [balance] = await store.query<{ account: string; token: string }>(
+        "SELECT account, token FROM account_balances WHERE claimable > 0 ORDER BY account LIMIT 1",
+      );
+      const [total] = await store.query<{ model_id: string; token: string }>(
+        "SELECT model_id, token FROM model_token_totals ORDER BY model_id LIMIT 1",
+      );
+      await store.query("UPDATE account_balances SET claimable = claimable + 1 WHERE account = $1 AND token = $2", [
+        balance!.account,
+        balance!.token,
+      ]);
+      await store.query("UPDATE model_token_totals SET pushed = pushed + 7 WHERE model_id = $1 AND token = $2", [
+        total!.model_id,
+        total!.token,
+      ]);
+      await store.query("UPDATE models SET upstream_ppm = upstream_ppm + 1 WHERE id = $1", [total!.model_id]);
+      const report = await reconcile({
+        rpc: createRpcClient({ url: scenario.node.url }),
+        sql: store,
+        deployment: scenario.record,
+        routerAbi: (await loadLedgerAbi()).router,
+      });
+      assert.deepEqual(
+        report.differences.map((d) => d.what.split(" ")[0] + " " + d.what.split(" ").slice(-1)[0]).sort(),
+        ["claimable " + getAddress(balance!.token), "model pushed", "model upstreamPpm"].sort(),
+      );
+
+      // The command prints each difference and exits 1.
+      await store.close();
+      const recordPath = join(dir, "deployment.json");
+      await writeFile(recordPath, JSON.stringify(scenario.record));
+      const result = spawnSync(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          "src/indexer/bin/reconcile.ts",
+          "--rpc",
+          scenario.node.url,
+          "--deployment",
+          recordPath,
+          "--data-dir",
+          (options as { dataDir: string }).dataDir,
+        ],
+        { encoding: "utf8", timeout: 60_000 },
+      );
+      assert.equal(result.status, 1, result.stderr);
+      assert.match(result.stdout, /DIFFERENT model 0x[0-9a-f]{64} upstreamPpm: mirror \d+, chain \d+/);
+      assert.match(result.stdout, /3 difference\(s\)\./);
+    } finally {
+      await dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("indexer: reorgs", function () {
