@@ -31,7 +31,7 @@ export function parseOptions<const Extra extends NonNullable<ParseArgsConfig["op
     .values;
 }
 
-/** Deletes an embedded database (for --reset); a PostgreSQL database is emptied by dropping the indexer's tables. */
+/** Deletes an embedded database folder (for --reset; the caller holds the folder lock). */
 export async function removeDataDir(dataDir: string): Promise<void> {
   await rm(dataDir, { recursive: true, force: true });
 }
