@@ -60,6 +60,47 @@ describe("indexer: faults", function () {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  // First, while the chain is short (the kill tests below mine hundreds of blocks).
+  it("through a proxy injecting errors, delays and range refusals, ends identical to a clean index", async function () {
+    const proxy = await startRpcFaultProxy({
+      target: scenario.node.url,
+      seed: 99,
+      faults: {
+        http429: 0.1,
+        http5xx: 0.1,
+        hang: 0.01,
+        hangMs: 2_500,
+        truncated: 0.1,
+        empty: 0.1,
+        badLog: 0.3,
+        maxLogRange: 3,
+      },
+    });
+    // At least 120 blocks, read at most 3 at a time: a few hundred requests, so every fault kind shows up.
+    for (let i = 0; i < 60; i++) await scenario.d.publicClient.request({ method: "evm_mine" } as never);
+    const faulty = await freshStore("pglite");
+    const clean = await freshStore("pglite");
+    try {
+      const rpcUrl = proxy.url;
+      await indexAll(scenario, faulty.store, {
+        rpcUrl,
+        rpc: { timeoutMs: 1_500 },
+        options: { initialRange: 50, maxRange: 3 },
+      });
+      await indexAll(scenario, clean.store);
+      assert.deepEqual(await dumpStore(faulty.store), await dumpStore(clean.store));
+      const { counts } = proxy;
+      assert.ok(counts.rangeRefusal > 0, `no range refusals: ${JSON.stringify(counts)}`);
+      for (const fault of ["http429", "http5xx", "truncated", "empty", "badLog"] as const) {
+        assert.ok(counts[fault] > 0, `no ${fault} injected: ${JSON.stringify(counts)}`);
+      }
+    } finally {
+      await faulty.dispose();
+      await clean.dispose();
+      await proxy.close();
+    }
+  });
+
   for (const kind of ["pglite", "postgres"] as StoreKind[]) {
     it(`${kind}: killed with SIGKILL ${KILLS} times at random points, restarted, ends identical to a clean index`, async function () {
       const rng = new Rng(kind === "pglite" ? 5 : 6);
@@ -85,7 +126,7 @@ describe("indexer: faults", function () {
         "--poll-ms",
         "20",
         "--log-level",
-        "warn",
+        "info",
       ];
       let store: Store | null = null;
       try {
@@ -95,7 +136,14 @@ describe("indexer: faults", function () {
         for (let kill = 0; kill < KILLS; kill++) {
           await scenario.act(3);
           const indexer = spawnIndexer(args);
-          await new Promise((r) => setTimeout(r, rng.range(300, 1_500)));
+          // Kill at a random point after its first commit (a progress line follows every commit for the first time).
+          const deadline = Date.now() + 30_000;
+          while (!/backfill block=/.test(indexer.stderr())) {
+            assert.ok(Date.now() < deadline, `no progress within 30 s: ${indexer.stderr()}`);
+            assert.equal(indexer.child.exitCode, null, `the indexer exited: ${indexer.stderr()}`);
+            await new Promise((r) => setTimeout(r, 10));
+          }
+          await new Promise((r) => setTimeout(r, rng.range(0, 800)));
           const head = await scenario.d.publicClient.getBlockNumber();
           indexer.child.kill("SIGKILL");
           const code = await indexer.exited;
@@ -160,38 +208,4 @@ describe("indexer: faults", function () {
       }
     });
   }
-
-  it("through a proxy injecting errors, delays and range refusals, ends identical to a clean index", async function () {
-    const proxy = await startRpcFaultProxy({
-      target: scenario.node.url,
-      seed: 99,
-      faults: {
-        http429: 0.1,
-        http5xx: 0.1,
-        hang: 0.03,
-        hangMs: 800,
-        truncated: 0.05,
-        empty: 0.05,
-        badLog: 0.1,
-        maxLogRange: 20,
-      },
-    });
-    const faulty = await freshStore("pglite");
-    const clean = await freshStore("pglite");
-    try {
-      const rpcUrl = proxy.url;
-      await indexAll(scenario, faulty.store, { rpcUrl, rpc: { timeoutMs: 300 }, options: { initialRange: 50 } });
-      await indexAll(scenario, clean.store);
-      assert.deepEqual(await dumpStore(faulty.store), await dumpStore(clean.store));
-      const { counts } = proxy;
-      assert.ok(counts.rangeRefusal > 0, `no range refusals: ${JSON.stringify(counts)}`);
-      for (const fault of ["http429", "http5xx", "truncated", "empty", "badLog"] as const) {
-        assert.ok(counts[fault] > 0, `no ${fault} injected: ${JSON.stringify(counts)}`);
-      }
-    } finally {
-      await faulty.dispose();
-      await clean.dispose();
-      await proxy.close();
-    }
-  });
 });

@@ -60,6 +60,9 @@ export class ReorgTooDeepError extends Error {
 
 type Checkpoint = { number: bigint; hash: Hex; timestamp: bigint };
 
+/** The most `eth_getLogs` ranges read into one commit. */
+const RANGES_PER_COMMIT = 20;
+
 /** A batch read for one commit: its events, and the header of each range's last block (kept for reorg checks). */
 type Batch = { events: IndexedEvent[]; ends: RpcBlockHeader[] };
 
@@ -227,7 +230,8 @@ export function createIndexer({ rpc, store, deployment, abi, logger, options = {
   async function fetchBatch(from: bigint, target: bigint): Promise<Batch | null> {
     const events: IndexedEvent[] = [];
     const ends: RpcBlockHeader[] = [];
-    for (let next = from; next <= target && events.length < eventsPerCommit;) {
+    // A batch also ends after RANGES_PER_COMMIT ranges, so that sparse stretches of chain still commit progress.
+    for (let next = from; next <= target && events.length < eventsPerCommit && ends.length < RANGES_PER_COMMIT;) {
       const { logs, end } = await fetchLogs(next, target);
       events.push(...decodeLogs(abi, logs));
       ends.push(end);
