@@ -1,8 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { readFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -24,10 +21,10 @@ import { hardhat } from "viem/chains";
 import { createRpcClient, type CreateRpcClientParameters } from "../../src/indexer/rpc/createRpcClient.js";
 import { isRangeRefusal, RpcError, RpcRangeTooLargeError, RpcTransientError } from "../../src/indexer/rpc/errors.js";
 import type { RpcBlockHeader, RpcClient, RpcLog } from "../../src/indexer/rpc/types.js";
+import { startHardhatNode } from "../helpers/hardhatNode.js";
 import { startRpcFaultProxy, type RpcFaultKind, type RpcFaultOptions } from "../helpers/rpcFaultProxy.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const HARDHAT_BIN = join(ROOT, "node_modules", ".bin", "hardhat");
 const TEST_TOKEN_ARTIFACT = join(ROOT, "artifacts", "contracts", "mocks", "TestToken.sol", "TestToken.json");
 /** Hardhat's first default account (public test key). */
 const DEPLOYER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -100,7 +97,7 @@ function injected(counts: Record<RpcFaultKind, number>): number {
 describe("createRpcClient (src/indexer/rpc)", function () {
   before(async function () {
     this.timeout(40_000);
-    node = await startHardhatNode();
+    node = await startHardhatNode({ timeoutMs: NODE_START_TIMEOUT_MS });
     chain = await seedChain(node.url);
     expected = await observe(createRpcClient({ url: node.url }));
   });
@@ -531,75 +528,4 @@ async function seedChain(url: string): Promise<Chain> {
   const head = await viem.getBlockNumber();
   assert.equal(head, 10n);
   return { url, token, otherToken, abi, head };
-}
-
-/** Starts `hardhat node` from the repository root on a free port and waits (bounded) until eth_chainId answers. */
-async function startHardhatNode(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [HARDHAT_BIN, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000));
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  const stop = () => stopChild(child);
-
-  const deadline = Date.now() + NODE_START_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`hardhat node exited (${child.exitCode ?? child.signalCode}) before answering:\n${output}`);
-    if (await answersChainId(url)) return { url, stop };
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(
-        `hardhat node did not answer eth_chainId on ${url} within ${NODE_START_TIMEOUT_MS} ms:\n${output}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function answersChainId(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      signal: AbortSignal.timeout(1_000),
-    });
-    return "result" in ((await response.json()) as object);
-  } catch {
-    return false;
-  }
-}
-
-/** SIGTERM, then SIGKILL if the node is still there after 5 s; resolves once it exited (or 2 s after SIGKILL). */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  const within = async (ms: number) => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)));
-    const result = await Promise.race([exited.then(() => true), timeout]);
-    clearTimeout(timer);
-    return result;
-  };
-  child.kill("SIGTERM");
-  if (await within(5_000)) return;
-  child.kill("SIGKILL");
-  await within(2_000);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
