@@ -105,6 +105,26 @@ describe("reconcile", function () {
     await scenario?.stop();
   });
 
+  it("refuses to continue a database that mirrors another deployment", async function () {
+    const { store, dispose } = await freshStore("pglite");
+    try {
+      await indexAll(scenario, store);
+      const other = {
+        ...scenario.record,
+        contracts: {
+          ...scenario.record.contracts,
+          ModelRegistry: { address: getAddress(`0x${"42".repeat(20)}`), block: 1 },
+        },
+      };
+      await assert.rejects(
+        indexAll({ ...scenario, record: other }, store),
+        /mirrors the deployment on chain 31337 with registry 0x[0-9a-fA-F]{40} and router .*not this one .*use another database or --reset/,
+      );
+    } finally {
+      await dispose();
+    }
+  });
+
   it("reports every figure a damaged mirror gets wrong, and the command exits 1", async function () {
     const { store, dispose, options } = await freshStore("pglite");
     const dir = await mkdtemp(join(tmpdir(), "stemma-reconcile-"));

@@ -20,6 +20,8 @@ export const migrations: readonly Migration[] = [
 create table indexer_checkpoint (
   id smallint primary key check (id = 1),
   chain_id bigint not null,
+  registry text not null,
+  router text not null,
   block_number bigint not null,
   block_hash text not null,
   block_timestamp bigint not null,

@@ -97,13 +97,25 @@ export function createIndexer({ rpc, store, deployment, abi, logger, options = {
     }
     const [row] = await store.query<{
       chain_id: string;
+      registry: Address;
+      router: Address;
       block_number: string;
       block_hash: Hex;
       block_timestamp: string;
-    }>("SELECT chain_id, block_number, block_hash, block_timestamp FROM indexer_checkpoint WHERE id = 1");
-    if (row && Number(row.chain_id) !== chainId) {
+    }>(
+      "SELECT chain_id, registry, router, block_number, block_hash, block_timestamp FROM indexer_checkpoint WHERE id = 1",
+    );
+    const [registry, router] = addresses;
+    if (
+      row &&
+      (Number(row.chain_id) !== chainId ||
+        row.registry.toLowerCase() !== registry!.toLowerCase() ||
+        row.router.toLowerCase() !== router!.toLowerCase())
+    ) {
       throw new Error(
-        `The database at ${store.location} mirrors chain ${row.chain_id}, not ${chainId}: use another database or --reset.`,
+        `The database at ${store.location} mirrors the deployment on chain ${row.chain_id} with registry ${row.registry} ` +
+          `and router ${row.router}, not this one (chain ${chainId}, registry ${registry}, router ${router}): ` +
+          `use another database or --reset.`,
       );
     }
     checkpoint = row
@@ -131,8 +143,8 @@ export function createIndexer({ rpc, store, deployment, abi, logger, options = {
       await mirror.write(tx);
       await insertBlocks(tx, blocks, last.number - reorgWindow);
       await tx.query(
-        `INSERT INTO indexer_checkpoint (id, chain_id, block_number, block_hash, block_timestamp, finalized_block, backfill_done, updated_at)
-         VALUES (1, $1, $2, $3, $4, $5, $6, now())
+        `INSERT INTO indexer_checkpoint (id, chain_id, block_number, block_hash, block_timestamp, finalized_block, backfill_done, registry, router, updated_at)
+         VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, now())
          ON CONFLICT (id) DO UPDATE SET chain_id = EXCLUDED.chain_id, block_number = EXCLUDED.block_number,
            block_hash = EXCLUDED.block_hash, block_timestamp = EXCLUDED.block_timestamp,
            finalized_block = EXCLUDED.finalized_block, backfill_done = EXCLUDED.backfill_done, updated_at = now()`,
@@ -143,6 +155,7 @@ export function createIndexer({ rpc, store, deployment, abi, logger, options = {
           last.timestamp.toString(),
           (head > confirmations ? head - confirmations : 0n).toString(),
           backfillDone,
+          ...addresses,
         ],
       );
     });
