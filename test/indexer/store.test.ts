@@ -149,9 +149,9 @@ function shouldBehaveLikeAStore({ store: getStore }: Variant): void {
         ["0x01", "hf:org/name@abc", "0xsteward", false, 1, null, 250_000, 3, { fee: "10", tags: ["a"] }, 2n ** 60n],
       );
       await store.query(
-        `insert into indexer_checkpoint (id, chain_id, block_number, block_hash, block_timestamp, finalized_block, backfill_done)
-         values (1, $1, $2, $3, $4, $5, $6)`,
-        [31337, "9007199254740993", "0xhash", 1_700_000_000, 5, true],
+        `insert into indexer_checkpoint (id, chain_id, registry, router, block_number, block_hash, block_timestamp, finalized_block, backfill_done)
+         values (1, $1, $2, $3, $4, $5, $6, $7, $8)`,
+        [31337, "0xregistry", "0xrouter", "9007199254740993", "0xhash", 1_700_000_000, 5, true],
       );
       assert.deepEqual(await store.query("select * from models"), [
         {
@@ -174,6 +174,8 @@ function shouldBehaveLikeAStore({ store: getStore }: Variant): void {
         {
           id: 1,
           chain_id: "31337",
+          registry: "0xregistry",
+          router: "0xrouter",
           block_number: "9007199254740993", // above 2^53: PGlite alone would have returned a bigint here
           block_hash: "0xhash",
           block_timestamp: "1700000000",
