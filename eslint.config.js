@@ -80,7 +80,7 @@ export default defineConfig(
     },
   },
   {
-    files: ["src/indexer/**/*.ts"],
+    files: ["src/indexer/**/*.ts", "src/api/**/*.ts"],
     rules: {
       "no-restricted-imports": [
         "error",

@@ -1,0 +1,214 @@
+import { createServer, type Server } from "node:http";
+
+import DataLoader from "dataloader";
+import { createSchema, createYoga } from "graphql-yoga";
+
+import type { Store } from "../indexer/store/types.js";
+import {
+  MODEL_COLUMNS,
+  STATUS,
+  modelsPage,
+  type ModelFilter,
+  type ModelOrderBy,
+  type ModelRow,
+} from "./modelQueries.js";
+import { AddressScalar, BigIntScalar, Bytes32Scalar, badInput } from "./scalars.js";
+import { typeDefs } from "./typeDefs.js";
+
+type ParentRow = { model_id: string; position: number; parent_id: string; relation: number; weight_ppm: number };
+type ContributorRow = { model_id: string; epoch: number; account: string; role: number; weight_ppm: number };
+type TotalRow = { model_id: string; token: string; received: string; kept: string; upstream: string; pushed: string };
+
+/** Per request: batched loads, so a page of models with parents and contributors costs a handful of queries. */
+type Context = {
+  models: DataLoader<string, ModelRow | null>;
+  parents: DataLoader<string, ParentRow[]>;
+  contributors: DataLoader<string, ContributorRow[]>;
+  revenue: DataLoader<string, TotalRow[]>;
+};
+
+const groupBy = <Row, Key>(rows: readonly Row[], keyOf: (row: Row) => Key) => {
+  const groups = new Map<Key, Row[]>();
+  for (const row of rows) groups.set(keyOf(row), [...(groups.get(keyOf(row)) ?? []), row]);
+  return groups;
+};
+
+function loaders(store: Store): Context {
+  return {
+    models: new DataLoader(async (ids) => {
+      const rows = await store.query<ModelRow>(`SELECT ${MODEL_COLUMNS} FROM models WHERE id = ANY($1)`, [[...ids]]);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+    parents: new DataLoader(async (ids) => {
+      const rows = await store.query<ParentRow>(
+        "SELECT model_id, position, parent_id, relation, weight_ppm FROM model_parents WHERE model_id = ANY($1) ORDER BY model_id, position",
+        [[...ids]],
+      );
+      const groups = groupBy(rows, (r) => r.model_id);
+      return ids.map((id) => groups.get(id) ?? []);
+    }),
+    // Keyed by "modelId|epoch".
+    contributors: new DataLoader(async (keys) => {
+      const pairs = keys.map((k) => k.split("|") as [string, string]);
+      const rows = await store.query<ContributorRow>(
+        `SELECT c.model_id, c.epoch, c.account, c.role, c.weight_ppm FROM contributors c
+         JOIN unnest($1::text[], $2::int[]) AS k(model_id, epoch) ON c.model_id = k.model_id AND c.epoch = k.epoch
+         ORDER BY c.model_id, c.epoch, c.position`,
+        [pairs.map((p) => p[0]), pairs.map((p) => Number(p[1]))],
+      );
+      const groups = groupBy(rows, (r) => `${r.model_id}|${r.epoch}`);
+      return keys.map((k) => groups.get(k) ?? []);
+    }),
+    revenue: new DataLoader(async (ids) => {
+      const rows = await store.query<TotalRow>(
+        "SELECT model_id, token, received, kept, upstream, pushed FROM model_token_totals WHERE model_id = ANY($1) ORDER BY model_id, token",
+        [[...ids]],
+      );
+      const groups = groupBy(rows, (r) => r.model_id);
+      return ids.map((id) => groups.get(id) ?? []);
+    }),
+  };
+}
+
+const enumValues = (names: readonly string[]) => Object.fromEntries(names.map((name, index) => [name, index]));
+
+const resolvers = {
+  BigInt: BigIntScalar,
+  Address: AddressScalar,
+  Bytes32: Bytes32Scalar,
+  ModelStatus: STATUS,
+  Relation: enumValues(["FINETUNE", "ADAPTER", "QUANTIZED", "MERGE", "DISTILL", "OTHER"]),
+  Role: enumValues([
+    "PRETRAINING_COMPUTE",
+    "DATA_CURATION",
+    "FINETUNING",
+    "ALIGNMENT",
+    "EVALUATION_REDTEAM",
+    "QUANTIZATION",
+    "MAINTENANCE",
+    "TOOLING",
+    "DOCUMENTATION",
+    "FUNDING",
+    "OTHER",
+  ]),
+  Query: {
+    _meta: async (_: unknown, __: unknown, { store }: { store: Store }) => {
+      const [row] = await store.query<{
+        chain_id: string;
+        block_number: string;
+        block_hash: string;
+        block_timestamp: string;
+        finalized_block: string;
+        backfill_done: boolean;
+      }>(
+        "SELECT chain_id, block_number, block_hash, block_timestamp, finalized_block, backfill_done FROM indexer_checkpoint WHERE id = 1",
+      );
+      if (!row) return { chainId: 0, block: null, finalizedBlock: null, backfillDone: false };
+      return {
+        chainId: Number(row.chain_id),
+        block: { number: row.block_number, hash: row.block_hash, timestamp: row.block_timestamp },
+        finalizedBlock: row.finalized_block,
+        backfillDone: row.backfill_done,
+      };
+    },
+    model: async (
+      _: unknown,
+      args: { id?: string | null; key?: string | null },
+      context: Context & { store: Store },
+    ) => {
+      if ((args.id == null) === (args.key == null)) throw badInput("Give model either id or key, not both.");
+      if (args.id != null) return context.models.load(args.id);
+      const [row] = await context.store.query<ModelRow>(`SELECT ${MODEL_COLUMNS} FROM models WHERE key = $1`, [
+        args.key,
+      ]);
+      return row ?? null;
+    },
+    models: async (
+      _: unknown,
+      args: {
+        first: number;
+        after?: string | null;
+        where?: ModelFilter | null;
+        orderBy: ModelOrderBy;
+        orderDirection: "ASC" | "DESC";
+      },
+      { store }: { store: Store },
+    ) => {
+      const page = await modelsPage(store, args);
+      return {
+        edges: page.rows.map((node, i) => ({ node, cursor: page.cursors[i] })),
+        pageInfo: {
+          hasNextPage: page.hasNextPage,
+          hasPreviousPage: page.hasPreviousPage,
+          startCursor: page.cursors[0] ?? null,
+          endCursor: page.cursors[page.cursors.length - 1] ?? null,
+        },
+        totalCount: page.totalCount,
+      };
+    },
+  },
+  Model: {
+    upstreamPpm: (m: ModelRow) => m.upstream_ppm,
+    registeredBlock: (m: ModelRow) => m.registered_block,
+    parents: async (m: ModelRow, _: unknown, context: Context) =>
+      (await context.parents.load(m.id)).map((p) => ({
+        parentId: p.parent_id,
+        relation: p.relation,
+        weightPpm: p.weight_ppm,
+      })),
+    contributors: async (m: ModelRow, args: { epoch?: number }, context: Context) => {
+      const epoch = args.epoch ?? m.epoch;
+      if (!Number.isInteger(epoch) || epoch < 0 || epoch > m.epoch) {
+        throw badInput(`epoch must be between 0 and the model's current epoch ${m.epoch}, not ${epoch}.`);
+      }
+      return (await context.contributors.load(`${m.id}|${epoch}`)).map((c) => ({
+        account: c.account,
+        role: c.role,
+        weightPpm: c.weight_ppm,
+        epoch: c.epoch,
+      }));
+    },
+    revenue: (m: ModelRow, _: unknown, context: Context) => context.revenue.load(m.id),
+  },
+  ParentLink: {
+    parent: (link: { parentId: string }, _: unknown, context: Context) => context.models.load(link.parentId),
+  },
+  TokenRevenue: {
+    token: (row: TotalRow) => row.token,
+  },
+};
+
+/** The GraphQL handler over an indexer's store: GraphiQL and queries at `/graphql`, errors masked but for bad input. */
+export function createApi(store: Store) {
+  return createYoga({
+    schema: createSchema({ typeDefs, resolvers }),
+    context: () => ({ store, ...loaders(store) }),
+    graphqlEndpoint: "/graphql",
+    maskedErrors: true,
+    landingPage: false,
+  });
+}
+
+/**
+ * An HTTP server on `host:port`: `/graphql`, `/health` (200 while the process serves) and `/ready` (200 once the
+ * indexer's backfill is done, 503 before).
+ */
+export function createApiServer(store: Store): Server {
+  const yoga = createApi(store);
+  return createServer(async (request, response) => {
+    if (request.url === "/health") {
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok" }));
+      return;
+    }
+    if (request.url === "/ready") {
+      const [row] = await store
+        .query<{ backfill_done: boolean }>("SELECT backfill_done FROM indexer_checkpoint WHERE id = 1")
+        .catch(() => []);
+      const ready = row?.backfill_done === true;
+      response.writeHead(ready ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify({ ready }));
+      return;
+    }
+    await yoga(request, response);
+  });
+}

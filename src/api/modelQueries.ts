@@ -1,0 +1,154 @@
+import type { Sql } from "../indexer/store/types.js";
+import { badInput } from "./scalars.js";
+
+/** A `models` row as the API reads it. */
+export type ModelRow = {
+  id: string;
+  key: string;
+  steward: string;
+  placeholder: boolean;
+  status: number;
+  upstream_ppm: number;
+  epoch: number;
+  terms: { derivativesAllowed: boolean; minDerivativePpm: number };
+  registered_block: string;
+};
+
+export const MODEL_COLUMNS = "id, key, steward, placeholder, status, upstream_ppm, epoch, terms, registered_block";
+
+export const STATUS = { ACTIVE: 1, DISPUTED: 2, REVOKED: 3 } as const;
+
+/** The `ModelFilter` input, as GraphQL parsed it (scalars already checked and normalised). */
+export type ModelFilter = {
+  AND?: ModelFilter[];
+  OR?: ModelFilter[];
+  id?: string;
+  id_in?: string[];
+  key?: string;
+  key_contains?: string;
+  key_starts_with?: string;
+  steward?: string;
+  /** A `ModelStatus` value: GraphQL maps the enum names to these numbers. */
+  status?: number;
+  status_in?: number[];
+  placeholder?: boolean;
+  upstreamPpm_gt?: number;
+  upstreamPpm_lt?: number;
+  registeredBlock_gt?: bigint;
+  registeredBlock_lt?: bigint;
+};
+
+const ORDER_COLUMNS = { KEY: "key", REGISTERED_BLOCK: "registered_block", UPSTREAM_PPM: "upstream_ppm" } as const;
+export type ModelOrderBy = keyof typeof ORDER_COLUMNS;
+
+/** The most models one page may hold. */
+export const MAX_PAGE_SIZE = 100;
+
+/** Escapes LIKE wildcards so that `key_contains: "50%"` matches the text `50%`. */
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Builds a parameterised WHERE clause from a filter; every value travels as a parameter, never as SQL text. */
+export function whereClause(filter: ModelFilter | null | undefined, params: unknown[]): string {
+  if (!filter) return "TRUE";
+  const parts: string[] = [];
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    parts.push(sql.replace("?", `$${params.length}`));
+  };
+  if (filter.id != null) add("id = ?", filter.id);
+  if (filter.id_in != null) add("id = ANY(?)", filter.id_in);
+  if (filter.key != null) add("key = ?", filter.key);
+  if (filter.key_contains != null) add("key LIKE ?", `%${likeLiteral(filter.key_contains)}%`);
+  if (filter.key_starts_with != null) add("key LIKE ?", `${likeLiteral(filter.key_starts_with)}%`);
+  if (filter.steward != null) add("lower(steward) = lower(?)", filter.steward);
+  if (filter.status != null) add("status = ?", filter.status);
+  if (filter.status_in != null) add("status = ANY(?)", filter.status_in);
+  if (filter.placeholder != null) add("placeholder = ?", filter.placeholder);
+  if (filter.upstreamPpm_gt != null) add("upstream_ppm > ?", filter.upstreamPpm_gt);
+  if (filter.upstreamPpm_lt != null) add("upstream_ppm < ?", filter.upstreamPpm_lt);
+  if (filter.registeredBlock_gt != null) add("registered_block > ?", filter.registeredBlock_gt.toString());
+  if (filter.registeredBlock_lt != null) add("registered_block < ?", filter.registeredBlock_lt.toString());
+  for (const nested of filter.AND ?? []) parts.push(`(${whereClause(nested, params)})`);
+  if (filter.OR != null) {
+    parts.push(filter.OR.length ? `(${filter.OR.map((f) => `(${whereClause(f, params)})`).join(" OR ")})` : "FALSE");
+  }
+  return parts.length ? parts.join(" AND ") : "TRUE";
+}
+
+type Cursor = [value: string | number, id: string];
+
+const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify(cursor)).toString("base64url");
+
+function decodeCursor(text: string): Cursor {
+  try {
+    const cursor = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as unknown;
+    if (Array.isArray(cursor) && cursor.length === 2 && typeof cursor[1] === "string") return cursor as Cursor;
+  } catch {
+    // reported below
+  }
+  throw badInput(`"${text}" is not a cursor from this API: pass an edge's cursor or pageInfo.endCursor.`);
+}
+
+export type ModelsPage = {
+  rows: ModelRow[];
+  cursors: string[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  totalCount: () => Promise<number>;
+};
+
+/**
+ * One page of models: keyset pagination on (order column, id), so pages stay stable and cheap however deep they go.
+ * `totalCount` runs its own COUNT only when asked for.
+ */
+export async function modelsPage(
+  sql: Sql,
+  args: {
+    first: number;
+    after?: string | null;
+    where?: ModelFilter | null;
+    orderBy: ModelOrderBy;
+    orderDirection: "ASC" | "DESC";
+  },
+): Promise<ModelsPage> {
+  if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE_SIZE) {
+    throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}, not ${args.first}: page through with after.`);
+  }
+  const column = ORDER_COLUMNS[args.orderBy];
+  const direction = args.orderDirection === "DESC" ? "DESC" : "ASC";
+  const params: unknown[] = [];
+  const filter = whereClause(args.where, params);
+  const countParams = [...params];
+  let keyset = "TRUE";
+  if (args.after != null) {
+    const [value, id] = decodeCursor(args.after);
+    params.push(value, id);
+    keyset = `(${column}, id) ${direction === "ASC" ? ">" : "<"} ($${params.length - 1}, $${params.length})`;
+  }
+  params.push(args.first + 1);
+  const rows = await sql.query<ModelRow>(
+    `SELECT ${MODEL_COLUMNS} FROM models WHERE (${filter}) AND ${keyset}
+     ORDER BY ${column} ${direction}, id ${direction} LIMIT $${params.length}`,
+    params,
+  );
+  const page = rows.slice(0, args.first);
+  return {
+    rows: page,
+    cursors: page.map((row) => encodeCursor([orderValue(row, args.orderBy), row.id])),
+    hasNextPage: rows.length > args.first,
+    hasPreviousPage: args.after != null,
+    totalCount: async () => {
+      const [row] = await sql.query<{ count: string }>(
+        `SELECT count(*) AS count FROM models WHERE ${filter}`,
+        countParams,
+      );
+      return Number(row!.count);
+    },
+  };
+}
+
+function orderValue(row: ModelRow, orderBy: ModelOrderBy): string | number {
+  if (orderBy === "KEY") return row.key;
+  if (orderBy === "UPSTREAM_PPM") return row.upstream_ppm;
+  return row.registered_block;
+}

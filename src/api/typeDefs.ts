@@ -1,0 +1,171 @@
+/**
+ * The GraphQL schema (SDL). `npm run schema` prints it to docs/schema.graphql, which is checked in; a test fails when
+ * the two differ.
+ */
+export const typeDefs = /* GraphQL */ `
+  "An amount or a block number: a non-negative integer as a decimal string (exact, never a float)."
+  scalar BigInt
+  "An address, returned checksummed (EIP-55); accepted in any case."
+  scalar Address
+  "A 32-byte value as 0x and 64 hex digits: model ids, hashes."
+  scalar Bytes32
+
+  type Query {
+    "What the API serves: the indexed chain and block, and whether the backfill is done."
+    _meta: Meta!
+    "One model, by id or by key (exactly one of them)."
+    model(id: Bytes32, key: String): Model
+    "Models, filtered and ordered, in pages (Relay cursor pagination; at most 100 per page)."
+    models(
+      first: Int = 20
+      after: String
+      where: ModelFilter
+      orderBy: ModelOrderBy = KEY
+      orderDirection: OrderDirection = ASC
+    ): ModelConnection!
+  }
+
+  type Meta {
+    chainId: Int!
+    "The newest block the store reflects; null before the first commit."
+    block: IndexedBlock
+    "Blocks at or below this number count as final (the indexer's --confirmations)."
+    finalizedBlock: BigInt
+    backfillDone: Boolean!
+  }
+
+  type IndexedBlock {
+    number: BigInt!
+    hash: Bytes32!
+    timestamp: BigInt!
+  }
+
+  enum ModelStatus {
+    ACTIVE
+    DISPUTED
+    REVOKED
+  }
+
+  "How a derivative was made from a parent (the first four are Hugging Face's base_model_relation values)."
+  enum Relation {
+    FINETUNE
+    ADAPTER
+    QUANTIZED
+    MERGE
+    DISTILL
+    OTHER
+  }
+
+  "The cost layer a contributor stands for."
+  enum Role {
+    PRETRAINING_COMPUTE
+    DATA_CURATION
+    FINETUNING
+    ALIGNMENT
+    EVALUATION_REDTEAM
+    QUANTIZATION
+    MAINTENANCE
+    TOOLING
+    DOCUMENTATION
+    FUNDING
+    OTHER
+  }
+
+  enum ModelOrderBy {
+    KEY
+    REGISTERED_BLOCK
+    UPSTREAM_PPM
+  }
+
+  enum OrderDirection {
+    ASC
+    DESC
+  }
+
+  "Conditions on models; all given fields must hold, AND and OR combine nested filters."
+  input ModelFilter {
+    AND: [ModelFilter!]
+    OR: [ModelFilter!]
+    id: Bytes32
+    id_in: [Bytes32!]
+    key: String
+    key_contains: String
+    key_starts_with: String
+    steward: Address
+    status: ModelStatus
+    status_in: [ModelStatus!]
+    placeholder: Boolean
+    upstreamPpm_gt: Int
+    upstreamPpm_lt: Int
+    registeredBlock_gt: BigInt
+    registeredBlock_lt: BigInt
+  }
+
+  type ModelConnection {
+    edges: [ModelEdge!]!
+    pageInfo: PageInfo!
+    "How many models match the filter, over all pages."
+    totalCount: Int!
+  }
+
+  type ModelEdge {
+    cursor: String!
+    node: Model!
+  }
+
+  type PageInfo {
+    hasNextPage: Boolean!
+    hasPreviousPage: Boolean!
+    startCursor: String
+    endCursor: String
+  }
+
+  type Model {
+    id: Bytes32!
+    key: String!
+    "The zero address for an unclaimed placeholder."
+    steward: Address!
+    placeholder: Boolean!
+    status: ModelStatus!
+    "Share of what the model receives that flows to its parents, in parts per million."
+    upstreamPpm: Int!
+    "The current contributor epoch."
+    epoch: Int!
+    terms: Terms!
+    registeredBlock: BigInt!
+    parents: [ParentLink!]!
+    "The contributor set of an epoch (default: the current one); empty for a placeholder's escrow epoch."
+    contributors(epoch: Int): [Contributor!]!
+    "Lifetime totals per token, for every token the model has received."
+    revenue: [TokenRevenue!]!
+  }
+
+  type Terms {
+    derivativesAllowed: Boolean!
+    "The least share of a child's revenue, in ppm, that must reach this model through the child's edge to it."
+    minDerivativePpm: Int!
+  }
+
+  type ParentLink {
+    parent: Model!
+    relation: Relation!
+    "Share of the child's upstream that goes to this parent, in ppm."
+    weightPpm: Int!
+  }
+
+  type Contributor {
+    account: Address!
+    role: Role!
+    "Share of what the model keeps, in ppm."
+    weightPpm: Int!
+    epoch: Int!
+  }
+
+  type TokenRevenue {
+    token: Address!
+    received: BigInt!
+    kept: BigInt!
+    upstream: BigInt!
+    pushed: BigInt!
+  }
+`;

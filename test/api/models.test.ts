@@ -1,0 +1,202 @@
+/**
+ * The GraphQL API's first slice (issue 5, in progress): `_meta`, `model`, `models` with filters, ordering and cursor
+ * pagination, and models' parents, contributors and revenue, over a store the indexer filled from a real
+ * `hardhat node`; bad input answered with BAD_USER_INPUT; `/health` and `/ready` over HTTP.
+ */
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+
+import { buildSchema, printSchema } from "graphql";
+import { getAddress } from "viem";
+
+import { createApi, createApiServer } from "../../src/api/createApi.js";
+import { typeDefs } from "../../src/api/typeDefs.js";
+import type { Store } from "../../src/indexer/store/types.js";
+import { freshStore, indexAll, startScenario, type Scenario } from "../indexer/scenario.js";
+
+type GraphQLResponse = {
+  data?: Record<string, unknown>;
+  errors?: { message: string; extensions?: { code?: string } }[];
+};
+
+describe("GraphQL API: models", function () {
+  let scenario: Scenario;
+  let store: Store;
+  let dispose: () => Promise<void>;
+  let api: ReturnType<typeof createApi>;
+
+  const query = async (text: string, variables: Record<string, unknown> = {}) => {
+    const response = await api.fetch("http://api.test/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: text, variables }),
+    });
+    return (await response.json()) as GraphQLResponse;
+  };
+
+  before(async function () {
+    scenario = await startScenario(31, 12);
+    await scenario.act(25);
+    ({ store, dispose } = await freshStore("pglite"));
+    await indexAll(scenario, store);
+    api = createApi(store);
+  });
+
+  after(async function () {
+    await dispose?.();
+    await scenario?.stop();
+  });
+
+  it("serves _meta: the chain and the indexed block", async function () {
+    const { data } = await query("{ _meta { chainId block { number hash } backfillDone } }");
+    const head = await scenario.d.publicClient.getBlock();
+    assert.deepEqual(data!._meta, {
+      chainId: 31337,
+      block: { number: head.number.toString(), hash: head.hash },
+      backfillDone: true,
+    });
+  });
+
+  it("pages through every model with cursors and totalCount, in key order, each page at most `first`", async function () {
+    const keys: string[] = [];
+    let after: string | null = null;
+    let total = -1;
+    for (let pages = 0; pages < 20; pages++) {
+      const { data, errors } = await query(
+        `query ($after: String) { models(first: 5, after: $after) { totalCount edges { cursor node { key } } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+      );
+      assert.equal(errors, undefined);
+      const page = data!.models as {
+        totalCount: number;
+        edges: { node: { key: string } }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+      };
+      total = page.totalCount;
+      assert.ok(page.edges.length <= 5);
+      keys.push(...page.edges.map((e) => e.node.key));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    const expected = (await store.query<{ key: string }>("SELECT key FROM models ORDER BY key, id")).map((r) => r.key);
+    assert.equal(total, expected.length);
+    assert.deepEqual(keys, expected);
+    assert.ok(expected.length >= 12);
+  });
+
+  it("filters with _in, _gt, _lt, _starts_with, _contains, AND and OR", async function () {
+    const rows = await store.query<{ id: string; key: string; upstream_ppm: number; status: number }>(
+      "SELECT id, key, upstream_ppm, status FROM models",
+    );
+    const ids = async (where: object) => {
+      const { data, errors } = await query(
+        "query ($where: ModelFilter) { models(first: 100, where: $where) { edges { node { id } } } }",
+        { where },
+      );
+      assert.equal(errors, undefined, JSON.stringify(errors));
+      return (data!.models as { edges: { node: { id: string } }[] }).edges.map((e) => e.node.id).sort();
+    };
+    const expect = (keep: (r: (typeof rows)[number]) => boolean) =>
+      rows
+        .filter(keep)
+        .map((r) => r.id)
+        .sort();
+    assert.deepEqual(
+      await ids({ upstreamPpm_gt: 100_000 }),
+      expect((r) => r.upstream_ppm > 100_000),
+    );
+    assert.deepEqual(
+      await ids({ upstreamPpm_lt: 1 }),
+      expect((r) => r.upstream_ppm < 1),
+    );
+    assert.deepEqual(
+      await ids({ key_starts_with: "ix31" }),
+      expect((r) => r.key.startsWith("ix31")),
+    );
+    assert.deepEqual(await ids({ key_contains: "%" }), []);
+    const two = rows.slice(0, 2).map((r) => r.id);
+    assert.deepEqual(await ids({ id_in: two }), [...two].sort());
+    assert.deepEqual(
+      await ids({ OR: [{ id: two[0] }, { AND: [{ upstreamPpm_gt: 0 }, { status_in: ["ACTIVE"] }] }] }),
+      expect((r) => r.id === two[0] || (r.upstream_ppm > 0 && r.status === 1)),
+    );
+  });
+
+  it("answers a model by id and by key with its parents, contributors and revenue, as the store holds them", async function () {
+    const [child] = await store.query<{ id: string; key: string }>(
+      "SELECT m.id, m.key FROM models m JOIN model_parents p ON p.model_id = m.id JOIN model_token_totals t ON t.model_id = m.id ORDER BY m.id LIMIT 1",
+    );
+    const fields = `id key upstreamPpm epoch parents { parent { id } relation weightPpm } contributors { account role weightPpm } revenue { token received kept upstream pushed }`;
+    const byId = await query(`query ($id: Bytes32) { model(id: $id) { ${fields} } }`, { id: child!.id });
+    const byKey = await query(`query ($key: String) { model(key: $key) { ${fields} } }`, { key: child!.key });
+    assert.deepEqual(byId, byKey);
+    const model = byId.data!.model as {
+      parents: { parent: { id: string }; weightPpm: number }[];
+      contributors: { account: string; weightPpm: number }[];
+      revenue: { token: string; received: string; pushed: string }[];
+    };
+    const parents = await store.query<{ parent_id: string; weight_ppm: number }>(
+      "SELECT parent_id, weight_ppm FROM model_parents WHERE model_id = $1 ORDER BY position",
+      [child!.id],
+    );
+    assert.deepEqual(
+      model.parents.map((p) => [p.parent.id, p.weightPpm]),
+      parents.map((p) => [p.parent_id, p.weight_ppm]),
+    );
+    assert.equal(
+      model.contributors.reduce((sum, c) => sum + c.weightPpm, 0),
+      1_000_000,
+    );
+    for (const c of model.contributors) assert.equal(c.account, getAddress(c.account));
+    const totals = await store.query<{ token: string; received: string; pushed: string }>(
+      "SELECT token, received, pushed FROM model_token_totals WHERE model_id = $1 ORDER BY token",
+      [child!.id],
+    );
+    assert.deepEqual(
+      model.revenue.map((r) => [r.token, r.received, r.pushed]),
+      totals.map((t) => [getAddress(t.token), t.received, t.pushed]),
+    );
+  });
+
+  it("answers bad input with BAD_USER_INPUT and a message that says what to fix", async function () {
+    const cases: [string, RegExp][] = [
+      ['{ model(id: "0x1234") { id } }', /not a 32-byte id/],
+      ['{ model(id: "0x' + "00".repeat(32) + '", key: "x") { id } }', /either id or key, not both/],
+      ["{ models(first: 1000000000) { totalCount } }", /first must be between 1 and 100/],
+      ['{ models(after: "not-a-cursor") { totalCount } }', /is not a cursor from this API/],
+      ['{ models(where: { steward: "0xnope" }) { totalCount } }', /is not an address/],
+      ['{ models(where: { registeredBlock_gt: "-1" }) { totalCount } }', /is not a non-negative integer/],
+    ];
+    for (const [text, message] of cases) {
+      const { errors } = await query(text);
+      assert.equal(errors?.[0]?.extensions?.code, "BAD_USER_INPUT", `${text}: ${JSON.stringify(errors)}`);
+      assert.match(errors![0]!.message, message);
+    }
+    const unknown = await query('{ model(key: "hf:nobody/nothing") { id } }');
+    assert.deepEqual(unknown, { data: { model: null } });
+  });
+
+  it("serves /health, and /ready once the backfill is done, over HTTP on 127.0.0.1", async function () {
+    const server = createApiServer(store);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/ready`)).status, 200);
+      const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "{ models(first: 1) { totalCount } }" }),
+      });
+      assert.equal(response.status, 200);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("keeps docs/schema.graphql equal to the schema it serves (npm run schema rewrites it)", async function () {
+    const checkedIn = await readFile("docs/schema.graphql", "utf8");
+    assert.equal(checkedIn, `${printSchema(buildSchema(typeDefs))}\n`);
+  });
+});
