@@ -1,9 +1,13 @@
 import { createServer, type Server } from "node:http";
 
 import DataLoader from "dataloader";
+import type { Abi, Address, Hex } from "viem";
 import { createSchema, createYoga } from "graphql-yoga";
 
+import { NATIVE_TOKEN } from "../core/constants.js";
+import { UnknownModelError } from "../core/errors.js";
 import type { Store } from "../indexer/store/types.js";
+import { createLedgerReplica, type LedgerReplica } from "./createLedgerReplica.js";
 import {
   MODEL_COLUMNS,
   STATUS,
@@ -20,7 +24,7 @@ type ContributorRow = { model_id: string; epoch: number; account: string; role: 
 type TotalRow = { model_id: string; token: string; received: string; kept: string; upstream: string; pushed: string };
 
 /** Per request: batched loads, so a page of models with parents and contributors costs a handful of queries. */
-type Context = {
+type Loaders = {
   models: DataLoader<string, ModelRow | null>;
   parents: DataLoader<string, ParentRow[]>;
   contributors: DataLoader<string, ContributorRow[]>;
@@ -33,7 +37,9 @@ const groupBy = <Row, Key>(rows: readonly Row[], keyOf: (row: Row) => Key) => {
   return groups;
 };
 
-function loaders(store: Store): Context {
+type Context = Loaders & { store: Store; replica: LedgerReplica };
+
+function loaders(store: Store): Loaders {
   return {
     models: new DataLoader(async (ids) => {
       const rows = await store.query<ModelRow>(`SELECT ${MODEL_COLUMNS} FROM models WHERE id = ANY($1)`, [[...ids]]);
@@ -93,7 +99,7 @@ const resolvers = {
     "OTHER",
   ]),
   Query: {
-    _meta: async (_: unknown, __: unknown, { store }: { store: Store }) => {
+    _meta: async (_: unknown, __: unknown, { store }: Context) => {
       const [row] = await store.query<{
         chain_id: string;
         block_number: string;
@@ -112,17 +118,55 @@ const resolvers = {
         backfillDone: row.backfill_done,
       };
     },
-    model: async (
-      _: unknown,
-      args: { id?: string | null; key?: string | null },
-      context: Context & { store: Store },
-    ) => {
+    model: async (_: unknown, args: { id?: string | null; key?: string | null }, context: Context) => {
       if ((args.id == null) === (args.key == null)) throw badInput("Give model either id or key, not both.");
       if (args.id != null) return context.models.load(args.id);
       const [row] = await context.store.query<ModelRow>(`SELECT ${MODEL_COLUMNS} FROM models WHERE key = $1`, [
         args.key,
       ]);
       return row ?? null;
+    },
+    effectiveShares: async (_: unknown, args: { model: string }, { store, models }: Context) => {
+      if (!(await models.load(args.model))) throw badInput(`No model has id ${args.model}.`);
+      const rows = await store.query<{
+        kind: string;
+        party: string;
+        role: number;
+        numerator: string;
+        denominator: string;
+        ppm: number;
+      }>(
+        "SELECT kind, party, role, numerator, denominator, ppm FROM effective_shares WHERE model_id = $1 ORDER BY ppm DESC, kind, party, role",
+        [args.model],
+      );
+      return rows.map((r) => ({ ...r, role: r.role < 0 ? null : r.role }));
+    },
+    simulateRevenue: async (_: unknown, args: { model: Hex; token: Address; amount: bigint }, { replica }: Context) => {
+      if (args.amount <= 0n) throw badInput("amount must be positive: the router refuses a payment of 0.");
+      const ledger = await replica.current();
+      if (args.token !== NATIVE_TOKEN && !ledger.tokens().includes(args.token)) {
+        throw badInput(
+          `Token ${args.token} has never been paid into Stemma: simulate with ETH (${NATIVE_TOKEN}) or a token models have received.`,
+        );
+      }
+      try {
+        const preview = ledger.previewPay(args.model, args.token, args.amount);
+        const byAmount = <K>(map: ReadonlyMap<K, bigint>) =>
+          [...map].filter(([, amount]) => amount > 0n).sort((a, b) => (a[1] === b[1] ? 0 : a[1] > b[1] ? -1 : 1));
+        return {
+          model: args.model,
+          token: args.token,
+          amount: args.amount,
+          fee: preview.fee,
+          net: preview.net,
+          accounts: byAmount(preview.accounts).map(([account, amount]) => ({ account, amount })),
+          escrow: byAmount(preview.escrow).map(([model, amount]) => ({ model, amount })),
+          heldUpstream: byAmount(preview.heldUpstream).map(([model, amount]) => ({ model, amount })),
+        };
+      } catch (error) {
+        if (error instanceof UnknownModelError) throw badInput(`No model has id ${args.model}.`);
+        throw error;
+      }
     },
     models: async (
       _: unknown,
@@ -133,7 +177,7 @@ const resolvers = {
         orderBy: ModelOrderBy;
         orderDirection: "ASC" | "DESC";
       },
-      { store }: { store: Store },
+      { store }: Context,
     ) => {
       const page = await modelsPage(store, args);
       return {
@@ -179,11 +223,18 @@ const resolvers = {
   },
 };
 
+export type CreateApiParameters = {
+  store: Store;
+  /** The registry's and router's ABIs together (to replay stored events for simulations). */
+  abi: Abi;
+};
+
 /** The GraphQL handler over an indexer's store: GraphiQL and queries at `/graphql`, errors masked but for bad input. */
-export function createApi(store: Store) {
+export function createApi({ store, abi }: CreateApiParameters) {
+  const replica = createLedgerReplica(store, abi);
   return createYoga({
-    schema: createSchema({ typeDefs, resolvers }),
-    context: () => ({ store, ...loaders(store) }),
+    schema: createSchema<Context>({ typeDefs, resolvers }),
+    context: () => ({ store, replica, ...loaders(store) }),
     graphqlEndpoint: "/graphql",
     maskedErrors: true,
     landingPage: false,
@@ -194,8 +245,9 @@ export function createApi(store: Store) {
  * An HTTP server on `host:port`: `/graphql`, `/health` (200 while the process serves) and `/ready` (200 once the
  * indexer's backfill is done, 503 before).
  */
-export function createApiServer(store: Store): Server {
-  const yoga = createApi(store);
+export function createApiServer(parameters: CreateApiParameters): Server {
+  const { store } = parameters;
+  const yoga = createApi(parameters);
   return createServer(async (request, response) => {
     if (request.url === "/health") {
       response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok" }));

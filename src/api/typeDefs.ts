@@ -15,6 +15,10 @@ export const typeDefs = /* GraphQL */ `
     _meta: Meta!
     "One model, by id or by key (exactly one of them)."
     model(id: Bytes32, key: String): Model
+    "The exact shares of revenue paid to a model (see EffectiveShare)."
+    effectiveShares(model: Bytes32!): [EffectiveShare!]!
+    "What paying amount (in the token's smallest unit) to a model would change, to the wei."
+    simulateRevenue(model: Bytes32!, token: Address!, amount: BigInt!): RevenueSimulation!
     "Models, filtered and ordered, in pages (Relay cursor pagination; at most 100 per page)."
     models(
       first: Int = 20
@@ -23,6 +27,50 @@ export const typeDefs = /* GraphQL */ `
       orderBy: ModelOrderBy = KEY
       orderDirection: OrderDirection = ASC
     ): ModelConnection!
+  }
+
+  """
+  Where revenue paid to a model ends, as exact shares: every contributor of the model and of each ancestor the
+  revenue reaches (by account and role), beneficiaries of revoked models, escrow of unclaimed placeholders, and the
+  share of the revenue that reaches each ancestor. A share is an exact fraction with its value in ppm next to it.
+  """
+  type EffectiveShare {
+    "contributor, beneficiary, escrow (party is the placeholder's id) or ancestor (party is the model id)."
+    kind: String!
+    party: String!
+    "The contributor's role; null for other kinds."
+    role: Role
+    numerator: BigInt!
+    denominator: BigInt!
+    "floor(numerator * 1,000,000 / denominator)."
+    ppm: Int!
+  }
+
+  "What a payment would change once everything propagates: exact integers, as the chain would produce them."
+  type RevenueSimulation {
+    model: Bytes32!
+    token: Address!
+    amount: BigInt!
+    "The protocol fee taken from the payment."
+    fee: BigInt!
+    "amount - fee: what the accounts, escrows and held amounts below add up to, exactly."
+    net: BigInt!
+    "What each account would be owed on top of what it is owed now, largest first."
+    accounts: [AccountAmount!]!
+    "Amounts that would wait in an unclaimed placeholder's escrow."
+    escrow: [ModelAmount!]!
+    "Amounts that would wait upstream of a disputed model until its dispute is resolved."
+    heldUpstream: [ModelAmount!]!
+  }
+
+  type AccountAmount {
+    account: Address!
+    amount: BigInt!
+  }
+
+  type ModelAmount {
+    model: Bytes32!
+    amount: BigInt!
   }
 
   type Meta {

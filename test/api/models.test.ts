@@ -12,6 +12,7 @@ import { getAddress } from "viem";
 
 import { createApi, createApiServer } from "../../src/api/createApi.js";
 import { typeDefs } from "../../src/api/typeDefs.js";
+import { loadLedgerAbi } from "../../src/indexer/ledgerAbi.js";
 import type { Store } from "../../src/indexer/store/types.js";
 import { freshStore, indexAll, startScenario, type Scenario } from "../indexer/scenario.js";
 
@@ -40,7 +41,7 @@ describe("GraphQL API: models", function () {
     await scenario.act(25);
     ({ store, dispose } = await freshStore("pglite"));
     await indexAll(scenario, store);
-    api = createApi(store);
+    api = createApi({ store, abi: (await loadLedgerAbi()).both });
   });
 
   after(async function () {
@@ -178,7 +179,7 @@ describe("GraphQL API: models", function () {
   });
 
   it("serves /health, and /ready once the backfill is done, over HTTP on 127.0.0.1", async function () {
-    const server = createApiServer(store);
+    const server = createApiServer({ store, abi: (await loadLedgerAbi()).both });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
       const { port } = server.address() as AddressInfo;

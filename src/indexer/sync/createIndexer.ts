@@ -8,6 +8,7 @@ import { RpcRangeTooLargeError } from "../rpc/errors.js";
 import type { RpcBlockHeader, RpcClient, RpcLog } from "../rpc/types.js";
 import type { Sql, Store } from "../store/types.js";
 import { decodeLogs, type IndexedEvent } from "./decodeLogs.js";
+import { storedEvents } from "./storedEvents.js";
 
 export type IndexerOptions = {
   /** Blocks behind the head before data counts as final (reported as `finalized_block`). @default 0 */
@@ -400,33 +401,4 @@ async function insertBlocks(tx: Sql, blocks: readonly RpcBlockHeader[], pruneBel
     ["number"],
   );
   if (pruneBelow > 0n) await tx.query("DELETE FROM indexed_blocks WHERE number < $1", [pruneBelow.toString()]);
-}
-
-/** Every stored event, in chain order, decoded again from the stored logs. */
-async function storedEvents(sql: Sql, abi: Abi): Promise<IndexedEvent[]> {
-  const rows = await sql.query<{
-    block_number: string;
-    log_index: number;
-    block_hash: Hex;
-    transaction_hash: Hex;
-    address: Address;
-    topics: string;
-    data: Hex;
-  }>(
-    "SELECT block_number, log_index, block_hash, transaction_hash, address, topics, data FROM ledger_events ORDER BY block_number, log_index",
-  );
-  return decodeLogs(
-    abi,
-    rows.map((row) => ({
-      address: row.address,
-      topics: row.topics.split(",") as Hex[],
-      data: row.data,
-      blockNumber: BigInt(row.block_number),
-      blockHash: row.block_hash,
-      transactionHash: row.transaction_hash,
-      transactionIndex: 0,
-      logIndex: Number(row.log_index),
-      removed: false,
-    })) as RpcLog[],
-  );
 }

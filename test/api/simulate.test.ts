@@ -1,0 +1,184 @@
+/**
+ * `simulateRevenue` and `effectiveShares` against the chain's truth: simulate a payment through the API, then make
+ * it on chain and propagate everything; every account's gain and every escrow's growth must equal the simulation to
+ * the wei.
+ */
+import assert from "node:assert/strict";
+
+import { getAddress, parseEther, type Address, type Hex } from "viem";
+
+import { NATIVE_TOKEN } from "../../src/core/constants.js";
+import { contributorTree } from "../../src/core/contributorTree.js";
+import { createApi } from "../../src/api/createApi.js";
+import { loadLedgerAbi } from "../../src/indexer/ledgerAbi.js";
+import type { Store } from "../../src/indexer/store/types.js";
+import { PAYER, send } from "../property/harness.js";
+import { specSlice } from "../property/mirror.js";
+import { pay } from "../property/world.js";
+import { freshStore, indexAll, startScenario, type Scenario } from "../indexer/scenario.js";
+
+type GraphQLResponse = {
+  data?: Record<string, unknown>;
+  errors?: { message: string; extensions?: { code?: string } }[];
+};
+
+describe("GraphQL API: simulateRevenue and effectiveShares", function () {
+  let scenario: Scenario;
+  let store: Store;
+  let dispose: () => Promise<void>;
+  let api: ReturnType<typeof createApi>;
+
+  const query = async (text: string, variables: Record<string, unknown> = {}) => {
+    const response = await api.fetch("http://api.test/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: text, variables }),
+    });
+    return (await response.json()) as GraphQLResponse;
+  };
+
+  /** Propagates every model with parents, children first, until nothing is pending on chain. */
+  async function propagateEverything() {
+    const { d, world } = scenario;
+    const movable = [...world.models].reverse().filter((m) => m.parents.length > 0);
+    for (let round = 0; round < 10; round++) {
+      let pending = 0n;
+      for (const m of movable) pending += (await d.router.read.pendingUpstream([m.id, NATIVE_TOKEN])) as bigint;
+      if (pending === 0n) return;
+      const steps = movable.map((m) => ({ modelId: m.id, token: NATIVE_TOKEN, parents: m.parents }));
+      for (let i = 0; i < steps.length; i += 40) {
+        await send(d, PAYER, d.router.address, d.routerAbi, "propagateBatch", [steps.slice(i, i + 40)]);
+      }
+    }
+    throw new Error("upstream still pending after 10 rounds");
+  }
+
+  /**
+   * What every account is owed on chain in ETH, from the router's own figures: each entry's SPEC slice of its
+   * epoch's kept total (`keptInEpoch`) less what it claimed. (`claimable()` pays the floor of a share while an epoch
+   * is open, up to a wei less per entry; the slice is what the entry is owed.) And every placeholder's escrow.
+   */
+  async function chainOwed() {
+    const { d, world } = scenario;
+    const accounts = new Map<Address, bigint>();
+    const escrow = new Map<Hex, bigint>();
+    for (const m of world.models) {
+      const rows = await store.query<{ epoch: number; account: Address; role: number; weight_ppm: number }>(
+        "SELECT epoch, account, role, weight_ppm FROM contributors WHERE model_id = $1 ORDER BY epoch, position",
+        [m.id],
+      );
+      if (rows.length === 0) {
+        escrow.set(m.id, (await d.router.read.keptInEpoch([m.id, NATIVE_TOKEN, 0])) as bigint);
+        continue;
+      }
+      const tree = contributorTree(
+        rows.map((r) => ({ account: getAddress(r.account), role: r.role, weightPpm: r.weight_ppm })),
+      );
+      const kept = (await d.router.read.keptInEpoch([m.id, NATIVE_TOKEN, 0])) as bigint;
+      for (const entry of tree.entries) {
+        const claimed = (await d.router.read.claimed([m.id, NATIVE_TOKEN, 0, entry.cumulativeBefore])) as bigint;
+        const owed = specSlice(kept, entry.cumulativeBefore, entry.weightPpm) - claimed;
+        accounts.set(entry.account, (accounts.get(entry.account) ?? 0n) + owed);
+      }
+    }
+    return { accounts, escrow };
+  }
+
+  before(async function () {
+    // Payments only: no disputes or new epochs, so every model's set is epoch 0 and claimable() is what is owed.
+    scenario = await startScenario(41, 10);
+    for (const m of scenario.world.models.slice(0, 6)) {
+      await pay(scenario.world, m, scenario.d.tokens[0]!, parseEther("1") + 3n);
+    }
+    await propagateEverything();
+    ({ store, dispose } = await freshStore("pglite"));
+    await indexAll(scenario, store);
+    api = createApi({ store, abi: (await loadLedgerAbi()).both });
+  });
+
+  after(async function () {
+    await dispose?.();
+    await scenario?.stop();
+  });
+
+  it("predicts every account's and escrow's gain to the wei; the chain agrees after paying and propagating", async function () {
+    const deepest = [...scenario.world.models].sort((a, b) => b.plan.depth - a.plan.depth)[0]!;
+    const amount = 10n ** 18n + 12_345n;
+    const { data, errors } = await query(
+      `query ($model: Bytes32!, $token: Address!, $amount: BigInt!) {
+        simulateRevenue(model: $model, token: $token, amount: $amount) {
+          fee net accounts { account amount } escrow { model amount } heldUpstream { model amount }
+        }
+      }`,
+      { model: deepest.id, token: NATIVE_TOKEN, amount: amount.toString() },
+    );
+    assert.equal(errors, undefined, JSON.stringify(errors));
+    const simulation = data!.simulateRevenue as {
+      fee: string;
+      net: string;
+      accounts: { account: Address; amount: string }[];
+      escrow: { model: Hex; amount: string }[];
+      heldUpstream: { model: Hex; amount: string }[];
+    };
+    const parts = [...simulation.accounts, ...simulation.escrow, ...simulation.heldUpstream];
+    assert.equal(
+      parts.reduce((sum, p) => sum + BigInt(p.amount), 0n),
+      BigInt(simulation.net),
+    );
+    assert.equal(BigInt(simulation.fee) + BigInt(simulation.net), amount);
+    assert.ok(simulation.accounts.length > 1);
+
+    const before = await chainOwed();
+    await pay(scenario.world, deepest, scenario.d.tokens[0]!, amount);
+    await propagateEverything();
+    const after = await chainOwed();
+    const gains = new Map<string, string>();
+    for (const [account, owed] of after.accounts) {
+      const gain = owed - (before.accounts.get(account) ?? 0n);
+      if (gain !== 0n) gains.set(account, gain.toString());
+    }
+    assert.deepEqual(gains, new Map(simulation.accounts.map((a) => [a.account, a.amount])));
+    for (const { model, amount: grown } of simulation.escrow) {
+      assert.equal((after.escrow.get(model) ?? 0n) - (before.escrow.get(model) ?? 0n), BigInt(grown));
+    }
+    assert.deepEqual(simulation.heldUpstream, []);
+  });
+
+  it("gives effective shares as exact fractions that sum to one, and the ppm next to them", async function () {
+    const deepest = [...scenario.world.models].sort((a, b) => b.plan.depth - a.plan.depth)[0]!;
+    const { data, errors } = await query(
+      "query ($model: Bytes32!) { effectiveShares(model: $model) { kind party role numerator denominator ppm } }",
+      { model: deepest.id },
+    );
+    assert.equal(errors, undefined, JSON.stringify(errors));
+    const shares = data!.effectiveShares as { kind: string; numerator: string; denominator: string; ppm: number }[];
+    // The end points (everything but "ancestor", which says how much reaches a model) add up to exactly 1.
+    let n = 0n;
+    let d = 1n;
+    for (const s of shares.filter((x) => x.kind !== "ancestor")) {
+      n = n * BigInt(s.denominator) + BigInt(s.numerator) * d;
+      d *= BigInt(s.denominator);
+    }
+    assert.equal(n, d);
+    for (const s of shares) assert.equal(BigInt(s.ppm), (BigInt(s.numerator) * 1_000_000n) / BigInt(s.denominator));
+    assert.ok(shares.some((s) => s.kind === "ancestor") === deepest.parents.length > 0);
+  });
+
+  it("answers a bad simulation with BAD_USER_INPUT: zero amount, unknown model, unknown token", async function () {
+    const model = scenario.world.models[0]!.id;
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ model, token: NATIVE_TOKEN, amount: "0" }, /amount must be positive/],
+      [{ model: `0x${"ab".repeat(32)}`, token: NATIVE_TOKEN, amount: "1" }, /No model has id/],
+      [{ model, token: `0x${"12".repeat(20)}`, amount: "1" }, /has never been paid into Stemma/],
+      [{ model, token: NATIVE_TOKEN, amount: "-5" }, /not a non-negative integer/],
+    ];
+    for (const [variables, message] of cases) {
+      const { errors } = await query(
+        "query ($model: Bytes32!, $token: Address!, $amount: BigInt!) { simulateRevenue(model: $model, token: $token, amount: $amount) { net } }",
+        variables,
+      );
+      assert.equal(errors?.[0]?.extensions?.code, "BAD_USER_INPUT", JSON.stringify(errors));
+      assert.match(errors![0]!.message, message);
+    }
+  });
+});
