@@ -8,6 +8,7 @@ import { NATIVE_TOKEN } from "../core/constants.js";
 import { UnknownModelError } from "../core/errors.js";
 import type { Store } from "../indexer/store/types.js";
 import { createLedgerReplica, type LedgerReplica } from "./createLedgerReplica.js";
+import { childIds, edgesAmong, lineage } from "./lineageQueries.js";
 import {
   MODEL_COLUMNS,
   STATUS,
@@ -126,6 +127,17 @@ const resolvers = {
       ]);
       return row ?? null;
     },
+    account: (_: unknown, args: { address: Address }) => ({ address: args.address }),
+    attributionGraph: async (_: unknown, args: { root: string; depth: number }, { store, models }: Context) => {
+      if (!(await models.load(args.root))) throw badInput(`No model has id ${args.root}.`);
+      const nodes = [
+        { id: args.root, depth: 0 },
+        ...(await lineage(store, args.root, "up", args.depth)),
+        ...(await lineage(store, args.root, "down", args.depth)),
+      ];
+      const ids = [...new Set(nodes.map((n) => n.id))];
+      return { nodes, edges: await edgesAmong(store, ids) };
+    },
     effectiveShares: async (_: unknown, args: { model: string }, { store, models }: Context) => {
       if (!(await models.load(args.model))) throw badInput(`No model has id ${args.model}.`);
       const rows = await store.query<{
@@ -214,6 +226,39 @@ const resolvers = {
       }));
     },
     revenue: (m: ModelRow, _: unknown, context: Context) => context.revenue.load(m.id),
+    children: async (m: ModelRow, _: unknown, { store, models }: Context) =>
+      models.loadMany(await childIds(store, m.id)),
+    ancestors: (m: ModelRow, args: { maxDepth: number }, { store }: Context) =>
+      lineage(store, m.id, "up", args.maxDepth),
+    descendants: (m: ModelRow, args: { maxDepth: number }, { store }: Context) =>
+      lineage(store, m.id, "down", args.maxDepth),
+  },
+  LineageNode: {
+    model: (node: { id: string }, _: unknown, { models }: Context) => models.load(node.id),
+  },
+  Account: {
+    contributions: async ({ address }: { address: Address }, _: unknown, { store }: Context) => {
+      const rows = await store.query<{ model_id: string; role: number; weight_ppm: number; epoch: number }>(
+        `SELECT c.model_id, c.role, c.weight_ppm, c.epoch FROM contributors c JOIN models m ON m.id = c.model_id
+         WHERE lower(c.account) = lower($1) AND c.epoch = m.epoch ORDER BY m.key, c.position`,
+        [address],
+      );
+      return rows.map((r) => ({ modelId: r.model_id, role: r.role, weightPpm: r.weight_ppm, epoch: r.epoch }));
+    },
+    balances: async ({ address }: { address: Address }, _: unknown, { store }: Context) => {
+      const rows = await store.query<{ token: string; claimable: string; owed_after_propagation: string }>(
+        "SELECT token, claimable, owed_after_propagation FROM account_balances WHERE lower(account) = lower($1) ORDER BY token",
+        [address],
+      );
+      return rows.map((r) => ({
+        token: r.token,
+        claimable: r.claimable,
+        owedAfterPropagation: r.owed_after_propagation,
+      }));
+    },
+  },
+  Contribution: {
+    model: (c: { modelId: string }, _: unknown, { models }: Context) => models.load(c.modelId),
   },
   ParentLink: {
     parent: (link: { parentId: string }, _: unknown, context: Context) => context.models.load(link.parentId),

@@ -15,6 +15,10 @@ export const typeDefs = /* GraphQL */ `
     _meta: Meta!
     "One model, by id or by key (exactly one of them)."
     model(id: Bytes32, key: String): Model
+    "What an account contributes to and is owed, per token."
+    account(address: Address!): Account!
+    "The lineage around a model, ready for drawing: ancestors and descendants up to depth hops away."
+    attributionGraph(root: Bytes32!, depth: Int = 3): AttributionGraph!
     "The exact shares of revenue paid to a model (see EffectiveShare)."
     effectiveShares(model: Bytes32!): [EffectiveShare!]!
     "What paying amount (in the token's smallest unit) to a model would change, to the wei."
@@ -186,6 +190,52 @@ export const typeDefs = /* GraphQL */ `
     contributors(epoch: Int): [Contributor!]!
     "Lifetime totals per token, for every token the model has received."
     revenue: [TokenRevenue!]!
+    "Models registered with this one as a parent, by key."
+    children: [Model!]!
+    "Every model this one descends from, up to maxDepth hops (at most 64), nearest first."
+    ancestors(maxDepth: Int = 64): [LineageNode!]!
+    "Every model that descends from this one, up to maxDepth hops (at most 64), nearest first."
+    descendants(maxDepth: Int = 64): [LineageNode!]!
+  }
+
+  "A model at some distance in a lineage (the shortest path's number of hops)."
+  type LineageNode {
+    model: Model!
+    depth: Int!
+  }
+
+  type AttributionGraph {
+    nodes: [LineageNode!]!
+    "Child-to-parent edges among the nodes."
+    edges: [GraphEdge!]!
+  }
+
+  type GraphEdge {
+    child: Bytes32!
+    parent: Bytes32!
+    relation: Relation!
+    weightPpm: Int!
+  }
+
+  type Account {
+    address: Address!
+    "Every contributor entry of the account in the models' current epochs."
+    contributions: [Contribution!]!
+    "Per token: what the account can claim now, and what it will be owed once everything propagates."
+    balances: [AccountBalance!]!
+  }
+
+  type Contribution {
+    model: Model!
+    role: Role!
+    weightPpm: Int!
+    epoch: Int!
+  }
+
+  type AccountBalance {
+    token: Address!
+    claimable: BigInt!
+    owedAfterPropagation: BigInt!
   }
 
   type Terms {

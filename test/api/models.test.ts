@@ -178,6 +178,111 @@ describe("GraphQL API: models", function () {
     assert.deepEqual(unknown, { data: { model: null } });
   });
 
+  /** Shortest hop counts from `start`, following `next` (a breadth-first walk over the store's edges). */
+  async function hops(start: string, direction: "up" | "down") {
+    const edges = await store.query<{ model_id: string; parent_id: string }>(
+      "SELECT model_id, parent_id FROM model_parents",
+    );
+    const next = (id: string) =>
+      edges
+        .filter((e) => (direction === "up" ? e.model_id : e.parent_id) === id)
+        .map((e) => (direction === "up" ? e.parent_id : e.model_id));
+    const depth = new Map<string, number>();
+    let frontier = [start];
+    for (let d = 1; frontier.length; d++) {
+      frontier = [...new Set(frontier.flatMap(next))].filter((id) => !depth.has(id) && id !== start);
+      for (const id of frontier) depth.set(id, d);
+    }
+    return depth;
+  }
+
+  it("walks ancestors and descendants to any depth in SQL, each at its shortest distance", async function () {
+    const models = await store.query<{ id: string }>("SELECT id FROM models");
+    for (const { id } of models) {
+      const { data, errors } = await query(
+        `query ($id: Bytes32) { model(id: $id) { ancestors { depth model { id } } descendants { depth model { id } } parents1: ancestors(maxDepth: 1) { model { id } } } }`,
+        { id },
+      );
+      assert.equal(errors, undefined, JSON.stringify(errors));
+      const model = data!.model as {
+        ancestors: { depth: number; model: { id: string } }[];
+        descendants: { depth: number; model: { id: string } }[];
+        parents1: { model: { id: string } }[];
+      };
+      const asMap = (nodes: { depth: number; model: { id: string } }[]) =>
+        new Map(nodes.map((n) => [n.model.id, n.depth]));
+      assert.deepEqual(asMap(model.ancestors), await hops(id, "up"));
+      assert.deepEqual(asMap(model.descendants), await hops(id, "down"));
+      const direct = [...(await hops(id, "up"))]
+        .filter(([, d]) => d === 1)
+        .map(([a]) => a)
+        .sort();
+      assert.deepEqual(model.parents1.map((n) => n.model.id).sort(), direct);
+    }
+    const { errors } = await query(`{ models(first: 1) { edges { node { ancestors(maxDepth: 65) { depth } } } } }`);
+    assert.equal(errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
+    assert.match(errors![0]!.message, /maxDepth must be between 1 and 64/);
+  });
+
+  it("draws the attribution graph around a model: its lineage and the edges among it", async function () {
+    const [root] = await store.query<{ id: string }>(
+      "SELECT parent_id AS id FROM model_parents GROUP BY parent_id ORDER BY count(*) DESC, parent_id LIMIT 1",
+    );
+    const { data, errors } = await query(
+      `query ($root: Bytes32!) { attributionGraph(root: $root, depth: 2) { nodes { depth model { id } } edges { child parent weightPpm } } }`,
+      { root: root!.id },
+    );
+    assert.equal(errors, undefined, JSON.stringify(errors));
+    const graph = data!.attributionGraph as {
+      nodes: { depth: number; model: { id: string } }[];
+      edges: { child: string; parent: string; weightPpm: number }[];
+    };
+    const ids = new Set(graph.nodes.map((n) => n.model.id));
+    assert.ok(ids.has(root!.id) && graph.edges.length > 0);
+    for (const node of graph.nodes) assert.ok(node.depth <= 2);
+    const stored = await store.query<{ model_id: string; parent_id: string; weight_ppm: number }>(
+      "SELECT model_id, parent_id, weight_ppm FROM model_parents",
+    );
+    const expected = stored.filter((e) => ids.has(e.model_id) && ids.has(e.parent_id));
+    assert.deepEqual(
+      graph.edges.map((e) => `${e.child}>${e.parent}:${e.weightPpm}`).sort(),
+      expected.map((e) => `${e.model_id}>${e.parent_id}:${e.weight_ppm}`).sort(),
+    );
+  });
+
+  it("answers an account's contributions and balances as the (reconciled) store holds them", async function () {
+    const balances = await store.query<{
+      account: string;
+      token: string;
+      claimable: string;
+      owed_after_propagation: string;
+    }>("SELECT account, token, claimable, owed_after_propagation FROM account_balances ORDER BY account, token");
+    const account = balances[0]!.account;
+    const { data, errors } = await query(
+      `query ($a: Address!) { account(address: $a) { address contributions { model { id epoch } epoch weightPpm } balances { token claimable owedAfterPropagation } } }`,
+      { a: account.toLowerCase() },
+    );
+    assert.equal(errors, undefined, JSON.stringify(errors));
+    const result = data!.account as {
+      address: string;
+      contributions: { model: { id: string; epoch: number }; epoch: number }[];
+      balances: { token: string; claimable: string; owedAfterPropagation: string }[];
+    };
+    assert.equal(result.address, getAddress(account));
+    assert.deepEqual(
+      result.balances,
+      balances
+        .filter((b) => b.account === account)
+        .map((b) => ({
+          token: getAddress(b.token),
+          claimable: b.claimable,
+          owedAfterPropagation: b.owed_after_propagation,
+        })),
+    );
+    assert.ok(result.contributions.length > 0);
+    for (const c of result.contributions) assert.equal(c.epoch, c.model.epoch);
+  });
+
   it("serves /health, and /ready once the backfill is done, over HTTP on 127.0.0.1", async function () {
     const server = createApiServer({ store, abi: (await loadLedgerAbi()).both });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
