@@ -2,13 +2,14 @@ import { createServer, type Server } from "node:http";
 
 import DataLoader from "dataloader";
 import type { Abi, Address, Hex } from "viem";
-import { createSchema, createYoga } from "graphql-yoga";
+import { createSchema, createYoga, type Plugin } from "graphql-yoga";
 
 import { NATIVE_TOKEN } from "../core/constants.js";
 import { UnknownModelError } from "../core/errors.js";
 import type { Store } from "../indexer/store/types.js";
 import { createLedgerReplica, type LedgerReplica } from "./createLedgerReplica.js";
 import { childIds, edgesAmong, lineage } from "./lineageQueries.js";
+import { aliasLimitRule, depthLimitRule } from "./queryLimits.js";
 import {
   MODEL_COLUMNS,
   STATUS,
@@ -268,6 +269,14 @@ const resolvers = {
   },
 };
 
+/** Adds the depth and alias limits to GraphQL's own validation, so a hostile query is refused before it runs. */
+const limitsPlugin: Plugin = {
+  onValidate({ addValidationRule }) {
+    addValidationRule(depthLimitRule);
+    addValidationRule(aliasLimitRule);
+  },
+};
+
 export type CreateApiParameters = {
   store: Store;
   /** The registry's and router's ABIs together (to replay stored events for simulations). */
@@ -283,6 +292,7 @@ export function createApi({ store, abi }: CreateApiParameters) {
     graphqlEndpoint: "/graphql",
     maskedErrors: true,
     landingPage: false,
+    plugins: [limitsPlugin],
   });
 }
 
@@ -290,10 +300,26 @@ export function createApi({ store, abi }: CreateApiParameters) {
  * An HTTP server on `host:port`: `/graphql`, `/health` (200 while the process serves) and `/ready` (200 once the
  * indexer's backfill is done, 503 before).
  */
+/** The largest request body accepted, in bytes; larger ones get 413 before anything is parsed. */
+export const MAX_BODY_BYTES = 64 * 1024;
+/** Milliseconds a request may take before the server gives up on it. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
 export function createApiServer(parameters: CreateApiParameters): Server {
   const { store } = parameters;
   const yoga = createApi(parameters);
-  return createServer(async (request, response) => {
+  const server = createServer(async (request, response) => {
+    if (Number(request.headers["content-length"] ?? 0) > MAX_BODY_BYTES) {
+      response.writeHead(413, { "content-type": "application/json", connection: "close" }).end(
+        JSON.stringify({
+          errors: [
+            { message: `The request body is over ${MAX_BODY_BYTES} bytes.`, extensions: { code: "PAYLOAD_TOO_LARGE" } },
+          ],
+        }),
+      );
+      request.destroy();
+      return;
+    }
     if (request.url === "/health") {
       response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok" }));
       return;
@@ -308,4 +334,6 @@ export function createApiServer(parameters: CreateApiParameters): Server {
     }
     await yoga(request, response);
   });
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  return server;
 }

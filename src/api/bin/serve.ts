@@ -1,0 +1,53 @@
+/**
+ * `npm run serve -- [flags]`: the GraphQL API over the indexer's store, at http://HOST:PORT/graphql (GraphiQL in a
+ * browser), with /health and /ready. Ctrl-C stops it.
+ */
+import { parseArgs } from "node:util";
+
+import { describeError } from "../../indexer/bin/options.js";
+import { loadLedgerAbi } from "../../indexer/ledgerAbi.js";
+import { createStore } from "../../indexer/store/createStore.js";
+import { createApiServer } from "../createApi.js";
+
+const HELP = `Usage: npm run serve -- [flags]
+
+Serves GraphQL over the indexer's store. With PGlite (the default) stop the indexer first: one process owns an
+embedded database. With PostgreSQL, run as many API replicas as you like next to the one indexer.
+
+  --port N          port                                     [4000]
+  --host HOST       address to listen on                     [127.0.0.1]
+  --database URL    PostgreSQL URL (env DATABASE_URL); without it, PGlite embedded
+  --data-dir DIR    PGlite data folder (env STEMMA_DATA_DIR)  [.stemma/pglite]
+  --help            this text
+`;
+
+try {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    strict: true,
+    options: {
+      port: { type: "string", default: "4000" },
+      host: { type: "string", default: "127.0.0.1" },
+      database: { type: "string", default: process.env.DATABASE_URL ?? "" },
+      "data-dir": { type: "string", default: process.env.STEMMA_DATA_DIR ?? ".stemma/pglite" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  if (!/^\d+$/.test(values.port) || Number(values.port) > 65_535)
+    throw new Error(`--port must be 0-65535, not "${values.port}".`);
+  const store = await createStore(values.database ? { databaseUrl: values.database } : { dataDir: values["data-dir"] });
+  const server = createApiServer({ store, abi: (await loadLedgerAbi()).both });
+  server.listen(Number(values.port), values.host, () => {
+    process.stderr.write(`GraphQL API at http://${values.host}:${values.port}/graphql over ${store.location}\n`);
+  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => server.close(() => void store.close()));
+  }
+} catch (error) {
+  process.stderr.write(`error: ${describeError(error, "npm run serve -- --help")}\n`);
+  process.exitCode = 1;
+}

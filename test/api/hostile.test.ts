@@ -1,0 +1,102 @@
+/**
+ * Hostile queries against the API over HTTP on 127.0.0.1: deep nesting, a thousand aliases, a billion-row page,
+ * malformed ids and an oversized body each get a clear error with a code, and the server keeps serving.
+ */
+import assert from "node:assert/strict";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+
+import { createApi, createApiServer } from "../../src/api/createApi.js";
+import { MAX_ALIASES, MAX_QUERY_DEPTH } from "../../src/api/queryLimits.js";
+import { loadLedgerAbi } from "../../src/indexer/ledgerAbi.js";
+import { freshStore, indexAll, startScenario, type Scenario } from "../indexer/scenario.js";
+
+type GraphQLResponse = { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
+
+describe("GraphQL API: hostile queries", function () {
+  let scenario: Scenario;
+  let dispose: () => Promise<void>;
+  let server: Server;
+  let url: string;
+
+  const post = async (body: string) => {
+    const response = await fetch(`${url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+      signal: AbortSignal.timeout(15_000),
+    });
+    return { status: response.status, json: (await response.json()) as GraphQLResponse };
+  };
+  const query = (text: string) => post(JSON.stringify({ query: text }));
+  const stillServes = async () => {
+    const { json } = await query("{ models(first: 1) { totalCount } }");
+    assert.equal(json.errors, undefined);
+  };
+
+  before(async function () {
+    scenario = await startScenario(51, 6);
+    const fresh = await freshStore("pglite");
+    dispose = fresh.dispose;
+    await indexAll(scenario, fresh.store);
+    server = createApiServer({ store: fresh.store, abi: (await loadLedgerAbi()).both });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  after(async function () {
+    await new Promise((resolve) => server?.close(resolve));
+    await dispose?.();
+    await scenario?.stop();
+  });
+
+  it("refuses a query 50 levels deep with QUERY_TOO_COMPLEX", async function () {
+    let selection = "id";
+    for (let i = 0; i < 25; i++) selection = `parents { parent { ${selection} } }`;
+    const { json } = await query(`{ models(first: 1) { edges { node { ${selection} } } } }`);
+    assert.equal(json.errors?.[0]?.extensions?.code, "QUERY_TOO_COMPLEX");
+    assert.match(json.errors![0]!.message, new RegExp(`at most ${MAX_QUERY_DEPTH} are allowed`));
+    await stillServes();
+  });
+
+  it("refuses 1,000 aliases with QUERY_TOO_COMPLEX", async function () {
+    const fields = Array.from({ length: 1_000 }, (_, i) => `a${i}: models(first: 100) { totalCount }`).join(" ");
+    const { json } = await query(`{ ${fields} }`);
+    assert.equal(json.errors?.[0]?.extensions?.code, "QUERY_TOO_COMPLEX");
+    assert.match(json.errors![0]!.message, new RegExp(`more than ${MAX_ALIASES} aliases`));
+    await stillServes();
+  });
+
+  it("refuses first: 1000000000 and malformed ids with BAD_USER_INPUT", async function () {
+    for (const text of ["{ models(first: 1000000000) { totalCount } }", '{ model(id: "0xzz") { id } }']) {
+      const { json } = await query(text);
+      assert.equal(json.errors?.[0]?.extensions?.code, "BAD_USER_INPUT", text);
+    }
+    await stillServes();
+  });
+
+  it("refuses a 1 MB body with 413 before parsing it", async function () {
+    const { status, json } = await post(JSON.stringify({ query: `{ _meta { chainId } } #${"x".repeat(1 << 20)}` }));
+    assert.equal(status, 413);
+    assert.equal(json.errors?.[0]?.extensions?.code, "PAYLOAD_TOO_LARGE");
+    await stillServes();
+  });
+
+  it("masks internal errors: a failing store gives a generic message, not its internals", async function () {
+    const broken = await freshStore("pglite");
+    await broken.store.close();
+    const api = createApi({ store: broken.store, abi: (await loadLedgerAbi()).both });
+    const response = await api.fetch("http://api.test/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ models(first: 1) { totalCount } }" }),
+    });
+    const json = (await response.json()) as GraphQLResponse;
+    assert.equal(json.errors?.[0]?.message, "Unexpected error.");
+    assert.doesNotMatch(JSON.stringify(json), /pglite|closed|stack|\.ts/i);
+    await broken.dispose();
+    const syntax = await query("{ models(first: 1) { ");
+    assert.equal(syntax.json.errors?.[0]?.extensions?.code, "GRAPHQL_PARSE_FAILED");
+    await stillServes();
+  });
+});
