@@ -112,12 +112,13 @@ const resolvers = {
       }>(
         "SELECT chain_id, block_number, block_hash, block_timestamp, finalized_block, backfill_done FROM indexer_checkpoint WHERE id = 1",
       );
-      if (!row) return { chainId: 0, block: null, finalizedBlock: null, backfillDone: false };
+      if (!row) return { chainId: 0, block: null, finalizedBlock: null, backfillDone: false, lagSeconds: null };
       return {
         chainId: Number(row.chain_id),
         block: { number: row.block_number, hash: row.block_hash, timestamp: row.block_timestamp },
         finalizedBlock: row.finalized_block,
         backfillDone: row.backfill_done,
+        lagSeconds: Math.max(0, Math.floor(Date.now() / 1000) - Number(row.block_timestamp)),
       };
     },
     model: async (_: unknown, args: { id?: string | null; key?: string | null }, context: Context) => {
@@ -297,8 +298,8 @@ export function createApi({ store, abi }: CreateApiParameters) {
 }
 
 /**
- * An HTTP server on `host:port`: `/graphql`, `/health` (200 while the process serves) and `/ready` (200 once the
- * indexer's backfill is done, 503 before).
+ * An HTTP server: `/graphql`, `/health` (200 while the process serves), `/ready` (200 once the indexer's backfill is
+ * done, 503 before) and `/metrics` (Prometheus).
  */
 /** The largest request body accepted, in bytes; larger ones get 413 before anything is parsed. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -308,7 +309,17 @@ export const REQUEST_TIMEOUT_MS = 10_000;
 export function createApiServer(parameters: CreateApiParameters): Server {
   const { store } = parameters;
   const yoga = createApi(parameters);
+  const requests = new Map<string, number>();
   const server = createServer(async (request, response) => {
+    response.once("finish", () => {
+      const route = (request.url ?? "").split("?")[0];
+      const key = `route="${["/graphql", "/health", "/ready", "/metrics"].includes(route!) ? route : "other"}",status="${response.statusCode}"`;
+      requests.set(key, (requests.get(key) ?? 0) + 1);
+    });
+    if (request.url === "/metrics") {
+      response.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(await metrics(store, requests));
+      return;
+    }
     if (Number(request.headers["content-length"] ?? 0) > MAX_BODY_BYTES) {
       response.writeHead(413, { "content-type": "application/json", connection: "close" }).end(
         JSON.stringify({
@@ -336,4 +347,25 @@ export function createApiServer(parameters: CreateApiParameters): Server {
   });
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   return server;
+}
+
+/** Prometheus text: requests served by route and status, and how far the store has indexed. */
+async function metrics(store: Store, requests: ReadonlyMap<string, number>): Promise<string> {
+  const [row] = await store
+    .query<{ block_number: string; block_timestamp: string }>(
+      "SELECT block_number, block_timestamp FROM indexer_checkpoint WHERE id = 1",
+    )
+    .catch(() => []);
+  const lines = [
+    "# HELP stemma_api_requests_total HTTP requests served, by route and status.",
+    "# TYPE stemma_api_requests_total counter",
+    ...[...requests].map(([labels, count]) => `stemma_api_requests_total{${labels}} ${count}`),
+    "# HELP stemma_indexed_block The newest block the store reflects.",
+    "# TYPE stemma_indexed_block gauge",
+    `stemma_indexed_block ${row?.block_number ?? 0}`,
+    "# HELP stemma_index_lag_seconds Seconds between the indexed block's timestamp and now.",
+    "# TYPE stemma_index_lag_seconds gauge",
+    `stemma_index_lag_seconds ${row ? Math.max(0, Math.floor(Date.now() / 1000) - Number(row.block_timestamp)) : 0}`,
+  ];
+  return `${lines.join("\n")}\n`;
 }

@@ -84,6 +84,8 @@ export const typeDefs = /* GraphQL */ `
     "Blocks at or below this number count as final (the indexer's --confirmations)."
     finalizedBlock: BigInt
     backfillDone: Boolean!
+    "Seconds between the indexed block's timestamp and now: how far behind the chain the answers may be."
+    lagSeconds: Int
   }
 
   type IndexedBlock {

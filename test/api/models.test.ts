@@ -50,13 +50,15 @@ describe("GraphQL API: models", function () {
   });
 
   it("serves _meta: the chain and the indexed block", async function () {
-    const { data } = await query("{ _meta { chainId block { number hash } backfillDone } }");
+    const { data } = await query("{ _meta { chainId block { number hash } backfillDone lagSeconds } }");
     const head = await scenario.d.publicClient.getBlock();
     assert.deepEqual(data!._meta, {
       chainId: 31337,
       block: { number: head.number.toString(), hash: head.hash },
       backfillDone: true,
+      lagSeconds: (data!._meta as { lagSeconds: number }).lagSeconds,
     });
+    assert.ok((data!._meta as { lagSeconds: number }).lagSeconds < 600);
   });
 
   it("pages through every model with cursors and totalCount, in key order, each page at most `first`", async function () {
@@ -283,6 +285,32 @@ describe("GraphQL API: models", function () {
     for (const c of result.contributions) assert.equal(c.epoch, c.model.epoch);
   });
 
+  it("batches per request: 100 models with parents, contributors and revenue cost a handful of SQL queries", async function () {
+    const statements: string[] = [];
+    const counting: Store = {
+      ...store,
+      query: (text, params) => {
+        statements.push(text);
+        return store.query(text, params);
+      },
+    } as Store;
+    const countingApi = createApi({ store: counting, abi: (await loadLedgerAbi()).both });
+    const response = await countingApi.fetch("http://api.test/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        query:
+          "{ models(first: 100) { edges { node { key parents { parent { key steward } weightPpm } contributors { account weightPpm } revenue { received } } } } }",
+      }),
+    });
+    const json = (await response.json()) as GraphQLResponse;
+    assert.equal(json.errors, undefined);
+    const edges = (json.data!.models as { edges: unknown[] }).edges;
+    assert.ok(edges.length >= 12);
+    // The page, then one batch each for parents, parent models, contributors and revenue.
+    assert.ok(statements.length <= 5, `${statements.length} statements:\n${statements.join("\n")}`);
+  });
+
   it("serves /health, and /ready once the backfill is done, over HTTP on 127.0.0.1", async function () {
     const server = createApiServer({ store, abi: (await loadLedgerAbi()).both });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -290,6 +318,10 @@ describe("GraphQL API: models", function () {
       const { port } = server.address() as AddressInfo;
       assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200);
       assert.equal((await fetch(`http://127.0.0.1:${port}/ready`)).status, 200);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      assert.match(metrics, /stemma_api_requests_total\{route="\/health",status="200"\} 1/);
+      const [checkpoint] = await store.query<{ block_number: string }>("SELECT block_number FROM indexer_checkpoint");
+      assert.match(metrics, new RegExp(`stemma_indexed_block ${checkpoint!.block_number}\n`));
       const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
         method: "POST",
         headers: { "content-type": "application/json" },
