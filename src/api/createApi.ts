@@ -8,6 +8,7 @@ import { NATIVE_TOKEN } from "../core/constants.js";
 import { UnknownModelError } from "../core/errors.js";
 import type { Store } from "../indexer/store/types.js";
 import { createLedgerReplica, type LedgerReplica } from "./createLedgerReplica.js";
+import { eventsPage, type EventsPage } from "./eventQueries.js";
 import { childIds, edgesAmong, lineage } from "./lineageQueries.js";
 import { aliasLimitRule, depthLimitRule } from "./queryLimits.js";
 import {
@@ -39,7 +40,21 @@ const groupBy = <Row, Key>(rows: readonly Row[], keyOf: (row: Row) => Key) => {
   return groups;
 };
 
-type Context = Loaders & { store: Store; replica: LedgerReplica };
+type Context = Loaders & { store: Store; replica: LedgerReplica; abi: Abi };
+
+/** A page of stored events as a Relay connection of their decoded fields and positions. */
+const eventConnection = (page: EventsPage) => ({
+  edges: page.events.map((e, i) => ({
+    cursor: page.cursors[i],
+    node: { ...e.event, block: e.blockNumber, transactionHash: e.transactionHash, logIndex: e.logIndex },
+  })),
+  pageInfo: {
+    hasNextPage: page.hasNextPage,
+    hasPreviousPage: false,
+    startCursor: page.cursors[0] ?? null,
+    endCursor: page.cursors[page.cursors.length - 1] ?? null,
+  },
+});
 
 function loaders(store: Store): Loaders {
   return {
@@ -228,6 +243,8 @@ const resolvers = {
       }));
     },
     revenue: (m: ModelRow, _: unknown, context: Context) => context.revenue.load(m.id),
+    payments: async (m: ModelRow, args: { first: number; after?: string | null }, { store, abi }: Context) =>
+      eventConnection(await eventsPage(store, abi, { type: "Paid", topic: 1, value: m.id as Hex, ...args })),
     children: async (m: ModelRow, _: unknown, { store, models }: Context) =>
       models.loadMany(await childIds(store, m.id)),
     ancestors: (m: ModelRow, args: { maxDepth: number }, { store }: Context) =>
@@ -247,6 +264,14 @@ const resolvers = {
       );
       return rows.map((r) => ({ modelId: r.model_id, role: r.role, weightPpm: r.weight_ppm, epoch: r.epoch }));
     },
+    claims: async (
+      { address }: { address: Address },
+      args: { first: number; after?: string | null },
+      { store, abi }: Context,
+    ) => {
+      const topic = `0x${address.slice(2).toLowerCase().padStart(64, "0")}` as Hex;
+      return eventConnection(await eventsPage(store, abi, { type: "Claimed", topic: 3, value: topic, ...args }));
+    },
     balances: async ({ address }: { address: Address }, _: unknown, { store }: Context) => {
       const rows = await store.query<{ token: string; claimable: string; owed_after_propagation: string }>(
         "SELECT token, claimable, owed_after_propagation FROM account_balances WHERE lower(account) = lower($1) ORDER BY token",
@@ -258,6 +283,9 @@ const resolvers = {
         owedAfterPropagation: r.owed_after_propagation,
       }));
     },
+  },
+  Claim: {
+    model: (c: { modelId: string }, _: unknown, { models }: Context) => models.load(c.modelId),
   },
   Contribution: {
     model: (c: { modelId: string }, _: unknown, { models }: Context) => models.load(c.modelId),
@@ -289,7 +317,7 @@ export function createApi({ store, abi }: CreateApiParameters) {
   const replica = createLedgerReplica(store, abi);
   return createYoga({
     schema: createSchema<Context>({ typeDefs, resolvers }),
-    context: () => ({ store, replica, ...loaders(store) }),
+    context: () => ({ store, replica, abi, ...loaders(store) }),
     graphqlEndpoint: "/graphql",
     maskedErrors: true,
     landingPage: false,

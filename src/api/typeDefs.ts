@@ -192,6 +192,8 @@ export const typeDefs = /* GraphQL */ `
     contributors(epoch: Int): [Contributor!]!
     "Lifetime totals per token, for every token the model has received."
     revenue: [TokenRevenue!]!
+    "Payments into this model, newest first."
+    payments(first: Int = 20, after: String): PaymentConnection!
     "Models registered with this one as a parent, by key."
     children: [Model!]!
     "Every model this one descends from, up to maxDepth hops (at most 64), nearest first."
@@ -225,6 +227,49 @@ export const typeDefs = /* GraphQL */ `
     contributions: [Contribution!]!
     "Per token: what the account can claim now, and what it will be owed once everything propagates."
     balances: [AccountBalance!]!
+    "What the account claimed, newest first."
+    claims(first: Int = 20, after: String): ClaimConnection!
+  }
+
+  type Payment {
+    token: Address!
+    payer: Address!
+    "What the payer paid, fee included."
+    amount: BigInt!
+    fee: BigInt!
+    block: BigInt!
+    transactionHash: Bytes32!
+    logIndex: Int!
+  }
+
+  type PaymentEdge {
+    cursor: String!
+    node: Payment!
+  }
+
+  type PaymentConnection {
+    edges: [PaymentEdge!]!
+    pageInfo: PageInfo!
+  }
+
+  type Claim {
+    model: Model!
+    token: Address!
+    epoch: Int!
+    amount: BigInt!
+    block: BigInt!
+    transactionHash: Bytes32!
+    logIndex: Int!
+  }
+
+  type ClaimEdge {
+    cursor: String!
+    node: Claim!
+  }
+
+  type ClaimConnection {
+    edges: [ClaimEdge!]!
+    pageInfo: PageInfo!
   }
 
   type Contribution {

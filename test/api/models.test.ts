@@ -311,6 +311,84 @@ describe("GraphQL API: models", function () {
     assert.ok(statements.length <= 5, `${statements.length} statements:\n${statements.join("\n")}`);
   });
 
+  it("pages through a model's payments and an account's claims, newest first, as the chain logged them", async function () {
+    const { d } = scenario;
+    const paid = await d.publicClient.getContractEvents({
+      address: d.router.address,
+      abi: d.routerAbi,
+      eventName: "Paid",
+      fromBlock: 0n,
+    });
+    const claimed = await d.publicClient.getContractEvents({
+      address: d.router.address,
+      abi: d.routerAbi,
+      eventName: "Claimed",
+      fromBlock: 0n,
+    });
+    assert.ok(paid.length > 0 && claimed.length > 0, "the scenario paid and claimed");
+    const model = (paid[0]!.args as { modelId: string }).modelId;
+    const account = (claimed[0]!.args as { account: string }).account;
+
+    const walk = async (
+      text: string,
+      variables: Record<string, unknown>,
+      pick: (data: Record<string, unknown>) => unknown,
+    ) => {
+      const nodes: Record<string, unknown>[] = [];
+      let after: string | null = null;
+      for (let page = 0; page < 50; page++) {
+        const { data, errors } = await query(text, { ...variables, after });
+        assert.equal(errors, undefined, JSON.stringify(errors));
+        const connection = pick(data!) as {
+          edges: { node: Record<string, unknown> }[];
+          pageInfo: { hasNextPage: boolean; endCursor: string };
+        };
+        nodes.push(...connection.edges.map((e) => e.node));
+        if (!connection.pageInfo.hasNextPage) return nodes;
+        after = connection.pageInfo.endCursor;
+      }
+      throw new Error("too many pages");
+    };
+    const payments = await walk(
+      "query ($id: Bytes32, $after: String) { model(id: $id) { payments(first: 2, after: $after) { edges { node { token payer amount fee transactionHash } } pageInfo { hasNextPage endCursor } } } }",
+      { id: model },
+      (data) => (data.model as { payments: unknown }).payments,
+    );
+    const expectedPayments = paid
+      .filter((log) => (log.args as { modelId: string }).modelId === model)
+      .reverse()
+      .map((log) => {
+        const args = log.args as { token: string; payer: string; amount: bigint; fee: bigint };
+        return {
+          token: getAddress(args.token),
+          payer: getAddress(args.payer),
+          amount: args.amount.toString(),
+          fee: args.fee.toString(),
+          transactionHash: log.transactionHash,
+        };
+      });
+    assert.deepEqual(payments, expectedPayments);
+
+    const claims = await walk(
+      "query ($a: Address!, $after: String) { account(address: $a) { claims(first: 3, after: $after) { edges { node { model { id } token epoch amount } } pageInfo { hasNextPage endCursor } } } }",
+      { a: account },
+      (data) => (data.account as { claims: unknown }).claims,
+    );
+    const expectedClaims = claimed
+      .filter((log) => (log.args as { account: string }).account === account)
+      .reverse()
+      .map((log) => {
+        const args = log.args as { modelId: string; token: string; epoch: number; amount: bigint };
+        return {
+          model: { id: args.modelId },
+          token: getAddress(args.token),
+          epoch: args.epoch,
+          amount: args.amount.toString(),
+        };
+      });
+    assert.deepEqual(claims, expectedClaims);
+  });
+
   it("serves /health, and /ready once the backfill is done, over HTTP on 127.0.0.1", async function () {
     const server = createApiServer({ store, abi: (await loadLedgerAbi()).both });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -1,0 +1,47 @@
+import type { Abi, Hex } from "viem";
+
+import type { Sql } from "../indexer/store/types.js";
+import type { IndexedEvent } from "../indexer/sync/decodeLogs.js";
+import { decodeLogs } from "../indexer/sync/decodeLogs.js";
+import { STORED_LOG_COLUMNS, logOfRow, type StoredLogRow } from "../indexer/sync/storedEvents.js";
+import { MAX_PAGE_SIZE } from "./modelQueries.js";
+import { badInput } from "./scalars.js";
+
+export type EventsPage = { events: IndexedEvent[]; cursors: string[]; hasNextPage: boolean };
+
+const cursorOf = (e: IndexedEvent) => Buffer.from(`${e.blockNumber}:${e.logIndex}`).toString("base64url");
+
+function positionOf(cursor: string): [string, number] {
+  const match = /^(\d+):(\d+)$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
+  if (!match) throw badInput(`"${cursor}" is not a cursor from this API: pass an edge's cursor or pageInfo.endCursor.`);
+  return [match[1]!, Number(match[2])];
+}
+
+/**
+ * One page of stored events of one type whose indexed parameter number `topic` (1-3) is `value`, newest first: the
+ * payments into a model (`Paid`, topic 1) or an account's claims (`Claimed`, topic 3), decoded from the raw logs.
+ */
+export async function eventsPage(
+  sql: Sql,
+  abi: Abi,
+  args: { type: "Paid" | "Claimed"; topic: 1 | 3; value: Hex; first: number; after?: string | null },
+): Promise<EventsPage> {
+  if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE_SIZE) {
+    throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}, not ${args.first}: page through with after.`);
+  }
+  const params: unknown[] = [args.type, args.value.toLowerCase(), args.topic + 1];
+  let keyset = "";
+  if (args.after != null) {
+    params.push(...positionOf(args.after));
+    keyset = `AND (block_number, log_index) < ($4, $5)`;
+  }
+  params.push(args.first + 1);
+  const rows = await sql.query<StoredLogRow>(
+    `SELECT ${STORED_LOG_COLUMNS} FROM ledger_events
+     WHERE event_type = $1 AND split_part(topics, ',', $3::int) = $2 ${keyset}
+     ORDER BY block_number DESC, log_index DESC LIMIT $${params.length}`,
+    params,
+  );
+  const events = decodeLogs(abi, rows.slice(0, args.first).map(logOfRow));
+  return { events, cursors: events.map(cursorOf), hasNextPage: rows.length > args.first };
+}
