@@ -9,6 +9,7 @@ import { UnknownModelError } from "../core/errors.js";
 import type { Store } from "../indexer/store/types.js";
 import { createLedgerReplica, type LedgerReplica } from "./createLedgerReplica.js";
 import { eventsPage, type EventsPage } from "./eventQueries.js";
+import { followBalances, followEvents } from "./subscriptions.js";
 import { childIds, edgesAmong, lineage } from "./lineageQueries.js";
 import { aliasLimitRule, depthLimitRule } from "./queryLimits.js";
 import {
@@ -219,6 +220,27 @@ const resolvers = {
         },
         totalCount: page.totalCount,
       };
+    },
+  },
+  Subscription: {
+    paymentReceived: {
+      subscribe: (_: unknown, args: { model: Hex }, { store, abi }: Context) =>
+        followEvents(store, abi, ["Paid"], { index: 1, value: args.model }),
+      resolve: (e: { event: object; blockNumber: bigint; transactionHash: Hex; logIndex: number }) => ({
+        ...e.event,
+        block: e.blockNumber,
+        transactionHash: e.transactionHash,
+        logIndex: e.logIndex,
+      }),
+    },
+    modelRegistered: {
+      subscribe: (_: unknown, __: unknown, { store, abi }: Context) =>
+        followEvents(store, abi, ["ModelRegistered", "PlaceholderRegistered"]),
+      resolve: (e: { event: { id: string } }, _: unknown, { models }: Context) => models.load(e.event.id),
+    },
+    claimableChanged: {
+      subscribe: (_: unknown, args: { account: Address }, { store }: Context) => followBalances(store, args.account),
+      resolve: (balances: unknown) => balances,
     },
   },
   Model: {

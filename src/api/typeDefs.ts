@@ -77,6 +77,19 @@ export const typeDefs = /* GraphQL */ `
     amount: BigInt!
   }
 
+  """
+  Live updates over Server-Sent Events (send the subscription with Accept: text/event-stream). Each reports what the
+  indexer commits after the subscription starts, within about 100 ms.
+  """
+  type Subscription {
+    "Each payment into the model."
+    paymentReceived(model: Bytes32!): Payment!
+    "Each model or placeholder registered."
+    modelRegistered: Model!
+    "The account's balances, now and each time they change."
+    claimableChanged(account: Address!): [AccountBalance!]!
+  }
+
   type Meta {
     chainId: Int!
     "The newest block the store reflects; null before the first commit."
