@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 
-import { createApi, createApiServer } from "../../src/api/createApi.js";
+import { createApi } from "../../src/api/createApi.js";
+import { createApiServer } from "../../src/api/createApiServer.js";
 import { MAX_ALIASES, MAX_QUERY_DEPTH } from "../../src/api/queryLimits.js";
 import { loadLedgerAbi } from "../../src/indexer/ledgerAbi.js";
 import { freshStore, indexAll, startScenario, type Scenario } from "../indexer/scenario.js";

@@ -11,7 +11,8 @@ import type { AddressInfo } from "node:net";
 import { buildSchema, printSchema } from "graphql";
 import { getAddress } from "viem";
 
-import { createApi, createApiServer } from "../../src/api/createApi.js";
+import { createApi } from "../../src/api/createApi.js";
+import { createApiServer } from "../../src/api/createApiServer.js";
 import { typeDefs } from "../../src/api/typeDefs.js";
 import { loadLedgerAbi } from "../../src/indexer/ledgerAbi.js";
 import type { Store } from "../../src/indexer/store/types.js";

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { describeError } from "../../indexer/bin/options.js";
 import { loadLedgerAbi } from "../../indexer/ledgerAbi.js";
 import { createStore } from "../../indexer/store/createStore.js";
-import { createApiServer } from "../createApi.js";
+import { createApiServer } from "../createApiServer.js";
 
 const HELP = `Usage: npm run serve -- [flags]
 

@@ -1,0 +1,68 @@
+import DataLoader from "dataloader";
+
+import type { Store } from "../indexer/store/types.js";
+import { MODEL_COLUMNS, type ModelRow } from "./modelQueries.js";
+
+export type ParentRow = { model_id: string; position: number; parent_id: string; relation: number; weight_ppm: number };
+export type ContributorRow = { model_id: string; epoch: number; account: string; role: number; weight_ppm: number };
+export type TotalRow = {
+  model_id: string;
+  token: string;
+  received: string;
+  kept: string;
+  upstream: string;
+  pushed: string;
+};
+
+/** Per request: batched loads, so a page of models with parents and contributors costs a handful of queries. */
+export type Loaders = {
+  models: DataLoader<string, ModelRow | null>;
+  parents: DataLoader<string, ParentRow[]>;
+  contributors: DataLoader<string, ContributorRow[]>;
+  revenue: DataLoader<string, TotalRow[]>;
+};
+
+const groupBy = <Row, Key>(rows: readonly Row[], keyOf: (row: Row) => Key) => {
+  const groups = new Map<Key, Row[]>();
+  for (const row of rows) groups.set(keyOf(row), [...(groups.get(keyOf(row)) ?? []), row]);
+  return groups;
+};
+
+/** Fresh loaders for one request (their caches must not outlive it). */
+export function createLoaders(store: Store): Loaders {
+  return {
+    models: new DataLoader(async (ids) => {
+      const rows = await store.query<ModelRow>(`SELECT ${MODEL_COLUMNS} FROM models WHERE id = ANY($1)`, [[...ids]]);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+    parents: new DataLoader(async (ids) => {
+      const rows = await store.query<ParentRow>(
+        "SELECT model_id, position, parent_id, relation, weight_ppm FROM model_parents WHERE model_id = ANY($1) ORDER BY model_id, position",
+        [[...ids]],
+      );
+      const groups = groupBy(rows, (r) => r.model_id);
+      return ids.map((id) => groups.get(id) ?? []);
+    }),
+    // Keyed by "modelId|epoch".
+    contributors: new DataLoader(async (keys) => {
+      const pairs = keys.map((k) => k.split("|") as [string, string]);
+      const rows = await store.query<ContributorRow>(
+        `SELECT c.model_id, c.epoch, c.account, c.role, c.weight_ppm FROM contributors c
+         JOIN unnest($1::text[], $2::int[]) AS k(model_id, epoch) ON c.model_id = k.model_id AND c.epoch = k.epoch
+         ORDER BY c.model_id, c.epoch, c.position`,
+        [pairs.map((p) => p[0]), pairs.map((p) => Number(p[1]))],
+      );
+      const groups = groupBy(rows, (r) => `${r.model_id}|${r.epoch}`);
+      return keys.map((k) => groups.get(k) ?? []);
+    }),
+    revenue: new DataLoader(async (ids) => {
+      const rows = await store.query<TotalRow>(
+        "SELECT model_id, token, received, kept, upstream, pushed FROM model_token_totals WHERE model_id = ANY($1) ORDER BY model_id, token",
+        [[...ids]],
+      );
+      const groups = groupBy(rows, (r) => r.model_id);
+      return ids.map((id) => groups.get(id) ?? []);
+    }),
+  };
+}

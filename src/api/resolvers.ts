@@ -1,0 +1,262 @@
+import type { Abi, Address, Hex } from "viem";
+
+import { NATIVE_TOKEN } from "../core/constants.js";
+import { UnknownModelError } from "../core/errors.js";
+import type { Store } from "../indexer/store/types.js";
+import type { LedgerReplica } from "./createLedgerReplica.js";
+import { eventsPage, type EventsPage } from "./eventQueries.js";
+import { childIds, edgesAmong, lineage } from "./lineageQueries.js";
+import type { Loaders, TotalRow } from "./loaders.js";
+import {
+  MODEL_COLUMNS,
+  STATUS,
+  modelsPage,
+  type ModelFilter,
+  type ModelOrderBy,
+  type ModelRow,
+} from "./modelQueries.js";
+import { AddressScalar, BigIntScalar, Bytes32Scalar, badInput } from "./scalars.js";
+import { followBalances, followEvents } from "./subscriptions.js";
+
+/** What every resolver sees: the request's loaders, the store, the engine replica and the ledger ABI. */
+export type Context = Loaders & { store: Store; replica: LedgerReplica; abi: Abi };
+
+/** A page of stored events as a Relay connection of their decoded fields and positions. */
+const eventConnection = (page: EventsPage) => ({
+  edges: page.events.map((e, i) => ({
+    cursor: page.cursors[i],
+    node: { ...e.event, block: e.blockNumber, transactionHash: e.transactionHash, logIndex: e.logIndex },
+  })),
+  pageInfo: {
+    hasNextPage: page.hasNextPage,
+    hasPreviousPage: false,
+    startCursor: page.cursors[0] ?? null,
+    endCursor: page.cursors[page.cursors.length - 1] ?? null,
+  },
+});
+
+const enumValues = (names: readonly string[]) => Object.fromEntries(names.map((name, index) => [name, index]));
+
+/** The resolvers of typeDefs.ts. */
+export const resolvers = {
+  BigInt: BigIntScalar,
+  Address: AddressScalar,
+  Bytes32: Bytes32Scalar,
+  ModelStatus: STATUS,
+  Relation: enumValues(["FINETUNE", "ADAPTER", "QUANTIZED", "MERGE", "DISTILL", "OTHER"]),
+  Role: enumValues([
+    "PRETRAINING_COMPUTE",
+    "DATA_CURATION",
+    "FINETUNING",
+    "ALIGNMENT",
+    "EVALUATION_REDTEAM",
+    "QUANTIZATION",
+    "MAINTENANCE",
+    "TOOLING",
+    "DOCUMENTATION",
+    "FUNDING",
+    "OTHER",
+  ]),
+  Query: {
+    _meta: async (_: unknown, __: unknown, { store }: Context) => {
+      const [row] = await store.query<{
+        chain_id: string;
+        block_number: string;
+        block_hash: string;
+        block_timestamp: string;
+        finalized_block: string;
+        backfill_done: boolean;
+      }>(
+        "SELECT chain_id, block_number, block_hash, block_timestamp, finalized_block, backfill_done FROM indexer_checkpoint WHERE id = 1",
+      );
+      if (!row) return { chainId: 0, block: null, finalizedBlock: null, backfillDone: false, lagSeconds: null };
+      return {
+        chainId: Number(row.chain_id),
+        block: { number: row.block_number, hash: row.block_hash, timestamp: row.block_timestamp },
+        finalizedBlock: row.finalized_block,
+        backfillDone: row.backfill_done,
+        lagSeconds: Math.max(0, Math.floor(Date.now() / 1000) - Number(row.block_timestamp)),
+      };
+    },
+    model: async (_: unknown, args: { id?: string | null; key?: string | null }, context: Context) => {
+      if ((args.id == null) === (args.key == null)) throw badInput("Give model either id or key, not both.");
+      if (args.id != null) return context.models.load(args.id);
+      const [row] = await context.store.query<ModelRow>(`SELECT ${MODEL_COLUMNS} FROM models WHERE key = $1`, [
+        args.key,
+      ]);
+      return row ?? null;
+    },
+    account: (_: unknown, args: { address: Address }) => ({ address: args.address }),
+    attributionGraph: async (_: unknown, args: { root: string; depth: number }, { store, models }: Context) => {
+      if (!(await models.load(args.root))) throw badInput(`No model has id ${args.root}.`);
+      const nodes = [
+        { id: args.root, depth: 0 },
+        ...(await lineage(store, args.root, "up", args.depth)),
+        ...(await lineage(store, args.root, "down", args.depth)),
+      ];
+      const ids = [...new Set(nodes.map((n) => n.id))];
+      return { nodes, edges: await edgesAmong(store, ids) };
+    },
+    effectiveShares: async (_: unknown, args: { model: string }, { store, models }: Context) => {
+      if (!(await models.load(args.model))) throw badInput(`No model has id ${args.model}.`);
+      const rows = await store.query<{
+        kind: string;
+        party: string;
+        role: number;
+        numerator: string;
+        denominator: string;
+        ppm: number;
+      }>(
+        "SELECT kind, party, role, numerator, denominator, ppm FROM effective_shares WHERE model_id = $1 ORDER BY ppm DESC, kind, party, role",
+        [args.model],
+      );
+      return rows.map((r) => ({ ...r, role: r.role < 0 ? null : r.role }));
+    },
+    simulateRevenue: async (_: unknown, args: { model: Hex; token: Address; amount: bigint }, { replica }: Context) => {
+      if (args.amount <= 0n) throw badInput("amount must be positive: the router refuses a payment of 0.");
+      const ledger = await replica.current();
+      if (args.token !== NATIVE_TOKEN && !ledger.tokens().includes(args.token)) {
+        throw badInput(
+          `Token ${args.token} has never been paid into Stemma: simulate with ETH (${NATIVE_TOKEN}) or a token models have received.`,
+        );
+      }
+      try {
+        const preview = ledger.previewPay(args.model, args.token, args.amount);
+        const byAmount = <K>(map: ReadonlyMap<K, bigint>) =>
+          [...map].filter(([, amount]) => amount > 0n).sort((a, b) => (a[1] === b[1] ? 0 : a[1] > b[1] ? -1 : 1));
+        return {
+          model: args.model,
+          token: args.token,
+          amount: args.amount,
+          fee: preview.fee,
+          net: preview.net,
+          accounts: byAmount(preview.accounts).map(([account, amount]) => ({ account, amount })),
+          escrow: byAmount(preview.escrow).map(([model, amount]) => ({ model, amount })),
+          heldUpstream: byAmount(preview.heldUpstream).map(([model, amount]) => ({ model, amount })),
+        };
+      } catch (error) {
+        if (error instanceof UnknownModelError) throw badInput(`No model has id ${args.model}.`);
+        throw error;
+      }
+    },
+    models: async (
+      _: unknown,
+      args: {
+        first: number;
+        after?: string | null;
+        where?: ModelFilter | null;
+        orderBy: ModelOrderBy;
+        orderDirection: "ASC" | "DESC";
+      },
+      { store }: Context,
+    ) => {
+      const page = await modelsPage(store, args);
+      return {
+        edges: page.rows.map((node, i) => ({ node, cursor: page.cursors[i] })),
+        pageInfo: {
+          hasNextPage: page.hasNextPage,
+          hasPreviousPage: page.hasPreviousPage,
+          startCursor: page.cursors[0] ?? null,
+          endCursor: page.cursors[page.cursors.length - 1] ?? null,
+        },
+        totalCount: page.totalCount,
+      };
+    },
+  },
+  Subscription: {
+    paymentReceived: {
+      subscribe: (_: unknown, args: { model: Hex }, { store, abi }: Context) =>
+        followEvents(store, abi, ["Paid"], { index: 1, value: args.model }),
+      resolve: (e: { event: object; blockNumber: bigint; transactionHash: Hex; logIndex: number }) => ({
+        ...e.event,
+        block: e.blockNumber,
+        transactionHash: e.transactionHash,
+        logIndex: e.logIndex,
+      }),
+    },
+    modelRegistered: {
+      subscribe: (_: unknown, __: unknown, { store, abi }: Context) =>
+        followEvents(store, abi, ["ModelRegistered", "PlaceholderRegistered"]),
+      resolve: (e: { event: { id: string } }, _: unknown, { models }: Context) => models.load(e.event.id),
+    },
+    claimableChanged: {
+      subscribe: (_: unknown, args: { account: Address }, { store }: Context) => followBalances(store, args.account),
+      resolve: (balances: unknown) => balances,
+    },
+  },
+  Model: {
+    upstreamPpm: (m: ModelRow) => m.upstream_ppm,
+    registeredBlock: (m: ModelRow) => m.registered_block,
+    parents: async (m: ModelRow, _: unknown, context: Context) =>
+      (await context.parents.load(m.id)).map((p) => ({
+        parentId: p.parent_id,
+        relation: p.relation,
+        weightPpm: p.weight_ppm,
+      })),
+    contributors: async (m: ModelRow, args: { epoch?: number }, context: Context) => {
+      const epoch = args.epoch ?? m.epoch;
+      if (!Number.isInteger(epoch) || epoch < 0 || epoch > m.epoch) {
+        throw badInput(`epoch must be between 0 and the model's current epoch ${m.epoch}, not ${epoch}.`);
+      }
+      return (await context.contributors.load(`${m.id}|${epoch}`)).map((c) => ({
+        account: c.account,
+        role: c.role,
+        weightPpm: c.weight_ppm,
+        epoch: c.epoch,
+      }));
+    },
+    revenue: (m: ModelRow, _: unknown, context: Context) => context.revenue.load(m.id),
+    payments: async (m: ModelRow, args: { first: number; after?: string | null }, { store, abi }: Context) =>
+      eventConnection(await eventsPage(store, abi, { type: "Paid", topic: 1, value: m.id as Hex, ...args })),
+    children: async (m: ModelRow, _: unknown, { store, models }: Context) =>
+      models.loadMany(await childIds(store, m.id)),
+    ancestors: (m: ModelRow, args: { maxDepth: number }, { store }: Context) =>
+      lineage(store, m.id, "up", args.maxDepth),
+    descendants: (m: ModelRow, args: { maxDepth: number }, { store }: Context) =>
+      lineage(store, m.id, "down", args.maxDepth),
+  },
+  LineageNode: {
+    model: (node: { id: string }, _: unknown, { models }: Context) => models.load(node.id),
+  },
+  Account: {
+    contributions: async ({ address }: { address: Address }, _: unknown, { store }: Context) => {
+      const rows = await store.query<{ model_id: string; role: number; weight_ppm: number; epoch: number }>(
+        `SELECT c.model_id, c.role, c.weight_ppm, c.epoch FROM contributors c JOIN models m ON m.id = c.model_id
+         WHERE lower(c.account) = lower($1) AND c.epoch = m.epoch ORDER BY m.key, c.position`,
+        [address],
+      );
+      return rows.map((r) => ({ modelId: r.model_id, role: r.role, weightPpm: r.weight_ppm, epoch: r.epoch }));
+    },
+    claims: async (
+      { address }: { address: Address },
+      args: { first: number; after?: string | null },
+      { store, abi }: Context,
+    ) => {
+      const topic = `0x${address.slice(2).toLowerCase().padStart(64, "0")}` as Hex;
+      return eventConnection(await eventsPage(store, abi, { type: "Claimed", topic: 3, value: topic, ...args }));
+    },
+    balances: async ({ address }: { address: Address }, _: unknown, { store }: Context) => {
+      const rows = await store.query<{ token: string; claimable: string; owed_after_propagation: string }>(
+        "SELECT token, claimable, owed_after_propagation FROM account_balances WHERE lower(account) = lower($1) ORDER BY token",
+        [address],
+      );
+      return rows.map((r) => ({
+        token: r.token,
+        claimable: r.claimable,
+        owedAfterPropagation: r.owed_after_propagation,
+      }));
+    },
+  },
+  Claim: {
+    model: (c: { modelId: string }, _: unknown, { models }: Context) => models.load(c.modelId),
+  },
+  Contribution: {
+    model: (c: { modelId: string }, _: unknown, { models }: Context) => models.load(c.modelId),
+  },
+  ParentLink: {
+    parent: (link: { parentId: string }, _: unknown, context: Context) => context.models.load(link.parentId),
+  },
+  TokenRevenue: {
+    token: (row: TotalRow) => row.token,
+  },
+};
