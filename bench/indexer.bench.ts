@@ -7,15 +7,10 @@
  * live: { medianMs, p99Ms } }. STEMMA_BENCH_EVENTS sets another event count (for a quick run).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 
 import { network } from "hardhat";
-import pg from "pg";
-import { keccak256, parseEther, toHex, zeroAddress, type Address, type Hex } from "viem";
+import { keccak256, parseEther, toHex, type Address, type Hex } from "viem";
 
-import type { DeploymentRecord } from "../src/chain/deploymentRecord.js";
 import { NATIVE_TOKEN, Relation } from "../src/core/constants.js";
 import { contributorClaim } from "../src/core/contributorClaim.js";
 import { contributorTree } from "../src/core/contributorTree.js";
@@ -24,12 +19,10 @@ import type { Contributor, ContributorTree, ParentEdge } from "../src/core/types
 import { loadLedgerAbi } from "../src/indexer/ledgerAbi.js";
 import { createLogger } from "../src/indexer/logger.js";
 import { createRpcClient } from "../src/indexer/rpc/createRpcClient.js";
-import { createStore } from "../src/indexer/store/createStore.js";
-import { migrate } from "../src/indexer/store/migrate.js";
-import { migrations } from "../src/indexer/store/migrations.js";
 import type { Store } from "../src/indexer/store/types.js";
 import { createIndexer } from "../src/indexer/sync/createIndexer.js";
 import { startHardhatNode } from "../test/helpers/hardhatNode.js";
+import { freshStore, ledgerOnlyRecord } from "../test/indexer/scenario.js";
 
 const TARGET_EVENTS = Number(process.env.STEMMA_BENCH_EVENTS ?? 100_000);
 const MODELS = 200;
@@ -137,52 +130,14 @@ await claimRound();
 const head = await publicClient.getBlockNumber();
 log(`seeded ${events} events in ${head} blocks (${((Date.now() - seedStart) / 1000).toFixed(0)} s)`);
 
-const record: DeploymentRecord = {
-  network: "bench",
+const record = ledgerOnlyRecord({
   chainId: await publicClient.getChainId(),
   startBlock,
-  parameterSet: "bench",
-  ignitionDeploymentId: "none",
   deployer: admin.account.address,
-  contracts: {
-    StemmaToken: { address: zeroAddress, block: 0 },
-    StemmaTimelock: { address: zeroAddress, block: 0 },
-    StemmaGovernor: { address: zeroAddress, block: 0 },
-    RevenueRouter: { address: router.address, block: startBlock },
-    ModelRegistry: { address: registry.address, block: startBlock },
-  },
-};
+  router: router.address,
+  registry: registry.address,
+});
 const abi = (await loadLedgerAbi()).both;
-
-// ---------------------------------------------------------------- stores
-
-const POSTGRES_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres";
-async function freshStore(kind: "pglite" | "postgres"): Promise<{ store: Store; dispose(): Promise<void> }> {
-  if (kind === "pglite") {
-    const dir = await mkdtemp(join(tmpdir(), "stemma-bench-"));
-    const store = await createStore({ dataDir: join(dir, "pglite") });
-    await migrate(store, migrations);
-    return { store, dispose: async () => (await store.close(), await rm(dir, { recursive: true, force: true })) };
-  }
-  const name = `stemma_bench_${process.pid}`;
-  const adminClient = new pg.Client({ connectionString: POSTGRES_ADMIN });
-  await adminClient.connect();
-  await adminClient.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await adminClient.query(`CREATE DATABASE ${name}`);
-  await adminClient.end();
-  const store = await createStore({ databaseUrl: `postgres://postgres@127.0.0.1:5432/${name}` });
-  await migrate(store, migrations);
-  return {
-    store,
-    async dispose() {
-      await store.close();
-      const cleanup = new pg.Client({ connectionString: POSTGRES_ADMIN });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
-    },
-  };
-}
 
 const indexerOn = (store: Store) =>
   createIndexer({

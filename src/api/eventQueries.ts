@@ -4,7 +4,7 @@ import type { Sql } from "../indexer/store/types.js";
 import type { IndexedEvent } from "../indexer/sync/decodeLogs.js";
 import { decodeLogs } from "../indexer/sync/decodeLogs.js";
 import { STORED_LOG_COLUMNS, logOfRow, type StoredLogRow } from "../indexer/sync/storedEvents.js";
-import { MAX_PAGE_SIZE } from "./modelQueries.js";
+import { checkPageSize } from "./modelQueries.js";
 import { badInput } from "./scalars.js";
 
 export type EventsPage = { events: IndexedEvent[]; cursors: string[]; hasNextPage: boolean };
@@ -26,9 +26,7 @@ export async function eventsPage(
   abi: Abi,
   args: { type: "Paid" | "Claimed"; topic: 1 | 3; value: Hex; first: number; after?: string | null },
 ): Promise<EventsPage> {
-  if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE_SIZE) {
-    throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}, not ${args.first}: page through with after.`);
-  }
+  checkPageSize(args.first);
   const params: unknown[] = [args.type, args.value.toLowerCase(), args.topic + 1];
   let keyset = "";
   if (args.after != null) {

@@ -44,6 +44,13 @@ export type ModelOrderBy = keyof typeof ORDER_COLUMNS;
 /** The most models one page may hold. */
 export const MAX_PAGE_SIZE = 100;
 
+/** Refuses a page size outside 1..{MAX_PAGE_SIZE} with BAD_USER_INPUT. */
+export function checkPageSize(first: number): void {
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+    throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}, not ${first}: page through with after.`);
+  }
+}
+
 /** Escapes LIKE wildcards so that `key_contains: "50%"` matches the text `50%`. */
 const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -111,9 +118,7 @@ export async function modelsPage(
     orderDirection: "ASC" | "DESC";
   },
 ): Promise<ModelsPage> {
-  if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE_SIZE) {
-    throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}, not ${args.first}: page through with after.`);
-  }
+  checkPageSize(args.first);
   const column = ORDER_COLUMNS[args.orderBy];
   const direction = args.orderDirection === "DESC" ? "DESC" : "ASC";
   const params: unknown[] = [];

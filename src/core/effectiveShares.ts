@@ -62,6 +62,11 @@ const timesPpm = (a: Rational, ppm: bigint): Rational => reduce(a.n * ppm, a.d *
 const toShare = ({ n, d }: Rational): Share => ({ numerator: n, denominator: d, ppm: (n * PPM) / d });
 const ZERO: Rational = { n: 0n, d: 1n };
 
+/** The exact sum of two shares, reduced, with its ppm value recomputed (not the sum of the rounded ppm values). */
+export function addShares(a: Share, b: Share): Share {
+  return toShare(plus({ n: a.numerator, d: a.denominator }, { n: b.numerator, d: b.denominator }));
+}
+
 /**
  * The exact share of revenue entering `modelId` that ends at each model of its lineage and at each contributor
  * (SPEC "Effective shares"): the share reaching model `x` is the sum over all paths from `modelId` to `x` of the

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { network } from "hardhat";
-import { zeroAddress } from "viem";
+import { zeroAddress, type Address } from "viem";
 import pg from "pg";
 
 import type { DeploymentRecord } from "../../src/chain/deploymentRecord.js";
@@ -32,6 +32,35 @@ export type Scenario = {
   stop(): Promise<void>;
 };
 
+/**
+ * A deployment record for a ledger deployed on its own (router and registry, without the DAO): all the indexer reads
+ * is the chain, the start block and those two addresses.
+ */
+export function ledgerOnlyRecord(p: {
+  chainId: number;
+  startBlock: number;
+  deployer: Address;
+  router: Address;
+  registry: Address;
+}): DeploymentRecord {
+  const none = { address: zeroAddress, block: 0 };
+  return {
+    network: "test",
+    chainId: p.chainId,
+    startBlock: p.startBlock,
+    parameterSet: "none",
+    ignitionDeploymentId: "none",
+    deployer: p.deployer,
+    contracts: {
+      StemmaToken: none,
+      StemmaTimelock: none,
+      StemmaGovernor: none,
+      RevenueRouter: { address: p.router, block: p.startBlock },
+      ModelRegistry: { address: p.registry, block: p.startBlock },
+    },
+  };
+}
+
 export async function startScenario(seed: number, models = 10): Promise<Scenario> {
   const node = await startHardhatNode();
   const connection = await network.create({ network: "localhost", override: { url: node.url } });
@@ -46,22 +75,13 @@ export async function startScenario(seed: number, models = 10): Promise<Scenario
     trace: [],
     touched: new Set(),
   };
-  const record: DeploymentRecord = {
-    network: "test",
+  const record = ledgerOnlyRecord({
     chainId: await d.publicClient.getChainId(),
     startBlock: Number(d.fromBlock),
-    parameterSet: "test",
-    ignitionDeploymentId: "none",
     deployer: d.accounts[0]!,
-    contracts: {
-      // The property harness deploys the ledger alone; the indexer never reads the DAO's addresses.
-      StemmaToken: { address: zeroAddress, block: 0 },
-      StemmaTimelock: { address: zeroAddress, block: 0 },
-      StemmaGovernor: { address: zeroAddress, block: 0 },
-      RevenueRouter: { address: d.router.address, block: Number(d.fromBlock) },
-      ModelRegistry: { address: d.registry.address, block: Number(d.fromBlock) },
-    },
-  };
+    router: d.router.address,
+    registry: d.registry.address,
+  });
   return {
     node,
     d,

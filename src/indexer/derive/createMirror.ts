@@ -1,6 +1,6 @@
 import { zeroAddress, type Address, type Hex } from "viem";
 
-import { PPM } from "../../core/constants.js";
+import { addShares } from "../../core/effectiveShares.js";
 import { createLedger, type Ledger } from "../../core/ledger.js";
 import type { Share } from "../../core/types.js";
 import type { IndexedEvent } from "../sync/decodeLogs.js";
@@ -306,29 +306,17 @@ async function writeBalances(
   return rows.length;
 }
 
-type Rational = { n: bigint; d: bigint };
-const gcd = (a: bigint, b: bigint): bigint => {
-  while (b !== 0n) [a, b] = [b, a % b];
-  return a;
-};
-const add = (a: Rational, b: Share): Rational => {
-  const n = a.n * b.denominator + b.numerator * a.d;
-  const d = a.d * b.denominator;
-  const g = gcd(n, d) || 1n;
-  return { n: n / g, d: d / g };
-};
-
 async function writeShares(tx: Sql, ledger: Ledger, ids: ReadonlySet<Hex>): Promise<number> {
   if (ids.size === 0) return 0;
   const rows: unknown[][] = [];
   for (const id of ids) {
     const effective = ledger.effectiveShares(id);
-    const parts = new Map<string, { kind: string; party: string; role: number; share: Rational }>();
+    // One row per party: an account in one role may be paid by several models of the lineage.
+    const parts = new Map<string, { kind: string; party: string; role: number; share: Share }>();
     const addPart = (kind: string, party: string, role: number, share: Share) => {
       const k = `${kind}|${party}|${role}`;
-      const part = parts.get(k) ?? { kind, party, role, share: { n: 0n, d: 1n } };
-      part.share = add(part.share, share);
-      parts.set(k, part);
+      const part = parts.get(k);
+      parts.set(k, { kind, party, role, share: part ? addShares(part.share, share) : share });
     };
     for (const m of effective.models) if (m.modelId !== id) addPart("ancestor", m.modelId, -1, m.reaches);
     for (const r of effective.recipients) {
@@ -337,7 +325,7 @@ async function writeShares(tx: Sql, ledger: Ledger, ids: ReadonlySet<Hex>): Prom
       else addPart("beneficiary", r.account!, -1, r.share);
     }
     for (const { kind, party, role, share } of parts.values()) {
-      rows.push([id, kind, party, role, share.n.toString(), share.d.toString(), Number((share.n * PPM) / share.d)]);
+      rows.push([id, kind, party, role, share.numerator.toString(), share.denominator.toString(), Number(share.ppm)]);
     }
   }
   const list = [...ids];
