@@ -1,4 +1,4 @@
-import type { Abi } from "viem";
+import type { Abi, Hex } from "viem";
 
 import { createLedger, type Ledger } from "../core/ledger.js";
 import type { Store } from "../indexer/store/types.js";
@@ -13,28 +13,26 @@ export type LedgerReplica = { current(): Promise<Ledger> };
 
 export function createLedgerReplica(store: Store, abi: Abi): LedgerReplica {
   let ledger = createLedger();
-  let applied = 0;
-  let last: EventPosition | undefined;
+  let last: (EventPosition & { blockHash: Hex }) | undefined;
   let updating: Promise<Ledger> | null = null;
 
   async function update(): Promise<Ledger> {
-    // Events at or before the last applied one must still all be there; otherwise a rollback happened.
+    // A rollback deletes every event after the common ancestor, so it removed (or replaced, from another block) the
+    // last event applied here if it touched anything applied: one primary-key lookup tells.
     if (last) {
-      const [row] = await store.query<{ count: string }>(
-        "SELECT count(*) AS count FROM ledger_events WHERE (block_number, log_index) <= ($1, $2)",
+      const [row] = await store.query<{ block_hash: Hex }>(
+        "SELECT block_hash FROM ledger_events WHERE block_number = $1 AND log_index = $2",
         [last.blockNumber.toString(), last.logIndex],
       );
-      if (Number(row!.count) !== applied) {
+      if (row?.block_hash !== last.blockHash) {
         ledger = createLedger();
-        applied = 0;
         last = undefined;
       }
     }
     const events = await storedEvents(store, abi, last);
     for (const { event } of events) ledger.apply(event);
-    applied += events.length;
     const newest = events[events.length - 1];
-    if (newest) last = { blockNumber: newest.blockNumber, logIndex: newest.logIndex };
+    if (newest) last = { blockNumber: newest.blockNumber, logIndex: newest.logIndex, blockHash: newest.blockHash };
     return ledger;
   }
 

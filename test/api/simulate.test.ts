@@ -10,6 +10,7 @@ import { getAddress, parseEther, type Address, type Hex } from "viem";
 import { NATIVE_TOKEN } from "../../src/core/constants.js";
 import { contributorTree } from "../../src/core/contributorTree.js";
 import { createApi } from "../../src/api/createApi.js";
+import { createLedgerReplica } from "../../src/api/createLedgerReplica.js";
 import { loadLedgerAbi } from "../../src/indexer/ledgerAbi.js";
 import type { Store } from "../../src/indexer/store/types.js";
 import { PAYER, send } from "../property/harness.js";
@@ -180,5 +181,26 @@ describe("GraphQL API: simulateRevenue and effectiveShares", function () {
       assert.equal(errors?.[0]?.extensions?.code, "BAD_USER_INPUT", JSON.stringify(errors));
       assert.match(errors![0]!.message, message);
     }
+  });
+
+  // Last: it deletes events from the shared store, as the indexer's rollback does.
+  it("rebuilds the engine replica when the indexer rolls back events it had applied", async function () {
+    const abi = (await loadLedgerAbi()).both;
+    const replica = createLedgerReplica(store, abi);
+    const before = await replica.current();
+    const feesBefore = before.fees(NATIVE_TOKEN);
+    const [paid] = await store.query<{ block_number: string }>(
+      "SELECT max(block_number) AS block_number FROM ledger_events WHERE event_type = 'Paid'",
+    );
+    await store.query("DELETE FROM ledger_events WHERE block_number >= $1", [paid!.block_number]);
+    const after = await replica.current();
+    assert.notEqual(after, before, "the replica kept the engine that had seen the dropped events");
+    const fresh = await createLedgerReplica(store, abi).current();
+    const owed = (ledger: typeof after) =>
+      JSON.stringify(ledger.owed(NATIVE_TOKEN), (_k, v) =>
+        typeof v === "bigint" ? v.toString() : v instanceof Map ? [...v] : v,
+      );
+    assert.equal(owed(after), owed(fresh));
+    assert.ok(after.fees(NATIVE_TOKEN) < feesBefore);
   });
 });
