@@ -4,15 +4,16 @@ import type { Abi } from "viem";
 import type { Store } from "../indexer/store/types.js";
 import { createLedgerReplica } from "./createLedgerReplica.js";
 import { createLoaders } from "./loaders.js";
-import { aliasLimitRule, depthLimitRule } from "./queryLimits.js";
+import { aliasLimitRule, costLimitRule, depthLimitRule } from "./queryLimits.js";
 import { resolvers, type Context } from "./resolvers.js";
 import { typeDefs } from "./typeDefs.js";
 
-/** Adds the depth and alias limits to GraphQL's own validation, so a hostile query is refused before it runs. */
+/** Adds the depth, alias and cost limits to GraphQL's own validation, so a hostile query is refused before it runs. */
 const limitsPlugin: Plugin = {
   onValidate({ addValidationRule }) {
     addValidationRule(depthLimitRule);
     addValidationRule(aliasLimitRule);
+    addValidationRule(costLimitRule);
   },
 };
 

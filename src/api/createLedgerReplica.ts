@@ -1,6 +1,7 @@
 import type { Abi, Hex } from "viem";
 
 import { createLedger, type Ledger } from "../core/ledger.js";
+import { isLedgerEvent } from "../indexer/recordEvents.js";
 import type { Store } from "../indexer/store/types.js";
 import { storedEvents, type EventPosition } from "../indexer/sync/storedEvents.js";
 
@@ -30,7 +31,7 @@ export function createLedgerReplica(store: Store, abi: Abi): LedgerReplica {
       }
     }
     const events = await storedEvents(store, abi, last);
-    for (const { event } of events) ledger.apply(event);
+    for (const { event } of events) if (isLedgerEvent(event)) ledger.apply(event);
     const newest = events[events.length - 1];
     if (newest) last = { blockNumber: newest.blockNumber, logIndex: newest.logIndex, blockHash: newest.blockHash };
     return ledger;

@@ -18,25 +18,35 @@ function positionOf(cursor: string): [string, number] {
 }
 
 /**
- * One page of stored events of one type whose indexed parameter number `topic` (1-3) is `value`, newest first: the
- * payments into a model (`Paid`, topic 1) or an account's claims (`Claimed`, topic 3), decoded from the raw logs.
+ * The indexed parameter each event type is looked up by: the model a payment went to, the account a claim paid. The
+ * expressions and event types are spelled as in migration 2's partial indexes, so that PostgreSQL uses those.
+ */
+const LOOKUPS = {
+  Paid: { type: "'Paid'", topic: "split_part(topics, ',', 2)" },
+  Claimed: { type: "'Claimed'", topic: "split_part(topics, ',', 4)" },
+} as const;
+
+/**
+ * One page of stored events of one type whose looked-up indexed parameter is `value`, newest first: the payments
+ * into a model (`Paid`) or an account's claims (`Claimed`), decoded from the raw logs.
  */
 export async function eventsPage(
   sql: Sql,
   abi: Abi,
-  args: { type: "Paid" | "Claimed"; topic: 1 | 3; value: Hex; first: number; after?: string | null },
+  args: { type: keyof typeof LOOKUPS; value: Hex; first: number; after?: string | null },
 ): Promise<EventsPage> {
   checkPageSize(args.first);
-  const params: unknown[] = [args.type, args.value.toLowerCase(), args.topic + 1];
+  const lookup = LOOKUPS[args.type];
+  const params: unknown[] = [args.value.toLowerCase()];
   let keyset = "";
   if (args.after != null) {
     params.push(...positionOf(args.after));
-    keyset = `AND (block_number, log_index) < ($4, $5)`;
+    keyset = `AND (block_number, log_index) < ($2, $3)`;
   }
   params.push(args.first + 1);
   const rows = await sql.query<StoredLogRow>(
     `SELECT ${STORED_LOG_COLUMNS} FROM ledger_events
-     WHERE event_type = $1 AND split_part(topics, ',', $3::int) = $2 ${keyset}
+     WHERE event_type = ${lookup.type} AND ${lookup.topic} = $1 ${keyset}
      ORDER BY block_number DESC, log_index DESC LIMIT $${params.length}`,
     params,
   );

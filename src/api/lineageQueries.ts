@@ -30,15 +30,6 @@ export async function lineage(sql: Sql, id: string, direction: "up" | "down", ma
   );
 }
 
-/** The direct children of `id`, by key. */
-export async function childIds(sql: Sql, id: string): Promise<string[]> {
-  const rows = await sql.query<{ id: string }>(
-    "SELECT DISTINCT m.id, m.key FROM model_parents p JOIN models m ON m.id = p.model_id WHERE p.parent_id = $1 ORDER BY m.key",
-    [id],
-  );
-  return rows.map((r) => r.id);
-}
-
 /** The child-to-parent edges among `ids`. */
 export async function edgesAmong(
   sql: Sql,

@@ -14,17 +14,48 @@ export type TotalRow = {
   pushed: string;
 };
 
+export type EpochRow = {
+  model_id: string;
+  epoch: number;
+  root: string;
+  block_number: string;
+  transaction_hash: string;
+};
+export type DisputeRow = {
+  id: string;
+  model_id: string;
+  disputer: string;
+  evidence_hash: string;
+  bond: string;
+  outcome: number;
+  raised_block: string;
+  raised_transaction: string;
+  resolved_block: string | null;
+  beneficiary: string | null;
+  bond_recipient: string | null;
+};
+export const DISPUTE_COLUMNS =
+  "id, model_id, disputer, evidence_hash, bond, outcome, raised_block, raised_transaction, resolved_block, beneficiary, bond_recipient";
+
 /** Per request: batched loads, so a page of models with parents and contributors costs a handful of queries. */
 export type Loaders = {
   models: DataLoader<string, ModelRow | null>;
   parents: DataLoader<string, ParentRow[]>;
   contributors: DataLoader<string, ContributorRow[]>;
   revenue: DataLoader<string, TotalRow[]>;
+  /** A model's contributor epochs, newest first. */
+  epochs: DataLoader<string, EpochRow[]>;
+  /** A model's disputes, newest first. */
+  disputes: DataLoader<string, DisputeRow[]>;
 };
 
 const groupBy = <Row, Key>(rows: readonly Row[], keyOf: (row: Row) => Key) => {
   const groups = new Map<Key, Row[]>();
-  for (const row of rows) groups.set(keyOf(row), [...(groups.get(keyOf(row)) ?? []), row]);
+  for (const row of rows) {
+    const group = groups.get(keyOf(row));
+    if (group) group.push(row);
+    else groups.set(keyOf(row), [row]);
+  }
   return groups;
 };
 
@@ -59,6 +90,22 @@ export function createLoaders(store: Store): Loaders {
     revenue: new DataLoader(async (ids) => {
       const rows = await store.query<TotalRow>(
         "SELECT model_id, token, received, kept, upstream, pushed FROM model_token_totals WHERE model_id = ANY($1) ORDER BY model_id, token",
+        [[...ids]],
+      );
+      const groups = groupBy(rows, (r) => r.model_id);
+      return ids.map((id) => groups.get(id) ?? []);
+    }),
+    epochs: new DataLoader(async (ids) => {
+      const rows = await store.query<EpochRow>(
+        "SELECT model_id, epoch, root, block_number, transaction_hash FROM contributor_epochs WHERE model_id = ANY($1) ORDER BY model_id, epoch DESC",
+        [[...ids]],
+      );
+      const groups = groupBy(rows, (r) => r.model_id);
+      return ids.map((id) => groups.get(id) ?? []);
+    }),
+    disputes: new DataLoader(async (ids) => {
+      const rows = await store.query<DisputeRow>(
+        `SELECT ${DISPUTE_COLUMNS} FROM disputes WHERE model_id = ANY($1) ORDER BY model_id, id DESC`,
         [[...ids]],
       );
       const groups = groupBy(rows, (r) => r.model_id);

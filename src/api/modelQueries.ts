@@ -12,9 +12,13 @@ export type ModelRow = {
   epoch: number;
   terms: { derivativesAllowed: boolean; minDerivativePpm: number };
   registered_block: string;
+  license: string | null;
+  metadata_uri: string | null;
+  weights_digest: string | null;
 };
 
-export const MODEL_COLUMNS = "id, key, steward, placeholder, status, upstream_ppm, epoch, terms, registered_block";
+export const MODEL_COLUMNS =
+  "id, key, steward, placeholder, status, upstream_ppm, epoch, terms, registered_block, license, metadata_uri, weights_digest";
 
 export const STATUS = { ACTIVE: 1, DISPUTED: 2, REVOKED: 3 } as const;
 
@@ -32,6 +36,7 @@ export type ModelFilter = {
   status?: number;
   status_in?: number[];
   placeholder?: boolean;
+  parent?: string;
   upstreamPpm_gt?: number;
   upstreamPpm_lt?: number;
   registeredBlock_gt?: bigint;
@@ -67,10 +72,11 @@ export function whereClause(filter: ModelFilter | null | undefined, params: unkn
   if (filter.key != null) add("key = ?", filter.key);
   if (filter.key_contains != null) add("key LIKE ?", `%${likeLiteral(filter.key_contains)}%`);
   if (filter.key_starts_with != null) add("key LIKE ?", `${likeLiteral(filter.key_starts_with)}%`);
-  if (filter.steward != null) add("lower(steward) = lower(?)", filter.steward);
+  if (filter.steward != null) add("steward = ?", filter.steward);
   if (filter.status != null) add("status = ?", filter.status);
   if (filter.status_in != null) add("status = ANY(?)", filter.status_in);
   if (filter.placeholder != null) add("placeholder = ?", filter.placeholder);
+  if (filter.parent != null) add("id IN (SELECT model_id FROM model_parents WHERE parent_id = ?)", filter.parent);
   if (filter.upstreamPpm_gt != null) add("upstream_ppm > ?", filter.upstreamPpm_gt);
   if (filter.upstreamPpm_lt != null) add("upstream_ppm < ?", filter.upstreamPpm_lt);
   if (filter.registeredBlock_gt != null) add("registered_block > ?", filter.registeredBlock_gt.toString());

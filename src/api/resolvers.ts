@@ -5,8 +5,15 @@ import { UnknownModelError } from "../core/errors.js";
 import type { Store } from "../indexer/store/types.js";
 import type { LedgerReplica } from "./createLedgerReplica.js";
 import { eventsPage, type EventsPage } from "./eventQueries.js";
-import { childIds, edgesAmong, lineage } from "./lineageQueries.js";
-import type { Loaders, TotalRow } from "./loaders.js";
+import { edgesAmong, lineage } from "./lineageQueries.js";
+import {
+  DISPUTE_COLUMNS,
+  type ContributorRow,
+  type DisputeRow,
+  type EpochRow,
+  type Loaders,
+  type TotalRow,
+} from "./loaders.js";
 import {
   MODEL_COLUMNS,
   STATUS,
@@ -14,6 +21,7 @@ import {
   type ModelFilter,
   type ModelOrderBy,
   type ModelRow,
+  type ModelsPage,
 } from "./modelQueries.js";
 import { AddressScalar, BigIntScalar, Bytes32Scalar, badInput } from "./scalars.js";
 import { followBalances, followEvents } from "./subscriptions.js";
@@ -35,6 +43,20 @@ const eventConnection = (page: EventsPage) => ({
   },
 });
 
+/** A page of models as a Relay connection. */
+const modelConnection = (page: ModelsPage) => ({
+  edges: page.rows.map((node, i) => ({ node, cursor: page.cursors[i] })),
+  pageInfo: {
+    hasNextPage: page.hasNextPage,
+    hasPreviousPage: page.hasPreviousPage,
+    startCursor: page.cursors[0] ?? null,
+    endCursor: page.cursors[page.cursors.length - 1] ?? null,
+  },
+  totalCount: page.totalCount,
+});
+
+type PageArgs = { first: number; after?: string | null; orderBy: ModelOrderBy; orderDirection: "ASC" | "DESC" };
+
 const enumValues = (names: readonly string[]) => Object.fromEntries(names.map((name, index) => [name, index]));
 
 /** The resolvers of typeDefs.ts. */
@@ -43,6 +65,7 @@ export const resolvers = {
   Address: AddressScalar,
   Bytes32: Bytes32Scalar,
   ModelStatus: STATUS,
+  DisputeOutcome: { PENDING: 0, DISMISSED: 1, UPHELD: 2 },
   Relation: enumValues(["FINETUNE", "ADAPTER", "QUANTIZED", "MERGE", "DISTILL", "OTHER"]),
   Role: enumValues([
     "PRETRAINING_COMPUTE",
@@ -83,6 +106,12 @@ export const resolvers = {
       if (args.id != null) return context.models.load(args.id);
       const [row] = await context.store.query<ModelRow>(`SELECT ${MODEL_COLUMNS} FROM models WHERE key = $1`, [
         args.key,
+      ]);
+      return row ?? null;
+    },
+    dispute: async (_: unknown, args: { id: bigint }, { store }: Context) => {
+      const [row] = await store.query<DisputeRow>(`SELECT ${DISPUTE_COLUMNS} FROM disputes WHERE id = $1`, [
+        args.id.toString(),
       ]);
       return row ?? null;
     },
@@ -139,29 +168,8 @@ export const resolvers = {
         throw error;
       }
     },
-    models: async (
-      _: unknown,
-      args: {
-        first: number;
-        after?: string | null;
-        where?: ModelFilter | null;
-        orderBy: ModelOrderBy;
-        orderDirection: "ASC" | "DESC";
-      },
-      { store }: Context,
-    ) => {
-      const page = await modelsPage(store, args);
-      return {
-        edges: page.rows.map((node, i) => ({ node, cursor: page.cursors[i] })),
-        pageInfo: {
-          hasNextPage: page.hasNextPage,
-          hasPreviousPage: page.hasPreviousPage,
-          startCursor: page.cursors[0] ?? null,
-          endCursor: page.cursors[page.cursors.length - 1] ?? null,
-        },
-        totalCount: page.totalCount,
-      };
-    },
+    models: async (_: unknown, args: PageArgs & { where?: ModelFilter | null }, { store }: Context) =>
+      modelConnection(await modelsPage(store, args)),
   },
   Subscription: {
     paymentReceived: {
@@ -187,6 +195,8 @@ export const resolvers = {
   Model: {
     upstreamPpm: (m: ModelRow) => m.upstream_ppm,
     registeredBlock: (m: ModelRow) => m.registered_block,
+    metadataURI: (m: ModelRow) => m.metadata_uri,
+    weightsDigest: (m: ModelRow) => m.weights_digest,
     parents: async (m: ModelRow, _: unknown, context: Context) =>
       (await context.parents.load(m.id)).map((p) => ({
         parentId: p.parent_id,
@@ -198,22 +208,41 @@ export const resolvers = {
       if (!Number.isInteger(epoch) || epoch < 0 || epoch > m.epoch) {
         throw badInput(`epoch must be between 0 and the model's current epoch ${m.epoch}, not ${epoch}.`);
       }
-      return (await context.contributors.load(`${m.id}|${epoch}`)).map((c) => ({
-        account: c.account,
-        role: c.role,
-        weightPpm: c.weight_ppm,
-        epoch: c.epoch,
-      }));
+      return context.contributors.load(`${m.id}|${epoch}`);
     },
+    contributorHistory: async (m: ModelRow, _: unknown, context: Context) =>
+      (await context.epochs.load(m.id)).map((e: EpochRow) => ({
+        modelId: m.id,
+        epoch: e.epoch,
+        root: e.root,
+        block: e.block_number,
+        transactionHash: e.transaction_hash,
+      })),
+    disputes: (m: ModelRow, _: unknown, context: Context) => context.disputes.load(m.id),
     revenue: (m: ModelRow, _: unknown, context: Context) => context.revenue.load(m.id),
     payments: async (m: ModelRow, args: { first: number; after?: string | null }, { store, abi }: Context) =>
-      eventConnection(await eventsPage(store, abi, { type: "Paid", topic: 1, value: m.id as Hex, ...args })),
-    children: async (m: ModelRow, _: unknown, { store, models }: Context) =>
-      models.loadMany(await childIds(store, m.id)),
+      eventConnection(await eventsPage(store, abi, { type: "Paid", value: m.id as Hex, ...args })),
+    children: async (m: ModelRow, args: PageArgs, { store }: Context) =>
+      modelConnection(await modelsPage(store, { ...args, where: { parent: m.id } })),
     ancestors: (m: ModelRow, args: { maxDepth: number }, { store }: Context) =>
       lineage(store, m.id, "up", args.maxDepth),
     descendants: (m: ModelRow, args: { maxDepth: number }, { store }: Context) =>
       lineage(store, m.id, "down", args.maxDepth),
+  },
+  ContributorEpoch: {
+    contributors: (e: { modelId: string; epoch: number }, _: unknown, context: Context) =>
+      context.contributors.load(`${e.modelId}|${e.epoch}`),
+  },
+  Contributor: {
+    weightPpm: (c: ContributorRow) => c.weight_ppm,
+  },
+  Dispute: {
+    model: (d: DisputeRow, _: unknown, { models }: Context) => models.load(d.model_id),
+    evidenceHash: (d: DisputeRow) => d.evidence_hash,
+    raisedBlock: (d: DisputeRow) => d.raised_block,
+    raisedTransaction: (d: DisputeRow) => d.raised_transaction,
+    resolvedBlock: (d: DisputeRow) => d.resolved_block,
+    bondRecipient: (d: DisputeRow) => d.bond_recipient,
   },
   LineageNode: {
     model: (node: { id: string }, _: unknown, { models }: Context) => models.load(node.id),
@@ -222,7 +251,7 @@ export const resolvers = {
     contributions: async ({ address }: { address: Address }, _: unknown, { store }: Context) => {
       const rows = await store.query<{ model_id: string; role: number; weight_ppm: number; epoch: number }>(
         `SELECT c.model_id, c.role, c.weight_ppm, c.epoch FROM contributors c JOIN models m ON m.id = c.model_id
-         WHERE lower(c.account) = lower($1) AND c.epoch = m.epoch ORDER BY m.key, c.position`,
+         WHERE c.account = $1 AND c.epoch = m.epoch ORDER BY m.key, c.position`,
         [address],
       );
       return rows.map((r) => ({ modelId: r.model_id, role: r.role, weightPpm: r.weight_ppm, epoch: r.epoch }));
@@ -233,11 +262,11 @@ export const resolvers = {
       { store, abi }: Context,
     ) => {
       const topic = `0x${address.slice(2).toLowerCase().padStart(64, "0")}` as Hex;
-      return eventConnection(await eventsPage(store, abi, { type: "Claimed", topic: 3, value: topic, ...args }));
+      return eventConnection(await eventsPage(store, abi, { type: "Claimed", value: topic, ...args }));
     },
     balances: async ({ address }: { address: Address }, _: unknown, { store }: Context) => {
       const rows = await store.query<{ token: string; claimable: string; owed_after_propagation: string }>(
-        "SELECT token, claimable, owed_after_propagation FROM account_balances WHERE lower(account) = lower($1) ORDER BY token",
+        "SELECT token, claimable, owed_after_propagation FROM account_balances WHERE account = $1 ORDER BY token",
         [address],
       );
       return rows.map((r) => ({

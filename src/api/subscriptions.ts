@@ -87,7 +87,7 @@ async function* balancesOf(store: Store, account: Address, stopped: () => boolea
   let previous = "";
   while (!stopped()) {
     const rows = await store.query<{ token: string; claimable: string; owed_after_propagation: string }>(
-      "SELECT token, claimable, owed_after_propagation FROM account_balances WHERE lower(account) = lower($1) ORDER BY token",
+      "SELECT token, claimable, owed_after_propagation FROM account_balances WHERE account = $1 ORDER BY token",
       [account],
     );
     const balances = rows.map((r) => ({

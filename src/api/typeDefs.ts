@@ -15,6 +15,8 @@ export const typeDefs = /* GraphQL */ `
     _meta: Meta!
     "One model, by id or by key (exactly one of them)."
     model(id: Bytes32, key: String): Model
+    "One dispute, by its number."
+    dispute(id: BigInt!): Dispute
     "What an account contributes to and is owed, per token."
     account(address: Address!): Account!
     "The lineage around a model, ready for drawing: ancestors and descendants up to depth hops away."
@@ -162,6 +164,8 @@ export const typeDefs = /* GraphQL */ `
     status: ModelStatus
     status_in: [ModelStatus!]
     placeholder: Boolean
+    "Models registered with this model as one of their parents."
+    parent: Bytes32
     upstreamPpm_gt: Int
     upstreamPpm_lt: Int
     registeredBlock_gt: BigInt
@@ -199,16 +203,31 @@ export const typeDefs = /* GraphQL */ `
     "The current contributor epoch."
     epoch: Int!
     terms: Terms!
+    "The SPDX expression (or LicenseRef-...) the steward declared; null for a placeholder."
+    license: String
+    "Where the model card lives; null for a placeholder."
+    metadataURI: String
+    "A digest of the weight files' manifest; null for a placeholder."
+    weightsDigest: Bytes32
     registeredBlock: BigInt!
     parents: [ParentLink!]!
     "The contributor set of an epoch (default: the current one); empty for a placeholder's escrow epoch."
     contributors(epoch: Int): [Contributor!]!
+    "Every contributor set the model has had, newest epoch first (a placeholder's escrow epoch has none)."
+    contributorHistory: [ContributorEpoch!]!
+    "Disputes raised against the model, newest first."
+    disputes: [Dispute!]!
     "Lifetime totals per token, for every token the model has received."
     revenue: [TokenRevenue!]!
     "Payments into this model, newest first."
     payments(first: Int = 20, after: String): PaymentConnection!
-    "Models registered with this one as a parent, by key."
-    children: [Model!]!
+    "Models registered with this one as a parent (at most 100 per page)."
+    children(
+      first: Int = 20
+      after: String
+      orderBy: ModelOrderBy = KEY
+      orderDirection: OrderDirection = ASC
+    ): ModelConnection!
     "Every model this one descends from, up to maxDepth hops (at most 64), nearest first."
     ancestors(maxDepth: Int = 64): [LineageNode!]!
     "Every model that descends from this one, up to maxDepth hops (at most 64), nearest first."
@@ -317,6 +336,41 @@ export const typeDefs = /* GraphQL */ `
     "Share of what the model keeps, in ppm."
     weightPpm: Int!
     epoch: Int!
+  }
+
+  "A contributor set and when it took effect."
+  type ContributorEpoch {
+    epoch: Int!
+    "The Merkle root the router holds for the epoch."
+    root: Bytes32!
+    block: BigInt!
+    transactionHash: Bytes32!
+    contributors: [Contributor!]!
+  }
+
+  enum DisputeOutcome {
+    PENDING
+    DISMISSED
+    UPHELD
+  }
+
+  "A dispute freezes its model until the DAO resolves it; upheld, the model is revoked in favour of a beneficiary."
+  type Dispute {
+    id: BigInt!
+    model: Model!
+    disputer: Address!
+    evidenceHash: Bytes32!
+    "The bond the disputer posted, in wei."
+    bond: BigInt!
+    outcome: DisputeOutcome!
+    raisedBlock: BigInt!
+    raisedTransaction: Bytes32!
+    "Null while pending."
+    resolvedBlock: BigInt
+    "Who receives the revoked model's share when upheld; null otherwise."
+    beneficiary: Address
+    "Who was paid the bond (the disputer if upheld, the treasury if dismissed); null until paid out."
+    bondRecipient: Address
   }
 
   type TokenRevenue {

@@ -176,6 +176,8 @@ export async function dumpStore(store: Store): Promise<Record<string, unknown[]>
     account_balances: "account, token",
     effective_shares: "model_id, kind, party, role",
     token_fees: "token",
+    contributor_epochs: "model_id, epoch",
+    disputes: "id",
   };
   const dump: Record<string, unknown[]> = {};
   for (const [table, order] of Object.entries(tables)) {

@@ -3,17 +3,19 @@ import { zeroAddress, type Address, type Hex } from "viem";
 import { addShares } from "../../core/effectiveShares.js";
 import { createLedger, type Ledger } from "../../core/ledger.js";
 import type { Share } from "../../core/types.js";
+import { isLedgerEvent } from "../recordEvents.js";
 import type { IndexedEvent } from "../sync/decodeLogs.js";
 import type { Sql } from "../store/types.js";
+import { createRecords, type Records } from "./createRecords.js";
 import { writeRows } from "./writeRows.js";
 
 /** What one write changed, for logs and tests. */
 export type MirrorWriteStats = { models: number; totals: number; balances: number; shares: number };
 
 /**
- * The ledger engine fed with indexed events, and the derived tables it keeps in the database: models, parents,
- * contributor sets, per model and token totals, per account and token balances (claimable now, owed after full
- * propagation), fees, and effective shares. It remembers what each event touched, so that a write rewrites only the
+ * The ledger engine fed with indexed events, and the derived tables it keeps in the database: models (with their
+ * metadata), parents, contributor sets and when each took effect, per model and token totals, per account and token
+ * balances (claimable now, owed after full propagation), fees, effective shares, and disputes. It remembers what each event touched, so that a write rewrites only the
  * rows that may have changed; after {reset} (a rollback), the next write replaces every derived table.
  */
 export type Mirror = {
@@ -29,6 +31,7 @@ const key = (a: string, b: string) => `${a}|${b}`;
 /** Creates an empty mirror; feed it every ledger event from the deployment block on. */
 export function createMirror(): Mirror {
   let ledger = createLedger();
+  let records = createRecords();
   let rewriteAll = true;
   // What the events since the last write touched.
   let models = new Set<Hex>();
@@ -103,7 +106,10 @@ export function createMirror(): Mirror {
       case "FeesWithdrawn":
         tokens.add(event.token);
         break;
-      case "FeeUpdated":
+      case "MetadataUpdated":
+        models.add(event.id);
+        break;
+      default:
         break;
     }
   };
@@ -122,13 +128,15 @@ export function createMirror(): Mirror {
 
     apply(events) {
       for (const indexed of events) {
-        ledger.apply(indexed.event);
+        if (isLedgerEvent(indexed.event)) ledger.apply(indexed.event);
+        records.apply(indexed);
         touch(indexed);
       }
     },
 
     reset() {
       ledger = createLedger();
+      records = createRecords();
       rewriteAll = true;
       clearDirty();
       children = new Map();
@@ -147,6 +155,8 @@ export function createMirror(): Mirror {
           "account_balances",
           "effective_shares",
           "token_fees",
+          "contributor_epochs",
+          "disputes",
         ]) {
           await tx.query(`DELETE FROM ${table}`);
         }
@@ -157,12 +167,13 @@ export function createMirror(): Mirror {
         allTokensDirty = true;
       }
       const stats = {
-        models: await writeModels(tx, ledger, models, registeredAt),
+        models: await writeModels(tx, ledger, records, models, registeredAt),
         totals: await writeTotals(tx, ledger, totals),
         balances: 0,
         shares: 0,
       };
-      await writeContributors(tx, ledger, epochs);
+      await writeContributors(tx, ledger, records, epochs);
+      await records.writeDisputes(tx, rewriteAll);
       const dirtyTokens = allTokensDirty ? new Set(ledger.tokens()) : tokens;
       stats.balances = await writeBalances(tx, ledger, dirtyTokens, accounts, writtenBalances);
       await writeRows(
@@ -187,11 +198,13 @@ const epochRange = (ledger: Ledger, id: Hex) => Array.from({ length: ledger.mode
 async function writeModels(
   tx: Sql,
   ledger: Ledger,
+  records: Records,
   ids: ReadonlySet<Hex>,
   registeredAt: ReadonlyMap<Hex, bigint>,
 ): Promise<number> {
   const rows = [...ids].map((id) => {
     const m = ledger.model(id);
+    const metadata = records.metadataOf(id);
     return [
       id,
       m.key,
@@ -203,6 +216,9 @@ async function writeModels(
       m.epoch,
       JSON.stringify(m.terms),
       (registeredAt.get(id) ?? 0n).toString(),
+      metadata?.weightsDigest ?? null,
+      metadata?.metadataURI ?? null,
+      metadata?.license ?? null,
     ];
   });
   await writeRows(
@@ -219,6 +235,9 @@ async function writeModels(
       "epoch",
       "terms",
       "registered_block",
+      "weights_digest",
+      "metadata_uri",
+      "license",
     ],
     rows,
     ["id"],
@@ -234,11 +253,19 @@ async function writeModels(
   return rows.length;
 }
 
-async function writeContributors(tx: Sql, ledger: Ledger, epochs: ReadonlySet<string>): Promise<void> {
+async function writeContributors(
+  tx: Sql,
+  ledger: Ledger,
+  records: Records,
+  epochs: ReadonlySet<string>,
+): Promise<void> {
   const rows: unknown[][] = [];
+  const epochRows: unknown[][] = [];
   for (const entry of epochs) {
     const [id, epochText] = entry.split("|") as [Hex, string];
     const epoch = Number(epochText);
+    const record = records.epochOf(id, epoch);
+    if (record) epochRows.push([id, epoch, record.root, record.blockNumber.toString(), record.transactionHash]);
     const set = ledger.contributorSet(id, epoch);
     for (const [position, c] of (set?.entries ?? []).entries()) {
       rows.push([id, epoch, position, c.account, c.role, c.weightPpm, c.cumulativeBefore]);
@@ -250,6 +277,13 @@ async function writeContributors(tx: Sql, ledger: Ledger, epochs: ReadonlySet<st
     ["model_id", "epoch", "position", "account", "role", "weight_ppm", "cumulative_before"],
     rows,
     ["model_id", "epoch", "position"],
+  );
+  await writeRows(
+    tx,
+    "contributor_epochs",
+    ["model_id", "epoch", "root", "block_number", "transaction_hash"],
+    epochRows,
+    ["model_id", "epoch"],
   );
 }
 

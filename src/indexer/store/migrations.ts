@@ -123,4 +123,58 @@ create table token_fees (
 );
 `,
   },
+  {
+    version: 2,
+    name: "metadata, disputes, contributor epochs, event lookups",
+    sql: `
+-- Model metadata from ModelRegistered and MetadataUpdated (null for placeholders).
+alter table models add column weights_digest text, add column metadata_uri text, add column license text;
+
+-- When each contributor epoch's set took effect, and its Merkle root.
+create table contributor_epochs (
+  model_id text not null,
+  epoch int not null,
+  root text not null,
+  block_number bigint not null,
+  transaction_hash text not null,
+  primary key (model_id, epoch)
+);
+
+-- outcome is IModelRegistry.DisputeOutcome: 0 pending, 1 dismissed, 2 upheld. bond_recipient is set once the bond
+-- was paid out.
+create table disputes (
+  id numeric(78,0) primary key,
+  model_id text not null,
+  disputer text not null,
+  evidence_hash text not null,
+  bond numeric(78,0) not null,
+  raised_block bigint not null,
+  raised_transaction text not null,
+  outcome smallint not null,
+  beneficiary text,
+  resolved_block bigint,
+  bond_recipient text
+);
+create index disputes_model_id_idx on disputes (model_id, id);
+
+-- Payments into a model (topic 1 of Paid) and an account's claims (topic 3 of Claimed), newest first, without a scan.
+-- The API's queries use these exact expressions and event types.
+create index ledger_events_paid_model_idx on ledger_events (split_part(topics, ',', 2), block_number, log_index)
+  where event_type = 'Paid';
+create index ledger_events_claimed_account_idx on ledger_events (split_part(topics, ',', 4), block_number, log_index)
+  where event_type = 'Claimed';
+
+-- Version 1 dropped the events above instead of storing them: the indexer starts again from the deployment.
+delete from indexer_checkpoint;
+delete from indexed_blocks;
+delete from ledger_events;
+delete from models;
+delete from model_parents;
+delete from contributors;
+delete from model_token_totals;
+delete from account_balances;
+delete from effective_shares;
+delete from token_fees;
+`,
+  },
 ];

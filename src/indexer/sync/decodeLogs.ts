@@ -1,16 +1,18 @@
 import { decodeEventLog, getAddress, toEventSelector, type Abi, type AbiEvent, type Address, type Hex } from "viem";
 
-import { LEDGER_EVENT_NAMES } from "../../chain/decodeLedgerLogs.js";
-import type { LedgerEvent } from "../../core/ledgerEvent.js";
+import { STORED_EVENT_NAMES, type StoredEvent } from "../recordEvents.js";
 import type { RpcLog } from "../rpc/types.js";
 
-/** A ledger event with where it happened. `raw` is the log as stored, so a replay decodes exactly the same event. */
+/**
+ * A stored event (a ledger event or a record) with where it happened. `raw` is the log as stored, so a replay decodes
+ * exactly the same event.
+ */
 export type IndexedEvent = {
   blockNumber: bigint;
   logIndex: number;
   blockHash: Hex;
   transactionHash: Hex;
-  event: LedgerEvent;
+  event: StoredEvent;
   raw: RawLog;
 };
 
@@ -19,7 +21,7 @@ export type RawLog = { address: Address; topics: Hex[]; data: Hex };
 
 type Decoder = (topics: readonly Hex[], data: Hex) => { eventName: string; args: Record<string, unknown> };
 
-/** Per ABI: a decoder for each ledger event, by topic 0. */
+/** Per ABI: a decoder for each stored event, by topic 0. */
 const decodersByAbi = new WeakMap<Abi, Map<Hex, Decoder>>();
 
 function decodersOf(abi: Abi): Map<Hex, Decoder> {
@@ -27,7 +29,7 @@ function decodersOf(abi: Abi): Map<Hex, Decoder> {
   if (!byTopic) {
     byTopic = new Map();
     for (const item of abi) {
-      if (item.type === "event" && LEDGER_EVENT_NAMES.has(item.name)) {
+      if (item.type === "event" && STORED_EVENT_NAMES.has(item.name)) {
         byTopic.set(toEventSelector(item), staticDecoder(item) ?? viemDecoder(item));
       }
     }
@@ -106,9 +108,9 @@ function wordReader(type: string, what: string): (word: string) => unknown {
 }
 
 /**
- * Decodes the registry's and router's logs into ledger events, in the order given, keeping their positions. Logs of
- * events that move no money (roles, dispute bookkeeping, token policy) are dropped. A log whose topics or data do
- * not match its event's ABI throws: the indexer never guesses.
+ * Decodes the registry's and router's logs into stored events (the ledger's and the records of recordEvents.ts), in
+ * the order given, keeping their positions. Other logs (roles, bond and token policy settings) are dropped. A log
+ * whose topics or data do not match its event's ABI throws: the indexer never guesses.
  */
 export function decodeLogs(abi: Abi, logs: readonly RpcLog[]): IndexedEvent[] {
   const decoders = decodersOf(abi);
@@ -123,7 +125,7 @@ export function decodeLogs(abi: Abi, logs: readonly RpcLog[]): IndexedEvent[] {
       logIndex: log.logIndex,
       blockHash: log.blockHash,
       transactionHash: log.transactionHash,
-      event: { type: eventName, ...args } as LedgerEvent,
+      event: { type: eventName, ...args } as StoredEvent,
       raw: { address: log.address, topics: [...log.topics], data: log.data },
     });
   }
