@@ -37,7 +37,7 @@ async function answersChainId(url: string): Promise<boolean> {
 }
 
 /** SIGTERM, then SIGKILL if it is still there after 5 s; resolves once it exited (or 2 s after SIGKILL). */
-async function stopChild(child: ChildProcess): Promise<void> {
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, "exit");
   const within = async (ms: number) => {

@@ -2,6 +2,7 @@
  * `npm run serve -- [flags]`: the GraphQL API over the indexer's store, at http://HOST:PORT/graphql (GraphiQL in a
  * browser), with /health and /ready. Ctrl-C stops it.
  */
+import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 
 import { describeError } from "../../indexer/bin/options.js";
@@ -14,7 +15,7 @@ const HELP = `Usage: npm run serve -- [flags]
 Serves GraphQL over the indexer's store. With PGlite (the default) stop the indexer first: one process owns an
 embedded database. With PostgreSQL, run as many API replicas as you like next to the one indexer.
 
-  --port N          port                                     [4000]
+  --port N          port (0: any free one, printed)          [4000]
   --host HOST       address to listen on                     [127.0.0.1]
   --database URL    PostgreSQL URL (env DATABASE_URL); without it, PGlite embedded
   --data-dir DIR    PGlite data folder (env STEMMA_DATA_DIR)  [.stemma/pglite]
@@ -42,7 +43,9 @@ try {
   const store = await createStore(values.database ? { databaseUrl: values.database } : { dataDir: values["data-dir"] });
   const server = createApiServer({ store, abi: (await loadLedgerAbi()).both });
   server.listen(Number(values.port), values.host, () => {
-    process.stderr.write(`GraphQL API at http://${values.host}:${values.port}/graphql over ${store.location}\n`);
+    // The bound port, not the flag: with --port 0 the system picks one, and whoever started us needs to know which.
+    const { port } = server.address() as AddressInfo;
+    process.stderr.write(`GraphQL API at http://${values.host}:${port}/graphql over ${store.location}\n`);
   });
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => server.close(() => void store.close()));
