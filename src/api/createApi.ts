@@ -17,6 +17,22 @@ const limitsPlugin: Plugin = {
   },
 };
 
+/**
+ * Runs each query or mutation against one snapshot of the store, so that its fields agree with each other while the
+ * indexer commits (otherwise `_meta` could name block N while `models` already shows N + 1).
+ */
+const snapshotPlugin = (store: Store): Plugin<Context> => ({
+  onExecute({ executeFn, setExecuteFn }) {
+    setExecuteFn((args) =>
+      store.snapshot((sql) =>
+        Promise.resolve(
+          executeFn({ ...args, contextValue: { ...(args.contextValue as Context), sql, ...createLoaders(sql) } }),
+        ),
+      ),
+    );
+  },
+});
+
 export type CreateApiParameters = {
   store: Store;
   /** The registry's and router's ABIs together (to replay stored events for simulations). */
@@ -28,10 +44,10 @@ export function createApi({ store, abi }: CreateApiParameters) {
   const replica = createLedgerReplica(store, abi);
   return createYoga({
     schema: createSchema<Context>({ typeDefs, resolvers }),
-    context: () => ({ store, replica, abi, ...createLoaders(store) }),
+    context: (): Context => ({ store, sql: store, replica, abi, ...createLoaders(store) }),
     graphqlEndpoint: "/graphql",
     maskedErrors: true,
     landingPage: false,
-    plugins: [limitsPlugin],
+    plugins: [limitsPlugin, snapshotPlugin(store)],
   });
 }

@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
 
-import type { Store } from "../indexer/store/types.js";
+import type { Sql } from "../indexer/store/types.js";
 import { MODEL_COLUMNS, type ModelRow } from "./modelQueries.js";
 
 export type ParentRow = { model_id: string; position: number; parent_id: string; relation: number; weight_ppm: number };
@@ -60,7 +60,7 @@ const groupBy = <Row, Key>(rows: readonly Row[], keyOf: (row: Row) => Key) => {
 };
 
 /** Fresh loaders for one request (their caches must not outlive it). */
-export function createLoaders(store: Store): Loaders {
+export function createLoaders(store: Sql): Loaders {
   return {
     models: new DataLoader(async (ids) => {
       const rows = await store.query<ModelRow>(`SELECT ${MODEL_COLUMNS} FROM models WHERE id = ANY($1)`, [[...ids]]);

@@ -2,7 +2,7 @@ import type { Abi, Address, Hex } from "viem";
 
 import { NATIVE_TOKEN } from "../core/constants.js";
 import { UnknownModelError } from "../core/errors.js";
-import type { Store } from "../indexer/store/types.js";
+import type { Sql, Store } from "../indexer/store/types.js";
 import type { LedgerReplica } from "./createLedgerReplica.js";
 import { eventsPage, type EventsPage } from "./eventQueries.js";
 import { edgesAmong, lineage } from "./lineageQueries.js";
@@ -26,8 +26,11 @@ import {
 import { AddressScalar, BigIntScalar, Bytes32Scalar, badInput } from "./scalars.js";
 import { followBalances, followEvents } from "./subscriptions.js";
 
-/** What every resolver sees: the request's loaders, the store, the engine replica and the ledger ABI. */
-export type Context = Loaders & { store: Store; replica: LedgerReplica; abi: Abi };
+/**
+ * What every resolver sees: `sql` reads one snapshot of the store for the whole request (and the loaders read
+ * through it); `store` itself is for subscriptions, which follow commits; the engine replica; the ledger ABI.
+ */
+export type Context = Loaders & { sql: Sql; store: Store; replica: LedgerReplica; abi: Abi };
 
 /** A page of stored events as a Relay connection of their decoded fields and positions. */
 const eventConnection = (page: EventsPage) => ({
@@ -81,8 +84,8 @@ export const resolvers = {
     "OTHER",
   ]),
   Query: {
-    _meta: async (_: unknown, __: unknown, { store }: Context) => {
-      const [row] = await store.query<{
+    _meta: async (_: unknown, __: unknown, { sql }: Context) => {
+      const [row] = await sql.query<{
         chain_id: string;
         block_number: string;
         block_hash: string;
@@ -104,31 +107,29 @@ export const resolvers = {
     model: async (_: unknown, args: { id?: string | null; key?: string | null }, context: Context) => {
       if ((args.id == null) === (args.key == null)) throw badInput("Give model either id or key, not both.");
       if (args.id != null) return context.models.load(args.id);
-      const [row] = await context.store.query<ModelRow>(`SELECT ${MODEL_COLUMNS} FROM models WHERE key = $1`, [
-        args.key,
-      ]);
+      const [row] = await context.sql.query<ModelRow>(`SELECT ${MODEL_COLUMNS} FROM models WHERE key = $1`, [args.key]);
       return row ?? null;
     },
-    dispute: async (_: unknown, args: { id: bigint }, { store }: Context) => {
-      const [row] = await store.query<DisputeRow>(`SELECT ${DISPUTE_COLUMNS} FROM disputes WHERE id = $1`, [
+    dispute: async (_: unknown, args: { id: bigint }, { sql }: Context) => {
+      const [row] = await sql.query<DisputeRow>(`SELECT ${DISPUTE_COLUMNS} FROM disputes WHERE id = $1`, [
         args.id.toString(),
       ]);
       return row ?? null;
     },
     account: (_: unknown, args: { address: Address }) => ({ address: args.address }),
-    attributionGraph: async (_: unknown, args: { root: string; depth: number }, { store, models }: Context) => {
+    attributionGraph: async (_: unknown, args: { root: string; depth: number }, { sql, models }: Context) => {
       if (!(await models.load(args.root))) throw badInput(`No model has id ${args.root}.`);
       const nodes = [
         { id: args.root, depth: 0 },
-        ...(await lineage(store, args.root, "up", args.depth)),
-        ...(await lineage(store, args.root, "down", args.depth)),
+        ...(await lineage(sql, args.root, "up", args.depth)),
+        ...(await lineage(sql, args.root, "down", args.depth)),
       ];
       const ids = [...new Set(nodes.map((n) => n.id))];
-      return { nodes, edges: await edgesAmong(store, ids) };
+      return { nodes, edges: await edgesAmong(sql, ids) };
     },
-    effectiveShares: async (_: unknown, args: { model: string }, { store, models }: Context) => {
+    effectiveShares: async (_: unknown, args: { model: string }, { sql, models }: Context) => {
       if (!(await models.load(args.model))) throw badInput(`No model has id ${args.model}.`);
-      const rows = await store.query<{
+      const rows = await sql.query<{
         kind: string;
         party: string;
         role: number;
@@ -168,8 +169,8 @@ export const resolvers = {
         throw error;
       }
     },
-    models: async (_: unknown, args: PageArgs & { where?: ModelFilter | null }, { store }: Context) =>
-      modelConnection(await modelsPage(store, args)),
+    models: async (_: unknown, args: PageArgs & { where?: ModelFilter | null }, { sql }: Context) =>
+      modelConnection(await modelsPage(sql, args)),
   },
   Subscription: {
     paymentReceived: {
@@ -220,14 +221,13 @@ export const resolvers = {
       })),
     disputes: (m: ModelRow, _: unknown, context: Context) => context.disputes.load(m.id),
     revenue: (m: ModelRow, _: unknown, context: Context) => context.revenue.load(m.id),
-    payments: async (m: ModelRow, args: { first: number; after?: string | null }, { store, abi }: Context) =>
-      eventConnection(await eventsPage(store, abi, { type: "Paid", value: m.id as Hex, ...args })),
-    children: async (m: ModelRow, args: PageArgs, { store }: Context) =>
-      modelConnection(await modelsPage(store, { ...args, where: { parent: m.id } })),
-    ancestors: (m: ModelRow, args: { maxDepth: number }, { store }: Context) =>
-      lineage(store, m.id, "up", args.maxDepth),
-    descendants: (m: ModelRow, args: { maxDepth: number }, { store }: Context) =>
-      lineage(store, m.id, "down", args.maxDepth),
+    payments: async (m: ModelRow, args: { first: number; after?: string | null }, { sql, abi }: Context) =>
+      eventConnection(await eventsPage(sql, abi, { type: "Paid", value: m.id as Hex, ...args })),
+    children: async (m: ModelRow, args: PageArgs, { sql }: Context) =>
+      modelConnection(await modelsPage(sql, { ...args, where: { parent: m.id } })),
+    ancestors: (m: ModelRow, args: { maxDepth: number }, { sql }: Context) => lineage(sql, m.id, "up", args.maxDepth),
+    descendants: (m: ModelRow, args: { maxDepth: number }, { sql }: Context) =>
+      lineage(sql, m.id, "down", args.maxDepth),
   },
   ContributorEpoch: {
     contributors: (e: { modelId: string; epoch: number }, _: unknown, context: Context) =>
@@ -248,8 +248,8 @@ export const resolvers = {
     model: (node: { id: string }, _: unknown, { models }: Context) => models.load(node.id),
   },
   Account: {
-    contributions: async ({ address }: { address: Address }, _: unknown, { store }: Context) => {
-      const rows = await store.query<{ model_id: string; role: number; weight_ppm: number; epoch: number }>(
+    contributions: async ({ address }: { address: Address }, _: unknown, { sql }: Context) => {
+      const rows = await sql.query<{ model_id: string; role: number; weight_ppm: number; epoch: number }>(
         `SELECT c.model_id, c.role, c.weight_ppm, c.epoch FROM contributors c JOIN models m ON m.id = c.model_id
          WHERE c.account = $1 AND c.epoch = m.epoch ORDER BY m.key, c.position`,
         [address],
@@ -259,13 +259,13 @@ export const resolvers = {
     claims: async (
       { address }: { address: Address },
       args: { first: number; after?: string | null },
-      { store, abi }: Context,
+      { sql, abi }: Context,
     ) => {
       const topic = `0x${address.slice(2).toLowerCase().padStart(64, "0")}` as Hex;
-      return eventConnection(await eventsPage(store, abi, { type: "Claimed", value: topic, ...args }));
+      return eventConnection(await eventsPage(sql, abi, { type: "Claimed", value: topic, ...args }));
     },
-    balances: async ({ address }: { address: Address }, _: unknown, { store }: Context) => {
-      const rows = await store.query<{ token: string; claimable: string; owed_after_propagation: string }>(
+    balances: async ({ address }: { address: Address }, _: unknown, { sql }: Context) => {
+      const rows = await sql.query<{ token: string; claimable: string; owed_after_propagation: string }>(
         "SELECT token, claimable, owed_after_propagation FROM account_balances WHERE account = $1 ORDER BY token",
         [address],
       );

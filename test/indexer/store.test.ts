@@ -33,7 +33,9 @@ const ADMIN_URL = process.env.STEMMA_TEST_POSTGRES_URL ?? "postgres://postgres@1
 const MAX_UINT256 = 2n ** 256n - 1n;
 const INDEXER_TABLES = [
   "account_balances",
+  "contributor_epochs",
   "contributors",
+  "disputes",
   "effective_shares",
   "indexed_blocks",
   "indexer_checkpoint",
@@ -43,6 +45,9 @@ const INDEXER_TABLES = [
   "models",
   "token_fees",
 ];
+
+/** The newest schema version this code knows. */
+const LATEST = migrations[migrations.length - 1]!.version;
 
 type Variant = {
   /** The store every spec of the variant shares; its public schema is emptied before each spec. */
@@ -60,34 +65,36 @@ function shouldBehaveLikeAStore({ store: getStore }: Variant): void {
 
   describe("migrate", function () {
     it("applies every migration once, records it, and applies nothing the second time", async function () {
-      assert.deepEqual(await migrate(store, migrations), { applied: [1], version: 1 });
+      const versions = migrations.map((m) => m.version);
+      assert.deepEqual(await migrate(store, migrations), { applied: versions, version: LATEST });
       assert.deepEqual(await tablesOf(store), ["schema_migrations", ...INDEXER_TABLES].sort());
       const recorded = await store.query<{ version: number; name: string; applied_at: Date }>(
-        "select * from schema_migrations",
+        "select * from schema_migrations order by version",
       );
-      assert.equal(recorded.length, 1);
-      assert.equal(recorded[0]?.version, 1);
-      assert.equal(recorded[0]?.name, "indexer schema");
+      assert.deepEqual(
+        recorded.map((r) => [r.version, r.name]),
+        migrations.map((m) => [m.version, m.name]),
+      );
       assert.ok(recorded[0]?.applied_at instanceof Date);
 
-      assert.deepEqual(await migrate(store, migrations), { applied: [], version: 1 });
-      assert.equal((await store.query("select * from schema_migrations")).length, 1);
+      assert.deepEqual(await migrate(store, migrations), { applied: [], version: LATEST });
+      assert.equal((await store.query("select * from schema_migrations")).length, migrations.length);
 
-      const next: Migration = { version: 2, name: "extra", sql: "create table extra (id int primary key);" };
-      assert.deepEqual(await migrate(store, [...migrations, next]), { applied: [2], version: 2 });
+      const next: Migration = { version: LATEST + 1, name: "extra", sql: "create table extra (id int primary key);" };
+      assert.deepEqual(await migrate(store, [...migrations, next]), { applied: [LATEST + 1], version: LATEST + 1 });
     });
 
     it("refuses a database whose schema is newer than the code, and changes nothing", async function () {
-      const newer: Migration = { version: 2, name: "from the future", sql: "create table future (id int);" };
+      const newer: Migration = { version: LATEST + 1, name: "from the future", sql: "create table future (id int);" };
       await migrate(store, [...migrations, newer]);
       await assert.rejects(migrate(store, migrations), (error: unknown) => {
         assert.ok(error instanceof SchemaMismatchError);
-        assert.match(error.message, /its schema is at version 2, newer than the 1 this code knows/);
+        assert.ok(error.message.includes(`its schema is at version ${LATEST + 1}, newer than the ${LATEST} this code`));
         assert.match(error.message, /A newer Stemma migrated this database/);
         assert.ok(error.message.includes(store.location));
         return true;
       });
-      assert.equal((await store.query("select * from schema_migrations")).length, 2);
+      assert.equal((await store.query("select * from schema_migrations")).length, migrations.length + 1);
     });
 
     it("refuses a database made by a different schema, before applying anything", async function () {
@@ -103,16 +110,25 @@ function shouldBehaveLikeAStore({ store: getStore }: Variant): void {
     });
 
     it("rolls a failing migration back whole and keeps the ones before it", async function () {
-      const broken: Migration = { version: 2, name: "broken", sql: "create table half (id int); select 1 / 0;" };
+      const broken: Migration = {
+        version: LATEST + 1,
+        name: "broken",
+        sql: "create table half (id int); select 1 / 0;",
+      };
       await assert.rejects(
         migrate(store, [...migrations, broken]),
         (error: unknown) =>
           error instanceof MigrationFailedError &&
-          error.version === 2 &&
-          /Migration 2 \("broken"\) failed on .*division by zero/.test(error.message),
+          error.version === LATEST + 1 &&
+          new RegExp(`Migration ${LATEST + 1} \\("broken"\\) failed on .*division by zero`).test(error.message),
       );
       assert.ok(!(await tablesOf(store)).includes("half"));
-      assert.deepEqual(await store.query("select version from schema_migrations"), [{ version: 1 }]);
+      assert.deepEqual(
+        (await store.query<{ version: number }>("select version from schema_migrations order by version")).map(
+          (r) => r.version,
+        ),
+        migrations.map((m) => m.version),
+      );
     });
   });
 
@@ -165,6 +181,9 @@ function shouldBehaveLikeAStore({ store: getStore }: Variant): void {
           epoch: 3,
           terms: { fee: "10", tags: ["a"] },
           registered_block: (2n ** 60n).toString(),
+          weights_digest: null,
+          metadata_uri: null,
+          license: null,
         },
       ]);
       const [checkpoint] = await store.query<Record<string, unknown>>("select * from indexer_checkpoint");
@@ -445,6 +464,27 @@ describe("indexer store (src/indexer/store)", function () {
     });
 
     shouldBehaveLikeAStore({ store: () => store });
+
+    it("reads one state of the database inside a snapshot while another connection commits, and writes nothing", async function () {
+      await store.exec("create table snap (n int); insert into snap values (1);");
+      try {
+        const counts = await store.snapshot(async (sql) => {
+          const count = async () => (await sql.query<{ n: number }>("select count(*)::int as n from snap"))[0]!.n;
+          const before = await count();
+          await store.query("insert into snap values (2)");
+          return [before, await count()];
+        });
+        assert.deepEqual(counts, [1, 1]);
+        assert.deepEqual(await store.query("select count(*)::int as n from snap"), [{ n: 2 }]);
+        await assert.rejects(
+          store.snapshot((sql) => sql.query("insert into snap values (3)")),
+          /read-only transaction/,
+        );
+        assert.deepEqual(await store.query("select count(*)::int as n from snap"), [{ n: 2 }]);
+      } finally {
+        await store.exec("drop table snap");
+      }
+    });
 
     it("reports the URL without its password as the location", async function () {
       assert.equal(store.kind, "postgres");

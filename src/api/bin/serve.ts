@@ -22,6 +22,9 @@ embedded database. With PostgreSQL, run as many API replicas as you like next to
   --help            this text
 `;
 
+/** PostgreSQL connections: each request holds one for its snapshot, so this many run their SQL at once. */
+const POOL_SIZE = 10;
+
 try {
   const { values } = parseArgs({
     args: process.argv.slice(2),
@@ -40,8 +43,15 @@ try {
   }
   if (!/^\d+$/.test(values.port) || Number(values.port) > 65_535)
     throw new Error(`--port must be 0-65535, not "${values.port}".`);
-  const store = await createStore(values.database ? { databaseUrl: values.database } : { dataDir: values["data-dir"] });
+  const store = await createStore(
+    values.database ? { databaseUrl: values.database, poolSize: POOL_SIZE } : { dataDir: values["data-dir"] },
+  );
   const server = createApiServer({ store, abi: (await loadLedgerAbi()).both });
+  server.once("error", (error: NodeJS.ErrnoException) => {
+    const hint = error.code === "EADDRINUSE" ? ": another process listens there; pick another --port" : "";
+    process.stderr.write(`error: cannot listen on ${values.host}:${values.port} (${error.message})${hint}.\n`);
+    void store.close().finally(() => (process.exitCode = 1));
+  });
   server.listen(Number(values.port), values.host, () => {
     // The bound port, not the flag: with --port 0 the system picks one, and whoever started us needs to know which.
     const { port } = server.address() as AddressInfo;

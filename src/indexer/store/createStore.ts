@@ -20,6 +20,12 @@ export type CreateStoreParameters = {
    * @default ".stemma/pglite"
    */
   dataDir?: string | undefined;
+  /**
+   * PostgreSQL connections in the pool (ignored by PGlite). An API server wants more than the indexer: each request
+   * holds one for its snapshot.
+   * @default 4
+   */
+  poolSize?: number | undefined;
 };
 
 export type CreateStoreReturnType = Store;
@@ -33,11 +39,11 @@ const INT8_ARRAY = 1016;
 const NUMERIC_ARRAY = 1231;
 const TEXT_ARRAY = 1009;
 
-/** The pool's size: the indexer writes in one transaction at a time, and the API reads a little beside it. */
+/** The pool's default size: the indexer writes in one transaction at a time, and reads a little beside it. */
 const POOL_SIZE = 4;
 
 /**
- * Opens the indexer's database: PostgreSQL when `databaseUrl` is given (a `pg.Pool` of {POOL_SIZE} connections),
+ * Opens the indexer's database: PostgreSQL when `databaseUrl` is given (a `pg.Pool`, {POOL_SIZE} connections by default),
  * otherwise PGlite (Postgres compiled to WASM, in this process) on `dataDir`.
  *
  * Values come back the same from both:
@@ -66,11 +72,11 @@ const POOL_SIZE = 4;
  * await store.close();
  */
 export async function createStore(parameters: CreateStoreParameters = {}): Promise<CreateStoreReturnType> {
-  const { databaseUrl, dataDir = ".stemma/pglite" } = parameters;
-  return databaseUrl === undefined ? createPgliteStore(dataDir) : createPostgresStore(databaseUrl);
+  const { databaseUrl, dataDir = ".stemma/pglite", poolSize = POOL_SIZE } = parameters;
+  return databaseUrl === undefined ? createPgliteStore(dataDir) : createPostgresStore(databaseUrl, poolSize);
 }
 
-async function createPostgresStore(databaseUrl: string): Promise<Store> {
+async function createPostgresStore(databaseUrl: string, poolSize: number): Promise<Store> {
   const location = maskDatabaseUrl(databaseUrl);
   const types = new pg.TypeOverrides();
   const asText = (value: string): string => value;
@@ -87,7 +93,7 @@ async function createPostgresStore(databaseUrl: string): Promise<Store> {
     keepAlive: true,
   } satisfies pg.ClientConfig;
 
-  const pool = new pg.Pool({ ...config, max: POOL_SIZE, application_name: "stemma" });
+  const pool = new pg.Pool({ ...config, max: poolSize, application_name: "stemma" });
   // An idle connection that breaks (server restart) is dropped by the pool; without a listener it would crash us.
   pool.on("error", () => {});
   try {
@@ -137,31 +143,8 @@ async function createPostgresStore(databaseUrl: string): Promise<Store> {
       guard.check();
       return poolSql.exec(text);
     },
-    async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-      guard.check();
-      const client = await pool.connect();
-      // A client whose ROLLBACK failed is in an unknown state: the pool must destroy it, not reuse it.
-      let broken: Error | undefined;
-      const tx = endable(pgSql(client));
-      try {
-        await client.query("BEGIN");
-        const result = await fn(tx.sql);
-        tx.end();
-        const commit = await client.query("COMMIT");
-        // COMMIT of a transaction that an earlier (caught) error aborted succeeds as "ROLLBACK".
-        if (commit.command === "ROLLBACK") throw new TransactionRolledBackError({ location });
-        return result;
-      } catch (error) {
-        tx.end();
-        if (!(error instanceof TransactionRolledBackError))
-          await client.query("ROLLBACK").catch((rollbackError: Error) => {
-            broken = rollbackError;
-          });
-        throw error;
-      } finally {
-        client.release(broken);
-      }
-    },
+    transaction: <T>(fn: (tx: Sql) => Promise<T>) => inTransaction("BEGIN", fn),
+    snapshot: <T>(fn: (sql: Sql) => Promise<T>) => inTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", fn),
     async close() {
       if (guard.closed) return;
       guard.close();
@@ -169,6 +152,32 @@ async function createPostgresStore(databaseUrl: string): Promise<Store> {
       await pool.end();
     },
   };
+
+  async function inTransaction<T>(begin: string, fn: (tx: Sql) => Promise<T>): Promise<T> {
+    guard.check();
+    const client = await pool.connect();
+    // A client whose ROLLBACK failed is in an unknown state: the pool must destroy it, not reuse it.
+    let broken: Error | undefined;
+    const tx = endable(pgSql(client));
+    try {
+      await client.query(begin);
+      const result = await fn(tx.sql);
+      tx.end();
+      const commit = await client.query("COMMIT");
+      // COMMIT of a transaction that an earlier (caught) error aborted succeeds as "ROLLBACK".
+      if (commit.command === "ROLLBACK") throw new TransactionRolledBackError({ location });
+      return result;
+    } catch (error) {
+      tx.end();
+      if (!(error instanceof TransactionRolledBackError))
+        await client.query("ROLLBACK").catch((rollbackError: Error) => {
+          broken = rollbackError;
+        });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
   return store;
 }
 
@@ -229,6 +238,8 @@ async function createPgliteStore(dataDir: string): Promise<Store> {
         throw error;
       }
     },
+    // One session: a writer in this process commits whole transactions, but may commit between two of fn's reads.
+    snapshot: <T>(fn: (sql: Sql) => Promise<T>) => fn(store),
     async close() {
       if (guard.closed) return;
       guard.close();

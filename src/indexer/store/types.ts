@@ -14,6 +14,11 @@ export type Store = Sql & {
   /** A human-readable location (the data folder, or the URL without its password). */
   location: string;
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn`'s reads against one state of the database, whatever commits meanwhile: on PostgreSQL a read-only
+   * REPEATABLE READ transaction. On PGlite, the store itself (one session, so no other process writes).
+   */
+  snapshot<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 };
 
