@@ -11,7 +11,7 @@
  *
  * Environment: STEMMA_BENCH_MODELS (default 10,000) for a quicker run, STEMMA_BENCH_CONCURRENCY (default 8),
  * STEMMA_BENCH_DURATION_MS (default 5,000 per query, after a 1,000 ms warm-up), STEMMA_BENCH_STORES (default
- * "pglite,postgres").
+ * "pglite,postgres"), STEMMA_BENCH_ANALYZE=0 to skip the ANALYZE run after the build (see below).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -30,6 +30,7 @@ const CONCURRENCY = Number(process.env.STEMMA_BENCH_CONCURRENCY ?? 8);
 const DURATION_MS = Number(process.env.STEMMA_BENCH_DURATION_MS ?? 5_000);
 const WARMUP_MS = 1_000;
 const MIN_REQUESTS = 200;
+const ANALYZE = process.env.STEMMA_BENCH_ANALYZE !== "0";
 const STORES = (process.env.STEMMA_BENCH_STORES ?? "pglite,postgres").split(",") as StoreKind[];
 const TARGET = { p99Ms: { ancestors: 25, effectiveShares: 25 } as Record<string, number>, modelRps: 1_500 };
 
@@ -151,6 +152,10 @@ for (const kind of STORES) {
   let server: ChildProcess | undefined;
   try {
     const stats = await buildStore(store, abi, ecosystem, log);
+    // Planner statistics, as PostgreSQL's autovacuum gathers them soon after a backfill. PGlite has no autovacuum
+    // and the indexer never runs ANALYZE: without this, the recursive ancestors query hash-joins a sequential scan
+    // of model_parents at every hop (about 50x slower at depth 30). STEMMA_BENCH_ANALYZE=0 measures that state.
+    if (ANALYZE) await store.exec("ANALYZE");
     const [deep] = await store.query<{ count: string }>(
       "SELECT count(*) AS count FROM effective_shares WHERE model_id = $1",
       [ecosystem.deepModels[0]],
@@ -264,7 +269,13 @@ writeFileSync(
     {
       models: MODELS,
       queries: results.map(({ name, store, p50Ms, p99Ms, rps }) => ({ name, store, p50Ms, p99Ms, rps })),
-      setup: { concurrency: CONCURRENCY, warmupMs: WARMUP_MS, durationMs: DURATION_MS, cpus: cpus().length },
+      setup: {
+        analyze: ANALYZE,
+        concurrency: CONCURRENCY,
+        warmupMs: WARMUP_MS,
+        durationMs: DURATION_MS,
+        cpus: cpus().length,
+      },
       stores,
     },
     null,
