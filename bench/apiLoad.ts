@@ -4,7 +4,7 @@
  *
  * For each query of the plan, in order: one request alone (a cold path such as the simulation's first replay is
  * not measured), a warm-up of `warmupMs`, then `concurrency` keep-alive connections each sending the next request as
- * soon as its previous answer is in, for `durationMs` and at least `minRequests` requests. The request bodies of a
+ * soon as its previous answer is in (a query may set its own concurrency), for `durationMs` and at least `minRequests` requests. The request bodies of a
  * query are used in turn. Every answer must be HTTP 200 with JSON `data` and no `errors`; failures are counted.
  * Prints one JSON array to stdout: per query, p50 and p99 latency (ms, from the sorted latencies) and requests per
  * second (completed / elapsed).
@@ -18,7 +18,8 @@ export type LoadPlan = {
   warmupMs: number;
   durationMs: number;
   minRequests: number;
-  queries: { name: string; bodies: string[] }[];
+  /** `concurrency` overrides the plan's for one query. */
+  queries: { name: string; bodies: string[]; concurrency?: number }[];
 };
 
 export type LoadResult = {
@@ -73,7 +74,11 @@ function failureOf({ status, text }: { status: number; text: string }): string |
 }
 
 /** Runs `concurrency` loops until `until()` says stop; returns each latency (ms) and the elapsed time. */
-async function load(bodies: readonly string[], until: (done: number, elapsedMs: number) => boolean) {
+async function load(
+  bodies: readonly string[],
+  concurrency: number,
+  until: (done: number, elapsedMs: number) => boolean,
+) {
   const latencies: number[] = [];
   let failures = 0;
   let firstFailure: string | null = null;
@@ -92,7 +97,7 @@ async function load(bodies: readonly string[], until: (done: number, elapsedMs: 
       }
     }
   };
-  await Promise.all(Array.from({ length: plan.concurrency }, worker));
+  await Promise.all(Array.from({ length: concurrency }, worker));
   return { latencies, failures, firstFailure, elapsedMs: performance.now() - started };
 }
 
@@ -100,8 +105,13 @@ const results: LoadResult[] = [];
 for (const query of plan.queries) {
   const first = failureOf(await post(query.bodies[0]!));
   if (first) throw new Error(`${query.name}: the first request failed: ${first}`);
-  const warm = await load(query.bodies, (_, elapsed) => elapsed >= plan.warmupMs);
-  const run = await load(query.bodies, (done, elapsed) => elapsed >= plan.durationMs && done >= plan.minRequests);
+  const concurrency = query.concurrency ?? plan.concurrency;
+  const warm = await load(query.bodies, concurrency, (_, elapsed) => elapsed >= plan.warmupMs);
+  const run = await load(
+    query.bodies,
+    concurrency,
+    (done, elapsed) => elapsed >= plan.durationMs && done >= plan.minRequests,
+  );
   const sorted = [...run.latencies].sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
   results.push({
@@ -114,7 +124,7 @@ for (const query of plan.queries) {
     rps: Math.round(sorted.length / (run.elapsedMs / 1000)),
   });
   process.stderr.write(
-    `    ${query.name}: ${sorted.length} requests, p50 ${at(0.5).toFixed(2)} ms, p99 ${at(0.99).toFixed(2)} ms\n`,
+    `    ${query.name}: ${sorted.length} requests at concurrency ${concurrency}, p50 ${at(0.5).toFixed(2)} ms, p99 ${at(0.99).toFixed(2)} ms\n`,
   );
 }
 agent.destroy();
