@@ -34,10 +34,8 @@ export type LoadResult = {
 
 const plan = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as LoadPlan;
 const url = new URL(plan.url);
-const agent = new Agent({ keepAlive: true, maxSockets: plan.concurrency });
-
 /** One POST; resolves with the status and body (never rejects: a network error is a failure with status 0). */
-function post(body: string): Promise<{ status: number; text: string }> {
+function post(agent: Agent, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve) => {
     const req = request(
       {
@@ -79,6 +77,9 @@ async function load(
   concurrency: number,
   until: (done: number, elapsedMs: number) => boolean,
 ) {
+  // Fresh connections for each phase: a connection left idle by an earlier phase (or while the server was busy with
+  // a cold first request) may be closed by the server's keep-alive timeout just as it is reused.
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const latencies: number[] = [];
   let failures = 0;
   let firstFailure: string | null = null;
@@ -88,7 +89,7 @@ async function load(
     while (!until(latencies.length, performance.now() - started)) {
       const body = bodies[next++ % bodies.length]!;
       const sent = performance.now();
-      const answer = await post(body);
+      const answer = await post(agent, body);
       latencies.push(performance.now() - sent);
       const failure = failureOf(answer);
       if (failure) {
@@ -98,12 +99,15 @@ async function load(
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+  agent.destroy();
   return { latencies, failures, firstFailure, elapsedMs: performance.now() - started };
 }
 
 const results: LoadResult[] = [];
 for (const query of plan.queries) {
-  const first = failureOf(await post(query.bodies[0]!));
+  const alone = new Agent({ keepAlive: false });
+  const first = failureOf(await post(alone, query.bodies[0]!));
+  alone.destroy();
   if (first) throw new Error(`${query.name}: the first request failed: ${first}`);
   const concurrency = query.concurrency ?? plan.concurrency;
   const warm = await load(query.bodies, concurrency, (_, elapsed) => elapsed >= plan.warmupMs);
@@ -127,5 +131,4 @@ for (const query of plan.queries) {
     `    ${query.name}: ${sorted.length} requests at concurrency ${concurrency}, p50 ${at(0.5).toFixed(2)} ms, p99 ${at(0.99).toFixed(2)} ms\n`,
   );
 }
-agent.destroy();
 process.stdout.write(`${JSON.stringify(results)}\n`);
