@@ -280,6 +280,7 @@ writeFileSync(
       setup: {
         analyze: ANALYZE,
         concurrency: CONCURRENCY,
+        simulateRevenueConcurrency: SIMULATE_CONCURRENCY,
         warmupMs: WARMUP_MS,
         durationMs: DURATION_MS,
         cpus: cpus().length,
