@@ -1,0 +1,134 @@
+/**
+ * The API benchmark's load generator, run by bench/api.bench.ts as its own process (so that generating load does not
+ * share an event loop with the server or the orchestrator): `node --import tsx bench/apiLoad.ts PLAN.json`.
+ *
+ * For each query of the plan, in order: one request alone (a cold path such as the simulation's first replay is
+ * not measured), a warm-up of `warmupMs`, then `concurrency` keep-alive connections each sending the next request as
+ * soon as its previous answer is in (a query may set its own concurrency), for `durationMs` and at least `minRequests` requests. The request bodies of a
+ * query are used in turn. Every answer must be HTTP 200 with JSON `data` and no `errors`; failures are counted.
+ * Prints one JSON array to stdout: per query, p50 and p99 latency (ms, from the sorted latencies) and requests per
+ * second (completed / elapsed).
+ */
+import { readFileSync } from "node:fs";
+import { Agent, request } from "node:http";
+
+export type LoadPlan = {
+  url: string;
+  concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+  minRequests: number;
+  /** `concurrency` overrides the plan's for one query. */
+  queries: { name: string; bodies: string[]; concurrency?: number }[];
+};
+
+export type LoadResult = {
+  name: string;
+  requests: number;
+  failures: number;
+  firstFailure: string | null;
+  p50Ms: number;
+  p99Ms: number;
+  rps: number;
+};
+
+const plan = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as LoadPlan;
+const url = new URL(plan.url);
+/** One POST; resolves with the status and body (never rejects: a network error is a failure with status 0). */
+function post(agent: Agent, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", (error) => resolve({ status: 0, text: String(error) }));
+      },
+    );
+    req.on("error", (error) => resolve({ status: 0, text: String(error) }));
+    req.end(body);
+  });
+}
+
+/** Why an answer is not a success, or null. */
+function failureOf({ status, text }: { status: number; text: string }): string | null {
+  if (status !== 200) return `HTTP ${status}: ${text.slice(0, 300)}`;
+  try {
+    const json = JSON.parse(text) as { data?: unknown; errors?: unknown };
+    if (json.errors !== undefined) return `errors: ${JSON.stringify(json.errors).slice(0, 300)}`;
+    if (json.data == null) return `no data: ${text.slice(0, 300)}`;
+  } catch {
+    return `not JSON: ${text.slice(0, 300)}`;
+  }
+  return null;
+}
+
+/** Runs `concurrency` loops until `until()` says stop; returns each latency (ms) and the elapsed time. */
+async function load(
+  bodies: readonly string[],
+  concurrency: number,
+  until: (done: number, elapsedMs: number) => boolean,
+) {
+  // Fresh connections for each phase: a connection left idle by an earlier phase (or while the server was busy with
+  // a cold first request) may be closed by the server's keep-alive timeout just as it is reused.
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const latencies: number[] = [];
+  let failures = 0;
+  let firstFailure: string | null = null;
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (!until(latencies.length, performance.now() - started)) {
+      const body = bodies[next++ % bodies.length]!;
+      const sent = performance.now();
+      const answer = await post(agent, body);
+      latencies.push(performance.now() - sent);
+      const failure = failureOf(answer);
+      if (failure) {
+        failures++;
+        firstFailure ??= failure;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  agent.destroy();
+  return { latencies, failures, firstFailure, elapsedMs: performance.now() - started };
+}
+
+const results: LoadResult[] = [];
+for (const query of plan.queries) {
+  const alone = new Agent({ keepAlive: false });
+  const first = failureOf(await post(alone, query.bodies[0]!));
+  alone.destroy();
+  if (first) throw new Error(`${query.name}: the first request failed: ${first}`);
+  const concurrency = query.concurrency ?? plan.concurrency;
+  const warm = await load(query.bodies, concurrency, (_, elapsed) => elapsed >= plan.warmupMs);
+  const run = await load(
+    query.bodies,
+    concurrency,
+    (done, elapsed) => elapsed >= plan.durationMs && done >= plan.minRequests,
+  );
+  const sorted = [...run.latencies].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+  results.push({
+    name: query.name,
+    requests: sorted.length,
+    failures: warm.failures + run.failures,
+    firstFailure: warm.firstFailure ?? run.firstFailure,
+    p50Ms: Number(at(0.5).toFixed(2)),
+    p99Ms: Number(at(0.99).toFixed(2)),
+    rps: Math.round(sorted.length / (run.elapsedMs / 1000)),
+  });
+  process.stderr.write(
+    `    ${query.name}: ${sorted.length} requests at concurrency ${concurrency}, p50 ${at(0.5).toFixed(2)} ms, p99 ${at(0.99).toFixed(2)} ms\n`,
+  );
+}
+process.stdout.write(`${JSON.stringify(results)}\n`);
