@@ -53,6 +53,15 @@ const HARDHAT_BIN = join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js
 const NODE_START_MS = 120_000;
 const STOP_GRACE_MS = 5_000;
 
+/**
+ * The environment for Hardhat children: without HARDHAT_CONFIG (and the other HARDHAT_* a parent Hardhat process
+ * exports, e.g. under `hardhat test`), so they always use this project's hardhat.config.ts.
+ */
+function hardhatEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("HARDHAT_")));
+  return { ...env, ...extra };
+}
+
 const say = (line = "") => process.stdout.write(`${line}\n`);
 const step = (line: string) => say(`▸ ${line}`);
 
@@ -133,7 +142,7 @@ async function answersChainId(url: string): Promise<boolean> {
 function runHardhat(args: string[], env: NodeJS.ProcessEnv, children: Set<ChildProcess>): Promise<void> {
   const child = spawn(process.execPath, [HARDHAT_BIN, ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: hardhatEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.add(child);
@@ -231,6 +240,7 @@ export async function dev(argv: string[]): Promise<number> {
     // Its own process group: a terminal's Ctrl-C must not kill the chain under the indexer; we stop it last.
     node = spawn(process.execPath, [HARDHAT_BIN, "node", "--hostname", HOST, "--port", String(port)], {
       cwd: ROOT,
+      env: hardhatEnv(),
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
