@@ -335,7 +335,7 @@ export async function dev(argv: string[]): Promise<number> {
       exitCode = 1;
     }
   } finally {
-    if (!stop.signal.aborted) {
+    if (!stop.signal.aborted && node) {
       step("Stopping...");
       stop.abort();
     }
@@ -356,6 +356,7 @@ export async function dev(argv: string[]): Promise<number> {
     await store?.close().catch(() => undefined);
     await Promise.all([...children].map((child) => stopChild(child)));
     if (node) await stopChild(node, true);
+    if (!node) return; // nothing was started
     await rm(join(STATE_DIR, "node.pid"), { force: true });
     step("Stopped: the chain, the indexer and the API are down (state stays in .stemma/dev until the next run).");
   }
