@@ -107,8 +107,11 @@ async function stopChild(child: ChildProcess, group = false): Promise<void> {
   await Promise.race([exited, timeout(2_000)]);
 }
 
-/** A `hardhat node` of an earlier run that was killed before it could stop it (its pid file is left). */
-async function stopStaleNode(pidFile: string): Promise<void> {
+/**
+ * Stops a `hardhat node` of an earlier run that was killed before it could stop it (its pid file is left), and
+ * waits until its port is free again.
+ */
+async function stopStaleNode(pidFile: string, port: number): Promise<void> {
   const pid = Number((await readFile(pidFile, "utf8").catch(() => "")).trim());
   if (!Number.isSafeInteger(pid) || pid <= 0) return;
   const command = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
@@ -119,7 +122,16 @@ async function stopStaleNode(pidFile: string): Promise<void> {
   } catch {
     return;
   }
-  for (let i = 0; i < 50 && (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")) !== ""; i++) {
+  for (let i = 0; i < 50; i++) {
+    const gone = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")) === "";
+    if (
+      gone &&
+      (await ensurePortFree(port, "", "").then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -220,7 +232,7 @@ export async function dev(argv: string[]): Promise<number> {
   let exitCode = 0;
   try {
     const pidFile = join(STATE_DIR, "node.pid");
-    await stopStaleNode(pidFile);
+    await stopStaleNode(pidFile, port);
     await ensurePortFree(port, "the chain", "port");
     await ensurePortFree(apiPort, "the API", "api-port");
 
