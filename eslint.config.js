@@ -97,6 +97,24 @@ export default defineConfig(
     },
   },
   {
+    // The stemma command runs Hardhat only as child processes (scripts/dev/seed.ts), never in its own process.
+    files: ["src/cli/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/sim/*", "**/test/**", "**/scripts/**", "hardhat", "hardhat/*", "ethers"],
+              message:
+                "src/cli may import src/indexer, src/api, src/chain, src/core and viem; Hardhat runs as a child.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["**/*.cjs"],
     languageOptions: { sourceType: "commonjs" },
     rules: { "@typescript-eslint/no-require-imports": "off" },

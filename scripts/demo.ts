@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole system (DAO and ledger, deployed by the Ignition module with the local parameters) on
+ * `npm run demo`: the whole system (DAO and ledger, deployed by the Ignition module with the local parameters) on
  * Hardhat's in-process chain, with a small demo lineage (see src/sim/runDemo.ts). Exits non-zero if the engine and
  * the chain disagree or a wei is unaccounted for.
  */

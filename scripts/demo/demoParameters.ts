@@ -2,6 +2,7 @@ import hre from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 import type { Hex } from "viem";
 
+import type { DeploymentRecord } from "../../src/chain/deploymentRecord.js";
 import type { ContractArtifact, RunDemoParameters } from "../../src/sim/runDemo.js";
 import { deployStemma } from "../deploy/deployStemma.js";
 
@@ -10,14 +11,19 @@ const artifact = async (name: string): Promise<ContractArtifact> => {
   return { abi, bytecode: bytecode as Hex };
 };
 
-/** Deploys the whole system with the local parameters on `connection` and gathers what {runDemo} needs. */
+/**
+ * Deploys the whole system with the local parameters on `connection` and gathers what {runDemo} needs, plus the
+ * deployment record (for the indexer, when the chain outlives the script).
+ */
 export async function demoParameters(
   connection: NetworkConnection,
   log: RunDemoParameters["log"],
-): Promise<RunDemoParameters> {
+): Promise<RunDemoParameters & { record: DeploymentRecord }> {
   const { viem } = connection;
-  const { contracts, startBlock } = (await deployStemma(connection)).record;
+  const { record } = await deployStemma(connection);
+  const { contracts, startBlock } = record;
   return {
+    record,
     publicClient: await viem.getPublicClient(),
     testClient: await viem.getTestClient(),
     wallets: await viem.getWalletClients(),

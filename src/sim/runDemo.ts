@@ -58,7 +58,11 @@ export type RunDemoParameters = {
 
 export type DemoReport = {
   /** Per account label and token symbol: what the account can claim after full propagation. */
-  owed: { label: string; roles: string; amounts: Record<string, bigint> }[];
+  owed: { label: string; account: Address; roles: string; amounts: Record<string, bigint> }[];
+  /** The tokens the demo paid in: ETH (the ERC-7528 sentinel) and the test stablecoin it deployed. */
+  tokens: { symbol: string; address: Address; decimals: number }[];
+  /** The demo lineage's model keys, parents first; `placeholder` is the parent registered before its authors came. */
+  models: { base: string; finetune: string; adapter: string; quantized: string; merge: string; placeholder: string };
   /** The engine's figures equal the chain's for every account, entry and token. */
   mirrorMatches: boolean;
   /** The router's balance equals everything owed, per token. */
@@ -99,6 +103,7 @@ const PLACEHOLDER = "hf:mistralai/Mistral-7B-v0.3";
 const FINETUNE = "hf:stemma-demo/Llama-3.1-8B-Medical";
 const QUANTIZED = "hf:stemma-demo/Llama-3.1-8B-Medical-GGUF";
 const MERGE = "hf:stemma-demo/Medical-Mistral-Merge-7B";
+const ADAPTER = "hf:stemma-demo/Llama-3.1-8B-Triage-LoRA";
 
 /** The demo lineage, parents first. The Mistral base is an unclaimed placeholder: its share accrues in escrow. */
 const MODELS: DemoModel[] = [
@@ -126,6 +131,18 @@ const MODELS: DemoModel[] = [
       { who: 8, role: Role.EVALUATION_REDTEAM, weightPpm: 100_000 },
     ],
     terms: { derivativesAllowed: true, minDerivativePpm: 100_000 },
+    license: "LicenseRef-Llama-3.1-Community",
+  },
+  {
+    key: ADAPTER,
+    steward: 10,
+    upstreamPpm: 250_000,
+    parents: [{ key: BASE, relation: Relation.ADAPTER, weightPpm: 1_000_000 }],
+    contributors: [
+      { who: 10, role: Role.FINETUNING, weightPpm: 600_000 },
+      { who: 7, role: Role.DATA_CURATION, weightPpm: 400_000 },
+    ],
+    terms: OPEN_TERMS,
     license: "LicenseRef-Llama-3.1-Community",
   },
   {
@@ -161,8 +178,8 @@ const edgesOf = (model: DemoModel): ParentEdge[] =>
 const ROLE_NAMES = Object.fromEntries(Object.entries(Role).map(([name, value]) => [value, name]));
 
 /**
- * On a freshly deployed system, registers a small lineage (a base model, a fine-tune, a quantized build of the
- * fine-tune, and a merge of the fine-tune with an unclaimed placeholder), pays revenue in ETH and a test
+ * On a freshly deployed system, registers a small lineage (a base model, a fine-tune and an adapter of it, a
+ * quantized build of the fine-tune, and a merge of the fine-tune with an unclaimed placeholder), pays revenue in ETH and a test
  * stablecoin, propagates it all, has the stewardship DAO hand the placeholder to its authors by proposal, and
  * reports who is owed what, checking the TypeScript engine against the chain.
  *
@@ -253,6 +270,7 @@ export async function runDemo({
   const payments = [
     { key: QUANTIZED, token: eth, amount: parseEther("10") },
     { key: FINETUNE, token: eth, amount: parseEther("2") },
+    { key: ADAPTER, token: eth, amount: parseEther("1") },
     { key: MERGE, token: usd, amount: parseUnits("5000", 6) },
     { key: QUANTIZED, token: usd, amount: parseUnits("1000", 6) },
   ];
@@ -313,7 +331,7 @@ export async function runDemo({
       if (onChain !== amounts[token.symbol]) mirrorMatches = false;
     }
     const roles = MODELS.flatMap((m) => m.contributors.filter((c) => c.who === who).map((c) => ROLE_NAMES[c.role]!));
-    owed.push({ label: PEOPLE[who]!, roles: [...new Set(roles)].join(", "), amounts });
+    owed.push({ label: PEOPLE[who]!, account: address(who), roles: [...new Set(roles)].join(", "), amounts });
   }
 
   log("");
@@ -350,5 +368,6 @@ export async function runDemo({
   log(
     `${PEOPLE[gus]} claims ${formatUnits(ledger.claimable(address(gus), NATIVE_TOKEN), 18)} ETH in one transaction (${receipt.gasUsed} gas, tx ${receipt.transactionHash}).`,
   );
-  return { owed, mirrorMatches, conserved };
+  const models = { base: BASE, finetune: FINETUNE, adapter: ADAPTER, quantized: QUANTIZED, merge: MERGE };
+  return { owed, tokens, models: { ...models, placeholder: PLACEHOLDER }, mirrorMatches, conserved };
 }

@@ -1,0 +1,448 @@
+/**
+ * `stemma dev` (what `npm start` runs): the whole stack on this machine until Ctrl-C. A `hardhat node`, the system
+ * deployed on it with the local parameters, the demo lineage seeded (scripts/dev/seed.ts), the indexer following
+ * the chain into an embedded PGlite store and the GraphQL API over that store.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { formatUnits, type Address } from "viem";
+
+import { createApiServer } from "../api/createApiServer.js";
+import { readDeploymentRecord } from "../chain/deploymentRecord.js";
+import { modelId } from "../core/modelId.js";
+import { loadLedgerAbi } from "../indexer/ledgerAbi.js";
+import type { Logger } from "../indexer/logger.js";
+import { createRpcClient } from "../indexer/rpc/createRpcClient.js";
+import { acquireWriterLock } from "../indexer/store/acquireWriterLock.js";
+import { createStore } from "../indexer/store/createStore.js";
+import { migrate } from "../indexer/store/migrate.js";
+import { migrations } from "../indexer/store/migrations.js";
+import type { Store } from "../indexer/store/types.js";
+import { createIndexer } from "../indexer/sync/createIndexer.js";
+import { CliError, ROOT } from "./shared.js";
+
+export const DEV_HELP = `Usage: stemma dev [flags]        (npm start runs it with no flags)
+
+Runs the whole stack locally until Ctrl-C:
+  1. a local chain: hardhat node on 127.0.0.1:PORT (chain 31337)
+  2. compiles the contracts and deploys the DAO and the ledger with Hardhat Ignition (local parameters)
+  3. seeds a demo lineage: a base model, a fine-tune, an adapter, a quantized build, a merge with an unclaimed
+     placeholder parent (Mistral), contributors in their roles; pays ETH and a test stablecoin (TUSD), propagates,
+     and has the DAO hand the placeholder to its authors
+  4. indexes the chain into an embedded PGlite store (.stemma/dev/pglite) and keeps following it
+  5. serves GraphQL at http://127.0.0.1:API_PORT/graphql (with /health, /ready, /metrics)
+Then it prints the URLs, example queries and who is owed what.
+
+Every run starts from a clean state: a restarted hardhat node is a new chain, so the previous run's database and
+deployment record (.stemma/dev) cannot describe it and are deleted first.
+
+  --port N        the chain's JSON-RPC port   [8545]
+  --api-port N    the GraphQL API's port      [4000]
+  --help          this text
+`;
+
+const HOST = "127.0.0.1";
+const STATE_DIR = join(ROOT, ".stemma", "dev");
+const HARDHAT_BIN = join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
+/** How long `hardhat node` may take to answer, and how long a stopping child gets before SIGKILL. */
+const NODE_START_MS = 120_000;
+const STOP_GRACE_MS = 5_000;
+
+/**
+ * The environment for Hardhat children: without HARDHAT_CONFIG (and the other HARDHAT_* a parent Hardhat process
+ * exports, e.g. under `hardhat test`), so they always use this project's hardhat.config.ts.
+ */
+function hardhatEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("HARDHAT_")));
+  return { ...env, ...extra };
+}
+
+const say = (line = "") => process.stdout.write(`${line}\n`);
+const step = (line: string) => say(`▸ ${line}`);
+
+function portNumber(flag: string, value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65_535) {
+    throw new CliError(`--${flag} must be a port number (1-65535), not "${value}".`);
+  }
+  return Number(value);
+}
+
+/** Fails with a clear line when something already listens on the port. */
+async function ensurePortFree(port: number, what: string, flag: string): Promise<void> {
+  const server: Server = createServer();
+  const error = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+    server.once("error", resolve);
+    server.listen(port, HOST, () => resolve(null));
+  });
+  if (!error) {
+    await new Promise((resolve) => server.close(resolve));
+    return;
+  }
+  const cause =
+    error.code === "EADDRINUSE" ? "is already in use (another `stemma dev` or `npm run chain`?)" : error.message;
+  throw new CliError(`${HOST}:${port} for ${what} ${cause}: stop that process or pick another port with --${flag} N.`);
+}
+
+/** SIGTERM, then SIGKILL after the grace period; resolves once the child exited. */
+async function stopChild(child: ChildProcess, group = false): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit").then(() => true);
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      if (group && child.pid) process.kill(-child.pid, signal);
+      else child.kill(signal);
+    } catch {
+      // already gone
+    }
+  };
+  kill("SIGTERM");
+  const timeout = (ms: number) => new Promise<boolean>((resolve) => setTimeout(resolve, ms, false).unref());
+  if (await Promise.race([exited, timeout(STOP_GRACE_MS)])) return;
+  kill("SIGKILL");
+  await Promise.race([exited, timeout(2_000)]);
+}
+
+/**
+ * Stops a `hardhat node` of an earlier run that was killed before it could stop it (its pid file is left), and
+ * waits until its port is free again.
+ */
+async function stopStaleNode(pidFile: string, port: number): Promise<void> {
+  const pid = Number((await readFile(pidFile, "utf8").catch(() => "")).trim());
+  if (!Number.isSafeInteger(pid) || pid <= 0) return;
+  const command = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+  if (!command.includes("hardhat") || !command.includes("node")) return;
+  step(`Stopping the hardhat node a previous run left behind (pid ${pid})`);
+  try {
+    process.kill(-pid, "SIGTERM");
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 50; i++) {
+    const gone = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")) === "";
+    if (
+      gone &&
+      (await ensurePortFree(port, "", "").then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function answersChainId(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      signal: AbortSignal.timeout(1_000),
+    });
+    return "result" in ((await response.json()) as object);
+  } catch {
+    return false;
+  }
+}
+
+/** Runs a Hardhat command to completion, indenting its output; rejects with its last lines on failure. */
+function runHardhat(args: string[], env: NodeJS.ProcessEnv, children: Set<ChildProcess>): Promise<void> {
+  const child = spawn(process.execPath, [HARDHAT_BIN, ...args], {
+    cwd: ROOT,
+    env: hardhatEnv(env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.add(child);
+  let tail = "";
+  const relay = (chunk: Buffer) => {
+    const text = chunk.toString();
+    tail = (tail + text).slice(-2_000);
+    process.stdout.write(text.replace(/^(?=.)/gm, "  "));
+  };
+  child.stdout!.on("data", relay);
+  child.stderr!.on("data", relay);
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code, signal) => {
+      children.delete(child);
+      if (code === 0) resolve();
+      else {
+        const last = tail.trim().split("\n").at(-1) ?? "";
+        reject(new CliError(`\`hardhat ${args.join(" ")}\` failed (${code ?? signal}): ${last}`));
+      }
+    });
+  });
+}
+
+type DemoReportFile = {
+  owed: { label: string; account: Address; roles: string }[];
+  tokens: { symbol: string; address: Address; decimals: number }[];
+  models: Record<"base" | "finetune" | "adapter" | "quantized" | "merge" | "placeholder", string>;
+};
+
+/** Runs `stemma dev`; resolves with the exit code once everything stopped. */
+export async function dev(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      port: { type: "string", default: "8545" },
+      "api-port": { type: "string", default: "4000" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(DEV_HELP);
+    return 0;
+  }
+  const port = portNumber("port", values.port);
+  const apiPort = portNumber("api-port", values["api-port"]);
+  if (port === apiPort) throw new CliError("--port and --api-port must differ.");
+  const rpcUrl = `http://${HOST}:${port}`;
+  const apiUrl = `http://${HOST}:${apiPort}`;
+  const startedAt = Date.now();
+
+  // Stop on the first SIGINT/SIGTERM; a terminal's Ctrl-C reaches every process of the group (npm, the launcher,
+  // this one), so repeated signals are expected and ignored while stopping.
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) return;
+    say();
+    step(`${signal}: stopping the API, the indexer and the chain...`);
+    stop.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const children = new Set<ChildProcess>();
+  let node: ChildProcess | undefined;
+  let store: Store | undefined;
+  let release: (() => Promise<void>) | undefined;
+  let server: ReturnType<typeof createApiServer> | undefined;
+  let indexing: Promise<void> | undefined;
+  const aborted = new Promise<void>((resolve) => stop.signal.addEventListener("abort", () => resolve()));
+  /** Resolves to `what` unless Ctrl-C came first (then to undefined). */
+  const unlessStopped = <T>(what: Promise<T>) => Promise.race([what, aborted.then(() => undefined)]);
+
+  let exitCode = 0;
+  try {
+    const pidFile = join(STATE_DIR, "node.pid");
+    await stopStaleNode(pidFile, port);
+    await ensurePortFree(port, "the chain", "port");
+    await ensurePortFree(apiPort, "the API", "api-port");
+
+    // A clean state: the previous run's chain is gone, so its database, record and Ignition journal are stale.
+    const previous = await readDeploymentRecord(join(STATE_DIR, "deployment.json")).catch(() => null);
+    if (previous || (await readFile(join(STATE_DIR, "node.log")).catch(() => null))) {
+      step("Starting fresh: deleting the previous run's state (.stemma/dev); a new chain needs a new deployment");
+    }
+    if (previous?.ignitionDeploymentId.startsWith("local-")) {
+      await rm(join(ROOT, "ignition", "deployments", previous.ignitionDeploymentId), { recursive: true, force: true });
+    }
+    await rm(STATE_DIR, { recursive: true, force: true });
+    await mkdir(STATE_DIR, { recursive: true });
+
+    step(`Starting a local chain (hardhat node on ${rpcUrl}, log in .stemma/dev/node.log)`);
+    const log = createWriteStream(join(STATE_DIR, "node.log"));
+    // Its own process group: a terminal's Ctrl-C must not kill the chain under the indexer; we stop it last.
+    node = spawn(process.execPath, [HARDHAT_BIN, "node", "--hostname", HOST, "--port", String(port)], {
+      cwd: ROOT,
+      env: hardhatEnv(),
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    node.stdout!.pipe(log);
+    node.stderr!.pipe(log);
+    node.once("error", () => undefined); // reported through the exit below
+    await writeFile(pidFile, `${node.pid}\n`);
+    const nodeExited = once(node, "exit");
+
+    step("Compiling the contracts (hardhat build)");
+    await unlessStopped(runHardhat(["build", "--quiet"], {}, children));
+    const deadline = Date.now() + NODE_START_MS;
+    while (!stop.signal.aborted && !(await answersChainId(rpcUrl))) {
+      if (node.exitCode !== null || node.signalCode !== null) {
+        throw new CliError(`hardhat node exited (${node.exitCode ?? node.signalCode}); see .stemma/dev/node.log.`);
+      }
+      if (Date.now() > deadline) throw new CliError(`hardhat node did not answer on ${rpcUrl} within 120 s.`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    if (stop.signal.aborted) return exitCode;
+    step(`The chain answers on ${rpcUrl} (chain 31337)`);
+
+    step("Deploying the system and seeding the demo lineage (scripts/dev/seed.ts)");
+    const recordPath = join(STATE_DIR, "deployment.json");
+    const reportPath = join(STATE_DIR, "demo.json");
+    await unlessStopped(
+      runHardhat(
+        ["run", "--network", "localhost", "scripts/dev/seed.ts"],
+        { STEMMA_DEV_RPC_URL: rpcUrl, STEMMA_DEV_RECORD: recordPath, STEMMA_DEV_REPORT: reportPath },
+        children,
+      ),
+    );
+    if (stop.signal.aborted) return exitCode;
+    const deployment = await readDeploymentRecord(recordPath);
+    const report = JSON.parse(await readFile(reportPath, "utf8")) as DemoReportFile;
+
+    step("Indexing the chain into PGlite (.stemma/dev/pglite)");
+    store = await createStore({ dataDir: join(STATE_DIR, "pglite") });
+    const lock = await acquireWriterLock(store, { owner: `stemma dev pid ${process.pid}` });
+    release = () => lock.release();
+    await migrate(store, migrations);
+    const abi = (await loadLedgerAbi(ROOT)).both;
+    const indexer = createIndexer({
+      rpc: createRpcClient({ url: rpcUrl }),
+      store,
+      deployment,
+      abi,
+      logger: progressLogger(),
+    });
+    indexing = indexer.run(stop.signal);
+    const indexerFailed = indexing.then(
+      () => undefined,
+      (error: unknown) => {
+        throw error;
+      },
+    );
+    indexerFailed.catch(() => undefined);
+    while (!stop.signal.aborted) {
+      const [row] = await store.query<{ backfill_done: boolean }>(
+        "SELECT backfill_done FROM indexer_checkpoint WHERE id = 1",
+      );
+      if (row?.backfill_done) break;
+      await Promise.race([indexerFailed, new Promise((resolve) => setTimeout(resolve, 100))]);
+    }
+    if (stop.signal.aborted) return exitCode;
+
+    step(`Serving GraphQL on ${apiUrl}/graphql`);
+    server = createApiServer({ store, abi });
+    const listening = server;
+    await new Promise<void>((resolve, reject) => {
+      listening.once("error", (error: NodeJS.ErrnoException) =>
+        reject(
+          new CliError(
+            `cannot serve on ${HOST}:${apiPort} (${error.code ?? error.message}): pick another port with --api-port N.`,
+          ),
+        ),
+      );
+      listening.listen(apiPort, HOST, () => resolve());
+    });
+
+    await printReady({ store, report, rpcUrl, apiUrl, seconds: (Date.now() - startedAt) / 1_000 });
+
+    // Run until Ctrl-C, or until the chain or the indexer fails.
+    const nodeDied = nodeExited.then(([code, signal]) => {
+      throw new CliError(`the hardhat node stopped unexpectedly (${code ?? signal}); see .stemma/dev/node.log.`);
+    });
+    nodeDied.catch(() => undefined);
+    await Promise.race([aborted, indexerFailed, nodeDied]);
+  } catch (error) {
+    if (!stop.signal.aborted) {
+      process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+      exitCode = 1;
+    }
+  } finally {
+    if (!stop.signal.aborted && node) {
+      step("Stopping...");
+      stop.abort();
+    }
+    await shutdown();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  return exitCode;
+
+  async function shutdown() {
+    if (server) {
+      const closing = server;
+      closing.closeAllConnections();
+      await new Promise((resolve) => closing.close(resolve));
+    }
+    await indexing?.catch(() => undefined);
+    await release?.().catch(() => undefined);
+    await store?.close().catch(() => undefined);
+    await Promise.all([...children].map((child) => stopChild(child)));
+    if (node) await stopChild(node, true);
+    if (!node) return; // nothing was started
+    await rm(join(STATE_DIR, "node.pid"), { force: true });
+    step("Stopped: the chain, the indexer and the API are down (state stays in .stemma/dev until the next run).");
+  }
+}
+
+/** The indexer's log, reduced to a progress line per backfill step and its warnings and errors. */
+function progressLogger(): Logger {
+  const quiet = () => undefined;
+  return {
+    debug: quiet,
+    info(message, fields = {}) {
+      if (message === "backfill") {
+        say(`  indexed ${fields.percent}% (block ${fields.block} of ${fields.target}, ${fields.events} events)`);
+      }
+    },
+    warn: (message, fields) => say(`  indexer warning: ${message} ${fields ? JSON.stringify(fields) : ""}`),
+    error: (message, fields) => say(`  indexer error: ${message} ${fields ? JSON.stringify(fields) : ""}`),
+  };
+}
+
+async function printReady({
+  store,
+  report,
+  rpcUrl,
+  apiUrl,
+  seconds,
+}: {
+  store: Store;
+  report: DemoReportFile;
+  rpcUrl: string;
+  apiUrl: string;
+  seconds: number;
+}) {
+  const { models } = report;
+  const merge = modelId(models.merge);
+  const quantized = modelId(models.quantized);
+  const tusd = report.tokens.find((t) => t.symbol === "TUSD")!;
+  say();
+  say(`Stemma is ready (${seconds.toFixed(1)} s). Ctrl-C stops everything.`);
+  say();
+  say(`  GraphQL    ${apiUrl}/graphql   (GraphiQL in a browser)`);
+  say(`  health     ${apiUrl}/health   ready ${apiUrl}/ready   metrics ${apiUrl}/metrics`);
+  say(`  chain      ${rpcUrl}   (chain 31337; hardhat's funded test accounts)`);
+  say();
+  say("Example queries (POST them to /graphql, or paste them into GraphiQL):");
+  say();
+  say(`  # the merge's lineage, the placeholder parent included`);
+  say(`  { model(key: "${models.merge}") { key ancestors { depth model { key placeholder } } } }`);
+  say();
+  say(`  # who shares the quantized build's revenue, as exact fractions`);
+  say(`  { effectiveShares(model: "${quantized}") { kind party role numerator denominator ppm } }`);
+  say();
+  say(`  # where 1,000 TUSD paid to the merge would go, to the unit`);
+  say(
+    `  { simulateRevenue(model: "${merge}", token: "${tusd.address}", amount: "${10n ** BigInt(tusd.decimals) * 1000n}") { fee net accounts { account amount } escrow { model amount } } }`,
+  );
+  say();
+
+  const rows = await store.query<{ account: string; token: string; claimable: string }>(
+    "SELECT account, token, claimable::text AS claimable FROM account_balances",
+  );
+  const owed = (account: Address, token: Address) =>
+    BigInt(
+      rows.find(
+        (r) => r.account.toLowerCase() === account.toLowerCase() && r.token.toLowerCase() === token.toLowerCase(),
+      )?.claimable ?? "0",
+    );
+  say("Who is owed what (claimable now, from the index):");
+  const header = `  ${"account".padEnd(30)}${report.tokens.map((t) => t.symbol.padStart(16)).join("")}`;
+  say(header);
+  say(`  ${"-".repeat(header.length - 2)}`);
+  for (const row of report.owed) {
+    const amounts = report.tokens.map((t) => formatUnits(owed(row.account, t.address), t.decimals).padStart(16));
+    say(`  ${row.label.padEnd(30)}${amounts.join("")}`);
+  }
+  say();
+}

@@ -1,0 +1,183 @@
+/**
+ * The README's main command, end to end: clones the repository (its committed files) into a temporary folder, runs
+ * `npm start` there (the whole local stack: `stemma dev`), waits for it to be ready, asks the GraphQL API about the
+ * demo lineage, then presses Ctrl-C and checks that everything stops cleanly: exit code 0, the chain's port free
+ * again, no `hardhat node` left behind.
+ */
+import assert from "node:assert/strict";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { once } from "node:events";
+import { realpathSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, symlink } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { freePort } from "../helpers/hardhatNode.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/** A fresh clone compiles every contract before deploying: allow for it. */
+const READY_MS = 240_000;
+const STOP_MS = 30_000;
+
+const BASE = "hf:meta-llama/Llama-3.1-8B";
+const PLACEHOLDER = "hf:mistralai/Mistral-7B-v0.3";
+const MERGE = "hf:stemma-demo/Medical-Mistral-Merge-7B";
+
+/** Pids of processes whose command line mentions `hardhat` and `node` and the given port. */
+async function hardhatNodesOn(port: number): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const command = (await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")).split("\0");
+    if (command.some((part) => part.includes("hardhat")) && command.includes("node") && command.includes(String(port)))
+      found.push(Number(entry));
+  }
+  return found;
+}
+
+/** Pids of processes whose command line mentions the folder (npm's script, the launcher, stemma, hardhat). */
+async function processesIn(folder: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const command = (await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")).replaceAll("\0", " ");
+    if (command.includes(folder)) found.push(`${entry}: ${command}`);
+  }
+  return found;
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  const server = createServer();
+  const free = await new Promise<boolean>((resolve) => {
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => resolve(true));
+  });
+  if (free) await new Promise((resolve) => server.close(resolve));
+  return free;
+}
+
+describe("stemma dev (npm start) from a fresh clone", function () {
+  this.timeout(READY_MS + STOP_MS + 60_000);
+  let folder = "";
+  let child: ChildProcess | undefined;
+  let chainPort = 0;
+  let output = "";
+
+  before(async function () {
+    folder = await mkdtemp(join(tmpdir(), "stemma-dev-"));
+    execFileSync("git", ["clone", "--quiet", ROOT, folder]);
+    // The installed tree is shared. Only when its install stamp matches the clone's package-lock.json: otherwise the
+    // clone's bootstrap would run `npm ci` through the link and replace this checkout's node_modules.
+    const stamp = await readFile(join(ROOT, "node_modules", ".stemma-install-stamp"), "utf8").catch(() => "{}");
+    const lockHash = createHash("sha256")
+      .update(await readFile(join(folder, "package-lock.json")))
+      .digest("hex");
+    if ((JSON.parse(stamp) as { lockHash?: string }).lockHash !== lockHash) {
+      console.log("      skipped: node_modules has no install stamp for this package-lock.json (run npm test)");
+      this.skip();
+    }
+    await symlink(realpathSync(join(ROOT, "node_modules")), join(folder, "node_modules"));
+  });
+
+  after(async function () {
+    if (child && child.exitCode === null && child.signalCode === null && child.pid) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+    for (const pid of chainPort ? await hardhatNodesOn(chainPort) : []) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+    if (folder) await rm(folder, { recursive: true, force: true });
+  });
+
+  it("serves the demo lineage over GraphQL and stops cleanly on Ctrl-C", async function () {
+    chainPort = await freePort();
+    let apiPort = await freePort();
+    while (apiPort === chainPort) apiPort = await freePort();
+    const started = Date.now();
+    // Its own process group, so the test can press "Ctrl-C" the way a terminal does: SIGINT to the whole group.
+    child = spawn("npm", ["start", "--", "--port", String(chainPort), "--api-port", String(apiPort)], {
+      cwd: folder,
+      // As a user's shell would: without what `hardhat test` exports (HARDHAT_CONFIG names this checkout's config).
+      env: Object.fromEntries(
+        Object.entries(process.env).filter(([key]) => !key.startsWith("HARDHAT_") && key !== "HH_TEST"),
+      ),
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+    const ready = new Promise<void>((resolve, reject) => {
+      const keep = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes("Stemma is ready")) resolve();
+      };
+      child!.stdout!.on("data", keep);
+      child!.stderr!.on("data", keep);
+      void exited.then(([code, signal]) => reject(new Error(`npm start exited (${code ?? signal}):\n${output}`)));
+      setTimeout(() => reject(new Error(`not ready within ${READY_MS} ms:\n${output}`)), READY_MS).unref();
+    });
+    await ready;
+    console.log(`      ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    const query = async (text: string) => {
+      const response = await fetch(`http://127.0.0.1:${apiPort}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: text }),
+      });
+      const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown };
+      assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+      return body.data!;
+    };
+    const answer = (await query(
+      `{ _meta { backfillDone } model(key: "${MERGE}") { id ancestors { depth model { key } } } }`,
+    )) as {
+      _meta: { backfillDone: boolean };
+      model: { id: string; ancestors: { depth: number; model: { key: string } }[] };
+    };
+    assert.equal(answer._meta.backfillDone, true);
+    const ancestors = answer.model.ancestors.map((a) => a.model.key);
+    assert.ok(ancestors.includes(BASE), `the merge's ancestors include the base model: ${ancestors}`);
+    assert.ok(ancestors.includes(PLACEHOLDER), `the merge's ancestors include the placeholder: ${ancestors}`);
+    const shares = (
+      (await query(`{ effectiveShares(model: "${answer.model.id}") { kind numerator denominator } }`)) as {
+        effectiveShares: { kind: string; numerator: string; denominator: string }[];
+      }
+    ).effectiveShares.filter((s) => s.kind !== "ancestor"); // an ancestor's row is what reaches it: its parts follow
+    // Contributors, escrows and beneficiaries add up to exactly one: sum n_i / d_i == 1 over a common denominator.
+    const denominator = shares.reduce((product, s) => product * BigInt(s.denominator), 1n);
+    const numerator = shares.reduce((sum, s) => sum + (BigInt(s.numerator) * denominator) / BigInt(s.denominator), 0n);
+    assert.equal(numerator, denominator);
+    assert.equal((await fetch(`http://127.0.0.1:${apiPort}/ready`)).status, 200);
+
+    const stopping = Date.now();
+    // `close`: npm, the launcher and stemma have all exited (they hold the pipes), not just npm.
+    const closed = once(child, "close");
+    process.kill(-child.pid!, "SIGINT");
+    await Promise.race([
+      closed,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`still running ${STOP_MS} ms after Ctrl-C:\n${output}`)), STOP_MS).unref(),
+      ),
+    ]);
+    const [code, signal] = await exited;
+    console.log(`      stopped ${((Date.now() - stopping) / 1000).toFixed(1)} s after Ctrl-C`);
+    // npm re-raises a Ctrl-C it received itself once its script has exited (a shell shows 130); stemma exits 0.
+    assert.ok(code === 0 || signal === "SIGINT", `exit ${code ?? signal}:\n${output.slice(-2_000)}`);
+    assert.deepEqual(await processesIn(folder), [], "no process of the clone is left");
+    assert.match(output, /Stopped: the chain, the indexer and the API are down/);
+    assert.deepEqual(await hardhatNodesOn(chainPort), []);
+    assert.equal(await portIsFree(chainPort), true);
+    assert.equal(await portIsFree(apiPort), true);
+  });
+});
