@@ -24,6 +24,7 @@ import { migrate } from "../indexer/store/migrate.js";
 import { migrations } from "../indexer/store/migrations.js";
 import type { Store } from "../indexer/store/types.js";
 import { createIndexer } from "../indexer/sync/createIndexer.js";
+import { answersChainId, stopChild } from "./childProcesses.js";
 import { CliError, ROOT } from "./shared.js";
 
 export const DEV_HELP = `Usage: stemma dev [flags]        (npm start runs it with no flags)
@@ -51,7 +52,6 @@ const STATE_DIR = join(ROOT, ".stemma", "dev");
 const HARDHAT_BIN = join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
 /** How long `hardhat node` may take to answer, and how long a stopping child gets before SIGKILL. */
 const NODE_START_MS = 120_000;
-const STOP_GRACE_MS = 5_000;
 
 /**
  * The environment for Hardhat children: without HARDHAT_CONFIG (and the other HARDHAT_* a parent Hardhat process
@@ -88,25 +88,6 @@ async function ensurePortFree(port: number, what: string, flag: string): Promise
   throw new CliError(`${HOST}:${port} for ${what} ${cause}: stop that process or pick another port with --${flag} N.`);
 }
 
-/** SIGTERM, then SIGKILL after the grace period; resolves once the child exited. */
-async function stopChild(child: ChildProcess, group = false): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit").then(() => true);
-  const kill = (signal: NodeJS.Signals) => {
-    try {
-      if (group && child.pid) process.kill(-child.pid, signal);
-      else child.kill(signal);
-    } catch {
-      // already gone
-    }
-  };
-  kill("SIGTERM");
-  const timeout = (ms: number) => new Promise<boolean>((resolve) => setTimeout(resolve, ms, false).unref());
-  if (await Promise.race([exited, timeout(STOP_GRACE_MS)])) return;
-  kill("SIGKILL");
-  await Promise.race([exited, timeout(2_000)]);
-}
-
 /**
  * Stops a `hardhat node` of an earlier run that was killed before it could stop it (its pid file is left), and
  * waits until its port is free again.
@@ -133,20 +114,6 @@ async function stopStaleNode(pidFile: string, port: number): Promise<void> {
     )
       return;
     await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function answersChainId(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      signal: AbortSignal.timeout(1_000),
-    });
-    return "result" in ((await response.json()) as object);
-  } catch {
-    return false;
   }
 }
 

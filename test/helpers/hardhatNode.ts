@@ -1,8 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
+import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+
+import { answersChainId, stopChild } from "../../src/cli/childProcesses.js";
+
+export { stopChild };
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HARDHAT_BIN = join(ROOT, "node_modules", ".bin", "hardhat");
@@ -20,37 +23,6 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-async function answersChainId(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      signal: AbortSignal.timeout(1_000),
-    });
-    return "result" in ((await response.json()) as object);
-  } catch {
-    return false;
-  }
-}
-
-/** SIGTERM, then SIGKILL if it is still there after 5 s; resolves once it exited (or 2 s after SIGKILL). */
-export async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  const within = async (ms: number) => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)));
-    const result = await Promise.race([exited.then(() => true), timeout]);
-    clearTimeout(timer);
-    return result;
-  };
-  child.kill("SIGTERM");
-  if (await within(5_000)) return;
-  child.kill("SIGKILL");
-  await within(2_000);
 }
 
 /**

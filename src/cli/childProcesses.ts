@@ -1,0 +1,42 @@
+import type { ChildProcess } from "node:child_process";
+import { once } from "node:events";
+
+/** How long a child gets to exit after SIGTERM before SIGKILL. */
+const STOP_GRACE_MS = 5_000;
+
+/**
+ * SIGTERM, then SIGKILL after the grace period; resolves once the child exited (or 2 s after SIGKILL). With `group`,
+ * signals the child's whole process group (a child spawned `detached`).
+ */
+export async function stopChild(child: ChildProcess, group = false): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit").then(() => true);
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      if (group && child.pid) process.kill(-child.pid, signal);
+      else child.kill(signal);
+    } catch {
+      // already gone
+    }
+  };
+  kill("SIGTERM");
+  const timeout = (ms: number) => new Promise<boolean>((resolve) => setTimeout(resolve, ms, false).unref());
+  if (await Promise.race([exited, timeout(STOP_GRACE_MS)])) return;
+  kill("SIGKILL");
+  await Promise.race([exited, timeout(2_000)]);
+}
+
+/** Whether a JSON-RPC node answers `eth_chainId` at `url` within a second. */
+export async function answersChainId(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      signal: AbortSignal.timeout(1_000),
+    });
+    return "result" in ((await response.json()) as object);
+  } catch {
+    return false;
+  }
+}
