@@ -208,6 +208,8 @@ function engineOver(state: LedgerState): Engine {
   // ------------------------------------------------------------------ normalization
 
   const addressCache = new Map<string, Address>();
+  /** {fullyPropagated}'s copies, per token; any event makes them stale. */
+  const propagatedByToken = new Map<Address, LedgerState>();
   /** Checksummed form of an address (a getAddress per distinct address, then cached). */
   function address(value: string): Address {
     const lower = value.toLowerCase();
@@ -649,6 +651,7 @@ function engineOver(state: LedgerState): Engine {
   }
 
   function apply(event: LedgerEvent): void {
+    propagatedByToken.clear();
     switch (event.type) {
       case "ModelRegistered":
         return onModelRegistered(event);
@@ -727,6 +730,31 @@ function engineOver(state: LedgerState): Engine {
     }
     const fees = state.fees.get(token) ?? 0n;
     return { accounts, escrow, heldUpstream, fees, total: total + fees };
+  }
+
+  /** A copy of the state after propagating everything in `token`; kept until the next event is applied. */
+  function fullyPropagated(token: Address): LedgerState {
+    let propagated = propagatedByToken.get(token);
+    if (propagated === undefined) {
+      propagated = cloneLedgerState(state);
+      engineOver(propagated).propagateAll(token);
+      propagatedByToken.set(token, propagated);
+    }
+    return propagated;
+  }
+
+  /** The model and every model above it. */
+  function lineageOf(model: ModelState): Set<Hex> {
+    const lineage = new Set<Hex>([model.id]);
+    const queue = [model];
+    for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
+      for (const edge of next.parents) {
+        if (lineage.has(edge.parentId)) continue;
+        lineage.add(edge.parentId);
+        queue.push(state.models.get(edge.parentId)!);
+      }
+    }
+    return lineage;
   }
 
   function propagateAll(token: Address): void {
@@ -846,8 +874,9 @@ function engineOver(state: LedgerState): Engine {
     effectiveShares: (id) => effectiveShares(state, idOf(id)),
     previewPay(id, token, amount) {
       const normalized = address(token);
-      const clone = engineOver(cloneLedgerState(state));
-      clone.propagateAll(normalized);
+      // With everything already owed propagated (once per token until the next event), the payment moves only
+      // through the paid model and its ancestors: a clone of those alone gives the same integers as the whole.
+      const clone = engineOver(cloneLedgerState(fullyPropagated(normalized), lineageOf(modelOf(id, "previewPay"))));
       const before = clone.owed(normalized);
       const fee = feeOf(amount, state.feePpm);
       clone.ledger.apply({ type: "Paid", modelId: id, token: normalized, payer: ZERO_ADDRESS, amount, fee });

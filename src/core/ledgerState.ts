@@ -75,10 +75,14 @@ export function entryAt(model: ModelState, epoch: number, cumulativeBefore: numb
   return index === undefined ? undefined : state?.tree?.entries[index];
 }
 
-/** A deep copy of the mutable parts of a ledger state. */
-export function cloneLedgerState(state: LedgerState): LedgerState {
+/**
+ * A deep copy of the mutable parts of a ledger state; with `only`, of those models alone (a set closed under
+ * parents, so that propagation within it never reaches a model it left out).
+ */
+export function cloneLedgerState(state: LedgerState, only?: ReadonlySet<Hex>): LedgerState {
   const models = new Map<Hex, ModelState>();
   for (const [id, model] of state.models) {
+    if (only !== undefined && !only.has(id)) continue;
     const tokens = new Map<Address, TokenState>();
     for (const [token, balance] of model.tokens)
       tokens.set(token, {
@@ -90,11 +94,14 @@ export function cloneLedgerState(state: LedgerState): LedgerState {
     models.set(id, { ...model, terms: { ...model.terms }, epochs: new Map(model.epochs), tokens });
   }
   const entriesByAccount = new Map<Address, EntryRef[]>();
-  for (const [account, refs] of state.entriesByAccount) entriesByAccount.set(account, [...refs]);
+  for (const [account, refs] of state.entriesByAccount) {
+    const kept = only === undefined ? [...refs] : refs.filter((ref) => only.has(ref.modelId));
+    if (kept.length > 0) entriesByAccount.set(account, kept);
+  }
   return {
     feePpm: state.feePpm,
     models,
-    order: [...state.order],
+    order: only === undefined ? [...state.order] : state.order.filter((id) => only.has(id)),
     fees: new Map(state.fees),
     balances: new Map(state.balances),
     entriesByAccount,

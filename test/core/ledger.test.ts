@@ -288,6 +288,39 @@ describe("ledger", () => {
       for (const [account, amount] of preview.accounts) expect(owed.get(account)).to.equal(amount);
     });
 
+    it("previews exactly what propagating the whole ledger would give, while other branches hold pending upstream", () => {
+      // E sits beside D under C and A, so their totals include E's odd amounts: the rounding of every later
+      // payment into D depends on them, and a preview that ignored them would be off by a wei.
+      const { h, A, C, D } = lineage(30_000n);
+      const E = h.register("hf:org/E", [[pat, 1_000_000]], {
+        upstreamPpm: 333_333,
+        parents: [
+          [C, 700_001],
+          [A, 299_999],
+        ],
+      });
+      h.pay(E, 1_000_007n);
+      h.pay(D, 999n);
+      h.pay(C, 333n);
+      for (const [model, amount] of [
+        [D, 1_234_567n],
+        [E, 7n],
+        [A, 10n],
+      ] as const) {
+        const preview = h.ledger.previewPay(model, ETH, amount);
+        const before = h.ledger.owedAfterFullPropagation(ETH);
+        const paid = h.ledger.clone();
+        paid.apply({ type: "Paid", modelId: model, token: ETH, payer: ZERO_ADDRESS, amount, fee: preview.fee });
+        const after = paid.owedAfterFullPropagation(ETH);
+        for (const account of new Set([...before.accounts.keys(), ...after.accounts.keys()])) {
+          const gain = (after.accounts.get(account) ?? 0n) - (before.accounts.get(account) ?? 0n);
+          expect(preview.accounts.get(account) ?? 0n, `${model} ${account}`).to.equal(gain);
+        }
+        expect([...preview.accounts.values()].reduce((a, b) => a + b, 0n)).to.equal(amount - preview.fee);
+        h.pay(model, amount);
+      }
+    });
+
     it("rejects a Propagated event whose numbers differ", () => {
       const { h, D } = lineage();
       h.pay(D, 100n);
