@@ -28,12 +28,26 @@ export const BigIntScalar = stringScalar("BigInt", "A non-negative integer as a 
   return BigInt(value);
 });
 
+/** Checksummed forms already computed: checksumming costs a keccak256, and the same few thousand addresses recur. */
+const checksums = new Map<string, string>();
+const CHECKSUM_MEMO_SIZE = 100_000;
+
+function checksummed(value: string): string {
+  let result = checksums.get(value);
+  if (result === undefined) {
+    result = getAddress(value);
+    if (checksums.size >= CHECKSUM_MEMO_SIZE) checksums.clear();
+    checksums.set(value, result);
+  }
+  return result;
+}
+
 export const AddressScalar = new GraphQLScalarType({
   ...stringScalar("Address", "An address, returned checksummed.", (value) => {
     if (!isAddress(value, { strict: false })) throw badInput(`"${value}" is not an address (0x and 40 hex digits).`);
     return getAddress(value);
   }).toConfig(),
-  serialize: (value) => getAddress(String(value)),
+  serialize: (value) => checksummed(String(value)),
 });
 
 export const Bytes32Scalar = stringScalar("Bytes32", "0x and 64 hex digits.", (value) => {
