@@ -1,4 +1,4 @@
-import type { Address, Hex } from "viem";
+import { getAddress, type Address, type Hex } from "viem";
 import type { ContributorEntry, ContributorTree, ParentEdge, Terms } from "./types.js";
 
 /**
@@ -77,12 +77,12 @@ export function entryAt(model: ModelState, epoch: number, cumulativeBefore: numb
 
 /**
  * A deep copy of the mutable parts of a ledger state; with `only`, of those models alone (a set closed under
- * parents, so that propagation within it never reaches a model it left out).
+ * parents, so that propagation within it never reaches a model it left out). Its cost is that of the models copied.
  */
 export function cloneLedgerState(state: LedgerState, only?: ReadonlySet<Hex>): LedgerState {
   const models = new Map<Hex, ModelState>();
-  for (const [id, model] of state.models) {
-    if (only !== undefined && !only.has(id)) continue;
+  for (const id of only ?? state.models.keys()) {
+    const model = state.models.get(id)!;
     const tokens = new Map<Address, TokenState>();
     for (const [token, balance] of model.tokens)
       tokens.set(token, {
@@ -94,9 +94,21 @@ export function cloneLedgerState(state: LedgerState, only?: ReadonlySet<Hex>): L
     models.set(id, { ...model, terms: { ...model.terms }, epochs: new Map(model.epochs), tokens });
   }
   const entriesByAccount = new Map<Address, EntryRef[]>();
-  for (const [account, refs] of state.entriesByAccount) {
-    const kept = only === undefined ? [...refs] : refs.filter((ref) => only.has(ref.modelId));
-    if (kept.length > 0) entriesByAccount.set(account, kept);
+  if (only === undefined) {
+    for (const [account, refs] of state.entriesByAccount) entriesByAccount.set(account, [...refs]);
+  } else {
+    for (const model of models.values()) {
+      for (const [epoch, { tree }] of model.epochs) {
+        tree?.entries.forEach((entry, index) => {
+          // Keyed like the source: by checksummed address (entries normally already are).
+          const account = state.entriesByAccount.has(entry.account) ? entry.account : getAddress(entry.account);
+          const refs = entriesByAccount.get(account);
+          const ref = { modelId: model.id, epoch, index };
+          if (refs) refs.push(ref);
+          else entriesByAccount.set(account, [ref]);
+        });
+      }
+    }
   }
   return {
     feePpm: state.feePpm,
