@@ -6,7 +6,7 @@ import pg from "pg";
 
 import { acquireDataDirLock, storeLockAccess } from "./acquireWriterLock.js";
 import type { StoreLockAccess, WriterLockedError } from "./acquireWriterLock.js";
-import type { Sql, Store, WriterLock } from "./types.js";
+import type { Listener, Sql, Store, WriterLock } from "./types.js";
 
 export type CreateStoreParameters = {
   /**
@@ -130,6 +130,7 @@ async function createPostgresStore(databaseUrl: string, poolSize: number): Promi
     },
   });
   const poolSql = pgSql(pool);
+  const listeners = new Set<Listener>();
 
   const store: Store & { [storeLockAccess]: StoreLockAccess } = {
     kind: "postgres",
@@ -145,10 +146,46 @@ async function createPostgresStore(databaseUrl: string, poolSize: number): Promi
     },
     transaction: <T>(fn: (tx: Sql) => Promise<T>) => inTransaction("BEGIN", fn),
     snapshot: <T>(fn: (sql: Sql) => Promise<T>) => inTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", fn),
+    async listen(channel: string, onNotify: () => void, onLost: (error: Error) => void): Promise<Listener> {
+      guard.check();
+      const client = new pg.Client({ ...config, application_name: "stemma listener" });
+      let closing = false;
+      const lost = (error: Error) => {
+        if (closing) return;
+        closing = true;
+        listeners.delete(listener);
+        client.end().catch(() => {});
+        onLost(error);
+      };
+      client.on("notification", (message) => message.channel === channel && onNotify());
+      client.on("error", lost);
+      client.on("end", () =>
+        lost(new StoreConnectionError({ location, cause: new Error("the listener's connection ended") })),
+      );
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      } catch (error) {
+        closing = true;
+        await client.end().catch(() => {});
+        throw new StoreConnectionError({ location, cause: error });
+      }
+      const listener: Listener = {
+        async close() {
+          if (closing) return;
+          closing = true;
+          listeners.delete(listener);
+          await client.end().catch(() => {});
+        },
+      };
+      listeners.add(listener);
+      return listener;
+    },
     async close() {
       if (guard.closed) return;
       guard.close();
       await Promise.all([...access.held].map((lock) => lock.release().catch(() => {})));
+      await Promise.all([...listeners].map((listener) => listener.close()));
       await pool.end();
     },
   };
@@ -240,6 +277,12 @@ async function createPgliteStore(dataDir: string): Promise<Store> {
     },
     // One session: a writer in this process commits whole transactions, but may commit between two of fn's reads.
     snapshot: <T>(fn: (sql: Sql) => Promise<T>) => fn(store),
+    // In process: the connection cannot break, so onLost is never called.
+    async listen(channel: string, onNotify: () => void): Promise<Listener> {
+      guard.check();
+      const unlisten = await db.listen(channel, onNotify);
+      return { close: () => (guard.closed ? Promise.resolve() : unlisten()) };
+    },
     async close() {
       if (guard.closed) return;
       guard.close();

@@ -177,4 +177,20 @@ delete from effective_shares;
 delete from token_fees;
 `,
   },
+  {
+    version: 3,
+    name: "announce every checkpoint change on the stemma_checkpoint channel",
+    sql: `
+-- Every commit of the indexer (a batch, or a reorg's rollback) moves the checkpoint. API replicas LISTEN here to
+-- drop the answers they cached for the previous state (src/api/responseCache.ts). NOTIFY is delivered at commit.
+create function stemma_notify_checkpoint() returns trigger language plpgsql as $$
+begin
+  perform pg_notify('stemma_checkpoint', '');
+  return null;
+end;
+$$;
+create trigger indexer_checkpoint_notify after insert or update or delete on indexer_checkpoint
+  for each row execute function stemma_notify_checkpoint();
+`,
+  },
 ];

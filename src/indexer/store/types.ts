@@ -19,8 +19,17 @@ export type Store = Sql & {
    * REPEATABLE READ transaction. On PGlite, the store itself (one session, so no other process writes).
    */
   snapshot<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Calls `onNotify` for every NOTIFY on `channel` once committed (PostgreSQL: on a connection of its own). If that
+   * connection breaks, `onLost` is called once and the listener is gone: whoever relied on it must stop trusting
+   * what it knew, and may listen again. Resolves once listening.
+   */
+  listen(channel: string, onNotify: () => void, onLost: (error: Error) => void): Promise<Listener>;
   close(): Promise<void>;
 };
+
+/** A {Store.listen} subscription. */
+export type Listener = { close(): Promise<void> };
 
 /** Proof that this process is the only indexer writing to a database; {release} gives it up. */
 export type WriterLock = { release(): Promise<void> };
