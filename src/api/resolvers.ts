@@ -30,7 +30,17 @@ import { followBalances, followEvents } from "./subscriptions.js";
  * What every resolver sees: `sql` reads one snapshot of the store for the whole request (and the loaders read
  * through it); `store` itself is for subscriptions, which follow commits; the engine replica; the ledger ABI.
  */
-export type Context = Loaders & { sql: Sql; store: Store; replica: LedgerReplica; abi: Abi };
+export type Context = Loaders & {
+  sql: Sql;
+  store: Store;
+  replica: LedgerReplica;
+  abi: Abi;
+  /** Set by the HTTP server when it may cache the response (src/api/responseCache.ts). */
+  cacheHints?: CacheHints;
+};
+
+/** What the resolvers tell the response cache: an answer that depends on the clock must not be replayed. */
+export type CacheHints = { uncacheable: boolean };
 
 /** A page of stored events as a Relay connection of their decoded fields and positions. */
 const eventConnection = (page: EventsPage) => ({
@@ -84,7 +94,9 @@ export const resolvers = {
     "OTHER",
   ]),
   Query: {
-    _meta: async (_: unknown, __: unknown, { sql }: Context) => {
+    _meta: async (_: unknown, __: unknown, { sql, cacheHints }: Context) => {
+      // lagSeconds is measured against the clock.
+      if (cacheHints) cacheHints.uncacheable = true;
       const [row] = await sql.query<{
         chain_id: string;
         block_number: string;

@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { formatUnits, type Address } from "viem";
 
 import { createApiServer } from "../api/createApiServer.js";
+import { createResponseCache, type ResponseCache } from "../api/responseCache.js";
 import { readDeploymentRecord } from "../chain/deploymentRecord.js";
 import { modelId } from "../core/modelId.js";
 import { loadLedgerAbi } from "../indexer/ledgerAbi.js";
@@ -191,6 +192,7 @@ export async function dev(argv: string[]): Promise<number> {
   let store: Store | undefined;
   let release: (() => Promise<void>) | undefined;
   let server: ReturnType<typeof createApiServer> | undefined;
+  let cache: ResponseCache | undefined;
   let indexing: Promise<void> | undefined;
   const aborted = new Promise<void>((resolve) => stop.signal.addEventListener("abort", () => resolve()));
   /** Resolves to `what` unless Ctrl-C came first (then to undefined). */
@@ -287,7 +289,8 @@ export async function dev(argv: string[]): Promise<number> {
     if (stop.signal.aborted) return exitCode;
 
     step(`Serving GraphQL on ${apiUrl}/graphql`);
-    server = createApiServer({ store, abi });
+    cache = await createResponseCache({ store });
+    server = createApiServer({ store, abi, cache });
     const listening = server;
     await new Promise<void>((resolve, reject) => {
       listening.once("error", (error: NodeJS.ErrnoException) =>
@@ -332,6 +335,7 @@ export async function dev(argv: string[]): Promise<number> {
     }
     await indexing?.catch(() => undefined);
     await release?.().catch(() => undefined);
+    await cache?.close().catch(() => undefined);
     await store?.close().catch(() => undefined);
     await Promise.all([...children].map((child) => stopChild(child)));
     if (node) await stopChild(node, true);

@@ -9,6 +9,7 @@ import { describeError } from "../../indexer/bin/options.js";
 import { loadLedgerAbi } from "../../indexer/ledgerAbi.js";
 import { createStore } from "../../indexer/store/createStore.js";
 import { createApiServer } from "../createApiServer.js";
+import { createResponseCache } from "../responseCache.js";
 
 const HELP = `Usage: npm run serve -- [flags]
 
@@ -19,6 +20,7 @@ embedded database. With PostgreSQL, run as many API replicas as you like next to
   --host HOST       address to listen on                     [127.0.0.1]
   --database URL    PostgreSQL URL (env DATABASE_URL); without it, PGlite embedded
   --data-dir DIR    PGlite data folder (env STEMMA_DATA_DIR)  [.stemma/pglite]
+  --cache-mb N      memory for repeated answers, kept until the indexer commits; 0: no cache   [64]
   --help            this text
 `;
 
@@ -34,6 +36,7 @@ try {
       host: { type: "string", default: "127.0.0.1" },
       database: { type: "string", default: process.env.DATABASE_URL ?? "" },
       "data-dir": { type: "string", default: process.env.STEMMA_DATA_DIR ?? ".stemma/pglite" },
+      "cache-mb": { type: "string", default: "64" },
       help: { type: "boolean", default: false },
     },
   });
@@ -43,14 +46,26 @@ try {
   }
   if (!/^\d+$/.test(values.port) || Number(values.port) > 65_535)
     throw new Error(`--port must be 0-65535, not "${values.port}".`);
+  if (!/^\d+$/.test(values["cache-mb"]))
+    throw new Error(`--cache-mb must be a whole number, not "${values["cache-mb"]}".`);
+  const cacheMb = Number(values["cache-mb"]);
   const store = await createStore(
     values.database ? { databaseUrl: values.database, poolSize: POOL_SIZE } : { dataDir: values["data-dir"] },
   );
-  const server = createApiServer({ store, abi: (await loadLedgerAbi()).both });
+  const cache =
+    cacheMb > 0
+      ? await createResponseCache({
+          store,
+          maxBytes: cacheMb * 1024 * 1024,
+          onLost: (error) =>
+            process.stderr.write(`warning: response cache off until the store is back: ${error.message}\n`),
+        })
+      : undefined;
+  const server = createApiServer({ store, abi: (await loadLedgerAbi()).both, cache });
   server.once("error", (error: NodeJS.ErrnoException) => {
     const hint = error.code === "EADDRINUSE" ? ": another process listens there; pick another --port" : "";
     process.stderr.write(`error: cannot listen on ${values.host}:${values.port} (${error.message})${hint}.\n`);
-    void store.close().finally(() => (process.exitCode = 1));
+    void Promise.all([cache?.close(), store.close()]).finally(() => (process.exitCode = 1));
   });
   server.listen(Number(values.port), values.host, () => {
     // The bound port, not the flag: with --port 0 the system picks one, and whoever started us needs to know which.
@@ -58,7 +73,7 @@ try {
     process.stderr.write(`GraphQL API at http://${values.host}:${port}/graphql over ${store.location}\n`);
   });
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => server.close(() => void store.close()));
+    process.once(signal, () => server.close(() => void cache?.close().then(() => store.close())));
   }
 } catch (error) {
   process.stderr.write(`error: ${describeError(error, "npm run serve -- --help")}\n`);
