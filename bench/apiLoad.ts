@@ -3,7 +3,7 @@
  * share an event loop with the server or the orchestrator): `node --import tsx bench/apiLoad.ts PLAN.json`.
  *
  * For each query of the plan, in order: one request alone (a cold path such as the simulation's first replay is
- * not measured), a warm-up of `warmupMs`, then `concurrency` keep-alive connections each sending the next request as
+ * not measured), a warm-up of `warmupMs` and at least one pass over the query's bodies, then `concurrency` keep-alive connections each sending the next request as
  * soon as its previous answer is in (a query may set its own concurrency), for `durationMs` and at least `minRequests` requests. The request bodies of a
  * query are used in turn. Every answer must be HTTP 200 with JSON `data` and no `errors`; failures are counted.
  * Prints one JSON array to stdout: per query, p50 and p99 latency (ms, from the sorted latencies) and requests per
@@ -110,7 +110,13 @@ for (const query of plan.queries) {
   alone.destroy();
   if (first) throw new Error(`${query.name}: the first request failed: ${first}`);
   const concurrency = query.concurrency ?? plan.concurrency;
-  const warm = await load(query.bodies, concurrency, (_, elapsed) => elapsed >= plan.warmupMs);
+  // Warm up for warmupMs and at least one pass over the bodies, so that the measured phase sees the server's steady
+  // state (for a server with a response cache: every body answered once since the last commit).
+  const warm = await load(
+    query.bodies,
+    concurrency,
+    (done, elapsed) => elapsed >= plan.warmupMs && done >= query.bodies.length,
+  );
   const run = await load(
     query.bodies,
     concurrency,
