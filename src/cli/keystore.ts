@@ -9,7 +9,8 @@ const PRIVATE_KEY = /^(0x)?[0-9a-fA-F]{64}$/;
 /**
  * Reads a private key from Hardhat's encrypted keystore the documented way, `hardhat keystore get NAME` (in a child
  * process: the CLI never loads Hardhat itself). Hardhat asks for the keystore's password on this terminal; its
- * prompt is shown on stderr, and the key it prints is kept out of the output. With `dev`, the development keystore
+ * prompt is shown on stderr, the key it prints is kept out of the output, and its other messages (a missing key, a
+ * wrong password) end up in the one-line error. With `dev`, the development keystore
  * (no password) is read.
  */
 export async function readKeystoreKey(name: string, dev: boolean): Promise<`0x${string}`> {
@@ -29,10 +30,9 @@ export async function readKeystoreKey(name: string, dev: boolean): Promise<`0x${
     for (const complete of lines) {
       const text = complete.trim();
       if (PRIVATE_KEY.test(text)) key = text;
-      else {
-        said += `${complete}\n`;
-        process.stderr.write(`${complete}\n`);
-      }
+      // Hardhat's own messages go into the error; only the end of an answered prompt is shown.
+      else if (text === "") process.stderr.write("\n");
+      else said += `${complete}\n`;
     }
     if (line !== "" && !/^(0x)?[0-9a-fA-F]*$/.test(line.trim())) {
       process.stderr.write(line);

@@ -84,7 +84,7 @@ export async function propagate(argv: string[], say: Output = stdout): Promise<n
     say(
       only
         ? `Nothing to propagate: ${chain.keyOf(only)} has no upstream pending.`
-        : "Nothing to propagate: no model has upstream pending.",
+        : "Nothing to propagate: no active model has upstream pending (disputed and revoked models hold theirs).",
     );
     return 0;
   }

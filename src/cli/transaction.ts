@@ -44,7 +44,9 @@ export async function sendContractCall(
   };
   let gas: bigint;
   try {
-    gas = await publicClient.estimateContractGas(request as unknown as Parameters<typeof publicClient.estimateContractGas>[0]);
+    gas = await publicClient.estimateContractGas(
+      request as unknown as Parameters<typeof publicClient.estimateContractGas>[0],
+    );
   } catch (error) {
     throw describeRevert(error, call.abi, nameOfModel) ?? error;
   }
