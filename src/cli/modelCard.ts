@@ -38,7 +38,8 @@ export type ModelCardImport = {
 
 /**
  * What `stemma register --from-model-card` flags can supply or override, already parsed (ppm, enum numbers,
- * checksummed addresses). Each wins over the card's `stemma:` section, which wins over what the card implies.
+ * checksummed addresses): the fields of a `Partial<RegistrationManifest>`, so the flags' partial manifest can be
+ * passed as it is. Each wins over the card's `stemma:` section, which wins over what the card implies.
  */
 export type ModelCardOverrides = {
   /** --key: the model's Stemma key, when the card does not say its repository. */
@@ -49,10 +50,8 @@ export type ModelCardOverrides = {
   upstreamPpm?: number | undefined;
   /** --contributor (repeated); weights sum to 1,000,000. */
   contributors?: Contributor[] | undefined;
-  /** --relation: one `Relation` for every parent. */
-  relation?: number | undefined;
-  /** --parent-weights: one per `base_model` entry, in order, summing to 1,000,000. */
-  parentWeightsPpm?: number[] | undefined;
+  /** --parent (repeated): replaces the card's parents entirely, relations and weights included. */
+  parents?: RegistrationManifest["parents"] | undefined;
   /** --license: an SPDX identifier, used as given. */
   license?: string | undefined;
   /** --metadata-uri */
@@ -114,19 +113,25 @@ export function importModelCard(text: string, source: string, overrides: ModelCa
   const key = keyOf(overrides, stemma, frontMatter, name, source, notes);
   const tags = stringsOf(frontMatter.tags);
 
-  const bases = baseModelsOf(frontMatter.base_model, at("base_model"), notes);
-  const mergekit = findMergekitConfig(body);
-  if (bases.length === 0 && mergekit && mergekit.models.length > 0) {
-    bases.push(...mergekit.models.map((model) => model.model));
-    notes.push(`parents from the mergekit configuration (the front matter has no base_model): ${bases.join(", ")}`);
+  let parents: RegistrationManifest["parents"];
+  if (overrides.parents !== undefined) {
+    parents = checkedParents(overrides.parents, { source, path: "--parent" });
+    if (frontMatter.base_model !== undefined) notes.push("parents from --parent: the card's base_model is not used");
+  } else {
+    const bases = baseModelsOf(frontMatter.base_model, at("base_model"), notes);
+    const mergekit = findMergekitConfig(body);
+    if (bases.length === 0 && mergekit && mergekit.models.length > 0) {
+      bases.push(...mergekit.models.map((model) => model.model));
+      notes.push(`parents from the mergekit configuration (the front matter has no base_model): ${bases.join(", ")}`);
+    }
+    if (bases.length > MAX_PARENTS)
+      fieldError(at("base_model"), `lists ${bases.length} models: a model has at most ${MAX_PARENTS} parents.`);
+    const keys = bases.map((base, index) => parentKeyOf(base, fieldOf(at("base_model"), index)));
+    const relation = relationOf(stemma, frontMatter, { bases, tags, name, key }, card, notes);
+    const weights = parentWeightsOf(stemma, bases, relation, mergekit, card, notes);
+    parents = keys.map((parentKey, index) => ({ key: parentKey, relation, weightPpm: weights[index]! }));
   }
-  if (bases.length > MAX_PARENTS)
-    fieldError(at("base_model"), `lists ${bases.length} models: a model has at most ${MAX_PARENTS} parents.`);
-  const parentKeys = bases.map((base, index) => parentKeyOf(base, fieldOf(at("base_model"), index)));
-
-  const relation = relationOf(overrides, stemma, frontMatter, { bases, tags, name, key }, card, notes);
-  const weights = parentWeightsOf(overrides, stemma, bases, relation, mergekit, card, notes);
-  const parents = parentKeys.map((parentKey, index) => ({ key: parentKey, relation, weightPpm: weights[index]! }));
+  const parentKeys = parents.map((parent) => parent.key);
 
   const contributors = contributorsOf(overrides, stemma, card);
   const upstreamPpm =
@@ -264,14 +269,12 @@ function parentKeyOf(base: string, context: FieldContext): string {
 }
 
 function relationOf(
-  overrides: ModelCardOverrides,
   stemma: Record<string, unknown>,
   frontMatter: Record<string, unknown>,
   model: { bases: string[]; tags: string[]; name: string | undefined; key: string },
   card: FieldContext,
   notes: string[],
 ): number {
-  if (overrides.relation !== undefined) return overrides.relation;
   if (stemma.relation !== undefined) return readRelation(stemma.relation, fieldOf(card, "stemma.relation"));
   if (frontMatter.base_model_relation !== undefined) {
     const relation = readRelation(frontMatter.base_model_relation, fieldOf(card, "base_model_relation"));
@@ -301,12 +304,11 @@ function relationOf(
   }
   return inferred(
     "FINETUNE",
-    "nothing says adapter, merge or quantized, so assumed; pass --relation or set base_model_relation if wrong",
+    "nothing says adapter, merge or quantized, so assumed; set base_model_relation or pass --parent KEY:RELATION:WEIGHT% if wrong",
   );
 }
 
 function parentWeightsOf(
-  overrides: ModelCardOverrides,
   stemma: Record<string, unknown>,
   bases: string[],
   relation: number,
@@ -315,10 +317,6 @@ function parentWeightsOf(
   notes: string[],
 ): number[] {
   const count = bases.length;
-  if (overrides.parentWeightsPpm !== undefined) {
-    const context = { source: card.source, path: "--parent-weights" };
-    return checkedParentWeights(overrides.parentWeightsPpm, count, context);
-  }
   if (stemma.parentWeights !== undefined) {
     const context = fieldOf(card, "stemma.parentWeights");
     const list = readList(stemma.parentWeights, context);
@@ -344,9 +342,17 @@ function parentWeightsOf(
       missing.length > 0
         ? `the mergekit ${method} configuration gives no scalar weight for ${missing.join(", ")}`
         : `the mergekit ${method} weights (${weights.join(", ")}) are not all positive`;
-    return equalParentWeights(count, `${why}; pass --parent-weights to set them`, notes);
+    return equalParentWeights(
+      count,
+      `${why}; set stemma.parentWeights or pass --parent KEY:RELATION:WEIGHT% per parent`,
+      notes,
+    );
   }
-  return equalParentWeights(count, "the card gives no weights; pass --parent-weights to set them", notes);
+  return equalParentWeights(
+    count,
+    "the card gives no weights; set stemma.parentWeights or pass --parent KEY:RELATION:WEIGHT% per parent",
+    notes,
+  );
 }
 
 function equalParentWeights(count: number, why: string, notes: string[]): number[] {
@@ -388,6 +394,26 @@ function contributorsOf(
   if (stemma.contributors !== undefined)
     return readContributors(stemma.contributors, fieldOf(card, "stemma.contributors"));
   throw new CliError(`${card.source}: the card names no contributors: ${HOW_TO_ADD_CONTRIBUTORS}.`);
+}
+
+/** Parents given whole by flags: within the registry's limits, each once, weights summing to 100%. */
+function checkedParents(
+  parents: RegistrationManifest["parents"],
+  context: FieldContext,
+): RegistrationManifest["parents"] {
+  if (parents.length > MAX_PARENTS)
+    fieldError(context, `gives ${parents.length} parents: a model has at most ${MAX_PARENTS}.`);
+  parents.forEach((parent, index) => {
+    if (parents.findIndex((other) => other.key === parent.key) !== index)
+      fieldError(context, `gives ${parent.key} twice: list each parent once.`);
+  });
+  if (parents.length > 0)
+    checkWeightsSum(
+      parents.map((parent) => parent.weightPpm),
+      context,
+      "--parent weights",
+    );
+  return parents;
 }
 
 function checkedUpstream(upstreamPpm: number, parentCount: number, context: FieldContext): number {
