@@ -13,6 +13,7 @@ import {
   readString,
   type FieldContext,
 } from "./manifestFields.js";
+import { REGISTRATION_YAML } from "./registrationYaml.js";
 import { DEFAULT_TERMS, readContributors, readParents, readTerms, readUpstream } from "./registrationParts.js";
 import { CliError } from "./shared.js";
 
@@ -50,7 +51,7 @@ export async function readManifestFile(path: string): Promise<RegistrationManife
   }
   let raw: unknown;
   try {
-    raw = extension === ".json" ? JSON.parse(text) : parseYaml(text);
+    raw = extension === ".json" ? JSON.parse(text) : parseYaml(text, REGISTRATION_YAML);
   } catch (error) {
     const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0];
     throw new CliError(`${path} is not valid ${extension === ".json" ? "JSON" : "YAML"}: ${reason}`);

@@ -1,5 +1,6 @@
 import { parseDocument } from "yaml";
 
+import { REGISTRATION_YAML } from "./registrationYaml.js";
 import { CliError } from "./shared.js";
 
 export type ModelCardParts = {
@@ -21,7 +22,7 @@ export function splitModelCard(text: string, source: string): ModelCardParts {
       `${source} has no YAML front matter (a block between "---" lines at the top, with base_model, license, ...): ` +
         "is it a Hugging Face model card? Register with flags or a manifest file instead.",
     );
-  const document = parseDocument(match[1]!, { uniqueKeys: true, prettyErrors: false });
+  const document = parseDocument(match[1]!, { ...REGISTRATION_YAML, prettyErrors: false });
   const error = document.errors[0];
   if (error) {
     // The front matter starts on the card's second line: report the line of the card, as an editor shows it.
