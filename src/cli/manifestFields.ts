@@ -30,7 +30,15 @@ export function fieldError(context: FieldContext, problem: string): never {
 }
 
 const describe = (value: unknown): string =>
-  value === null ? "null" : Array.isArray(value) ? "a list" : typeof value === "string" ? `"${value}"` : String(value);
+  value === null
+    ? "null"
+    : Array.isArray(value)
+      ? "a list"
+      : typeof value === "object"
+        ? "a mapping"
+        : typeof value === "string"
+          ? `"${value}"`
+          : String(value);
 
 /** A plain object (a YAML mapping), with every key in `allowed`; a typo is refused with a suggestion. */
 export function readObject(value: unknown, context: FieldContext, allowed: readonly string[]): Record<string, unknown> {
@@ -48,11 +56,14 @@ export function readObject(value: unknown, context: FieldContext, allowed: reado
   return record;
 }
 
-/** The allowed name within two edits of `name` (case-insensitive), if there is one. */
+/** The allowed name `name` is most likely a slip for: within two edits, or one extending the other (case-insensitive). */
 function closestName(name: string, allowed: readonly string[]): string | undefined {
+  const written = name.toLowerCase();
   let best: { name: string; distance: number } | undefined;
   for (const candidate of allowed) {
-    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    const known = candidate.toLowerCase();
+    const extends_ = written.length >= 3 && (known.startsWith(written) || written.startsWith(known));
+    const distance = extends_ ? 0 : editDistance(written, known);
     if (distance <= 2 && (best === undefined || distance < best.distance)) best = { name: candidate, distance };
   }
   return best?.name;
@@ -77,6 +88,7 @@ export function readList(value: unknown, context: FieldContext): unknown[] {
 
 /** A string; `example` shows how to write it. */
 export function readString(value: unknown, context: FieldContext, example: string): string {
+  if (value === undefined) fieldError(context, `is missing: write it like ${example}.`);
   if (typeof value !== "string") fieldError(context, `is ${describe(value)}, not text: write it like ${example}.`);
   return value;
 }
