@@ -1,6 +1,7 @@
 /**
- * `stemma register`: registers a model with its lineage, contributors, terms and metadata, described by flags (a
- * manifest file or a model card may come in as well; flags override their values). Parents must exist:
+ * `stemma register`: registers a model with its lineage, contributors, terms and metadata, described by flags, a
+ * manifest file (`--manifest`) or a Hugging Face model card (`--from-model-card`); flags override the file's values.
+ * Parents must exist:
  * `--placeholders` registers the missing ones as unclaimed placeholders first. Each parent's current terms are read
  * and sent as the terms the registration expects, so a parent cannot change them under it unnoticed.
  */
@@ -15,6 +16,8 @@ import { readChainLedger } from "./chainLedger.js";
 import { connect, type ChainContext } from "./connect.js";
 import { relationName, roleName } from "./enumNames.js";
 import type { RegistrationManifest } from "./manifest.js";
+import { readManifestFile } from "./manifestFile.js";
+import { readModelCard } from "./modelCard.js";
 import { stdout, type Output } from "./output.js";
 import { formatPercent, parsePercent } from "./percent.js";
 import { addressFlag, contributorsFromFlags, digestFlag, parentsFromFlags } from "./registrationFlags.js";
@@ -23,9 +26,16 @@ import { resolveSigner, type Signer } from "./signer.js";
 import { sendContractCall } from "./transaction.js";
 
 export const REGISTER_HELP = `Usage: stemma register --key KEY [flags]
+       stemma register --manifest FILE [flags]
+       stemma register --from-model-card README.md [flags]
 
 Registers a model: its lineage (parents, fixed forever), the share of its revenue that flows to them, its
-contributors, what it asks of its own derivatives, and its metadata.
+contributors, what it asks of its own derivatives, and its metadata. A manifest file (JSON or YAML, docs/CLI.md
+"Manifest files") or a Hugging Face model card (its front matter: base_model, base_model_relation, license; a
+stemma: section for contributors) can describe it; the flags below then override the file's values.
+
+  --manifest FILE                  a registration manifest (.json, .yaml, .yml)
+  --from-model-card README.md      a Hugging Face model card
 
   --key KEY                        the model's canonical key, e.g. hf:org/name (case-sensitive)
   --parent KEY:RELATION:WEIGHT%    a parent, repeatable; RELATION is finetune, adapter, quantized, merge, distill
@@ -51,6 +61,8 @@ ${CHAIN_HELP}
 `;
 
 const REGISTER_FLAGS = {
+  manifest: { type: "string" },
+  "from-model-card": { type: "string" },
   key: { type: "string" },
   parent: { type: "string", multiple: true },
   upstream: { type: "string" },
@@ -66,7 +78,10 @@ const REGISTER_FLAGS = {
 
 type RegisterFlagValues = ReturnType<typeof parseCommand<typeof REGISTER_FLAGS>>["values"];
 
-/** What the flags say, field by field: the registration when nothing else describes it, overrides otherwise. */
+/**
+ * What the flags say, field by field: the registration when nothing else describes it, the overrides of a manifest's
+ * or a model card's values otherwise (the model card reader takes this partial manifest as its overrides).
+ */
 export function manifestFromFlags(values: RegisterFlagValues): Partial<RegistrationManifest> {
   const manifest: Partial<RegistrationManifest> = {};
   if (values.key !== undefined) manifest.key = values.key;
@@ -127,7 +142,17 @@ export async function register(argv: string[], say: Output = stdout): Promise<nu
   if (positionals.length > 0) {
     throw new CliError(`stemma register takes flags only (got "${positionals[0]}"): the key goes in --key.`);
   }
-  const manifest = completeManifest(manifestFromFlags(values));
+  const flags = manifestFromFlags(values);
+  let manifest: RegistrationManifest;
+  if (values.manifest && values["from-model-card"]) {
+    throw new CliError("pass --manifest or --from-model-card, not both.");
+  } else if (values.manifest) {
+    manifest = completeManifest({ ...(await readManifestFile(values.manifest)), ...flags });
+  } else if (values["from-model-card"]) {
+    const card = await readModelCard(values["from-model-card"], flags);
+    for (const note of card.notes) say(`note: ${note}`);
+    manifest = completeManifest(card.manifest);
+  } else manifest = completeManifest(flags);
   const context = await connect(values);
   const signer = await resolveSigner(context, values);
   await sendRegistration(context, signer, manifest, values.placeholders, say);

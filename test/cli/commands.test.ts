@@ -208,6 +208,52 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
     assert.match(shown, /Revenue: none yet/);
   });
 
+  it("registers from a manifest file and from a Hugging Face model card, flags overriding their values", async function () {
+    const [, , , , di, ed] = accounts;
+    const manifest = join(folder, "merge.yaml");
+    await writeFile(
+      manifest,
+      [
+        "key: hf:cli-test/Legal-Base-Merge",
+        "upstream: 30%",
+        "parents:",
+        `  - { key: "${BASE}", relation: merge, weight: 50% }`,
+        `  - { key: "${FINETUNE}", relation: merge, weight: 50% }`,
+        "contributors:",
+        `  - { account: "${ed}", role: finetuning, weight: 100% }`,
+        "license: MIT",
+        "",
+      ].join("\n"),
+    );
+    await stemma(register, "--manifest", manifest, "--license", "Apache-2.0");
+    let shown = (await stemma(show, "hf:cli-test/Legal-Base-Merge")).join("\n");
+    assert.match(shown, /license {5}Apache-2\.0/);
+    assert.match(shown, new RegExp(`${BASE} +merge +50% +15%`));
+    assert.match(shown, new RegExp(`${ed} +finetuning +100%`));
+
+    const card = join(folder, "README.md");
+    await writeFile(
+      card,
+      `---\nlicense: apache-2.0\nbase_model: ${FINETUNE.slice(3)}\ntags:\n- gguf\n---\n\n# Base-7B-Legal GGUF\n`,
+    );
+    const lines = await stemma(
+      register,
+      "--from-model-card",
+      card,
+      "--key",
+      "hf:cli-test/Legal-Q4-GGUF",
+      "--upstream",
+      "10%",
+      "--contributor",
+      `${di}:quantization:100%`,
+    );
+    assert.ok(lines.some((l) => l.startsWith("note: ")));
+    shown = (await stemma(show, "hf:cli-test/Legal-Q4-GGUF")).join("\n");
+    assert.match(shown, new RegExp(`${FINETUNE} +quantized +100% +10%`));
+    assert.match(shown, /license {5}Apache-2\.0/);
+    await refused(/manifest/, register, "--manifest", join(folder, "missing.yaml"));
+  });
+
   it("pays in ETH and in an ERC-20 by address and by symbol, in the tokens' own units, approving when short", async function () {
     const [fee] = (await client().readContract({
       address: record.contracts.RevenueRouter.address,
