@@ -140,6 +140,9 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
   after(async function () {
     await node?.stop();
     if (folder) await rm(folder, { recursive: true, force: true });
+    // Ignition's journal of this chain's deployment: the chain is gone, so is any use of it.
+    if (record)
+      await rm(join(ROOT, "ignition", "deployments", record.ignitionDeploymentId), { recursive: true, force: true });
   });
 
   it("registers models from flags, a missing parent as a placeholder, and shows them back in human units", async function () {
