@@ -1,0 +1,169 @@
+import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
+
+import { Relation, Role, ZERO_ADDRESS } from "../core/constants.js";
+import { InvalidModelKeyError } from "../core/errors.js";
+import { validateKey } from "../core/validateKey.js";
+import { parsePercent } from "./percent.js";
+import { CliError } from "./shared.js";
+
+/**
+ * Readers for the fields of a registration as people write it (manifest files, a model card's `stemma:` section):
+ * each takes the raw value and the field's path (`contributors[2].weight`) and either returns the resolved value or
+ * throws a one-line CliError that names the source, the path, what was wrong and how to write it instead.
+ */
+export type FieldContext = {
+  /** Names the whole input in errors: a file path, "flags", "README.md (stemma: section)". */
+  source: string;
+  /** The field's path inside the input, e.g. `parents[0].relation`; "" for the input itself. */
+  path: string;
+};
+
+/** A context for a field of the object at `context`. */
+export const fieldOf = (context: FieldContext, name: string | number): FieldContext => ({
+  source: context.source,
+  path: typeof name === "number" ? `${context.path}[${name}]` : context.path ? `${context.path}.${name}` : name,
+});
+
+/** Throws the one-line error for a field: "<source>: <path> <problem>". */
+export function fieldError(context: FieldContext, problem: string): never {
+  throw new CliError(`${context.source}: ${context.path || "the input"} ${problem}`);
+}
+
+const describe = (value: unknown): string =>
+  value === null
+    ? "null"
+    : Array.isArray(value)
+      ? "a list"
+      : typeof value === "object"
+        ? "a mapping"
+        : typeof value === "string"
+          ? `"${value}"`
+          : String(value);
+
+/** A plain object (a YAML mapping), with every key in `allowed`; a typo is refused with a suggestion. */
+export function readObject(value: unknown, context: FieldContext, allowed: readonly string[]): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    fieldError(context, `is ${describe(value)}, not a mapping of fields (${allowed.join(", ")}).`);
+  const record = value as Record<string, unknown>;
+  for (const name of Object.keys(record)) {
+    if (allowed.includes(name)) continue;
+    const suggestion = closestName(name, allowed);
+    fieldError(
+      fieldOf(context, name),
+      `is not a known field${suggestion ? ` (did you mean "${suggestion}"?)` : ""}: the fields are ${allowed.join(", ")}.`,
+    );
+  }
+  return record;
+}
+
+/** The allowed name `name` is most likely a slip for: within two edits, or one extending the other (case-insensitive). */
+function closestName(name: string, allowed: readonly string[]): string | undefined {
+  const written = name.toLowerCase();
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of allowed) {
+    const known = candidate.toLowerCase();
+    const extends_ = written.length >= 3 && (known.startsWith(written) || written.startsWith(known));
+    const distance = extends_ ? 0 : editDistance(written, known);
+    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { name: candidate, distance };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** A list (a YAML sequence). */
+export function readList(value: unknown, context: FieldContext): unknown[] {
+  if (!Array.isArray(value)) fieldError(context, `is ${describe(value)}, not a list.`);
+  return value;
+}
+
+/** A string; `example` shows how to write it. */
+export function readString(value: unknown, context: FieldContext, example: string): string {
+  if (value === undefined) fieldError(context, `is missing: write it like ${example}.`);
+  if (typeof value !== "string") fieldError(context, `is ${describe(value)}, not text: write it like ${example}.`);
+  return value;
+}
+
+/** true or false (YAML `yes`/`no` are text in YAML 1.2 and refused, not guessed). */
+export function readBoolean(value: unknown, context: FieldContext): boolean {
+  if (typeof value !== "boolean") fieldError(context, `is ${describe(value)}: write true or false.`);
+  return value;
+}
+
+/** A percentage ("12.5%") in ppm. A bare number is refused: 0.2 and 20 would both be plausible. */
+export function readPercent(value: unknown, context: FieldContext): number {
+  if (typeof value === "number")
+    fieldError(context, `is the number ${value}: write a percentage with a % sign, e.g. "${value}%" or "20%".`);
+  const text = readString(value, context, '"12.5%"');
+  try {
+    return parsePercent(text, "");
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    fieldError(context, `"${text}" is not a percentage between 0% and 100% with at most 4 decimals (e.g. "12.5%").`);
+  }
+}
+
+/** A model key the registry accepts (1-128 printable ASCII bytes), e.g. `hf:org/name`. */
+export function readKey(value: unknown, context: FieldContext): string {
+  const key = readString(value, context, '"hf:org/name"');
+  try {
+    validateKey(key);
+  } catch (error) {
+    if (!(error instanceof InvalidModelKeyError)) throw error;
+    fieldError(
+      context,
+      `${error.shortMessage.replace(/\.$/, "")}: a key is 1-128 printable ASCII bytes, e.g. "hf:org/name".`,
+    );
+  }
+  return key;
+}
+
+/** An address, checksummed or all lowercase, not zero; returned checksummed. */
+export function readAddress(value: unknown, context: FieldContext): Address {
+  const text = readString(value, context, '"0x" and 40 hex digits');
+  if (!isAddress(text, { strict: false }))
+    fieldError(context, `"${text}" is not an address: write "0x" followed by 40 hex digits.`);
+  if (text !== text.toLowerCase() && !isAddress(text, { strict: true }))
+    fieldError(context, `"${text}" has a wrong checksum (mixed case): check it for a typo, or write it all lowercase.`);
+  const address = getAddress(text);
+  if (address === ZERO_ADDRESS) fieldError(context, `is the zero address, which the registry refuses.`);
+  return address;
+}
+
+/** A 32-byte hex digest. */
+export function readDigest(value: unknown, context: FieldContext): Hex {
+  const text = readString(value, context, '"0x" and 64 hex digits');
+  if (!isHex(text, { strict: true }) || text.length !== 66)
+    fieldError(context, `"${text}" is not a 32-byte digest: write "0x" followed by 64 hex digits.`);
+  return text.toLowerCase() as Hex;
+}
+
+/** Enum names as people write them: case and `-`/space vs `_` do not matter. */
+const normalizeName = (name: string): string =>
+  name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, "_");
+
+function readEnum(value: unknown, context: FieldContext, values: Record<string, number>): number {
+  const names = Object.keys(values).map((name) => name.toLowerCase());
+  const text = readString(value, context, names[0]!);
+  const found = values[normalizeName(text).toUpperCase()];
+  if (found === undefined) fieldError(context, `"${text}" is not one of ${names.join(", ")}.`);
+  return found;
+}
+
+/** A `Relation` by name (finetune, adapter, quantized, merge, distill, other), case-insensitive. */
+export const readRelation = (value: unknown, context: FieldContext): number => readEnum(value, context, Relation);
+
+/** A `Role` by name (pretraining_compute, data_curation, ...), case-insensitive. */
+export const readRole = (value: unknown, context: FieldContext): number => readEnum(value, context, Role);

@@ -1,0 +1,445 @@
+import { readFile } from "node:fs/promises";
+import { zeroHash, type Address, type Hex } from "viem";
+
+import { MAX_CONTRIBUTORS, MAX_PARENTS, PPM, Relation } from "../core/constants.js";
+import type { Contributor, Terms } from "../core/types.js";
+import { spdxOfHfLicense } from "./hfLicense.js";
+import type { RegistrationManifest } from "./manifest.js";
+import {
+  fieldError,
+  fieldOf,
+  readAddress,
+  readDigest,
+  readKey,
+  readList,
+  readObject,
+  readPercent,
+  readRelation,
+  readString,
+  type FieldContext,
+} from "./manifestFields.js";
+import { findMergekitConfig } from "./mergekitConfig.js";
+import { splitModelCard } from "./modelCardFrontMatter.js";
+import { formatPercent } from "./percent.js";
+import { equalWeightsPpm, normalizeWeightsPpm } from "./ppmWeights.js";
+import { checkWeightsSum, DEFAULT_TERMS, readContributors, readTerms, readUpstream } from "./registrationParts.js";
+import { CliError } from "./shared.js";
+
+export type ModelCardImport = {
+  manifest: RegistrationManifest;
+  /** What was inferred or assumed, one line each, for the CLI to print (e.g. "license llama3.1 -> LicenseRef-Llama-3.1-Community"). */
+  notes: string[];
+  /**
+   * The Stemma keys of the card's `base_model` entries (`hf:<repo id>`), in parent order: the CLI checks which are
+   * registered and offers placeholders for the others.
+   */
+  parentKeys: string[];
+};
+
+/**
+ * What `stemma register --from-model-card` flags can supply or override, already parsed (ppm, enum numbers,
+ * checksummed addresses): the fields of a `Partial<RegistrationManifest>`, so the flags' partial manifest can be
+ * passed as it is. Each wins over the card's `stemma:` section, which wins over what the card implies.
+ */
+export type ModelCardOverrides = {
+  /** --key: the model's Stemma key, when the card does not say its repository. */
+  key?: string | undefined;
+  /** --steward */
+  steward?: Address | undefined;
+  /** --upstream */
+  upstreamPpm?: number | undefined;
+  /** --contributor (repeated); weights sum to 1,000,000. */
+  contributors?: Contributor[] | undefined;
+  /** --parent (repeated): replaces the card's parents entirely, relations and weights included. */
+  parents?: RegistrationManifest["parents"] | undefined;
+  /** --license: an SPDX identifier, used as given. */
+  license?: string | undefined;
+  /** --metadata-uri */
+  metadataURI?: string | undefined;
+  /** --terms */
+  terms?: Terms | undefined;
+  /** --weights-digest */
+  weightsDigest?: Hex | undefined;
+};
+
+/** The fields of a card's `stemma:` section: a manifest's, with parents replaced by `base_model` and these two. */
+const STEMMA_FIELDS = [
+  "key",
+  "steward",
+  "upstream",
+  "contributors",
+  "terms",
+  "license",
+  "metadataURI",
+  "weightsDigest",
+  "relation",
+  "parentWeights",
+] as const;
+
+const HOW_TO_ADD_CONTRIBUTORS =
+  'pass --contributor 0xabc...:finetuning:100% (repeat it for each contributor) or add a "stemma:" section to the ' +
+  'front matter with contributors: [{ account: "0x...", role: finetuning, weight: "100%" }]';
+
+/** Names and tags that mark quantized builds: formats (GGUF, GPTQ, AWQ, EXL2, MLX 4bit, ...) and bit widths. */
+const QUANTIZED_PATTERN =
+  /(?:^|[^a-z0-9])(gguf|ggml|gptq|awq|exl2|exl3|hqq|aqlm|bnb|bitsandbytes|nf4|(?:nv|mx)?fp[48]|int[48]|\d+-?bits?|\d+(?:\.\d+)?bpw|q[2-8]_k(?:_[sml])?|q[48]_0|quantized)(?:$|[^a-z0-9])/i;
+
+/** Tags that mark an adapter (PEFT, LoRA). */
+const ADAPTER_TAGS = new Set(["peft", "lora", "qlora", "adapter", "adapters"]);
+
+/**
+ * Reads a Hugging Face model card (README.md with YAML front matter) into a registration.
+ *
+ * Parents come from `base_model` (as `hf:<repo id>` keys); the relation from `base_model_relation` or, when missing,
+ * from the card (several bases: merge; PEFT/LoRA: adapter; GGUF/GPTQ/AWQ/...: quantized; otherwise finetune); merge
+ * weights from a mergekit configuration block when it weights every parent, otherwise equal; the license as SPDX;
+ * contributors, upstream share and terms from the card's `stemma:` section or `overrides`.
+ *
+ * @throws {CliError} one line naming what is missing or wrong and how to give it.
+ * @example
+ * import { importModelCard } from "./modelCard.js";
+ * const { manifest, notes } = importModelCard(readme, "README.md", { key: "hf:me/my-model-GGUF" });
+ */
+export function importModelCard(text: string, source: string, overrides: ModelCardOverrides = {}): ModelCardImport {
+  const { frontMatter, body } = splitModelCard(text, source);
+  const card: FieldContext = { source, path: "" };
+  const at = (name: string) => fieldOf(card, name);
+  const stemmaContext = at("stemma");
+  const stemma = frontMatter.stemma === undefined ? {} : readObject(frontMatter.stemma, stemmaContext, STEMMA_FIELDS);
+  const inStemma = (name: string) => fieldOf(stemmaContext, name);
+  const notes: string[] = [];
+
+  const name = modelName(frontMatter, body, card);
+  const key = keyOf(overrides, stemma, frontMatter, name, source, notes);
+  const tags = stringsOf(frontMatter.tags);
+
+  let parents: RegistrationManifest["parents"];
+  if (overrides.parents !== undefined) {
+    parents = checkedParents(overrides.parents, { source, path: "--parent" });
+    if (frontMatter.base_model !== undefined) notes.push("parents from --parent: the card's base_model is not used");
+  } else {
+    const bases = baseModelsOf(frontMatter.base_model, at("base_model"), notes);
+    const mergekit = findMergekitConfig(body);
+    if (bases.length === 0 && mergekit && mergekit.models.length > 0) {
+      bases.push(...mergekit.models.map((model) => model.model));
+      notes.push(`parents from the mergekit configuration (the front matter has no base_model): ${bases.join(", ")}`);
+    }
+    if (bases.length > MAX_PARENTS)
+      fieldError(at("base_model"), `lists ${bases.length} models: a model has at most ${MAX_PARENTS} parents.`);
+    const keys = bases.map((base, index) => parentKeyOf(base, fieldOf(at("base_model"), index)));
+    const relation = relationOf(stemma, frontMatter, { bases, tags, name, key }, card, notes);
+    const weights = parentWeightsOf(stemma, bases, relation, mergekit, card, notes);
+    parents = keys.map((parentKey, index) => ({ key: parentKey, relation, weightPpm: weights[index]! }));
+  }
+  const parentKeys = parents.map((parent) => parent.key);
+
+  const contributors = contributorsOf(overrides, stemma, card);
+  const upstreamPpm =
+    overrides.upstreamPpm !== undefined
+      ? checkedUpstream(overrides.upstreamPpm, parents.length, { source, path: "--upstream" })
+      : readUpstream(
+          stemma.upstream,
+          parents.length,
+          inStemma("upstream"),
+          'pass --upstream 20% or add "upstream: 20%" to the front matter\'s stemma: section',
+        );
+
+  let terms = overrides.terms;
+  if (terms === undefined && stemma.terms !== undefined) terms = readTerms(stemma.terms, inStemma("terms"));
+  if (terms === undefined) {
+    terms = { ...DEFAULT_TERMS };
+    notes.push("terms: derivatives allowed with no minimum share (the default; add terms: to the stemma: section)");
+  }
+
+  const license = licenseOf(overrides, stemma, frontMatter, card, notes);
+  const datasets = stringsOf(frontMatter.datasets);
+  if (datasets.length > 0)
+    notes.push(`datasets ${datasets.join(", ")}: not recorded on chain (describe them in the metadataURI document)`);
+
+  let metadataURI = overrides.metadataURI;
+  if (metadataURI === undefined && stemma.metadataURI !== undefined)
+    metadataURI = readString(stemma.metadataURI, inStemma("metadataURI"), '"ipfs://..."');
+  if (metadataURI === undefined) {
+    metadataURI = "";
+    notes.push("metadataURI: none (pass --metadata-uri to point at the card or a metadata document)");
+  }
+
+  const manifest: RegistrationManifest = {
+    key,
+    upstreamPpm,
+    parents,
+    contributors,
+    terms,
+    license,
+    metadataURI,
+    weightsDigest:
+      overrides.weightsDigest ??
+      (stemma.weightsDigest === undefined ? zeroHash : readDigest(stemma.weightsDigest, inStemma("weightsDigest"))),
+  };
+  const steward =
+    overrides.steward ?? (stemma.steward === undefined ? undefined : readAddress(stemma.steward, inStemma("steward")));
+  if (steward !== undefined) manifest.steward = steward;
+  return { manifest, notes, parentKeys };
+}
+
+/** Reads a model card file (a README.md) and imports it; see `importModelCard`. */
+export async function readModelCard(path: string, overrides?: ModelCardOverrides): Promise<ModelCardImport> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder (give its README.md)" : String(error);
+    throw new CliError(`cannot read model card ${path}: ${reason}.`);
+  }
+  return importModelCard(text, path, overrides);
+}
+
+/** The strings of a field that may be one string or a list of them (tags, datasets). */
+function stringsOf(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
+}
+
+/** The model's name as the card gives it: `model_name`, else the first `# ` heading outside code blocks. */
+function modelName(frontMatter: Record<string, unknown>, body: string, card: FieldContext): string | undefined {
+  if (frontMatter.model_name !== undefined)
+    return readString(frontMatter.model_name, fieldOf(card, "model_name"), '"org/name"').trim();
+  const prose = body.replace(/^```[\s\S]*?^```/gm, "");
+  return /^#[ \t]+(.+?)[ \t#]*$/m.exec(prose)?.[1];
+}
+
+/** A Hugging Face repo id: `org/name` (or a legacy bare `name`), letters, digits, `-`, `_`, `.`. */
+const REPO_ID = /^(?:[A-Za-z0-9][\w.-]*\/)?[A-Za-z0-9][\w.-]*$/;
+/** Where the Hugging Face hub cache keeps a card: `models--<org>--<name>/snapshots/<commit>/README.md`. */
+const HUB_CACHE_PATH = /models--([\w.-]+?)--([\w.-]+)[/\\]snapshots[/\\][0-9a-f]+[/\\][^/\\]+$/i;
+
+function keyOf(
+  overrides: ModelCardOverrides,
+  stemma: Record<string, unknown>,
+  frontMatter: Record<string, unknown>,
+  name: string | undefined,
+  source: string,
+  notes: string[],
+): string {
+  if (overrides.key !== undefined) return readKey(overrides.key, { source, path: "--key" });
+  if (stemma.key !== undefined) return readKey(stemma.key, { source, path: "stemma.key" });
+  const cached = HUB_CACHE_PATH.exec(source);
+  if (cached) {
+    const key = `hf:${cached[1]}/${cached[2]}`;
+    notes.push(`key ${key} from the Hugging Face cache folder`);
+    return key;
+  }
+  if (name !== undefined && name.includes("/") && REPO_ID.test(name)) {
+    const key = `hf:${name}`;
+    notes.push(`key ${key} from the card's ${frontMatter.model_name === undefined ? "title" : "model_name"}`);
+    return key;
+  }
+  const called = name === undefined ? "" : ` (it calls the model "${name}")`;
+  throw new CliError(
+    `${source}: the card does not say which repository it belongs to${called}: pass --key hf:<org>/<name> ` +
+      'or add "key: hf:<org>/<name>" to the front matter\'s stemma: section.',
+  );
+}
+
+/** `base_model` as a list of repo ids (one string or a list), duplicates dropped. */
+function baseModelsOf(value: unknown, context: FieldContext, notes: string[]): string[] {
+  if (value === undefined || value === null) return [];
+  const list = typeof value === "string" ? [value] : readList(value, context);
+  const bases: string[] = [];
+  list.forEach((item, index) => {
+    const base = readString(item, typeof value === "string" ? context : fieldOf(context, index), '"org/name"').trim();
+    if (bases.includes(base)) notes.push(`base_model ${base} is listed twice: counted once`);
+    else bases.push(base);
+  });
+  return bases;
+}
+
+/** A base model's Stemma key: `hf:<repo id>`; a full hub URL or an existing `hf:` key are accepted too. */
+function parentKeyOf(base: string, context: FieldContext): string {
+  if (base.startsWith("hf:")) return readKey(base, context);
+  const repo = base.replace(/^https?:\/\/(?:www\.)?huggingface\.co\//, "").replace(/\/+$/, "");
+  if (!REPO_ID.test(repo))
+    fieldError(
+      context,
+      `"${base}" is not a Hugging Face repo id (org/name): fix the card or register with a manifest.`,
+    );
+  return readKey(`hf:${repo}`, context);
+}
+
+function relationOf(
+  stemma: Record<string, unknown>,
+  frontMatter: Record<string, unknown>,
+  model: { bases: string[]; tags: string[]; name: string | undefined; key: string },
+  card: FieldContext,
+  notes: string[],
+): number {
+  if (stemma.relation !== undefined) return readRelation(stemma.relation, fieldOf(card, "stemma.relation"));
+  if (frontMatter.base_model_relation !== undefined) {
+    const relation = readRelation(frontMatter.base_model_relation, fieldOf(card, "base_model_relation"));
+    if (model.bases.length === 0) notes.push("base_model_relation is ignored: the card has no base_model");
+    return relation;
+  }
+  if (model.bases.length === 0) return Relation.FINETUNE;
+  const inferred = (relation: keyof typeof Relation, why: string) => {
+    notes.push(`relation ${relation.toLowerCase()} (no base_model_relation; ${why})`);
+    return Relation[relation];
+  };
+  if (model.bases.length > 1) return inferred("MERGE", `${model.bases.length} base models`);
+  if (typeof frontMatter.library_name === "string" && frontMatter.library_name.toLowerCase() === "peft")
+    return inferred("ADAPTER", "library_name peft");
+  const adapterTag = model.tags.find((tag) => ADAPTER_TAGS.has(tag.toLowerCase()));
+  if (adapterTag !== undefined) return inferred("ADAPTER", `tag ${adapterTag}`);
+  if (typeof frontMatter.quantized_by === "string")
+    return inferred("QUANTIZED", `quantized_by ${frontMatter.quantized_by}`);
+  for (const [what, text] of [
+    ...model.tags.map((tag) => ["tag", tag]),
+    ["name", model.name ?? ""],
+    ["key", model.key],
+  ] as const) {
+    const marker = QUANTIZED_PATTERN.exec(text)?.[1];
+    if (marker !== undefined)
+      return inferred("QUANTIZED", `${what} ${what === "tag" ? text : `"${text}"`} says ${marker}`);
+  }
+  return inferred(
+    "FINETUNE",
+    "nothing says adapter, merge or quantized, so assumed; set base_model_relation or pass --parent KEY:RELATION:WEIGHT% if wrong",
+  );
+}
+
+function parentWeightsOf(
+  stemma: Record<string, unknown>,
+  bases: string[],
+  relation: number,
+  mergekit: ReturnType<typeof findMergekitConfig>,
+  card: FieldContext,
+  notes: string[],
+): number[] {
+  const count = bases.length;
+  if (stemma.parentWeights !== undefined) {
+    const context = fieldOf(card, "stemma.parentWeights");
+    const list = readList(stemma.parentWeights, context);
+    return checkedParentWeights(
+      list.map((weight, index) => readPercent(weight, fieldOf(context, index))),
+      count,
+      context,
+    );
+  }
+  if (count <= 1) return count === 1 ? [Number(PPM)] : [];
+  if (relation === Relation.MERGE && mergekit) {
+    const method = mergekit.method ?? "unknown";
+    const weights = bases.map((base) => mergekit.models.find((model) => model.model === base)?.weight);
+    const missing = bases.filter((_, index) => weights[index] === undefined);
+    const normalized = missing.length === 0 ? normalizeWeightsPpm(weights as string[]) : undefined;
+    if (normalized) {
+      notes.push(
+        `parent weights from the mergekit ${method} weights (${weights.join(", ")}), normalised: ${normalized.map(formatPercent).join(", ")}`,
+      );
+      return normalized;
+    }
+    const why =
+      missing.length > 0
+        ? `the mergekit ${method} configuration gives no scalar weight for ${missing.join(", ")}`
+        : `the mergekit ${method} weights (${weights.join(", ")}) are not all positive`;
+    return equalParentWeights(
+      count,
+      `${why}; set stemma.parentWeights or pass --parent KEY:RELATION:WEIGHT% per parent`,
+      notes,
+    );
+  }
+  return equalParentWeights(
+    count,
+    "the card gives no weights; set stemma.parentWeights or pass --parent KEY:RELATION:WEIGHT% per parent",
+    notes,
+  );
+}
+
+function equalParentWeights(count: number, why: string, notes: string[]): number[] {
+  const weights = equalWeightsPpm(count);
+  notes.push(`parent weights equal (${weights.map(formatPercent).join(", ")}): ${why}`);
+  return weights;
+}
+
+function checkedParentWeights(weights: number[], count: number, context: FieldContext): number[] {
+  if (weights.length !== count)
+    fieldError(
+      context,
+      `gives ${weights.length} weights but the card has ${count} base models: give one per base_model, in order.`,
+    );
+  weights.forEach((weight, index) => {
+    if (weight <= 0)
+      fieldError(fieldOf(context, index), "is 0%, which the registry refuses: give every parent a share.");
+  });
+  checkWeightsSum(weights, context, "parent weights");
+  return weights;
+}
+
+function contributorsOf(
+  overrides: ModelCardOverrides,
+  stemma: Record<string, unknown>,
+  card: FieldContext,
+): Contributor[] {
+  if (overrides.contributors !== undefined) {
+    const context = { source: card.source, path: "--contributor" };
+    if (overrides.contributors.length === 0 || overrides.contributors.length > MAX_CONTRIBUTORS)
+      fieldError(context, `gives ${overrides.contributors.length} contributors: a model has 1 to ${MAX_CONTRIBUTORS}.`);
+    checkWeightsSum(
+      overrides.contributors.map((contributor) => contributor.weightPpm),
+      context,
+      "--contributor weights",
+    );
+    return overrides.contributors;
+  }
+  if (stemma.contributors !== undefined)
+    return readContributors(stemma.contributors, fieldOf(card, "stemma.contributors"));
+  throw new CliError(`${card.source}: the card names no contributors: ${HOW_TO_ADD_CONTRIBUTORS}.`);
+}
+
+/** Parents given whole by flags: within the registry's limits, each once, weights summing to 100%. */
+function checkedParents(
+  parents: RegistrationManifest["parents"],
+  context: FieldContext,
+): RegistrationManifest["parents"] {
+  if (parents.length > MAX_PARENTS)
+    fieldError(context, `gives ${parents.length} parents: a model has at most ${MAX_PARENTS}.`);
+  parents.forEach((parent, index) => {
+    if (parents.findIndex((other) => other.key === parent.key) !== index)
+      fieldError(context, `gives ${parent.key} twice: list each parent once.`);
+  });
+  if (parents.length > 0)
+    checkWeightsSum(
+      parents.map((parent) => parent.weightPpm),
+      context,
+      "--parent weights",
+    );
+  return parents;
+}
+
+function checkedUpstream(upstreamPpm: number, parentCount: number, context: FieldContext): number {
+  if (parentCount === 0 && upstreamPpm !== 0)
+    fieldError(context, `is ${formatPercent(upstreamPpm)} but the card has no base_model: leave it out or make it 0%.`);
+  return upstreamPpm;
+}
+
+function licenseOf(
+  overrides: ModelCardOverrides,
+  stemma: Record<string, unknown>,
+  frontMatter: Record<string, unknown>,
+  card: FieldContext,
+  notes: string[],
+): string {
+  if (overrides.license !== undefined) return overrides.license;
+  if (stemma.license !== undefined) return readString(stemma.license, fieldOf(card, "stemma.license"), '"Apache-2.0"');
+  const license =
+    frontMatter.license === undefined
+      ? undefined
+      : readString(frontMatter.license, fieldOf(card, "license"), "apache-2.0");
+  const licenseName =
+    frontMatter.license_name === undefined
+      ? undefined
+      : readString(frontMatter.license_name, fieldOf(card, "license_name"), "my-license");
+  const { spdx, note } = spdxOfHfLicense(license, licenseName);
+  if (note !== undefined) notes.push(note);
+  return spdx;
+}
