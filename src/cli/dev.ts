@@ -49,7 +49,7 @@ deployment record (.stemma/dev) cannot describe it and are deleted first.
 
 const HOST = "127.0.0.1";
 const STATE_DIR = join(ROOT, ".stemma", "dev");
-const HARDHAT_BIN = join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
+export const HARDHAT_BIN = join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
 /** How long `hardhat node` may take to answer, and how long a stopping child gets before SIGKILL. */
 const NODE_START_MS = 120_000;
 
@@ -57,7 +57,7 @@ const NODE_START_MS = 120_000;
  * The environment for Hardhat children: without HARDHAT_CONFIG (and the other HARDHAT_* a parent Hardhat process
  * exports, e.g. under `hardhat test`), so they always use this project's hardhat.config.ts.
  */
-function hardhatEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+export function hardhatEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("HARDHAT_")));
   return { ...env, ...extra };
 }

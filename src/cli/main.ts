@@ -3,6 +3,7 @@
  */
 import { describeError } from "../indexer/bin/options.js";
 import { dev } from "./dev.js";
+import { simulate } from "./simulate.js";
 
 const HELP = `Usage: stemma <command> [flags]     (npx stemma <command> --help for its flags)
 
@@ -11,6 +12,7 @@ Commands:
            (what npm start runs)
   index    the indexer alone: follows a deployment into PGlite or PostgreSQL (same as npm run index)
   serve    the GraphQL API alone over the indexer's store (same as npm run serve)
+  simulate runs a revenue-split scenario on a local testnet and writes a report (docs/SIMULATE.md)
 `;
 
 /** Commands that are whole scripts reading process.argv: run them as if started directly. */
@@ -25,6 +27,8 @@ try {
     process.stdout.write(HELP);
   } else if (command === "dev") {
     process.exitCode = await dev(rest);
+  } else if (command === "simulate") {
+    process.exitCode = await simulate(rest);
   } else if (command in DELEGATES) {
     process.argv = [process.argv[0]!, command, ...rest];
     await import(DELEGATES[command]!);
