@@ -93,16 +93,25 @@ function frame(title: string, body: string[]): string {
   ].join("\n");
 }
 
-function legend(names: readonly string[]): string {
-  const x = WIDTH - MARGIN.right + 16;
+/**
+ * The legend: in the right margin, or (`inside`, when the right margin holds a second axis) in the plot's top-left
+ * corner on a white box, where cumulative series have not risen yet.
+ */
+function legend(names: readonly string[], inside = false): string {
+  const x = inside ? MARGIN.left + 12 : WIDTH - MARGIN.right + 16;
+  const top = inside ? MARGIN.top + 12 : MARGIN.top;
+  const longest = Math.max(0, ...names.map((name) => name.length));
+  const box = inside
+    ? `<rect x="${x - 6}" y="${top - 6}" width="${longest * 7 + 34}" height="${names.length * 20 + 8}" fill="#ffffff" fill-opacity="0.85" stroke="#cccccc"/>`
+    : "";
   const items = names.map((name, i) => {
-    const y = MARGIN.top + 8 + i * 20;
+    const y = top + 8 + i * 20;
     return (
       `<rect x="${x}" y="${y - 9}" width="12" height="12" fill="${colour(i)}"/>` +
       `<text x="${x + 18}" y="${y + 1}">${escapeXml(name)}</text>`
     );
   });
-  return `<g class="legend">${items.join("")}</g>`;
+  return `<g class="legend">${box}${items.join("")}</g>`;
 }
 
 /** The y axis: gridlines, ticks and the rotated label; `side` picks the left or right edge of the plot. */
@@ -203,7 +212,10 @@ export function lineChart({
       : []),
     xAxis,
     ...drawn,
-    legend(series.map((s) => (rightAxis && s.right ? `${s.name} (right axis)` : s.name))),
+    legend(
+      series.map((s) => (rightAxis && s.right ? `${s.name} (right axis)` : s.name)),
+      rightAxis !== undefined && right.length > 0,
+    ),
   ]);
 }
 
