@@ -15,6 +15,8 @@ export type DeployStemmaOptions = {
   parameterSet?: string;
   /** Values that replace the parameter set's (tests give production settings a test allocation this way). */
   overrides?: Partial<StemmaParameters>;
+  /** Ignition's deployment id (its journal folder); by default one per chain (see ignitionDeploymentId). */
+  deploymentId?: string;
 };
 
 /** Deploys the whole system (ignition/modules/Stemma.ts) and describes where it landed. */
@@ -23,7 +25,7 @@ export async function deployStemma(connection: NetworkConnection, options: Deplo
   const parameters = await loadStemmaParameters(parameterSet, options.overrides);
   const { ethers, ignition } = connection;
   const chainId = Number((await ethers.provider.getNetwork()).chainId);
-  const deploymentId = await ignitionDeploymentId(connection, chainId);
+  const deploymentId = options.deploymentId ?? (await ignitionDeploymentId(connection, chainId));
   const contracts = await ignition.deploy(StemmaModule, {
     parameters: { Stemma: parameters },
     ...(deploymentId === undefined ? {} : { deploymentId }),

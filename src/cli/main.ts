@@ -12,6 +12,7 @@ import { pay } from "./pay.js";
 import { propagate } from "./propagate.js";
 import { register } from "./register.js";
 import { show } from "./show.js";
+import { simulate } from "./simulate.js";
 import { update } from "./update.js";
 
 const HELP = `Usage: stemma <command> [flags]     (npx stemma <command> --help for its flags)
@@ -29,6 +30,7 @@ Commands:
   show       a model or an account as readable tables
   index      the indexer alone: follows a deployment into PGlite or PostgreSQL (same as npm run index)
   serve      the GraphQL API alone over the indexer's store (same as npm run serve)
+  simulate   runs a revenue-split scenario on local testnets and writes a report (docs/SIMULATE.md)
   reconcile  checks the indexer's mirror against the chain, to the wei (same as npm run reconcile)
 `;
 
@@ -43,6 +45,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   claim,
   dispute,
   show,
+  simulate,
 };
 
 /** Commands that are whole scripts reading process.argv: run them as if started directly. */
