@@ -6,7 +6,8 @@
  * latency and requests per second at a fixed concurrency (2 for simulateRevenue, see SIMULATE_CONCURRENCY) over
  * keep-alive connections for: one model with its parents and contributors (rotating over 2,000 models), the
  * ancestors of a depth-30 model, the effective shares of a depth-30 model, simulateRevenue on a depth-30 model, and a
- * page of 100 models with their parents (walking the first 20 pages). Every answer is
+ * page of 100 models with their parents (walking the first 20 pages), once with the server's response cache (the
+ * default) and once without ("(uncached)" rows; see UNCACHED). Every answer is
  * checked (HTTP 200, data, no errors); any failure fails the benchmark. Prints a table and writes
  * bench/results/api.json: { models, queries: [{ name, store, p50Ms, p99Ms, rps }], setup, stores }.
  *
@@ -37,6 +38,12 @@ const WARMUP_MS = 1_000;
  */
 const SIMULATE_CONCURRENCY = Math.min(2, CONCURRENCY);
 const MIN_REQUESTS = 200;
+/**
+ * Each query runs twice: against the server as it runs by default, whose response cache answers a query repeated
+ * since the indexer's last commit from memory (the bench's store does not change, so after the warm-up's pass every
+ * answer is cached), and with `--cache-mb 0`, every request computed. The second set of rows carries this suffix.
+ */
+const UNCACHED = " (uncached)";
 const ANALYZE = process.env.STEMMA_BENCH_ANALYZE !== "0";
 const STORES = (process.env.STEMMA_BENCH_STORES ?? "pglite,postgres").split(",") as StoreKind[];
 const TARGET = { p99Ms: { ancestors: 25, effectiveShares: 25 } as Record<string, number>, modelRps: 1_500 };
@@ -84,10 +91,10 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts the API server on the store and waits for /ready. */
-async function startServer(options: { dataDir: string } | { databaseUrl: string }) {
+async function startServer(options: { dataDir: string } | { databaseUrl: string }, extraArgs: string[] = []) {
   const port = await freePort();
   const storeArgs = "dataDir" in options ? ["--data-dir", options.dataDir] : ["--database", options.databaseUrl];
-  const child = node(["src/api/bin/serve.ts", "--port", String(port), ...storeArgs]);
+  const child = node(["src/api/bin/serve.ts", "--port", String(port), ...storeArgs, ...extraArgs]);
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -105,6 +112,15 @@ async function startServer(options: { dataDir: string } | { databaseUrl: string 
     await new Promise((r) => setTimeout(r, 100));
   }
   return { child, url };
+}
+
+async function stopServer(server: ChildProcess) {
+  if (server.exitCode !== null) return;
+  server.kill("SIGTERM");
+  const stopped = exited(server);
+  const timeout = setTimeout(() => server.kill("SIGKILL"), 10_000);
+  await stopped;
+  clearTimeout(timeout);
 }
 
 async function graphql<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
@@ -173,19 +189,20 @@ for (const kind of STORES) {
         `in ${stats.seconds.toFixed(1)} s`,
     );
 
-    const started = await startServer(options);
+    // Cursors of the first pages, for the page query to walk, and the deep model's lineage size, read once.
+    let started = await startServer(options);
     server = started.child;
-    const { url } = started;
-    // Cursors of the first pages, for the page query to walk.
     const cursors: (string | null)[] = [null];
     while (cursors.length < 20) {
-      const data = await graphql<{ models: { pageInfo: { endCursor: string | null } } }>(url, QUERIES.modelsPage, {
-        after: cursors[cursors.length - 1],
-      });
+      const data = await graphql<{ models: { pageInfo: { endCursor: string | null } } }>(
+        started.url,
+        QUERIES.modelsPage,
+        { after: cursors[cursors.length - 1] },
+      );
       if (!data.models.pageInfo.endCursor) break;
       cursors.push(data.models.pageInfo.endCursor);
     }
-    const ancestors = await graphql<{ model: { ancestors: unknown[] } }>(url, QUERIES.ancestors, {
+    const ancestors = await graphql<{ model: { ancestors: unknown[] } }>(started.url, QUERIES.ancestors, {
       id: ecosystem.deepModels[0],
     });
     stores[kind] = {
@@ -195,48 +212,54 @@ for (const kind of STORES) {
       deepModelAncestors: ancestors.model.ancestors.length,
     };
 
-    const plan: LoadPlan = {
-      url: `${url}/graphql`,
-      concurrency: CONCURRENCY,
-      warmupMs: WARMUP_MS,
-      durationMs: DURATION_MS,
-      minRequests: MIN_REQUESTS,
-      queries: [
-        { name: "model", bodies: rotation.map((id) => body(QUERIES.model, { id })) },
-        { name: "ancestors", bodies: deepBodies(QUERIES.ancestors) },
-        { name: "effectiveShares", bodies: deepBodies(QUERIES.effectiveShares) },
-        {
-          name: "simulateRevenue",
-          concurrency: SIMULATE_CONCURRENCY,
-          bodies: ecosystem.deepModels.map((id) =>
-            body(QUERIES.simulateRevenue, { id, token: NATIVE_TOKEN, amount: "1000000000000000000" }),
-          ),
-        },
-        { name: "modelsPage", bodies: cursors.map((after) => body(QUERIES.modelsPage, { after })) },
-      ],
-    };
-    const planFile = join(work, "plan.json");
-    writeFileSync(planFile, JSON.stringify(plan));
-    log(`${kind}: load at concurrency ${CONCURRENCY}, ${DURATION_MS} ms per query after a ${WARMUP_MS} ms warm-up`);
-    const generator = node(["bench/apiLoad.ts", planFile]);
-    let stdout = "";
-    generator.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    generator.stderr!.on("data", (chunk: Buffer) => process.stderr.write(chunk));
-    const code = await exited(generator);
-    if (code !== 0) throw new Error(`the load generator exited with ${code}`);
-    const measured = JSON.parse(stdout) as LoadResult[];
-    for (const r of measured) {
-      if (r.failures > 0) throw new Error(`${kind} ${r.name}: ${r.failures} failed requests, first: ${r.firstFailure}`);
-      results.push({ ...r, store: kind });
+    // The server as it runs by default (with its response cache), then with the cache off: every request computed.
+    for (const cached of [true, false]) {
+      if (!cached) {
+        await stopServer(server);
+        started = await startServer(options, ["--cache-mb", "0"]);
+        server = started.child;
+      }
+      const suffix = cached ? "" : UNCACHED;
+      const plan: LoadPlan = {
+        url: `${started.url}/graphql`,
+        concurrency: CONCURRENCY,
+        warmupMs: WARMUP_MS,
+        durationMs: DURATION_MS,
+        minRequests: MIN_REQUESTS,
+        queries: [
+          { name: `model${suffix}`, bodies: rotation.map((id) => body(QUERIES.model, { id })) },
+          { name: `ancestors${suffix}`, bodies: deepBodies(QUERIES.ancestors) },
+          { name: `effectiveShares${suffix}`, bodies: deepBodies(QUERIES.effectiveShares) },
+          {
+            name: `simulateRevenue${suffix}`,
+            concurrency: SIMULATE_CONCURRENCY,
+            bodies: ecosystem.deepModels.map((id) =>
+              body(QUERIES.simulateRevenue, { id, token: NATIVE_TOKEN, amount: "1000000000000000000" }),
+            ),
+          },
+          { name: `modelsPage${suffix}`, bodies: cursors.map((after) => body(QUERIES.modelsPage, { after })) },
+        ],
+      };
+      const planFile = join(work, "plan.json");
+      writeFileSync(planFile, JSON.stringify(plan));
+      log(
+        `${kind}${suffix}: load at concurrency ${CONCURRENCY}, ${DURATION_MS} ms per query after a ${WARMUP_MS} ms warm-up`,
+      );
+      const generator = node(["bench/apiLoad.ts", planFile]);
+      let stdout = "";
+      generator.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      generator.stderr!.on("data", (chunk: Buffer) => process.stderr.write(chunk));
+      const code = await exited(generator);
+      if (code !== 0) throw new Error(`the load generator exited with ${code}`);
+      const measured = JSON.parse(stdout) as LoadResult[];
+      for (const r of measured) {
+        if (r.failures > 0)
+          throw new Error(`${kind} ${r.name}: ${r.failures} failed requests, first: ${r.firstFailure}`);
+        results.push({ ...r, store: kind });
+      }
     }
   } finally {
-    if (server && server.exitCode === null) {
-      server.kill("SIGTERM");
-      const stopped = exited(server);
-      const timeout = setTimeout(() => server?.kill("SIGKILL"), 10_000);
-      await stopped;
-      clearTimeout(timeout);
-    }
+    if (server) await stopServer(server);
     await dispose();
     rmSync(work, { recursive: true, force: true });
   }
@@ -256,11 +279,11 @@ console.log(
     `server and load generator in separate processes\n`,
 );
 console.log(
-  `${"query".padEnd(16)} ${"store".padEnd(9)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"req/s".padStart(7)}  ${"target".padEnd(18)} met`,
+  `${"query".padEnd(28)} ${"store".padEnd(9)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"req/s".padStart(7)}  ${"target".padEnd(18)} met`,
 );
 for (const r of results) {
   console.log(
-    `${r.name.padEnd(16)} ${r.store.padEnd(9)} ${r.p50Ms.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${String(r.rps).padStart(7)}  ${target(r.name).padEnd(18)} ${verdict(r)}`,
+    `${r.name.padEnd(28)} ${r.store.padEnd(9)} ${r.p50Ms.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${String(r.rps).padStart(7)}  ${target(r.name).padEnd(18)} ${verdict(r)}`,
   );
 }
 for (const [kind, s] of Object.entries(stores)) {
@@ -280,6 +303,7 @@ writeFileSync(
       setup: {
         analyze: ANALYZE,
         concurrency: CONCURRENCY,
+        responseCache: `64 MB per replica (the default); rows named "...${UNCACHED}" ran with --cache-mb 0`,
         simulateRevenueConcurrency: SIMULATE_CONCURRENCY,
         warmupMs: WARMUP_MS,
         durationMs: DURATION_MS,

@@ -151,7 +151,8 @@ export function planEcosystem(total: number, seed = 1, deepLineages = 4): Ecosys
   }
   // Payments: every deep model and its lineage, and a few hundred others.
   const paid = new Set<Hex>(models.filter((m) => m.key.startsWith("bench:deep-")).map((m) => m.id));
-  while (paid.size < deepCount + 300) paid.add(rng.pick(models).id);
+  // (Every model, in an ecosystem too small to have 300 others.)
+  while (paid.size < Math.min(models.length, deepCount + 300)) paid.add(rng.pick(models).id);
   return { models, deepModels, paidModels: [...paid] };
 }
 
