@@ -246,7 +246,9 @@ describe("indexer: reorgs", function () {
   }
 
   it("reports a reorg deeper than the blocks it keeps instead of corrupting the mirror", async function () {
-    const { store, dispose } = await freshStore("pglite");
+    // PostgreSQL, not PGlite: PGlite's long synchronous work in this thread keeps the node's closing of an idle
+    // keep-alive connection unseen, and the next request went out on the dead socket ("other side closed").
+    const { store, dispose } = await freshStore("postgres");
     try {
       const snapshot = await rpc("evm_snapshot");
       for (const i of [0, 1, 0, 1, 0]) await payEth(i, 5n + BigInt(i));
