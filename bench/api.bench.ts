@@ -17,10 +17,10 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 
+import { freePort } from "../src/cli/childProcesses.js";
 import { NATIVE_TOKEN } from "../src/core/constants.js";
 import { loadLedgerAbi } from "../src/indexer/ledgerAbi.js";
 import { freshStore, type StoreKind } from "../test/indexer/scenario.js";
@@ -76,19 +76,6 @@ const exited = (child: ChildProcess) =>
     if (child.exitCode !== null) resolve(child.exitCode);
     else child.once("exit", (code) => resolve(code));
   });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 /** Starts the API server on the store and waits for /ready. */
 async function startServer(options: { dataDir: string } | { databaseUrl: string }, extraArgs: string[] = []) {

@@ -5,32 +5,19 @@
  */
 import { spawn } from "node:child_process";
 import { rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import hre, { network } from "hardhat";
 import type { Abi, Hex } from "viem";
 
-import { answersChainId, stopChild } from "../../src/cli/childProcesses.js";
+import { answersChainId, freePort, stopChild } from "../../src/cli/childProcesses.js";
 import type { OpenSimChain } from "../../src/sim/simulateScenario.js";
 import { deployStemma } from "../deploy/deployStemma.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HARDHAT_BIN = join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
 const NODE_START_MS = 120_000;
-
-/** A port that was free a moment ago on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts `hardhat node` on a free port in its own process group (a terminal's Ctrl-C reaches the simulation, which

@@ -1,5 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { createServer } from "node:net";
 
 /** How long a child gets to exit after SIGTERM before SIGKILL. */
 const STOP_GRACE_MS = 5_000;
@@ -39,4 +40,16 @@ export async function answersChainId(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** A port that was free a moment ago on 127.0.0.1 (for a server started next, in tests, benchmarks and simulations). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

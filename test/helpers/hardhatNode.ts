@@ -1,29 +1,16 @@
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { answersChainId, stopChild } from "../../src/cli/childProcesses.js";
+import { answersChainId, freePort, stopChild } from "../../src/cli/childProcesses.js";
 
-export { stopChild };
+export { freePort, stopChild };
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HARDHAT_BIN = join(ROOT, "node_modules", ".bin", "hardhat");
 
 /** A `hardhat node` child process serving JSON-RPC on 127.0.0.1. */
 export type HardhatNode = { url: string; port: number; stop(): Promise<void> };
-
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts `hardhat node` from the repository root (with this process's Node) on a free port and waits, at most
