@@ -40,10 +40,15 @@ Runs the whole stack locally until Ctrl-C:
   5. serves GraphQL at http://127.0.0.1:API_PORT/graphql (with /health, /ready, /metrics)
 Then it prints the URLs, example queries and who is owed what.
 
-Every run starts from a clean state: a restarted hardhat node is a new chain, so the previous run's database and
-deployment record (.stemma/dev) cannot describe it and are deleted first.
+By default every run starts from a clean state: a restarted hardhat node is a new chain, so the previous run's
+database and deployment record (.stemma/dev) cannot describe it and are deleted first. To keep state from one run
+to the next, run the chain yourself (npm run chain) and pass --rpc: the first run deploys and seeds on it, and
+later runs on the same chain reuse the deployment, the demo lineage and the index (catching up on whatever
+happened since), until --fresh or a restart of that chain. Ctrl-C then stops the indexer and the API, not your chain.
 
-  --port N        the chain's JSON-RPC port   [8545]
+  --port N        the chain's JSON-RPC port (when stemma dev starts the chain)   [8545]
+  --rpc URL       use the chain at URL instead of starting one, and keep state across runs on it
+  --fresh         with --rpc: deploy and seed again on that chain, and start a new index
   --api-port N    the GraphQL API's port      [4000]
   --help          this text
 `;
@@ -118,6 +123,31 @@ async function stopStaleNode(pidFile: string, port: number): Promise<void> {
   }
 }
 
+/** The hash of the chain's block 0: a restarted hardhat node has a new one, so it tells one chain from another. */
+async function genesisHash(rpcUrl: string): Promise<string> {
+  const response = await fetch(rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBlockByNumber", params: ["0x0", false] }),
+    signal: AbortSignal.timeout(5_000),
+  });
+  const { result } = (await response.json()) as { result?: { hash?: string } };
+  if (!result?.hash) throw new CliError(`the chain at ${rpcUrl} has no block 0: is it an Ethereum JSON-RPC endpoint?`);
+  return result.hash;
+}
+
+const hasFiles = async (...paths: string[]) =>
+  (
+    await Promise.all(
+      paths.map((path) =>
+        readFile(path).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    )
+  ).every(Boolean);
+
 /** Runs a Hardhat command to completion, indenting its output; rejects with its last lines on failure. */
 function runHardhat(args: string[], env: NodeJS.ProcessEnv, children: Set<ChildProcess>): Promise<void> {
   const child = spawn(process.execPath, [HARDHAT_BIN, ...args], {
@@ -160,6 +190,8 @@ export async function dev(argv: string[]): Promise<number> {
     strict: true,
     options: {
       port: { type: "string", default: "8545" },
+      rpc: { type: "string" },
+      fresh: { type: "boolean", default: false },
       "api-port": { type: "string", default: "4000" },
       help: { type: "boolean", default: false },
     },
@@ -170,8 +202,15 @@ export async function dev(argv: string[]): Promise<number> {
   }
   const port = portNumber("port", values.port);
   const apiPort = portNumber("api-port", values["api-port"]);
-  if (port === apiPort) throw new CliError("--port and --api-port must differ.");
-  const rpcUrl = `http://${HOST}:${port}`;
+  const external = values.rpc;
+  if (external === undefined && port === apiPort) throw new CliError("--port and --api-port must differ.");
+  if (external === undefined && values.fresh) {
+    throw new CliError("--fresh goes with --rpc: without it every run already starts fresh on a new chain.");
+  }
+  if (external !== undefined && !/^https?:\/\/[^\s]+$/.test(external)) {
+    throw new CliError(`--rpc must be an http(s) URL such as http://127.0.0.1:8545, not "${external}".`);
+  }
+  const rpcUrl = external ?? `http://${HOST}:${port}`;
   const apiUrl = `http://${HOST}:${apiPort}`;
   const startedAt = Date.now();
 
@@ -201,40 +240,70 @@ export async function dev(argv: string[]): Promise<number> {
   let exitCode = 0;
   try {
     const pidFile = join(STATE_DIR, "node.pid");
-    await stopStaleNode(pidFile, port);
-    await ensurePortFree(port, "the chain", "port");
+    const recordPath = join(STATE_DIR, "deployment.json");
+    const reportPath = join(STATE_DIR, "demo.json");
+    const chainPath = join(STATE_DIR, "chain.json");
+    let reuse = false;
+    if (external === undefined) {
+      await stopStaleNode(pidFile, port);
+      await ensurePortFree(port, "the chain", "port");
+    } else if (!(await answersChainId(rpcUrl))) {
+      throw new CliError(`nothing answers JSON-RPC at ${rpcUrl}: start a chain there (npm run chain) or drop --rpc.`);
+    }
     await ensurePortFree(apiPort, "the API", "api-port");
 
-    // A clean state: the previous run's chain is gone, so its database, record and Ignition journal are stale.
-    const previous = await readDeploymentRecord(join(STATE_DIR, "deployment.json")).catch(() => null);
-    if (previous || (await readFile(join(STATE_DIR, "node.log")).catch(() => null))) {
-      step("Starting fresh: deleting the previous run's state (.stemma/dev); a new chain needs a new deployment");
+    if (external !== undefined) {
+      const genesis = await genesisHash(rpcUrl);
+      const saved = JSON.parse(await readFile(chainPath, "utf8").catch(() => "{}")) as { genesis?: string };
+      reuse = !values.fresh && saved.genesis === genesis && (await hasFiles(recordPath, reportPath));
+      if (reuse) {
+        step(`Reusing the previous run's deployment, demo lineage and index on ${rpcUrl} (--fresh starts over)`);
+      } else if (saved.genesis !== undefined && !values.fresh) {
+        step(`The chain at ${rpcUrl} is not the one .stemma/dev describes (a restarted node?): starting fresh`);
+      }
     }
-    if (previous?.ignitionDeploymentId.startsWith("local-")) {
-      await rm(join(ROOT, "ignition", "deployments", previous.ignitionDeploymentId), { recursive: true, force: true });
+    if (!reuse) {
+      // A clean state: the previous run's chain is gone (or the user asked), so its database, record and Ignition
+      // journal are stale.
+      const previous = await readDeploymentRecord(recordPath).catch(() => null);
+      if (previous || (await readFile(join(STATE_DIR, "node.log")).catch(() => null))) {
+        step("Starting fresh: deleting the previous run's state (.stemma/dev); a new chain needs a new deployment");
+      }
+      if (previous?.ignitionDeploymentId.startsWith("local-")) {
+        await rm(join(ROOT, "ignition", "deployments", previous.ignitionDeploymentId), {
+          recursive: true,
+          force: true,
+        });
+      }
+      await rm(STATE_DIR, { recursive: true, force: true });
+      await mkdir(STATE_DIR, { recursive: true });
     }
-    await rm(STATE_DIR, { recursive: true, force: true });
-    await mkdir(STATE_DIR, { recursive: true });
 
-    step(`Starting a local chain (hardhat node on ${rpcUrl}, log in .stemma/dev/node.log)`);
-    const log = createWriteStream(join(STATE_DIR, "node.log"));
-    // Its own process group: a terminal's Ctrl-C must not kill the chain under the indexer; we stop it last.
-    node = spawn(process.execPath, [HARDHAT_BIN, "node", "--hostname", HOST, "--port", String(port)], {
-      cwd: ROOT,
-      env: hardhatEnv(),
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    node.stdout!.pipe(log);
-    node.stderr!.pipe(log);
-    node.once("error", () => undefined); // reported through the exit below
-    await writeFile(pidFile, `${node.pid}\n`);
-    const nodeExited = once(node, "exit");
+    // Never settles for a chain we did not start.
+    let nodeExited: Promise<unknown[]> = new Promise(() => undefined);
+    if (external === undefined) {
+      step(`Starting a local chain (hardhat node on ${rpcUrl}, log in .stemma/dev/node.log)`);
+      const log = createWriteStream(join(STATE_DIR, "node.log"));
+      // Its own process group: a terminal's Ctrl-C must not kill the chain under the indexer; we stop it last.
+      node = spawn(process.execPath, [HARDHAT_BIN, "node", "--hostname", HOST, "--port", String(port)], {
+        cwd: ROOT,
+        env: hardhatEnv(),
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      node.stdout!.pipe(log);
+      node.stderr!.pipe(log);
+      node.once("error", () => undefined); // reported through the exit below
+      await writeFile(pidFile, `${node.pid}\n`);
+      nodeExited = once(node, "exit");
+    }
 
-    step("Compiling the contracts (hardhat build)");
-    await unlessStopped(runHardhat(["build", "--quiet"], {}, children));
+    if (!reuse) {
+      step("Compiling the contracts (hardhat build)");
+      await unlessStopped(runHardhat(["build", "--quiet"], {}, children));
+    }
     const deadline = Date.now() + NODE_START_MS;
-    while (!stop.signal.aborted && !(await answersChainId(rpcUrl))) {
+    while (node && !stop.signal.aborted && !(await answersChainId(rpcUrl))) {
       if (node.exitCode !== null || node.signalCode !== null) {
         throw new CliError(`hardhat node exited (${node.exitCode ?? node.signalCode}); see .stemma/dev/node.log.`);
       }
@@ -244,17 +313,19 @@ export async function dev(argv: string[]): Promise<number> {
     if (stop.signal.aborted) return exitCode;
     step(`The chain answers on ${rpcUrl} (chain 31337)`);
 
-    step("Deploying the system and seeding the demo lineage (scripts/dev/seed.ts)");
-    const recordPath = join(STATE_DIR, "deployment.json");
-    const reportPath = join(STATE_DIR, "demo.json");
-    await unlessStopped(
-      runHardhat(
-        ["run", "--network", "localhost", "scripts/dev/seed.ts"],
-        { STEMMA_DEV_RPC_URL: rpcUrl, STEMMA_DEV_RECORD: recordPath, STEMMA_DEV_REPORT: reportPath },
-        children,
-      ),
-    );
-    if (stop.signal.aborted) return exitCode;
+    if (!reuse) {
+      step("Deploying the system and seeding the demo lineage (scripts/dev/seed.ts)");
+      await unlessStopped(
+        runHardhat(
+          ["run", "--network", "localhost", "scripts/dev/seed.ts"],
+          { STEMMA_DEV_RPC_URL: rpcUrl, STEMMA_DEV_RECORD: recordPath, STEMMA_DEV_REPORT: reportPath },
+          children,
+        ),
+      );
+      if (stop.signal.aborted) return exitCode;
+      if (external !== undefined)
+        await writeFile(chainPath, `${JSON.stringify({ genesis: await genesisHash(rpcUrl) })}\n`);
+    }
     const deployment = await readDeploymentRecord(recordPath);
     const report = JSON.parse(await readFile(reportPath, "utf8")) as DemoReportFile;
 
@@ -339,6 +410,12 @@ export async function dev(argv: string[]): Promise<number> {
     await store?.close().catch(() => undefined);
     await Promise.all([...children].map((child) => stopChild(child)));
     if (node) await stopChild(node, true);
+    if (external !== undefined) {
+      step(
+        `Stopped: the indexer and the API are down; the chain at ${rpcUrl} keeps running, and \`stemma dev --rpc ${rpcUrl}\` picks up from here.`,
+      );
+      return;
+    }
     if (!node) return; // nothing was started
     await rm(join(STATE_DIR, "node.pid"), { force: true });
     step("Stopped: the chain, the indexer and the API are down (state stays in .stemma/dev until the next run).");

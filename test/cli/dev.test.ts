@@ -2,7 +2,8 @@
  * The README's main command, end to end: clones the repository (its committed files) into a temporary folder, runs
  * `npm start` there (the whole local stack: `stemma dev`), waits for it to be ready, asks the GraphQL API about the
  * demo lineage, then presses Ctrl-C and checks that everything stops cleanly: exit code 0, the chain's port free
- * again, no `hardhat node` left behind.
+ * again, no `hardhat node` left behind. Then, on a chain the test runs itself, `stemma dev --rpc` twice: the second
+ * run reuses the first one's deployment and index and catches up on a payment made in between.
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -15,7 +16,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { freePort } from "../helpers/hardhatNode.js";
+import { answersChainId } from "../../src/cli/childProcesses.js";
+import { freePort, startHardhatNode, type HardhatNode } from "../helpers/hardhatNode.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** A fresh clone compiles every contract before deploying: allow for it. */
@@ -59,6 +61,10 @@ async function portIsFree(port: number): Promise<boolean> {
   return free;
 }
 
+/** As a user's shell would be: without what `hardhat test` exports (HARDHAT_CONFIG names this checkout's config). */
+const userEnv = () =>
+  Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("HARDHAT_") && key !== "HH_TEST"));
+
 describe("stemma dev (npm start) from a fresh clone", function () {
   this.timeout(READY_MS + STOP_MS + 60_000);
   let folder = "";
@@ -83,7 +89,10 @@ describe("stemma dev (npm start) from a fresh clone", function () {
     await symlink(realpathSync(join(ROOT, "node_modules")), join(folder, "node_modules"));
   });
 
+  let chain: HardhatNode | undefined;
+
   after(async function () {
+    await chain?.stop();
     if (child && child.exitCode === null && child.signalCode === null && child.pid) {
       try {
         process.kill(-child.pid, "SIGKILL");
@@ -109,10 +118,7 @@ describe("stemma dev (npm start) from a fresh clone", function () {
     // Its own process group, so the test can press "Ctrl-C" the way a terminal does: SIGINT to the whole group.
     child = spawn("npm", ["start", "--", "--port", String(chainPort), "--api-port", String(apiPort)], {
       cwd: folder,
-      // As a user's shell would: without what `hardhat test` exports (HARDHAT_CONFIG names this checkout's config).
-      env: Object.fromEntries(
-        Object.entries(process.env).filter(([key]) => !key.startsWith("HARDHAT_") && key !== "HH_TEST"),
-      ),
+      env: userEnv(),
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -180,5 +186,83 @@ describe("stemma dev (npm start) from a fresh clone", function () {
     assert.deepEqual(await hardhatNodesOn(chainPort), []);
     assert.equal(await portIsFree(chainPort), true);
     assert.equal(await portIsFree(apiPort), true);
+  });
+
+  it("with --rpc, keeps the deployment and the index from one run to the next on the same chain", async function () {
+    chain = await startHardhatNode();
+    const apiPort = await freePort();
+    /** Runs `stemma dev --rpc` in the clone until ready, asks `query`, then Ctrl-C; returns its output and answer. */
+    const run = async (query: string) => {
+      const dev = spawn(
+        process.execPath,
+        ["bin/stemma.cjs", "dev", "--rpc", chain!.url, "--api-port", String(apiPort)],
+        { cwd: folder, env: userEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      child = dev;
+      let text = "";
+      const closed = once(dev, "close");
+      await new Promise<void>((resolve, reject) => {
+        const keep = (chunk: Buffer) => {
+          text += chunk.toString();
+          if (text.includes("Stemma is ready")) resolve();
+        };
+        dev.stdout!.on("data", keep);
+        dev.stderr!.on("data", keep);
+        void closed.then(() => reject(new Error(`stemma dev exited early:\n${text}`)));
+        setTimeout(() => reject(new Error(`not ready within ${READY_MS} ms:\n${text}`)), READY_MS).unref();
+      });
+      const response = await fetch(`http://127.0.0.1:${apiPort}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query }),
+      });
+      const answer = (await response.json()) as { data: Record<string, unknown> };
+      process.kill(-dev.pid!, "SIGINT");
+      await closed;
+      return { output: text, data: answer.data };
+    };
+    const revenueQuery = `{ model(key: "${MERGE}") { revenue { token received } } }`;
+    const ethReceived = (data: Record<string, unknown>) =>
+      BigInt(
+        (data.model as { revenue: { token: string; received: string }[] }).revenue.find((r) => /^0xeeee/i.test(r.token))
+          ?.received ?? "0",
+      );
+
+    const first = await run(revenueQuery);
+    assert.match(first.output, /Deploying the system and seeding the demo lineage/);
+    assert.match(first.output, /the chain at .* keeps running/);
+    assert.equal(await answersChainId(chain.url), true, "Ctrl-C leaves a chain it did not start running");
+    const record = await readFile(join(folder, ".stemma", "dev", "deployment.json"), "utf8");
+
+    // A payment between the runs, with the CLI against the same chain.
+    execFileSync(process.execPath, ["bin/stemma.cjs", "pay", MERGE, "1", "ETH", "--rpc", chain.url], {
+      cwd: folder,
+      env: userEnv(),
+      stdio: "pipe",
+    });
+
+    const second = await run(revenueQuery);
+    assert.match(second.output, /Reusing the previous run's deployment, demo lineage and index/);
+    assert.doesNotMatch(second.output, /Deploying the system/);
+    assert.equal(await readFile(join(folder, ".stemma", "dev", "deployment.json"), "utf8"), record);
+    assert.ok(
+      ethReceived(second.data) > ethReceived(first.data),
+      `the reused index caught up on the payment: ${ethReceived(first.data)} -> ${ethReceived(second.data)}`,
+    );
+  });
+
+  it("refuses --fresh without --rpc, saying why", function () {
+    let failure: { status: number; stderr: Buffer } | undefined;
+    try {
+      execFileSync(process.execPath, ["bin/stemma.cjs", "dev", "--fresh"], {
+        cwd: folder,
+        env: userEnv(),
+        stdio: "pipe",
+      });
+    } catch (error) {
+      failure = error as { status: number; stderr: Buffer };
+    }
+    assert.equal(failure?.status, 1);
+    assert.match(failure!.stderr.toString(), /--fresh goes with --rpc/);
   });
 });
