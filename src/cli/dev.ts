@@ -123,17 +123,28 @@ async function stopStaleNode(pidFile: string, port: number): Promise<void> {
   }
 }
 
-/** The hash of the chain's block 0: a restarted hardhat node has a new one, so it tells one chain from another. */
-async function genesisHash(rpcUrl: string): Promise<string> {
+/** One JSON-RPC call's result (undefined when the node answers with an error). */
+async function rpcCall<T>(rpcUrl: string, method: string, params: unknown[] = []): Promise<T | undefined> {
   const response = await fetch(rpcUrl, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBlockByNumber", params: ["0x0", false] }),
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
     signal: AbortSignal.timeout(5_000),
   });
-  const { result } = (await response.json()) as { result?: { hash?: string } };
-  if (!result?.hash) throw new CliError(`the chain at ${rpcUrl} has no block 0: is it an Ethereum JSON-RPC endpoint?`);
-  return result.hash;
+  return ((await response.json()) as { result?: T }).result;
+}
+
+/** The hash of the chain's block 0: a restarted hardhat node has a new one, so it tells one chain from another. */
+async function genesisHash(rpcUrl: string): Promise<string> {
+  const block = await rpcCall<{ hash?: string }>(rpcUrl, "eth_getBlockByNumber", ["0x0", false]);
+  if (!block?.hash) throw new CliError(`the chain at ${rpcUrl} has no block 0: is it an Ethereum JSON-RPC endpoint?`);
+  return block.hash;
+}
+
+async function blockNumber(rpcUrl: string): Promise<bigint> {
+  const result = await rpcCall<string>(rpcUrl, "eth_blockNumber");
+  if (result === undefined) throw new CliError(`the chain at ${rpcUrl} did not answer eth_blockNumber.`);
+  return BigInt(result);
 }
 
 const hasFiles = async (...paths: string[]) =>
@@ -350,11 +361,13 @@ export async function dev(argv: string[]): Promise<number> {
       },
     );
     indexerFailed.catch(() => undefined);
+    // Ready once the index reaches the head as it is now (a reused index was done before, but not up to here).
+    const head = await blockNumber(rpcUrl);
     while (!stop.signal.aborted) {
-      const [row] = await store.query<{ backfill_done: boolean }>(
-        "SELECT backfill_done FROM indexer_checkpoint WHERE id = 1",
+      const [row] = await store.query<{ backfill_done: boolean; block_number: string }>(
+        "SELECT backfill_done, block_number FROM indexer_checkpoint WHERE id = 1",
       );
-      if (row?.backfill_done) break;
+      if (row?.backfill_done && BigInt(row.block_number) >= head) break;
       await Promise.race([indexerFailed, new Promise((resolve) => setTimeout(resolve, 100))]);
     }
     if (stop.signal.aborted) return exitCode;
