@@ -121,12 +121,13 @@ export function importModelCard(text: string, source: string, overrides: ModelCa
     const bases = baseModelsOf(frontMatter.base_model, at("base_model"), notes);
     const mergekit = findMergekitConfig(body);
     if (bases.length === 0 && mergekit && mergekit.models.length > 0) {
-      bases.push(...mergekit.models.map((model) => model.model));
+      const context = { source, path: "the mergekit configuration's models" };
+      bases.push(...mergekit.models.map((model) => repoIdOf(model.model, context)));
       notes.push(`parents from the mergekit configuration (the front matter has no base_model): ${bases.join(", ")}`);
     }
     if (bases.length > MAX_PARENTS)
       fieldError(at("base_model"), `lists ${bases.length} models: a model has at most ${MAX_PARENTS} parents.`);
-    const keys = bases.map((base, index) => parentKeyOf(base, fieldOf(at("base_model"), index)));
+    const keys = bases.map((base) => readKey(`hf:${base}`, at("base_model")));
     const relation = relationOf(stemma, frontMatter, { bases, tags, name, key }, card, notes);
     const weights = parentWeightsOf(stemma, bases, relation, mergekit, card, notes);
     parents = keys.map((parentKey, index) => ({ key: parentKey, relation, weightPpm: weights[index]! }));
@@ -210,8 +211,8 @@ function modelName(frontMatter: Record<string, unknown>, body: string, card: Fie
   return /^#[ \t]+(.+?)[ \t#]*$/m.exec(prose)?.[1];
 }
 
-/** A Hugging Face repo id: `org/name` (or a legacy bare `name`), letters, digits, `-`, `_`, `.`. */
-const REPO_ID = /^(?:[A-Za-z0-9][\w.-]*\/)?[A-Za-z0-9][\w.-]*$/;
+/** A Hugging Face repo id: `org/name` (or a legacy bare `name`), letters, digits, `-`, `_`, `.`; maybe `@revision`. */
+const REPO_ID = /^(?:[A-Za-z0-9][\w.-]*\/)?[A-Za-z0-9][\w.-]*(?:@[\w.-]+)?$/;
 /** Where the Hugging Face hub cache keeps a card: `models--<org>--<name>/snapshots/<commit>/README.md`. */
 const HUB_CACHE_PATH = /models--([\w.-]+?)--([\w.-]+)[/\\]snapshots[/\\][0-9a-f]+[/\\][^/\\]+$/i;
 
@@ -243,29 +244,37 @@ function keyOf(
   );
 }
 
-/** `base_model` as a list of repo ids (one string or a list), duplicates dropped. */
+/** `base_model` (one repo id or a list) as repo ids, duplicates dropped with a note. */
 function baseModelsOf(value: unknown, context: FieldContext, notes: string[]): string[] {
   if (value === undefined || value === null) return [];
-  const list = typeof value === "string" ? [value] : readList(value, context);
+  const single = typeof value === "string";
+  const list = single ? [value] : readList(value, context);
   const bases: string[] = [];
   list.forEach((item, index) => {
-    const base = readString(item, typeof value === "string" ? context : fieldOf(context, index), '"org/name"').trim();
+    const at = single ? context : fieldOf(context, index);
+    const base = repoIdOf(readString(item, at, '"org/name"'), at);
     if (bases.includes(base)) notes.push(`base_model ${base} is listed twice: counted once`);
     else bases.push(base);
   });
   return bases;
 }
 
-/** A base model's Stemma key: `hf:<repo id>`; a full hub URL or an existing `hf:` key are accepted too. */
-function parentKeyOf(base: string, context: FieldContext): string {
-  if (base.startsWith("hf:")) return readKey(base, context);
-  const repo = base.replace(/^https?:\/\/(?:www\.)?huggingface\.co\//, "").replace(/\/+$/, "");
+/** A model reference as a bare repo id: hub URLs and `hf:` keys are accepted too. */
+const bareRepoId = (text: string): string =>
+  text
+    .trim()
+    .replace(/^hf:/, "")
+    .replace(/^https?:\/\/(?:www\.)?huggingface\.co\//, "")
+    .replace(/\/+$/, "");
+
+function repoIdOf(text: string, context: FieldContext): string {
+  const repo = bareRepoId(text);
   if (!REPO_ID.test(repo))
     fieldError(
       context,
-      `"${base}" is not a Hugging Face repo id (org/name): fix the card or register with a manifest.`,
+      `"${text}" is not a Hugging Face repo id (org/name): fix the card or register with a manifest.`,
     );
-  return readKey(`hf:${repo}`, context);
+  return repo;
 }
 
 function relationOf(
@@ -329,7 +338,7 @@ function parentWeightsOf(
   if (count <= 1) return count === 1 ? [Number(PPM)] : [];
   if (relation === Relation.MERGE && mergekit) {
     const method = mergekit.method ?? "unknown";
-    const weights = bases.map((base) => mergekit.models.find((model) => model.model === base)?.weight);
+    const weights = bases.map((base) => mergekit.models.find((model) => bareRepoId(model.model) === base)?.weight);
     const missing = bases.filter((_, index) => weights[index] === undefined);
     const normalized = missing.length === 0 ? normalizeWeightsPpm(weights as string[]) : undefined;
     if (normalized) {
