@@ -84,6 +84,9 @@ const HOW_TO_ADD_CONTRIBUTORS =
 const QUANTIZED_PATTERN =
   /(?:^|[^a-z0-9])(gguf|ggml|gptq|awq|exl2|exl3|hqq|aqlm|bnb|bitsandbytes|nf4|(?:nv|mx)?fp[48]|int[48]|\d+-?bits?|\d+(?:\.\d+)?bpw|q[2-8]_k(?:_[sml])?|q[48]_0|quantized)(?:$|[^a-z0-9])/i;
 
+/** Tags that mark a merge whose other inputs are not on the hub (mergekit lists only hub models in base_model). */
+const MERGE_TAGS = new Set(["mergekit", "merge"]);
+
 /** Tags that mark an adapter (PEFT, LoRA). */
 const ADAPTER_TAGS = new Set(["peft", "lora", "qlora", "adapter", "adapters"]);
 
@@ -120,9 +123,13 @@ export function importModelCard(text: string, source: string, overrides: ModelCa
   } else {
     const bases = baseModelsOf(frontMatter.base_model, at("base_model"), notes);
     const mergekit = findMergekitConfig(body);
-    if (bases.length === 0 && mergekit && mergekit.models.length > 0) {
-      const context = { source, path: "the mergekit configuration's models" };
-      bases.push(...mergekit.models.map((model) => repoIdOf(model.model, context)));
+    // mergekit merges local checkpoints too; only hub models can be parents (its own card lists only those).
+    const merged = mergekit?.models.map((model) => bareRepoId(model.model)) ?? [];
+    const local = merged.filter((model) => !REPO_ID.test(model));
+    if (local.length > 0)
+      notes.push(`the mergekit configuration also merges ${local.join(", ")}: not a hub model, so not a parent`);
+    if (bases.length === 0 && merged.length > local.length) {
+      bases.push(...merged.filter((model) => REPO_ID.test(model)));
       notes.push(`parents from the mergekit configuration (the front matter has no base_model): ${bases.join(", ")}`);
     }
     if (bases.length > MAX_PARENTS)
@@ -296,6 +303,8 @@ function relationOf(
     return Relation[relation];
   };
   if (model.bases.length > 1) return inferred("MERGE", `${model.bases.length} base models`);
+  const mergeTag = model.tags.find((tag) => MERGE_TAGS.has(tag.toLowerCase()));
+  if (mergeTag !== undefined) return inferred("MERGE", `tag ${mergeTag}`);
   if (typeof frontMatter.library_name === "string" && frontMatter.library_name.toLowerCase() === "peft")
     return inferred("ADAPTER", "library_name peft");
   const adapterTag = model.tags.find((tag) => ADAPTER_TAGS.has(tag.toLowerCase()));

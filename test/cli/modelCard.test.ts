@@ -344,6 +344,33 @@ describe("model-card import", () => {
       );
     });
 
+    it("keeps local checkpoints a mergekit merge used out of the parents, and says so", () => {
+      const config = (...models: string[]) => [
+        "```yaml",
+        "models:",
+        ...models.map((m) => `  - { model: "${m}", parameters: { weight: 0.5 } }`),
+        "merge_method: linear",
+        "```",
+      ];
+      // mergekit writes only hub models into base_model: one base, but a merge (the mergekit tag says so).
+      const text = [
+        card("base_model: [org/a]", "library_name: transformers", "tags: [mergekit, merge]"),
+        ...config("D:/runs/finetuned_2", "org/a"),
+      ].join("\n");
+      const { manifest, notes } = importModelCard(text, "README.md", FLAGS);
+      expect(manifest.parents).to.deep.equal([{ key: "hf:org/a", relation: Relation.MERGE, weightPpm: 1_000_000 }]);
+      expect(notes).to.include("relation merge (no base_model_relation; tag mergekit)");
+      expect(notes).to.include(
+        "the mergekit configuration also merges D:/runs/finetuned_2: not a hub model, so not a parent",
+      );
+      const allLocal = [card("base_model: []", "tags: [mergekit]"), ...config("/ckpt/one", "./ckpt/two")].join("\n");
+      const base = importModelCard(allLocal, "README.md", { ...FLAGS, upstreamPpm: undefined });
+      expect(base.manifest.parents).to.deep.equal([]);
+      expect(base.notes).to.include(
+        "the mergekit configuration also merges /ckpt/one, ./ckpt/two: not a hub model, so not a parent",
+      );
+    });
+
     it("falls back to equal weights when a mergekit weight is a gradient, zero or negative", () => {
       for (const [weights, reason] of [
         [["[0, 0.5, 1]", "0.5"], "gives no scalar weight for org/a"],
