@@ -84,6 +84,9 @@ const HOW_TO_ADD_CONTRIBUTORS =
 const QUANTIZED_PATTERN =
   /(?:^|[^a-z0-9])(gguf|ggml|gptq|awq|exl2|exl3|hqq|aqlm|bnb|bitsandbytes|nf4|(?:nv|mx)?fp[48]|int[48]|\d+-?bits?|\d+(?:\.\d+)?bpw|q[2-8]_k(?:_[sml])?|q[48]_0|quantized)(?:$|[^a-z0-9])/i;
 
+/** Tags that mark a merge whose other inputs are not on the hub (mergekit lists only hub models in base_model). */
+const MERGE_TAGS = new Set(["mergekit", "merge"]);
+
 /** Tags that mark an adapter (PEFT, LoRA). */
 const ADAPTER_TAGS = new Set(["peft", "lora", "qlora", "adapter", "adapters"]);
 
@@ -120,13 +123,18 @@ export function importModelCard(text: string, source: string, overrides: ModelCa
   } else {
     const bases = baseModelsOf(frontMatter.base_model, at("base_model"), notes);
     const mergekit = findMergekitConfig(body);
-    if (bases.length === 0 && mergekit && mergekit.models.length > 0) {
-      bases.push(...mergekit.models.map((model) => model.model));
+    // mergekit merges local checkpoints too; only hub models can be parents (its own card lists only those).
+    const merged = mergekit?.models.map((model) => bareRepoId(model.model)) ?? [];
+    const local = merged.filter((model) => !REPO_ID.test(model));
+    if (local.length > 0)
+      notes.push(`the mergekit configuration also merges ${local.join(", ")}: not a hub model, so not a parent`);
+    if (bases.length === 0 && merged.length > local.length) {
+      bases.push(...merged.filter((model) => REPO_ID.test(model)));
       notes.push(`parents from the mergekit configuration (the front matter has no base_model): ${bases.join(", ")}`);
     }
     if (bases.length > MAX_PARENTS)
       fieldError(at("base_model"), `lists ${bases.length} models: a model has at most ${MAX_PARENTS} parents.`);
-    const keys = bases.map((base, index) => parentKeyOf(base, fieldOf(at("base_model"), index)));
+    const keys = bases.map((base) => readKey(`hf:${base}`, at("base_model")));
     const relation = relationOf(stemma, frontMatter, { bases, tags, name, key }, card, notes);
     const weights = parentWeightsOf(stemma, bases, relation, mergekit, card, notes);
     parents = keys.map((parentKey, index) => ({ key: parentKey, relation, weightPpm: weights[index]! }));
@@ -210,8 +218,8 @@ function modelName(frontMatter: Record<string, unknown>, body: string, card: Fie
   return /^#[ \t]+(.+?)[ \t#]*$/m.exec(prose)?.[1];
 }
 
-/** A Hugging Face repo id: `org/name` (or a legacy bare `name`), letters, digits, `-`, `_`, `.`. */
-const REPO_ID = /^(?:[A-Za-z0-9][\w.-]*\/)?[A-Za-z0-9][\w.-]*$/;
+/** A Hugging Face repo id: `org/name` (or a legacy bare `name`), letters, digits, `-`, `_`, `.`; maybe `@revision`. */
+const REPO_ID = /^(?:[A-Za-z0-9][\w.-]*\/)?[A-Za-z0-9][\w.-]*(?:@[\w.-]+)?$/;
 /** Where the Hugging Face hub cache keeps a card: `models--<org>--<name>/snapshots/<commit>/README.md`. */
 const HUB_CACHE_PATH = /models--([\w.-]+?)--([\w.-]+)[/\\]snapshots[/\\][0-9a-f]+[/\\][^/\\]+$/i;
 
@@ -243,29 +251,37 @@ function keyOf(
   );
 }
 
-/** `base_model` as a list of repo ids (one string or a list), duplicates dropped. */
+/** `base_model` (one repo id or a list) as repo ids, duplicates dropped with a note. */
 function baseModelsOf(value: unknown, context: FieldContext, notes: string[]): string[] {
   if (value === undefined || value === null) return [];
-  const list = typeof value === "string" ? [value] : readList(value, context);
+  const single = typeof value === "string";
+  const list = single ? [value] : readList(value, context);
   const bases: string[] = [];
   list.forEach((item, index) => {
-    const base = readString(item, typeof value === "string" ? context : fieldOf(context, index), '"org/name"').trim();
+    const at = single ? context : fieldOf(context, index);
+    const base = repoIdOf(readString(item, at, '"org/name"'), at);
     if (bases.includes(base)) notes.push(`base_model ${base} is listed twice: counted once`);
     else bases.push(base);
   });
   return bases;
 }
 
-/** A base model's Stemma key: `hf:<repo id>`; a full hub URL or an existing `hf:` key are accepted too. */
-function parentKeyOf(base: string, context: FieldContext): string {
-  if (base.startsWith("hf:")) return readKey(base, context);
-  const repo = base.replace(/^https?:\/\/(?:www\.)?huggingface\.co\//, "").replace(/\/+$/, "");
+/** A model reference as a bare repo id: hub URLs and `hf:` keys are accepted too. */
+const bareRepoId = (text: string): string =>
+  text
+    .trim()
+    .replace(/^hf:/, "")
+    .replace(/^https?:\/\/(?:www\.)?huggingface\.co\//, "")
+    .replace(/\/+$/, "");
+
+function repoIdOf(text: string, context: FieldContext): string {
+  const repo = bareRepoId(text);
   if (!REPO_ID.test(repo))
     fieldError(
       context,
-      `"${base}" is not a Hugging Face repo id (org/name): fix the card or register with a manifest.`,
+      `"${text}" is not a Hugging Face repo id (org/name): fix the card or register with a manifest.`,
     );
-  return readKey(`hf:${repo}`, context);
+  return repo;
 }
 
 function relationOf(
@@ -287,6 +303,8 @@ function relationOf(
     return Relation[relation];
   };
   if (model.bases.length > 1) return inferred("MERGE", `${model.bases.length} base models`);
+  const mergeTag = model.tags.find((tag) => MERGE_TAGS.has(tag.toLowerCase()));
+  if (mergeTag !== undefined) return inferred("MERGE", `tag ${mergeTag}`);
   if (typeof frontMatter.library_name === "string" && frontMatter.library_name.toLowerCase() === "peft")
     return inferred("ADAPTER", "library_name peft");
   const adapterTag = model.tags.find((tag) => ADAPTER_TAGS.has(tag.toLowerCase()));
@@ -329,7 +347,7 @@ function parentWeightsOf(
   if (count <= 1) return count === 1 ? [Number(PPM)] : [];
   if (relation === Relation.MERGE && mergekit) {
     const method = mergekit.method ?? "unknown";
-    const weights = bases.map((base) => mergekit.models.find((model) => model.model === base)?.weight);
+    const weights = bases.map((base) => mergekit.models.find((model) => bareRepoId(model.model) === base)?.weight);
     const missing = bases.filter((_, index) => weights[index] === undefined);
     const normalized = missing.length === 0 ? normalizeWeightsPpm(weights as string[]) : undefined;
     if (normalized) {

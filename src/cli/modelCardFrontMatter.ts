@@ -32,7 +32,8 @@ export function splitModelCard(text: string, source: string): ModelCardParts {
       `${source}: the YAML front matter does not parse${where}: ${error.message.split("\n")[0]} (fix the YAML between the "---" lines).`,
     );
   }
-  const frontMatter: unknown = document.toJS();
+  // An empty block ("---" twice) is a card with no metadata yet: flags may still say everything.
+  const frontMatter: unknown = document.toJS() ?? {};
   if (typeof frontMatter !== "object" || frontMatter === null || Array.isArray(frontMatter))
     throw new CliError(`${source}: the YAML front matter is not a mapping of fields (base_model: ..., license: ...).`);
   return { frontMatter: frontMatter as Record<string, unknown>, body: text.slice(match[0].length) };

@@ -3,7 +3,7 @@
  * with a one-line message that names the source and the field path.
  */
 import { expect } from "chai";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +15,7 @@ import { formatPercent, parsePercent } from "../../src/cli/percent.js";
 import { CliError } from "../../src/cli/shared.js";
 
 const EXAMPLE = fileURLToPath(new URL("../../examples/manifest.yaml", import.meta.url));
+const DOCS = fileURLToPath(new URL("../../docs/CLI.md", import.meta.url));
 
 // Hardhat's default accounts 1-3, checksummed.
 const ALICE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -484,6 +485,13 @@ describe("registration manifests", () => {
       ]);
       expect(manifest.terms).to.deep.equal({ derivativesAllowed: true, minDerivativePpm: 50_000 });
       expect(manifest.steward).to.equal("0x14dC79964da2C08b23698B3D3cc7Ca32193d9955");
+    });
+
+    it("reads the manifest docs/CLI.md shows as the example file says", async () => {
+      const docs = await readFile(DOCS, "utf8");
+      const shown = /## Manifest files[\s\S]*?```yaml\n([\s\S]*?)```/.exec(docs)?.[1];
+      expect(shown, "docs/CLI.md shows a manifest").to.be.a("string");
+      expect(await readManifestFile(await write("docs.yaml", shown!))).to.deep.equal(await readManifestFile(EXAMPLE));
     });
 
     it("reads JSON and YAML (.yaml and .yml) to the same manifest", async () => {
