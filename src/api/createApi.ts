@@ -1,4 +1,4 @@
-import { createSchema, createYoga, type Plugin } from "graphql-yoga";
+import { createSchema, createYoga, isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { Abi } from "viem";
 
 import type { Store } from "../indexer/store/types.js";
@@ -15,6 +15,16 @@ const limitsPlugin: Plugin = {
     addValidationRule(aliasLimitRule);
     addValidationRule(costLimitRule);
   },
+};
+
+/** Tells the response cache that execution ended without errors (an error may be passing, and is not replayed). */
+const cacheHintsPlugin: Plugin<Context> = {
+  onExecute: () => ({
+    onExecuteDone({ args, result }) {
+      const hints = (args.contextValue as Context).cacheHints;
+      if (hints && !isAsyncIterable(result) && result.errors === undefined) hints.executedCleanly = true;
+    },
+  }),
 };
 
 /**
@@ -48,6 +58,6 @@ export function createApi({ store, abi }: CreateApiParameters) {
     graphqlEndpoint: "/graphql",
     maskedErrors: true,
     landingPage: false,
-    plugins: [limitsPlugin, snapshotPlugin(store)],
+    plugins: [limitsPlugin, snapshotPlugin(store), cacheHintsPlugin],
   });
 }

@@ -62,7 +62,7 @@ export function createApiServer(parameters: CreateApiServerParameters): Server {
 
   /**
    * A JSON POST to /graphql: answered from the cache when the same body (and Accept) was answered since the last
-   * commit, otherwise run by yoga and kept if it succeeded without errors and read nothing time-dependent.
+   * commit, otherwise run by yoga and kept if it executed without errors and read nothing time-dependent.
    */
   async function answerThroughCache(request: IncomingMessage, response: ServerResponse, cache: ResponseCache) {
     const body = await readBody(request);
@@ -77,18 +77,20 @@ export function createApiServer(parameters: CreateApiServerParameters): Server {
       return;
     }
     const generation = cache.generation();
-    const hints: CacheHints = { uncacheable: false };
+    const hints: CacheHints = { executedCleanly: false, readsClock: false };
     const answer = await yoga.fetch(
       `http://${request.headers.host ?? "localhost"}${request.url}`,
       { method: "POST", headers: forwardedHeaders(request), body },
       { req: request, res: response, cacheHints: hints },
     );
-    const text = await answer.text();
-    const contentType = answer.headers.get("content-type") ?? "application/json";
-    const bytes = Buffer.from(text, "utf8");
+    const bytes = Buffer.from(await answer.arrayBuffer());
     response.writeHead(answer.status, Object.fromEntries(answer.headers)).end(bytes);
-    if (answer.status === 200 && !hints.uncacheable && isCleanResult(text)) {
-      cache.set(key, { contentType, body: bytes }, generation);
+    if (answer.status === 200 && hints.executedCleanly && !hints.readsClock) {
+      cache.set(
+        key,
+        { contentType: answer.headers.get("content-type") ?? "application/json", body: bytes },
+        generation,
+      );
     }
   }
 }
@@ -120,16 +122,6 @@ async function readBody(request: IncomingMessage): Promise<string | null> {
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString("utf8");
-}
-
-/** A result with data and no errors (an error may come from a passing failure, and must not be replayed). */
-function isCleanResult(text: string): boolean {
-  try {
-    const result = JSON.parse(text) as { data?: unknown; errors?: unknown };
-    return result.errors === undefined && result.data != null;
-  } catch {
-    return false;
-  }
 }
 
 function refuseLargeBody(request: IncomingMessage, response: ServerResponse) {

@@ -39,8 +39,11 @@ export type Context = Loaders & {
   cacheHints?: CacheHints;
 };
 
-/** What the resolvers tell the response cache: an answer that depends on the clock must not be replayed. */
-export type CacheHints = { uncacheable: boolean };
+/**
+ * What a request tells the response cache: `executedCleanly` once execution ended without errors (createApi.ts);
+ * `readsClock` when a resolver's answer depends on the time (it must not be replayed).
+ */
+export type CacheHints = { executedCleanly: boolean; readsClock: boolean };
 
 /** A page of stored events as a Relay connection of their decoded fields and positions. */
 const eventConnection = (page: EventsPage) => ({
@@ -96,7 +99,7 @@ export const resolvers = {
   Query: {
     _meta: async (_: unknown, __: unknown, { sql, cacheHints }: Context) => {
       // lagSeconds is measured against the clock.
-      if (cacheHints) cacheHints.uncacheable = true;
+      if (cacheHints) cacheHints.readsClock = true;
       const [row] = await sql.query<{
         chain_id: string;
         block_number: string;
