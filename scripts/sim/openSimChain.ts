@@ -11,12 +11,11 @@ import { fileURLToPath } from "node:url";
 import hre, { network } from "hardhat";
 import type { Abi, Hex } from "viem";
 
-import { answersChainId, freePort, stopChild } from "../../src/cli/childProcesses.js";
+import { answersChainId, freePort, HARDHAT_BIN, stopChild } from "../../src/cli/childProcesses.js";
 import type { OpenSimChain } from "../../src/sim/simulateScenario.js";
 import { deployStemma } from "../deploy/deployStemma.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const HARDHAT_BIN = join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
 const NODE_START_MS = 120_000;
 
 /**

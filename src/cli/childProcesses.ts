@@ -1,6 +1,21 @@
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
+import { join } from "node:path";
+
+import { ROOT } from "./shared.js";
+
+/** Hardhat's command line, run with this process's Node (the project's Node 24). */
+export const HARDHAT_BIN = join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
+
+/**
+ * The environment for Hardhat children: without HARDHAT_CONFIG (and the other HARDHAT_* a parent Hardhat process
+ * exports, e.g. under `hardhat test`), so they always use this project's hardhat.config.ts.
+ */
+export function hardhatEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("HARDHAT_")));
+  return { ...env, ...extra };
+}
 
 /** How long a child gets to exit after SIGTERM before SIGKILL. */
 const STOP_GRACE_MS = 5_000;
@@ -27,16 +42,21 @@ export async function stopChild(child: ChildProcess, group = false): Promise<voi
   await Promise.race([exited, timeout(2_000)]);
 }
 
+/** One JSON-RPC call's result (undefined when the node answers with an error), within `timeoutMs`. */
+export async function rpcCall<T>(url: string, method: string, params: unknown[] = [], timeoutMs = 5_000) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  return ((await response.json()) as { result?: T }).result;
+}
+
 /** Whether a JSON-RPC node answers `eth_chainId` at `url` within a second. */
 export async function answersChainId(url: string): Promise<boolean> {
   try {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      signal: AbortSignal.timeout(1_000),
-    });
-    return "result" in ((await response.json()) as object);
+    return (await rpcCall<string>(url, "eth_chainId", [], 1_000)) !== undefined;
   } catch {
     return false;
   }

@@ -8,9 +8,8 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 import { deploymentRecordPath } from "../chain/deploymentRecord.js";
-import { answersChainId } from "./childProcesses.js";
 import { DEFAULT_RPC_URL } from "./connect.js";
-import { HARDHAT_BIN, hardhatEnv } from "./dev.js";
+import { answersChainId, HARDHAT_BIN, hardhatEnv } from "./childProcesses.js";
 import { readKeystoreKey } from "./keystore.js";
 import { stdout, type Output } from "./output.js";
 import { CliError, ROOT } from "./shared.js";

@@ -25,7 +25,7 @@ import { migrate } from "../indexer/store/migrate.js";
 import { migrations } from "../indexer/store/migrations.js";
 import type { Store } from "../indexer/store/types.js";
 import { createIndexer } from "../indexer/sync/createIndexer.js";
-import { answersChainId, stopChild } from "./childProcesses.js";
+import { answersChainId, HARDHAT_BIN, hardhatEnv, rpcCall, stopChild } from "./childProcesses.js";
 import { CliError, ROOT } from "./shared.js";
 
 export const DEV_HELP = `Usage: stemma dev [flags]        (npm start runs it with no flags)
@@ -55,18 +55,8 @@ happened since), until --fresh or a restart of that chain. Ctrl-C then stops the
 
 const HOST = "127.0.0.1";
 const STATE_DIR = join(ROOT, ".stemma", "dev");
-export const HARDHAT_BIN = join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
 /** How long `hardhat node` may take to answer, and how long a stopping child gets before SIGKILL. */
 const NODE_START_MS = 120_000;
-
-/**
- * The environment for Hardhat children: without HARDHAT_CONFIG (and the other HARDHAT_* a parent Hardhat process
- * exports, e.g. under `hardhat test`), so they always use this project's hardhat.config.ts.
- */
-export function hardhatEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("HARDHAT_")));
-  return { ...env, ...extra };
-}
 
 const say = (line = "") => process.stdout.write(`${line}\n`);
 const step = (line: string) => say(`▸ ${line}`);
@@ -121,17 +111,6 @@ async function stopStaleNode(pidFile: string, port: number): Promise<void> {
       return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-/** One JSON-RPC call's result (undefined when the node answers with an error). */
-async function rpcCall<T>(rpcUrl: string, method: string, params: unknown[] = []): Promise<T | undefined> {
-  const response = await fetch(rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-    signal: AbortSignal.timeout(5_000),
-  });
-  return ((await response.json()) as { result?: T }).result;
 }
 
 /** The hash of the chain's block 0: a restarted hardhat node has a new one, so it tells one chain from another. */

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { stripVTControlCharacters } from "node:util";
 
-import { HARDHAT_BIN, hardhatEnv } from "./dev.js";
+import { HARDHAT_BIN, hardhatEnv } from "./childProcesses.js";
 import { CliError, ROOT } from "./shared.js";
 
 const PRIVATE_KEY = /^(0x)?[0-9a-fA-F]{64}$/;

@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-import { HARDHAT_BIN, hardhatEnv } from "./dev.js";
+import { HARDHAT_BIN, hardhatEnv } from "./childProcesses.js";
 import { CliError, ROOT } from "./shared.js";
 
 export const SIMULATE_HELP = `Usage: stemma simulate --scenario FILE [flags]

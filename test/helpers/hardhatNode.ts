@@ -1,13 +1,11 @@
 import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { answersChainId, freePort, stopChild } from "../../src/cli/childProcesses.js";
+import { answersChainId, freePort, HARDHAT_BIN, stopChild } from "../../src/cli/childProcesses.js";
 
 export { freePort, stopChild };
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const HARDHAT_BIN = join(ROOT, "node_modules", ".bin", "hardhat");
 
 /** A `hardhat node` child process serving JSON-RPC on 127.0.0.1. */
 export type HardhatNode = { url: string; port: number; stop(): Promise<void> };
