@@ -4,6 +4,36 @@ import { defineConfig, globalIgnores } from "eslint/config";
 import globals from "globals";
 import tseslint from "typescript-eslint";
 
+/** The folders of src/, lowest first, and what each may import (docs/ARCHITECTURE.md draws them). */
+const LAYERS = [
+  { layer: "internal", mayImport: [], why: "shared helpers (errors, logger, sleep) that everything may use." },
+  { layer: "contracts", mayImport: [], why: "ABIs generated from the Hardhat artifacts (npm run codegen)." },
+  { layer: "core", mayImport: ["internal"], why: "the ledger's rules are pure." },
+  { layer: "chain", mayImport: ["internal", "contracts", "core"], why: "it speaks to nodes; it knows no store." },
+  { layer: "store", mayImport: ["internal", "contracts", "core", "chain"], why: "tables, migrations and reads." },
+  {
+    layer: "indexer",
+    mayImport: ["internal", "contracts", "core", "chain", "store"],
+    why: "it writes the store from the chain.",
+  },
+  {
+    layer: "api",
+    mayImport: ["internal", "contracts", "core", "store"],
+    why: "it reads the store, never the chain or the indexer's internals.",
+  },
+  {
+    layer: "sim",
+    mayImport: ["internal", "contracts", "core", "chain"],
+    why: "scenarios act on a chain and predict with core; the CLI calls them, never the reverse.",
+  },
+  {
+    layer: "cli",
+    mayImport: ["internal", "contracts", "core", "chain", "store", "indexer", "api", "sim"],
+    why: "the composition root; nothing imports it.",
+  },
+];
+const SRC_LAYERS = LAYERS.map(({ layer }) => layer);
+
 export default defineConfig(
   globalIgnores([
     "node_modules/",
@@ -29,91 +59,28 @@ export default defineConfig(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
-  // Layering (docs/ARCHITECTURE.md): core is pure and imports nothing local; chain sees only core; sim sees
-  // chain and core. Nothing in src/ may import tests, scripts or benchmarks, and ethers stays in contract tests.
-  {
-    files: ["src/core/**/*.ts"],
+  // Layering (docs/ARCHITECTURE.md): each folder of src/ may import only the layers listed for it. The rule is
+  // tested (test/lint/layers.test.ts).
+  ...LAYERS.map(({ layer, mayImport, why }) => ({
+    files: [`src/${layer}/**/*.ts`],
     rules: {
       "no-restricted-imports": [
         "error",
         {
           patterns: [
             {
-              group: ["../*", "hardhat", "ethers"],
-              message: "src/core is pure: it imports nothing outside itself but viem.",
+              regex: `^(\\.\\./)+(${SRC_LAYERS.filter((other) => other !== layer && !mayImport.includes(other)).join("|")})/`,
+              message: `src/${layer} may import ${mayImport.length ? mayImport.map((l) => `src/${l}`).join(", ") : "nothing else in src/"}: ${why}`,
             },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ["src/chain/**/*.ts"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
             {
-              group: ["../sim/*", "../../test/*", "hardhat", "ethers"],
-              message: "src/chain may import only src/core (and viem).",
+              regex: "^(\\.\\./)+(test|scripts|bench)/|^(hardhat|ethers)(/|$)",
+              message: "src/ runs without Hardhat and ethers, and never imports tests, scripts or benchmarks.",
             },
           ],
         },
       ],
     },
-  },
-  {
-    files: ["src/sim/**/*.ts"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            {
-              group: ["../../test/*", "hardhat", "ethers"],
-              message: "src/sim acts through viem clients handed to it.",
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ["src/indexer/**/*.ts", "src/api/**/*.ts"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            {
-              group: ["**/sim/*", "**/test/**", "hardhat", "hardhat/*", "ethers"],
-              message:
-                "src/indexer runs without Hardhat: it may import src/core, src/chain, viem and its store drivers.",
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // The stemma command runs Hardhat only as child processes (scripts/dev/seed.ts), never in its own process.
-    files: ["src/cli/**/*.ts"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            {
-              group: ["**/sim/*", "**/test/**", "**/scripts/**", "hardhat", "hardhat/*", "ethers"],
-              message:
-                "src/cli may import src/indexer, src/api, src/chain, src/core and viem; Hardhat runs as a child.",
-            },
-          ],
-        },
-      ],
-    },
-  },
+  })),
   {
     files: ["**/*.cjs"],
     languageOptions: { sourceType: "commonjs" },

@@ -22,10 +22,11 @@ import { join } from "node:path";
 
 import { freePort } from "../src/cli/childProcesses.js";
 import { NATIVE_TOKEN } from "../src/core/constants.js";
-import { loadLedgerAbi } from "../src/indexer/ledgerAbi.js";
+import { ledgerAbi } from "../src/contracts/abis.js";
 import { freshStore, type StoreKind } from "../test/indexer/scenario.js";
 import { buildStore, DEEP, planEcosystem, type BuildStats } from "./apiEcosystem.js";
 import type { LoadPlan, LoadResult } from "./apiLoad.js";
+import { sleep } from "../src/internal/sleep.js";
 
 const MODELS = Number(process.env.STEMMA_BENCH_MODELS ?? 10_000);
 const CONCURRENCY = Number(process.env.STEMMA_BENCH_CONCURRENCY ?? 8);
@@ -96,7 +97,7 @@ async function startServer(options: { dataDir: string } | { databaseUrl: string 
       const ready = await fetch(`${url}/ready`).catch(() => null);
       if (ready?.status === 200) break;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return { child, url };
 }
@@ -139,7 +140,7 @@ const body = (query: string, variables: Record<string, unknown>) => JSON.stringi
 // ---------------------------------------------------------------- run
 
 if (!Number.isSafeInteger(MODELS) || MODELS < 200) throw new Error("STEMMA_BENCH_MODELS must be at least 200");
-const abi = (await loadLedgerAbi()).both;
+const abi = ledgerAbi;
 const ecosystem = planEcosystem(MODELS);
 const deepest = Math.max(...ecosystem.models.map((m) => m.depth));
 const contributorCounts = ecosystem.models.map((m) => m.contributors.length);

@@ -22,10 +22,10 @@ import { modelId } from "../src/core/modelId.js";
 import { feeOf } from "../src/core/splitMath.js";
 import type { Contributor, ParentEdge, Terms } from "../src/core/types.js";
 import { createMirror } from "../src/indexer/derive/createMirror.js";
-import type { RpcLog } from "../src/indexer/rpc/types.js";
-import type { Store } from "../src/indexer/store/types.js";
-import { decodeLogs } from "../src/indexer/sync/decodeLogs.js";
-import { insertEvents } from "../src/indexer/sync/insertEvents.js";
+import type { RpcLog } from "../src/chain/rpc/types.js";
+import type { Store } from "../src/store/types.js";
+import { decodeLogs } from "../src/chain/decodeLogs.js";
+import { insertEvents } from "../src/store/insertEvents.js";
 import { Rng } from "../test/property/rng.js";
 
 export const CHAIN_ID = 31_337;

@@ -16,13 +16,14 @@ import { contributorClaim } from "../src/core/contributorClaim.js";
 import { contributorTree } from "../src/core/contributorTree.js";
 import { modelId } from "../src/core/modelId.js";
 import type { Contributor, ContributorTree, ParentEdge } from "../src/core/types.js";
-import { loadLedgerAbi } from "../src/indexer/ledgerAbi.js";
-import { createLogger } from "../src/indexer/logger.js";
-import { createRpcClient } from "../src/indexer/rpc/createRpcClient.js";
-import type { Store } from "../src/indexer/store/types.js";
+import { ledgerAbi } from "../src/contracts/abis.js";
+import { createLogger } from "../src/internal/logger.js";
+import { createRpcClient } from "../src/chain/rpc/createRpcClient.js";
+import type { Store } from "../src/store/types.js";
 import { createIndexer } from "../src/indexer/sync/createIndexer.js";
 import { startHardhatNode } from "../test/helpers/hardhatNode.js";
 import { freshStore, ledgerOnlyRecord } from "../test/indexer/scenario.js";
+import { sleep } from "../src/internal/sleep.js";
 
 const TARGET_EVENTS = Number(process.env.STEMMA_BENCH_EVENTS ?? 100_000);
 const MODELS = 200;
@@ -137,7 +138,7 @@ const record = ledgerOnlyRecord({
   router: router.address,
   registry: registry.address,
 });
-const abi = (await loadLedgerAbi()).both;
+const abi = ledgerAbi;
 
 const indexerOn = (store: Store) =>
   createIndexer({
@@ -190,7 +191,7 @@ for (let i = 0; i < LIVE_TRANSACTIONS; i++) {
   for (;;) {
     const [row] = await store.query<{ block_number: string }>("SELECT block_number FROM indexer_checkpoint");
     if (BigInt(row!.block_number) >= receipt.blockNumber) break;
-    await new Promise((r) => setTimeout(r, 2));
+    await sleep(2);
   }
   latencies.push(performance.now() - minedAt);
 }

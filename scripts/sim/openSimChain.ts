@@ -14,6 +14,7 @@ import type { Abi, Hex } from "viem";
 import { answersChainId, freePort, HARDHAT_BIN, stopChild } from "../../src/cli/childProcesses.js";
 import type { OpenSimChain } from "../../src/sim/simulateScenario.js";
 import { deployStemma } from "../deploy/deployStemma.js";
+import { sleep } from "../../src/internal/sleep.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const NODE_START_MS = 120_000;
@@ -46,7 +47,7 @@ async function startNode(): Promise<{ url: string; stop(): Promise<void> }> {
       await stop();
       throw new Error(`hardhat node did not answer on ${url} within ${NODE_START_MS / 1_000} s`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   return { url, stop };
 }

@@ -1,7 +1,7 @@
 import { createSchema, createYoga, isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { Abi } from "viem";
 
-import type { Store } from "../indexer/store/types.js";
+import type { Store } from "../store/types.js";
 import { createLedgerReplica } from "./createLedgerReplica.js";
 import { createLoaders } from "./loaders.js";
 import { aliasLimitRule, costLimitRule, depthLimitRule } from "./queryLimits.js";

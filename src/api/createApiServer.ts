@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
-import type { Store } from "../indexer/store/types.js";
+import type { Store } from "../store/types.js";
 import { createApi, type CreateApiParameters } from "./createApi.js";
 import type { CacheHints } from "./resolvers.js";
 import type { ResponseCache } from "./responseCache.js";

@@ -1,9 +1,9 @@
 import type { Abi, Hex } from "viem";
 
 import { createLedger, type Ledger } from "../core/ledger.js";
-import { isLedgerEvent } from "../indexer/recordEvents.js";
-import type { Store } from "../indexer/store/types.js";
-import { storedEvents, type EventPosition } from "../indexer/sync/storedEvents.js";
+import { isLedgerEvent } from "../core/recordEvents.js";
+import type { Store } from "../store/types.js";
+import { storedEvents, type EventPosition } from "../store/storedEvents.js";
 
 /**
  * The split engine rebuilt from the store's events, for answers the tables do not hold (what a payment would do,

@@ -1,9 +1,7 @@
 import type { Abi, Hex } from "viem";
 
-import type { Sql } from "../indexer/store/types.js";
-import type { IndexedEvent } from "../indexer/sync/decodeLogs.js";
-import { decodeLogs } from "../indexer/sync/decodeLogs.js";
-import { STORED_LOG_COLUMNS, logOfRow, type StoredLogRow } from "../indexer/sync/storedEvents.js";
+import type { Sql } from "../store/types.js";
+import { STORED_LOG_COLUMNS, decodeStoredRows, type IndexedEvent, type StoredLogRow } from "../store/storedEvents.js";
 import { checkPageSize } from "./modelQueries.js";
 import { badInput } from "./scalars.js";
 
@@ -50,6 +48,6 @@ export async function eventsPage(
      ORDER BY block_number DESC, log_index DESC LIMIT $${params.length}`,
     params,
   );
-  const events = decodeLogs(abi, rows.slice(0, args.first).map(logOfRow));
+  const events = decodeStoredRows(abi, rows.slice(0, args.first));
   return { events, cursors: events.map(cursorOf), hasNextPage: rows.length > args.first };
 }

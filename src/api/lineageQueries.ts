@@ -1,4 +1,4 @@
-import type { Sql } from "../indexer/store/types.js";
+import type { Sql } from "../store/types.js";
 import { badInput } from "./scalars.js";
 
 /** The deepest lineage walk a query may ask for (Stemma lineages stay far shallower; this bounds the work). */

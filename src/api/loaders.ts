@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
 
-import type { Sql } from "../indexer/store/types.js";
+import type { Sql } from "../store/types.js";
 import { MODEL_COLUMNS, type ModelRow } from "./modelQueries.js";
 
 export type ParentRow = { model_id: string; position: number; parent_id: string; relation: number; weight_ppm: number };

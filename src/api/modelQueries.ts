@@ -1,4 +1,4 @@
-import type { Sql } from "../indexer/store/types.js";
+import type { Sql } from "../store/types.js";
 import { badInput } from "./scalars.js";
 
 /** A `models` row as the API reads it. */

@@ -2,7 +2,7 @@ import type { Abi, Address, Hex } from "viem";
 
 import { NATIVE_TOKEN } from "../core/constants.js";
 import { UnknownModelError } from "../core/errors.js";
-import type { Sql, Store } from "../indexer/store/types.js";
+import type { Sql, Store } from "../store/types.js";
 import type { LedgerReplica } from "./createLedgerReplica.js";
 import { eventsPage, type EventsPage } from "./eventQueries.js";
 import { edgesAmong, lineage } from "./lineageQueries.js";

@@ -1,4 +1,4 @@
-import type { Store } from "../indexer/store/types.js";
+import type { Store } from "../store/types.js";
 
 /** The channel migration 3's trigger notifies on every checkpoint change (every commit of the indexer). */
 export const CHECKPOINT_CHANNEL = "stemma_checkpoint";

@@ -1,13 +1,11 @@
 import type { Abi, Address, Hex } from "viem";
 
-import type { Store } from "../indexer/store/types.js";
-import { decodeLogs, type IndexedEvent } from "../indexer/sync/decodeLogs.js";
-import { STORED_LOG_COLUMNS, logOfRow, type StoredLogRow } from "../indexer/sync/storedEvents.js";
+import type { Store } from "../store/types.js";
+import { STORED_LOG_COLUMNS, decodeStoredRows, type IndexedEvent, type StoredLogRow } from "../store/storedEvents.js";
+import { sleep } from "../internal/sleep.js";
 
 /** How often a subscription looks for what the indexer committed since. */
 export const SUBSCRIPTION_POLL_MS = 100;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Wraps a polling generator so that `return()` (the client went away) takes effect at once: a generator suspended in
@@ -71,7 +69,7 @@ async function* eventsAfter(
        ORDER BY block_number, log_index LIMIT 100`,
       params,
     );
-    for (const event of decodeLogs(abi, rows.map(logOfRow))) yield event;
+    for (const event of decodeStoredRows(abi, rows)) yield event;
     const last = rows[rows.length - 1];
     if (last) [block, logIndex] = [last.block_number, last.log_index];
     else await sleep(SUBSCRIPTION_POLL_MS);

@@ -1,6 +1,6 @@
 import { parseEventLogs, type Hex, type Log } from "viem";
 
-import { decodeLedgerLogs } from "../chain/decodeLedgerLogs.js";
+import { decodeLedgerLogs } from "../chain/decodeLogs.js";
 import { createLedger, type Ledger } from "../core/ledger.js";
 import type { ChainContext } from "./connect.js";
 
@@ -27,13 +27,13 @@ export type ChainLedger = {
 export async function readChainLedger(context: ChainContext): Promise<ChainLedger> {
   const { publicClient, registry, router, deployment, abi } = context;
   const block = await publicClient.getBlockNumber();
-  const logs: Log[] = [];
+  const logs: Log<bigint, number, false>[] = [];
   for (let from = BigInt(deployment.startBlock); from <= block; from += LOG_RANGE) {
     const to = from + LOG_RANGE - 1n < block ? from + LOG_RANGE - 1n : block;
     logs.push(...(await publicClient.getLogs({ address: [registry, router], fromBlock: from, toBlock: to })));
   }
   const ledger = createLedger();
-  ledger.applyAll(decodeLedgerLogs({ abi: abi.both, logs }));
+  ledger.applyAll(decodeLedgerLogs(abi.both, logs));
 
   const metadata = new Map<Hex, ModelMetadata>();
   for (const log of parseEventLogs({ abi: abi.registry, logs, eventName: ["ModelRegistered", "MetadataUpdated"] })) {

@@ -4,7 +4,7 @@
  */
 import { getAddress, isAddress } from "viem";
 
-import { decodeLedgerLogs } from "../chain/decodeLedgerLogs.js";
+import { decodeLedgerLogs } from "../chain/decodeLogs.js";
 import { contributorClaim } from "../core/contributorClaim.js";
 import { createTokenBook, formatAmount } from "./amounts.js";
 import { CHAIN_HELP, parseCommand } from "./chainFlags.js";
@@ -62,7 +62,7 @@ export async function claim(argv: string[], say: Output = stdout): Promise<numbe
       say,
       chain.keyOf,
     );
-    const paid = decodeLedgerLogs({ abi: context.abi.both, logs: receipt.logs }).reduce(
+    const paid = decodeLedgerLogs(context.abi.both, receipt.logs).reduce(
       (sum, event) => (event.type === "Claimed" ? sum + event.amount : sum),
       0n,
     );

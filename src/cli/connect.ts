@@ -11,7 +11,7 @@ import {
 } from "viem";
 
 import { DEPLOYMENTS_DIR, readDeploymentRecord, type DeploymentRecord } from "../chain/deploymentRecord.js";
-import { loadLedgerAbi, type LedgerAbis } from "../indexer/ledgerAbi.js";
+import { ledgerAbi, modelRegistryAbi, revenueRouterAbi } from "../contracts/abis.js";
 import type { ChainFlagValues } from "./chainFlags.js";
 import { CliError, ROOT } from "./shared.js";
 
@@ -29,8 +29,10 @@ export type ChainContext = {
   deploymentPath: string;
   registry: Address;
   router: Address;
-  abi: LedgerAbis;
+  abi: typeof LEDGER_ABIS;
 };
+
+const LEDGER_ABIS = { registry: modelRegistryAbi, router: revenueRouterAbi, both: ledgerAbi } as const;
 
 /**
  * Connects to the node at `--rpc` and finds the deployment to act on: `--deployment FILE` (or `--network NAME`) when
@@ -100,12 +102,6 @@ export async function connect(flags: ChainFlagValues): Promise<ChainContext> {
       `no Stemma contracts on chain ${chainId} at the addresses in ${found.path} (a restarted local node starts a new chain): deploy again (stemma deploy), or pass --rpc for the chain it was deployed on.`,
     );
   }
-  let abi: LedgerAbis;
-  try {
-    abi = await loadLedgerAbi(ROOT);
-  } catch (error) {
-    throw new CliError((error as Error).message);
-  }
   return {
     rpcUrl,
     chain,
@@ -114,7 +110,7 @@ export async function connect(flags: ChainFlagValues): Promise<ChainContext> {
     deploymentPath: found.path,
     registry: record.contracts.ModelRegistry.address,
     router: record.contracts.RevenueRouter.address,
-    abi,
+    abi: LEDGER_ABIS,
   };
 }
 

@@ -16,17 +16,18 @@ import { createApiServer } from "../api/createApiServer.js";
 import { createResponseCache, type ResponseCache } from "../api/responseCache.js";
 import { readDeploymentRecord } from "../chain/deploymentRecord.js";
 import { modelId } from "../core/modelId.js";
-import { loadLedgerAbi } from "../indexer/ledgerAbi.js";
-import type { Logger } from "../indexer/logger.js";
-import { createRpcClient } from "../indexer/rpc/createRpcClient.js";
-import { acquireWriterLock } from "../indexer/store/acquireWriterLock.js";
-import { createStore } from "../indexer/store/createStore.js";
-import { migrate } from "../indexer/store/migrate.js";
-import { migrations } from "../indexer/store/migrations.js";
-import type { Store } from "../indexer/store/types.js";
+import { ledgerAbi } from "../contracts/abis.js";
+import type { Logger } from "../internal/logger.js";
+import { createRpcClient } from "../chain/rpc/createRpcClient.js";
+import { acquireWriterLock } from "../store/acquireWriterLock.js";
+import { createStore } from "../store/createStore.js";
+import { migrate } from "../store/migrate.js";
+import { migrations } from "../store/migrations.js";
+import type { Store } from "../store/types.js";
 import { createIndexer } from "../indexer/sync/createIndexer.js";
 import { answersChainId, HARDHAT_BIN, hardhatEnv, rpcCall, stopChild } from "./childProcesses.js";
 import { CliError, ROOT } from "./shared.js";
+import { sleep } from "../internal/sleep.js";
 
 export const DEV_HELP = `Usage: stemma dev [flags]        (npm start runs it with no flags)
 
@@ -109,7 +110,7 @@ async function stopStaleNode(pidFile: string, port: number): Promise<void> {
       ))
     )
       return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
 }
 
@@ -298,7 +299,7 @@ export async function dev(argv: string[]): Promise<number> {
         throw new CliError(`hardhat node exited (${node.exitCode ?? node.signalCode}); see .stemma/dev/node.log.`);
       }
       if (Date.now() > deadline) throw new CliError(`hardhat node did not answer on ${rpcUrl} within 120 s.`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
     if (stop.signal.aborted) return exitCode;
     step(`The chain answers on ${rpcUrl} (chain 31337)`);
@@ -324,7 +325,7 @@ export async function dev(argv: string[]): Promise<number> {
     const lock = await acquireWriterLock(store, { owner: `stemma dev pid ${process.pid}` });
     release = () => lock.release();
     await migrate(store, migrations);
-    const abi = (await loadLedgerAbi(ROOT)).both;
+    const abi = ledgerAbi;
     const indexer = createIndexer({
       rpc: createRpcClient({ url: rpcUrl }),
       store,
@@ -347,7 +348,7 @@ export async function dev(argv: string[]): Promise<number> {
         "SELECT backfill_done, block_number FROM indexer_checkpoint WHERE id = 1",
       );
       if (row?.backfill_done && BigInt(row.block_number) >= head) break;
-      await Promise.race([indexerFailed, new Promise((resolve) => setTimeout(resolve, 100))]);
+      await Promise.race([indexerFailed, sleep(100)]);
     }
     if (stop.signal.aborted) return exitCode;
 

@@ -1,9 +1,7 @@
 /**
  * The `stemma` command (bin/stemma.cjs starts it on the project's Node 24 with tsx). Each subcommand has --help.
  */
-import { BaseError } from "viem";
-
-import { describeError } from "../indexer/bin/options.js";
+import { describeError } from "../internal/describeError.js";
 import { claim } from "./claim.js";
 import { deploy } from "./deploy.js";
 import { dev } from "./dev.js";
@@ -69,8 +67,6 @@ try {
     process.exitCode = 1;
   }
 } catch (error) {
-  // viem's messages run over many lines (request, docs, version): its short message is the one line that matters.
-  const shown = error instanceof BaseError ? new Error(error.shortMessage) : error;
-  process.stderr.write(`error: ${describeError(shown, `stemma ${command} --help`)}\n`);
+  process.stderr.write(`error: ${describeError(error, `stemma ${command} --help`)}\n`);
   process.exitCode = 1;
 }

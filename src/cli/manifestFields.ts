@@ -1,9 +1,9 @@
 import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
 
 import { Relation, Role, ZERO_ADDRESS } from "../core/constants.js";
-import { InvalidModelKeyError } from "../core/errors.js";
+import { InvalidModelKeyError, InvalidPercentError } from "../core/errors.js";
 import { validateKey } from "../core/validateKey.js";
-import { parsePercent } from "./percent.js";
+import { parsePercent } from "../core/percent.js";
 import { CliError } from "./shared.js";
 
 /**
@@ -107,7 +107,7 @@ export function readPercent(value: unknown, context: FieldContext): number {
   try {
     return parsePercent(text, "");
   } catch (error) {
-    if (!(error instanceof CliError)) throw error;
+    if (!(error instanceof InvalidPercentError)) throw error;
     fieldError(context, `"${text}" is not a percentage between 0% and 100% with at most 4 decimals (e.g. "12.5%").`);
   }
 }

@@ -20,7 +20,7 @@ import {
 } from "./manifestFields.js";
 import { findMergekitConfig } from "./mergekitConfig.js";
 import { splitModelCard } from "./modelCardFrontMatter.js";
-import { formatPercent } from "./percent.js";
+import { formatPercent } from "../core/percent.js";
 import { equalWeightsPpm, normalizeWeightsPpm } from "./ppmWeights.js";
 import { checkWeightsSum, DEFAULT_TERMS, readContributors, readTerms, readUpstream } from "./registrationParts.js";
 import { CliError } from "./shared.js";

@@ -5,7 +5,7 @@
  */
 import type { Address, Hex } from "viem";
 
-import { decodeLedgerLogs } from "../chain/decodeLedgerLogs.js";
+import { decodeLedgerLogs } from "../chain/decodeLogs.js";
 import { ModelStatus } from "../core/constants.js";
 import type { Ledger } from "../core/ledger.js";
 import type { ParentEdge } from "../core/types.js";
@@ -110,7 +110,7 @@ export async function propagate(argv: string[], say: Output = stdout): Promise<n
       say,
       chain.keyOf,
     );
-    for (const event of decodeLedgerLogs({ abi: context.abi.both, logs: receipt.logs })) {
+    for (const event of decodeLedgerLogs(context.abi.both, receipt.logs)) {
       if (event.type !== "Propagated") continue;
       const parents = chain.ledger.model(event.modelId).parents.map((edge) => chain.keyOf(edge.parentId));
       say(

@@ -19,7 +19,7 @@ import type { RegistrationManifest } from "./manifest.js";
 import { readManifestFile } from "./manifestFile.js";
 import { readModelCard } from "./modelCard.js";
 import { stdout, type Output } from "./output.js";
-import { formatPercent, parsePercent } from "./percent.js";
+import { formatPercent, parsePercent } from "../core/percent.js";
 import { addressFlag, contributorsFromFlags, digestFlag, parentsFromFlags } from "./registrationFlags.js";
 import { CliError } from "./shared.js";
 import { resolveSigner, type Signer } from "./signer.js";

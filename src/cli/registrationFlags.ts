@@ -3,7 +3,7 @@ import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
 import { PPM } from "../core/constants.js";
 import type { Contributor } from "../core/types.js";
 import { parseRelation, parseRole } from "./enumNames.js";
-import { formatPercent, parsePercent } from "./percent.js";
+import { formatPercent, parsePercent } from "../core/percent.js";
 import { CliError } from "./shared.js";
 
 /** `--parent KEY:RELATION[:WEIGHT%]`: keys hold colons themselves (`hf:org/name`), so it is read from the right. */

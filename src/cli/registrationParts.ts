@@ -14,7 +14,7 @@ import {
   readRole,
   type FieldContext,
 } from "./manifestFields.js";
-import { formatPercent } from "./percent.js";
+import { formatPercent } from "../core/percent.js";
 
 /**
  * The parts of a registration that manifest files and a model card's `stemma:` section share, read from human

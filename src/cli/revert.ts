@@ -9,7 +9,7 @@ import {
 } from "viem";
 
 import { PPM } from "../core/constants.js";
-import { formatPercent } from "./percent.js";
+import { formatPercent } from "../core/percent.js";
 import { CliError } from "./shared.js";
 
 /** What a model id stands for in messages: its key when known. */

@@ -12,7 +12,7 @@ import { connect, type ChainContext } from "./connect.js";
 import { relationName, roleName, statusName } from "./enumNames.js";
 import { resolveModel } from "./modelRef.js";
 import { stdout, type Output } from "./output.js";
-import { formatPercent } from "./percent.js";
+import { formatPercent } from "../core/percent.js";
 import { renderTable } from "./table.js";
 
 export const SHOW_HELP = `Usage: stemma show <model key|id>      a model: steward, status, upstream, terms, parents, contributors, revenue

@@ -11,7 +11,7 @@ import { connect } from "./connect.js";
 import { roleName } from "./enumNames.js";
 import { resolveModel } from "./modelRef.js";
 import { stdout, type Output } from "./output.js";
-import { formatPercent, parsePercent } from "./percent.js";
+import { formatPercent, parsePercent } from "../core/percent.js";
 import { addressFlag, contributorsFromFlags, digestFlag } from "./registrationFlags.js";
 import { CliError } from "./shared.js";
 import { resolveSigner } from "./signer.js";

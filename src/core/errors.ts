@@ -48,6 +48,13 @@ export class InvalidModelKeyError extends CoreError {
   }
 }
 
+export type InvalidPercentErrorType = InvalidPercentError & { name: "InvalidPercentError" };
+
+/** A share written as a percentage is malformed, has more than four decimals (finer than a ppm) or is over 100%. */
+export class InvalidPercentError extends CoreError {
+  override name = "InvalidPercentError";
+}
+
 export type InvalidAmountErrorType = InvalidAmountError & { name: "InvalidAmountError" };
 
 /** An amount is negative or otherwise outside what the contracts can hold. */

@@ -150,3 +150,20 @@ export type LedgerEvent =
   | FeesWithdrawnEvent;
 
 export type LedgerEventName = LedgerEvent["type"];
+
+/** The registry's and router's events that the ledger applies; the others (roles, bookkeeping) move no money. */
+export const LEDGER_EVENT_NAMES: ReadonlySet<string> = new Set<LedgerEventName>([
+  "ModelRegistered",
+  "PlaceholderRegistered",
+  "ContributorsSet",
+  "StewardshipTransferred",
+  "TermsUpdated",
+  "StatusUpdated",
+  "Paid",
+  "Propagated",
+  "Claimed",
+  "UpstreamSwept",
+  "ContributorSwept",
+  "FeeUpdated",
+  "FeesWithdrawn",
+]);

@@ -4,8 +4,8 @@ import type { DeploymentRecord } from "../chain/deploymentRecord.js";
 import { ModelStatus } from "../core/constants.js";
 import { contributorClaim } from "../core/contributorClaim.js";
 import { contributorTree } from "../core/contributorTree.js";
-import type { RpcClient } from "./rpc/types.js";
-import type { Sql } from "./store/types.js";
+import type { RpcClient } from "../chain/rpc/types.js";
+import type { Sql } from "../store/types.js";
 
 /** One figure where the mirror and the chain disagree. */
 export type ReconcileDifference = { what: string; mirror: string; chain: string };

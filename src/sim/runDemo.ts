@@ -14,7 +14,7 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
-import { decodeLedgerLogs } from "../chain/decodeLedgerLogs.js";
+import { decodeLedgerLogs } from "../chain/decodeLogs.js";
 import { proposalCall, runProposal } from "../chain/runProposal.js";
 import { NATIVE_TOKEN, Relation, Role } from "../core/constants.js";
 import { contributorClaim } from "../core/contributorClaim.js";
@@ -314,7 +314,7 @@ export async function runDemo({
   // Rebuild the whole ledger from the contracts' events alone, then check it against the contracts' views.
   const logs = await publicClient.getLogs({ address: [registry, router], fromBlock: system.startBlock });
   const ledger = createLedger();
-  ledger.applyAll(decodeLedgerLogs({ abi: [...registryAbi, ...routerAbi], logs }));
+  ledger.applyAll(decodeLedgerLogs([...registryAbi, ...routerAbi], logs));
 
   let mirrorMatches = true;
   let conserved = true;

@@ -16,7 +16,7 @@ import {
   type TransactionReceipt,
 } from "viem";
 
-import { decodeLedgerLogs } from "../chain/decodeLedgerLogs.js";
+import { decodeLedgerLogs } from "../chain/decodeLogs.js";
 import { NATIVE_TOKEN } from "../core/constants.js";
 import { contributorClaim } from "../core/contributorClaim.js";
 import { createLedger, type Ledger } from "../core/ledger.js";
@@ -185,12 +185,12 @@ export async function runPolicy({
   async function sync(): Promise<LedgerEvent[]> {
     const head = await publicClient.getBlockNumber({ cacheTime: 0 });
     if (head <= synced) return [];
-    const logs: Log[] = await publicClient.getLogs({
+    const logs: Log<bigint, number, false>[] = await publicClient.getLogs({
       address: [chain.registry, chain.router],
       fromBlock: synced + 1n,
       toBlock: head,
     });
-    const events = decodeLedgerLogs({ abi, logs });
+    const events = decodeLedgerLogs(abi, logs);
     ledger.applyAll(events);
     for (const event of events) {
       if (event.type !== "Paid") continue;
@@ -355,7 +355,7 @@ export async function runPolicy({
     toBlock: synced,
   });
   const rebuilt = createLedger();
-  rebuilt.applyAll(decodeLedgerLogs({ abi, logs }));
+  rebuilt.applyAll(decodeLedgerLogs(abi, logs));
   const reconcile = await reconcileWithChain({
     publicClient,
     ledger: rebuilt,

@@ -9,7 +9,7 @@ import type { Server } from "node:http";
 import { createApi } from "../../src/api/createApi.js";
 import { createApiServer } from "../../src/api/createApiServer.js";
 import { MAX_ALIASES, MAX_QUERY_COST, MAX_QUERY_DEPTH } from "../../src/api/queryLimits.js";
-import { loadLedgerAbi } from "../../src/indexer/ledgerAbi.js";
+import { ledgerAbi } from "../../src/contracts/abis.js";
 import { freshStore, indexAll, startScenario, type Scenario } from "../indexer/scenario.js";
 
 type GraphQLResponse = { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
@@ -40,7 +40,7 @@ describe("GraphQL API: hostile queries", function () {
     const fresh = await freshStore("pglite");
     dispose = fresh.dispose;
     await indexAll(scenario, fresh.store);
-    server = createApiServer({ store: fresh.store, abi: (await loadLedgerAbi()).both });
+    server = createApiServer({ store: fresh.store, abi: ledgerAbi });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -103,7 +103,7 @@ describe("GraphQL API: hostile queries", function () {
   it("masks internal errors: a failing store gives a generic message, not its internals", async function () {
     const broken = await freshStore("pglite");
     await broken.store.close();
-    const api = createApi({ store: broken.store, abi: (await loadLedgerAbi()).both });
+    const api = createApi({ store: broken.store, abi: ledgerAbi });
     const response = await api.fetch("http://api.test/graphql", {
       method: "POST",
       headers: { "content-type": "application/json" },

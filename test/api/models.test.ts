@@ -14,8 +14,8 @@ import { getAddress } from "viem";
 import { createApi } from "../../src/api/createApi.js";
 import { createApiServer } from "../../src/api/createApiServer.js";
 import { typeDefs } from "../../src/api/typeDefs.js";
-import { loadLedgerAbi } from "../../src/indexer/ledgerAbi.js";
-import type { Store } from "../../src/indexer/store/types.js";
+import { ledgerAbi } from "../../src/contracts/abis.js";
+import type { Store } from "../../src/store/types.js";
 import { freshStore, indexAll, startScenario, type Scenario, type StoreKind } from "../indexer/scenario.js";
 
 type GraphQLResponse = {
@@ -44,7 +44,7 @@ for (const kind of ["pglite", "postgres"] as StoreKind[])
       await scenario.act(25);
       ({ store, dispose } = await freshStore(kind));
       await indexAll(scenario, store);
-      api = createApi({ store, abi: (await loadLedgerAbi()).both });
+      api = createApi({ store, abi: ledgerAbi });
     });
 
     after(async function () {
@@ -299,7 +299,7 @@ for (const kind of ["pglite", "postgres"] as StoreKind[])
           return store.query(text, params);
         },
       } as Store;
-      const countingApi = createApi({ store: counting, abi: (await loadLedgerAbi()).both });
+      const countingApi = createApi({ store: counting, abi: ledgerAbi });
       const response = await countingApi.fetch("http://api.test/graphql", {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -395,7 +395,7 @@ for (const kind of ["pglite", "postgres"] as StoreKind[])
     });
 
     it("serves /health, and /ready once the backfill is done, over HTTP on 127.0.0.1", async function () {
-      const server = createApiServer({ store, abi: (await loadLedgerAbi()).both });
+      const server = createApiServer({ store, abi: ledgerAbi });
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
       try {
         const { port } = server.address() as AddressInfo;

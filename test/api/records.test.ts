@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { keccak256, stringToHex, type Hex } from "viem";
 
 import { createApi } from "../../src/api/createApi.js";
-import { loadLedgerAbi } from "../../src/indexer/ledgerAbi.js";
+import { ledgerAbi } from "../../src/contracts/abis.js";
 import { send } from "../property/harness.js";
 import { freshStore, indexAll, startScenario, type Scenario } from "../indexer/scenario.js";
 
@@ -45,7 +45,7 @@ describe("GraphQL API: metadata, contributor history, disputes and children", fu
     const fresh = await freshStore("pglite");
     dispose = fresh.dispose;
     await indexAll(scenario, fresh.store);
-    api = createApi({ store: fresh.store, abi: (await loadLedgerAbi()).both });
+    api = createApi({ store: fresh.store, abi: ledgerAbi });
   });
 
   after(async function () {

@@ -18,6 +18,7 @@ import { ModelStatus } from "../../src/core/constants.js";
 import { stopChild } from "../helpers/hardhatNode.js";
 import { CONTRIBUTORS, sync } from "../property/harness.js";
 import { freshStore, startScenario, type Scenario } from "../indexer/scenario.js";
+import { sleep } from "../../src/internal/sleep.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** Rounds of random actions while the replicas are queried, and actions per round (each mines one or more blocks). */
@@ -69,7 +70,7 @@ async function waitFor<T>(
     const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) assert.fail(`no ${what} within ${ms} ms:\n${describeChildren(children)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }
 
@@ -258,7 +259,7 @@ describe("GraphQL API: two replicas over one PostgreSQL while one indexer writes
     const loops = urls.map(async (_, replica) => {
       while (sampling) {
         await sample(replica);
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await sleep(20);
       }
     });
     let final: Answer;

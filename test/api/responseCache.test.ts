@@ -12,16 +12,17 @@ import pg from "pg";
 
 import { createApiServer } from "../../src/api/createApiServer.js";
 import { createResponseCache, type ResponseCache } from "../../src/api/responseCache.js";
-import { loadLedgerAbi } from "../../src/indexer/ledgerAbi.js";
-import type { Store } from "../../src/indexer/store/types.js";
+import { ledgerAbi } from "../../src/contracts/abis.js";
+import type { Store } from "../../src/store/types.js";
 import { freshStore, indexAll, startScenario, type Scenario, type StoreKind } from "../indexer/scenario.js";
+import { sleep } from "../../src/internal/sleep.js";
 
 /** Polls `check` every 10 ms until it holds, for at most `timeoutMs`. */
 async function eventually(check: () => boolean, what: string, timeoutMs = 5_000) {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
   }
 }
 
@@ -53,7 +54,7 @@ for (const kind of ["pglite", "postgres"] as StoreKind[]) {
       databaseUrl = "databaseUrl" in fresh.options ? fresh.options.databaseUrl : undefined;
       await indexAll(scenario, store);
       cache = await createResponseCache({ store });
-      server = createApiServer({ store, abi: (await loadLedgerAbi()).both, cache });
+      server = createApiServer({ store, abi: ledgerAbi, cache });
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
       url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     });

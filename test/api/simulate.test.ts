@@ -11,8 +11,8 @@ import { NATIVE_TOKEN } from "../../src/core/constants.js";
 import { contributorTree } from "../../src/core/contributorTree.js";
 import { createApi } from "../../src/api/createApi.js";
 import { createLedgerReplica } from "../../src/api/createLedgerReplica.js";
-import { loadLedgerAbi } from "../../src/indexer/ledgerAbi.js";
-import type { Store } from "../../src/indexer/store/types.js";
+import { ledgerAbi } from "../../src/contracts/abis.js";
+import type { Store } from "../../src/store/types.js";
 import { PAYER, send } from "../property/harness.js";
 import { specSlice } from "../property/mirror.js";
 import { pay } from "../property/world.js";
@@ -94,7 +94,7 @@ describe("GraphQL API: simulateRevenue and effectiveShares", function () {
     await propagateEverything();
     ({ store, dispose } = await freshStore("pglite"));
     await indexAll(scenario, store);
-    api = createApi({ store, abi: (await loadLedgerAbi()).both });
+    api = createApi({ store, abi: ledgerAbi });
   });
 
   after(async function () {
@@ -185,7 +185,7 @@ describe("GraphQL API: simulateRevenue and effectiveShares", function () {
 
   // Last: it deletes events from the shared store, as the indexer's rollback does.
   it("rebuilds the engine replica when the indexer rolls back events it had applied", async function () {
-    const abi = (await loadLedgerAbi()).both;
+    const abi = ledgerAbi;
     const replica = createLedgerReplica(store, abi);
     const before = await replica.current();
     const feesBefore = before.fees(NATIVE_TOKEN);

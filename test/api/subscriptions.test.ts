@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { getAddress, parseEther } from "viem";
 
 import { createApi } from "../../src/api/createApi.js";
-import { loadLedgerAbi } from "../../src/indexer/ledgerAbi.js";
-import type { Store } from "../../src/indexer/store/types.js";
+import { ledgerAbi } from "../../src/contracts/abis.js";
+import type { Store } from "../../src/store/types.js";
 import { pay } from "../property/world.js";
 import { freshStore, indexAll, startScenario, type Scenario } from "../indexer/scenario.js";
 
@@ -55,7 +55,7 @@ describe("GraphQL API: subscriptions over SSE", function () {
     scenario = await startScenario(61, 6);
     ({ store, dispose } = await freshStore("pglite"));
     await indexAll(scenario, store);
-    api = createApi({ store, abi: (await loadLedgerAbi()).both });
+    api = createApi({ store, abi: ledgerAbi });
   });
 
   after(async function () {

@@ -25,7 +25,7 @@ import {
 import { hardhat } from "viem/chains";
 
 import { readDeploymentRecord, type DeploymentRecord } from "../../src/chain/deploymentRecord.js";
-import { decodeLedgerLogs } from "../../src/chain/decodeLedgerLogs.js";
+import { decodeLedgerLogs } from "../../src/chain/decodeLogs.js";
 import { claim } from "../../src/cli/claim.js";
 import { deploy } from "../../src/cli/deploy.js";
 import { dispute } from "../../src/cli/dispute.js";
@@ -38,7 +38,7 @@ import { update } from "../../src/cli/update.js";
 import { NATIVE_TOKEN } from "../../src/core/constants.js";
 import { createLedger, type Ledger } from "../../src/core/ledger.js";
 import { modelId } from "../../src/core/modelId.js";
-import { loadLedgerAbi } from "../../src/indexer/ledgerAbi.js";
+import { ledgerAbi, revenueRouterAbi } from "../../src/contracts/abis.js";
 import { startHardhatNode, type HardhatNode } from "../helpers/hardhatNode.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -100,7 +100,7 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
       fromBlock: BigInt(record.startBlock),
     });
     const ledger = createLedger();
-    ledger.applyAll(decodeLedgerLogs({ abi: both, logs }));
+    ledger.applyAll(decodeLedgerLogs(both, logs));
     return ledger;
   }
 
@@ -117,7 +117,7 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
     assert.equal(await deploy(["--rpc", node.url, "--out", recordPath], (line = "") => lines.push(line)), 0);
     assert.match(lines.at(-1)!, /Deployed; the record is/);
     record = await readDeploymentRecord(recordPath);
-    ({ router: routerAbi, both } = await loadLedgerAbi(ROOT));
+    [routerAbi, both] = [revenueRouterAbi, ledgerAbi];
     accounts = await createWalletClient({ transport: http(node.url) }).getAddresses();
 
     // A test stablecoin with 6 decimals, minted to account 0.

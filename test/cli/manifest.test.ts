@@ -11,7 +11,7 @@ import { zeroHash } from "viem";
 
 import { PPM, Relation, Role } from "../../src/core/constants.js";
 import { readManifestFile, resolveManifest } from "../../src/cli/manifestFile.js";
-import { formatPercent, parsePercent } from "../../src/cli/percent.js";
+import { formatPercent, parsePercent } from "../../src/core/percent.js";
 import { CliError } from "../../src/cli/shared.js";
 
 const EXAMPLE = fileURLToPath(new URL("../../examples/manifest.yaml", import.meta.url));

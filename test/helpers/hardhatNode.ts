@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 import { answersChainId, freePort, HARDHAT_BIN, stopChild } from "../../src/cli/childProcesses.js";
+import { sleep } from "../../src/internal/sleep.js";
 
 export { freePort, stopChild };
 
@@ -37,6 +38,6 @@ export async function startHardhatNode({ timeoutMs = 60_000 } = {}): Promise<Har
       await stop();
       throw new Error(`hardhat node did not answer eth_chainId on ${url} within ${timeoutMs} ms:\n${output}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
 }

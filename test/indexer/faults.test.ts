@@ -9,14 +9,15 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { loadLedgerAbi } from "../../src/indexer/ledgerAbi.js";
+import { revenueRouterAbi } from "../../src/contracts/abis.js";
 import { reconcile } from "../../src/indexer/reconcile.js";
-import { createRpcClient } from "../../src/indexer/rpc/createRpcClient.js";
-import { createStore } from "../../src/indexer/store/createStore.js";
-import type { Store } from "../../src/indexer/store/types.js";
+import { createRpcClient } from "../../src/chain/rpc/createRpcClient.js";
+import { createStore } from "../../src/store/createStore.js";
+import type { Store } from "../../src/store/types.js";
 import { startRpcFaultProxy } from "../helpers/rpcFaultProxy.js";
 import { Rng } from "../property/rng.js";
 import { dumpStore, freshStore, indexAll, startScenario, type Scenario, type StoreKind } from "./scenario.js";
+import { sleep } from "../../src/internal/sleep.js";
 
 const KILLS = 4;
 const replacer = (_key: string, value: unknown) => (typeof value === "bigint" ? value.toString() : value);
@@ -37,7 +38,7 @@ async function expectReconciled(scenario: Scenario, store: Store) {
     rpc: createRpcClient({ url: scenario.node.url }),
     sql: store,
     deployment: scenario.record,
-    routerAbi: (await loadLedgerAbi()).router,
+    routerAbi: revenueRouterAbi,
   });
   assert.deepEqual(report.differences, []);
 }
@@ -141,9 +142,9 @@ describe("indexer: faults", function () {
           while (!/backfill block=/.test(indexer.stderr())) {
             assert.ok(Date.now() < deadline, `no progress within 30 s: ${indexer.stderr()}`);
             assert.equal(indexer.child.exitCode, null, `the indexer exited: ${indexer.stderr()}`);
-            await new Promise((r) => setTimeout(r, 10));
+            await sleep(10);
           }
-          await new Promise((r) => setTimeout(r, rng.range(0, 800)));
+          await sleep(rng.range(0, 800));
           const head = await scenario.d.publicClient.getBlockNumber();
           indexer.child.kill("SIGKILL");
           const code = await indexer.exited;
@@ -196,7 +197,7 @@ describe("indexer: faults", function () {
         while (!first.stderr().includes("following new blocks")) {
           assert.ok(Date.now() < deadline, `the first indexer did not catch up: ${first.stderr()}`);
           assert.equal(first.child.exitCode, null, `the first indexer exited: ${first.stderr()}`);
-          await new Promise((r) => setTimeout(r, 50));
+          await sleep(50);
         }
         const second = spawnIndexer(args);
         assert.equal(await second.exited, 1);

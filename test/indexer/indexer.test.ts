@@ -13,10 +13,10 @@ import { join } from "node:path";
 import { getAddress, parseEther, type Address } from "viem";
 
 import { NATIVE_TOKEN } from "../../src/core/constants.js";
-import { loadLedgerAbi } from "../../src/indexer/ledgerAbi.js";
+import { revenueRouterAbi } from "../../src/contracts/abis.js";
 import { reconcile } from "../../src/indexer/reconcile.js";
-import { createRpcClient } from "../../src/indexer/rpc/createRpcClient.js";
-import type { Store } from "../../src/indexer/store/types.js";
+import { createRpcClient } from "../../src/chain/rpc/createRpcClient.js";
+import type { Store } from "../../src/store/types.js";
 import { PAYER, send, sync } from "../property/harness.js";
 import { dumpStore, freshStore, indexAll, startScenario, type Scenario, type StoreKind } from "./scenario.js";
 
@@ -27,7 +27,7 @@ async function expectReconciled(scenario: Scenario, store: Store) {
     rpc: createRpcClient({ url: scenario.node.url }),
     sql: store,
     deployment: scenario.record,
-    routerAbi: (await loadLedgerAbi()).router,
+    routerAbi: revenueRouterAbi,
   });
   assert.deepEqual(report.differences, [], `the mirror differs from the chain at block ${report.block}`);
   return report;
@@ -150,7 +150,7 @@ describe("reconcile", function () {
         rpc: createRpcClient({ url: scenario.node.url }),
         sql: store,
         deployment: scenario.record,
-        routerAbi: (await loadLedgerAbi()).router,
+        routerAbi: revenueRouterAbi,
       });
       assert.deepEqual(
         report.differences.map((d) => d.what.split(" ")[0] + " " + d.what.split(" ").slice(-1)[0]).sort(),

@@ -7,13 +7,13 @@ import { zeroAddress, type Address } from "viem";
 import pg from "pg";
 
 import type { DeploymentRecord } from "../../src/chain/deploymentRecord.js";
-import { createLogger } from "../../src/indexer/logger.js";
-import { loadLedgerAbi } from "../../src/indexer/ledgerAbi.js";
-import { createRpcClient, type CreateRpcClientParameters } from "../../src/indexer/rpc/createRpcClient.js";
-import { createStore } from "../../src/indexer/store/createStore.js";
-import { migrate } from "../../src/indexer/store/migrate.js";
-import { migrations } from "../../src/indexer/store/migrations.js";
-import type { Store } from "../../src/indexer/store/types.js";
+import { createLogger } from "../../src/internal/logger.js";
+import { ledgerAbi } from "../../src/contracts/abis.js";
+import { createRpcClient, type CreateRpcClientParameters } from "../../src/chain/rpc/createRpcClient.js";
+import { createStore } from "../../src/store/createStore.js";
+import { migrate } from "../../src/store/migrate.js";
+import { migrations } from "../../src/store/migrations.js";
+import type { Store } from "../../src/store/types.js";
 import { createIndexer, type IndexerOptions } from "../../src/indexer/sync/createIndexer.js";
 import { startHardhatNode, type HardhatNode } from "../helpers/hardhatNode.js";
 import { deploy, type Deployment } from "../property/harness.js";
@@ -157,7 +157,7 @@ export async function indexAll(
     rpc: createRpcClient({ baseDelayMs: 5, maxDelayMs: 100, ...rpc, url: rpcUrl }),
     store,
     deployment: scenario.record,
-    abi: (await loadLedgerAbi()).both,
+    abi: ledgerAbi,
     logger: createLogger({ level: "silent" }),
     options,
   });

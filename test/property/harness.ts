@@ -8,7 +8,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import { getAddress, type Abi, type Address, type Hex, type TransactionReceipt } from "viem";
 
 import { BATCH_READER, batchRead, type Call } from "./batchReader.js";
-import { decodeLedgerLogs } from "../../src/chain/decodeLedgerLogs.js";
+import { decodeLedgerLogs } from "../../src/chain/decodeLogs.js";
 import { NATIVE_TOKEN } from "../../src/core/constants.js";
 import { createLedger, type Ledger } from "../../src/core/ledger.js";
 import type { ContributorClaim } from "../../src/core/types.js";
@@ -165,7 +165,7 @@ export async function sync(d: Deployment): Promise<number> {
     fromBlock: d.nextBlock,
     toBlock: latest,
   });
-  const events = decodeLedgerLogs({ abi: d.abi, logs });
+  const events = decodeLedgerLogs(d.abi, logs);
   d.ledger.applyAll(events);
   d.nextBlock = latest + 1n;
   d.applied += events.length;
@@ -180,7 +180,7 @@ export async function rebuildLedger(d: Deployment): Promise<Ledger> {
     toBlock: d.nextBlock - 1n,
   });
   const ledger = createLedger();
-  ledger.applyAll(decodeLedgerLogs({ abi: d.abi, logs }));
+  ledger.applyAll(decodeLedgerLogs(d.abi, logs));
   return ledger;
 }
 

@@ -5,9 +5,9 @@
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 
-import { describeError } from "../../indexer/bin/options.js";
-import { loadLedgerAbi } from "../../indexer/ledgerAbi.js";
-import { createStore } from "../../indexer/store/createStore.js";
+import { describeError } from "../../internal/describeError.js";
+import { ledgerAbi } from "../../contracts/abis.js";
+import { createStore } from "../../store/createStore.js";
 import { createApiServer } from "../createApiServer.js";
 import { createResponseCache } from "../responseCache.js";
 
@@ -61,7 +61,7 @@ try {
             process.stderr.write(`warning: response cache off until the store is back: ${error.message}\n`),
         })
       : undefined;
-  const server = createApiServer({ store, abi: (await loadLedgerAbi()).both, cache });
+  const server = createApiServer({ store, abi: ledgerAbi, cache });
   server.once("error", (error: NodeJS.ErrnoException) => {
     const hint = error.code === "EADDRINUSE" ? ": another process listens there; pick another --port" : "";
     process.stderr.write(`error: cannot listen on ${values.host}:${values.port} (${error.message})${hint}.\n`);

@@ -3,15 +3,16 @@
  * Ctrl-C (or SIGTERM) stops after the batch in flight commits.
  */
 import { readDeploymentRecord } from "../../chain/deploymentRecord.js";
-import { loadLedgerAbi } from "../ledgerAbi.js";
-import { createLogger, type LogLevel } from "../logger.js";
-import { createRpcClient } from "../rpc/createRpcClient.js";
-import { acquireDataDirLock, acquireWriterLock } from "../store/acquireWriterLock.js";
-import { createStore } from "../store/createStore.js";
-import { migrate } from "../store/migrate.js";
-import { migrations } from "../store/migrations.js";
+import { ledgerAbi } from "../../contracts/abis.js";
+import { createLogger, type LogLevel } from "../../internal/logger.js";
+import { createRpcClient } from "../../chain/rpc/createRpcClient.js";
+import { acquireDataDirLock, acquireWriterLock } from "../../store/acquireWriterLock.js";
+import { createStore } from "../../store/createStore.js";
+import { migrate } from "../../store/migrate.js";
+import { migrations } from "../../store/migrations.js";
 import { createIndexer } from "../sync/createIndexer.js";
-import { SHARED_HELP, describeError, parseOptions, removeDataDir } from "./options.js";
+import { describeError } from "../../internal/describeError.js";
+import { SHARED_HELP, parseOptions, removeDataDir } from "./options.js";
 
 const HELP = `Usage: npm run index -- [flags]
 
@@ -78,7 +79,7 @@ try {
         rpc: createRpcClient({ url: options.rpc }),
         store,
         deployment,
-        abi: (await loadLedgerAbi()).both,
+        abi: ledgerAbi,
         logger,
         options: indexerOptions,
       });

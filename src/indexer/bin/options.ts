@@ -35,10 +35,3 @@ export function parseOptions<const Extra extends NonNullable<ParseArgsConfig["op
 export async function removeDataDir(dataDir: string): Promise<void> {
   await rm(dataDir, { recursive: true, force: true });
 }
-
-/** One line for the terminal; a bad flag also says where the flags are listed. */
-export function describeError(error: unknown, help: string): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: string } | null)?.code ?? "";
-  return code.startsWith("ERR_PARSE_ARGS") ? `${message} (${help} lists the flags)` : message;
-}

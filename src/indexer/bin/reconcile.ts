@@ -3,11 +3,12 @@
  * mirror reflects; prints every difference and exits non-zero if there is one.
  */
 import { readDeploymentRecord } from "../../chain/deploymentRecord.js";
-import { loadLedgerAbi } from "../ledgerAbi.js";
+import { revenueRouterAbi } from "../../contracts/abis.js";
 import { reconcile } from "../reconcile.js";
-import { createRpcClient } from "../rpc/createRpcClient.js";
-import { createStore } from "../store/createStore.js";
-import { SHARED_HELP, describeError, parseOptions } from "./options.js";
+import { createRpcClient } from "../../chain/rpc/createRpcClient.js";
+import { createStore } from "../../store/createStore.js";
+import { describeError } from "../../internal/describeError.js";
+import { SHARED_HELP, parseOptions } from "./options.js";
 
 const HELP = `Usage: npm run reconcile -- [flags]
 
@@ -32,7 +33,7 @@ try {
       rpc: createRpcClient({ url: options.rpc }),
       sql: store,
       deployment,
-      routerAbi: (await loadLedgerAbi()).router,
+      routerAbi: revenueRouterAbi,
     });
     const { models, totals, entries, accounts, tokens } = report.checked;
     process.stdout.write(

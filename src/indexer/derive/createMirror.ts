@@ -3,9 +3,9 @@ import { zeroAddress, type Address, type Hex } from "viem";
 import { addShares } from "../../core/effectiveShares.js";
 import { createLedger, type Ledger } from "../../core/ledger.js";
 import type { Share } from "../../core/types.js";
-import { isLedgerEvent } from "../recordEvents.js";
-import type { IndexedEvent } from "../sync/decodeLogs.js";
-import type { Sql } from "../store/types.js";
+import { isLedgerEvent } from "../../core/recordEvents.js";
+import type { IndexedEvent } from "../../chain/decodeLogs.js";
+import type { Sql } from "../../store/types.js";
 import { createRecords, type Records } from "./createRecords.js";
 import { writeRows } from "./writeRows.js";
 

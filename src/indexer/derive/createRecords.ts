@@ -1,7 +1,7 @@
 import { zeroAddress, type Address, type Hex } from "viem";
 
-import type { IndexedEvent } from "../sync/decodeLogs.js";
-import type { Sql } from "../store/types.js";
+import type { IndexedEvent } from "../../chain/decodeLogs.js";
+import type { Sql } from "../../store/types.js";
 import { writeRows } from "./writeRows.js";
 
 export type ModelMetadata = { weightsDigest: Hex; metadataURI: string; license: string };

@@ -1,4 +1,4 @@
-import type { Sql } from "../store/types.js";
+import type { Sql } from "../../store/types.js";
 
 /** Parameters per statement: under PostgreSQL's limit of 65,535, and few statements for big batches. */
 const MAX_PARAMETERS = 60_000;

@@ -3,13 +3,14 @@ import type { Abi, Address, Hex } from "viem";
 import type { DeploymentRecord } from "../../chain/deploymentRecord.js";
 import { createMirror, type Mirror } from "../derive/createMirror.js";
 import { writeRows } from "../derive/writeRows.js";
-import type { Logger } from "../logger.js";
-import { RpcRangeTooLargeError } from "../rpc/errors.js";
-import type { RpcBlockHeader, RpcClient, RpcLog } from "../rpc/types.js";
-import type { Sql, Store } from "../store/types.js";
-import { decodeLogs, type IndexedEvent } from "./decodeLogs.js";
-import { insertEvents } from "./insertEvents.js";
-import { storedEvents } from "./storedEvents.js";
+import type { Logger } from "../../internal/logger.js";
+import { RpcRangeTooLargeError } from "../../chain/rpc/errors.js";
+import type { RpcBlockHeader, RpcClient, RpcLog } from "../../chain/rpc/types.js";
+import type { Sql, Store } from "../../store/types.js";
+import { decodeLogs, type IndexedEvent } from "../../chain/decodeLogs.js";
+import { insertEvents } from "../../store/insertEvents.js";
+import { storedEvents } from "../../store/storedEvents.js";
+import { sleep } from "../../internal/sleep.js";
 
 export type IndexerOptions = {
   /** Blocks behind the head before data counts as final (reported as `finalized_block`). @default 0 */
@@ -377,12 +378,6 @@ export function createIndexer({ rpc, store, deployment, abi, logger, options = {
     },
   };
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
-  });
 
 async function insertBlocks(tx: Sql, blocks: readonly RpcBlockHeader[], pruneBelow: bigint) {
   await writeRows(

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { formatUnits, type Address } from "viem";
 
-import { formatPercent } from "../../cli/percent.js";
+import { formatPercent } from "../../core/percent.js";
 import { modelId } from "../../core/modelId.js";
 import type { PolicyRun } from "../runPolicy.js";
 import type { Scenario, SimToken } from "../scenario/types.js";

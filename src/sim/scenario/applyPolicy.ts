@@ -1,4 +1,4 @@
-import { formatPercent } from "../../cli/percent.js";
+import { formatPercent } from "../../core/percent.js";
 import { PPM } from "../../core/constants.js";
 import { ScenarioError } from "./scenarioError.js";
 import type { Scenario, SimModel } from "./types.js";

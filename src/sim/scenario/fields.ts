@@ -4,7 +4,7 @@
  */
 import { parseUnits } from "viem";
 
-import { parsePercent } from "../../cli/percent.js";
+import { parsePercent } from "../../core/percent.js";
 import { ScenarioError } from "./scenarioError.js";
 
 export type Fields = Record<string, unknown>;

@@ -15,16 +15,17 @@ import {
   WriterLockLostError,
   acquireDataDirLock,
   acquireWriterLock,
-} from "../../src/indexer/store/acquireWriterLock.js";
+} from "../../src/store/acquireWriterLock.js";
 import {
   InvalidDatabaseUrlError,
   StoreConnectionError,
   TransactionRolledBackError,
   createStore,
-} from "../../src/indexer/store/createStore.js";
-import { type Migration, MigrationFailedError, SchemaMismatchError, migrate } from "../../src/indexer/store/migrate.js";
-import { migrations } from "../../src/indexer/store/migrations.js";
-import type { Store } from "../../src/indexer/store/types.js";
+} from "../../src/store/createStore.js";
+import { type Migration, MigrationFailedError, SchemaMismatchError, migrate } from "../../src/store/migrate.js";
+import { migrations } from "../../src/store/migrations.js";
+import type { Store } from "../../src/store/types.js";
+import { sleep } from "../../src/internal/sleep.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HOLDER = fileURLToPath(new URL("./fixtures/holdLock.ts", import.meta.url));
@@ -304,7 +305,7 @@ function shouldBehaveLikeAStore({ store: getStore }: Variant): void {
   });
 }
 
-describe("indexer store (src/indexer/store)", function () {
+describe("store (src/store)", function () {
   const children = new Set<ChildProcess>();
   let root: string;
 
@@ -317,7 +318,7 @@ describe("indexer store (src/indexer/store)", function () {
     await rm(root, { recursive: true, force: true });
   });
 
-  /** Spawns test/indexer/fixtures/holdLock.ts and waits (bounded) for it to print READY. */
+  /** Spawns test/store/fixtures/holdLock.ts and waits (bounded) for it to print READY. */
   async function spawnHolder(mode: "datadir" | "pglite" | "postgres", target: string): Promise<ChildProcess> {
     const child = spawn(process.execPath, ["--import", "tsx", HOLDER, mode, target], {
       cwd: ROOT,
@@ -682,7 +683,7 @@ async function within<T>(ms: number, attempt: () => Promise<T>): Promise<T> {
       return await attempt();
     } catch (error) {
       if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await sleep(25);
     }
   }
 }

@@ -1,7 +1,6 @@
 import type { Address, Hex } from "viem";
 
-import { LEDGER_EVENT_NAMES } from "../chain/decodeLedgerLogs.js";
-import type { LedgerEvent } from "../core/ledgerEvent.js";
+import { LEDGER_EVENT_NAMES, type LedgerEvent } from "./ledgerEvent.js";
 
 /**
  * Registry events that move no money but that the API serves: metadata changes and the life of disputes. The

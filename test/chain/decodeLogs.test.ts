@@ -7,17 +7,18 @@ import {
   getAddress,
   keccak256,
   toHex,
+  type Abi,
   type AbiEvent,
   type Hex,
 } from "viem";
 
-import { LEDGER_EVENT_NAMES } from "../../src/chain/decodeLedgerLogs.js";
-import { loadLedgerAbi } from "../../src/indexer/ledgerAbi.js";
-import type { RpcLog } from "../../src/indexer/rpc/types.js";
-import { decodeLogs } from "../../src/indexer/sync/decodeLogs.js";
+import { LEDGER_EVENT_NAMES } from "../../src/core/ledgerEvent.js";
+import { ledgerAbi } from "../../src/contracts/abis.js";
+import type { RpcLog } from "../../src/chain/rpc/types.js";
+import { decodeLogs } from "../../src/chain/decodeLogs.js";
 import { Rng } from "../property/rng.js";
 
-const { both: abi } = await loadLedgerAbi();
+const abi: Abi = ledgerAbi;
 const ledgerEvents = abi.filter((item): item is AbiEvent => item.type === "event" && LEDGER_EVENT_NAMES.has(item.name));
 
 /** A random value of an ABI type, at the edges of its range as often as inside it. */
@@ -55,7 +56,7 @@ function logOf(item: AbiEvent, args: Record<string, unknown>, logIndex: number):
   };
 }
 
-describe("decodeLogs (src/indexer/sync)", function () {
+describe("decodeLogs (src/chain)", function () {
   it("decodes every ledger event exactly as viem does, edge values included", function () {
     const rng = new Rng(3);
     assert.ok(ledgerEvents.length >= 13);

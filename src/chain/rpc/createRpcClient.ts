@@ -9,6 +9,7 @@ import {
   type RpcRangeTooLargeErrorType,
 } from "./errors.js";
 import type { GetLogsParameters, RpcBlockHeader, RpcClient, RpcLog } from "./types.js";
+import { sleep } from "../../internal/sleep.js";
 
 export type CreateRpcClientParameters = {
   /** The node's HTTP(S) JSON-RPC endpoint. Error messages name only its origin, never the path (API keys). */
@@ -75,8 +76,8 @@ export type CreateRpcClientErrorType = RpcErrorType | RpcRangeTooLargeErrorType;
  * @returns The client. {@link CreateRpcClientReturnType}
  *
  * @example
- * import { createRpcClient } from "./src/indexer/rpc/createRpcClient.js";
- * import { RpcRangeTooLargeError } from "./src/indexer/rpc/errors.js";
+ * import { createRpcClient } from "./src/chain/rpc/createRpcClient.js";
+ * import { RpcRangeTooLargeError } from "./src/chain/rpc/errors.js";
  *
  * const client = createRpcClient({ url: "http://127.0.0.1:8545", onRetry: (event) => console.warn(event.error.shortMessage) });
  * const head = await client.blockNumber();
@@ -472,8 +473,4 @@ function preview(text: string): string {
   return text.length === 0
     ? "The body is empty."
     : `The body (${text.length} characters) starts: ${JSON.stringify(text.slice(0, 120))}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,5 +1,5 @@
-import { PPM } from "../core/constants.js";
-import { CliError } from "./shared.js";
+import { PPM } from "./constants.js";
+import { InvalidPercentError } from "./errors.js";
 
 /**
  * Shares as people write them ("12.5%", "0.0001%", "100%") to and from parts per million, exactly: a percentage
@@ -8,10 +8,12 @@ import { CliError } from "./shared.js";
 export function parsePercent(text: string, what = "share"): number {
   const match = /^\s*(\d{1,3})(?:\.(\d{1,4}))?\s*%\s*$/.exec(text);
   if (!match) {
-    throw new CliError(`${what} "${text}" is not a percentage: write it like 12.5% (at most 4 decimals, 0%-100%).`);
+    throw new InvalidPercentError(
+      `${what} "${text}" is not a percentage: write it like 12.5% (at most 4 decimals, 0%-100%).`,
+    );
   }
   const ppm = Number(match[1]) * 10_000 + Number((match[2] ?? "").padEnd(4, "0"));
-  if (ppm > Number(PPM)) throw new CliError(`${what} ${text} is over 100%.`);
+  if (ppm > Number(PPM)) throw new InvalidPercentError(`${what} ${text} is over 100%.`);
   return ppm;
 }
 

@@ -1,5 +1,5 @@
-import type { Sql } from "../store/types.js";
-import type { IndexedEvent } from "./decodeLogs.js";
+import type { Sql } from "./types.js";
+import type { IndexedEvent } from "../chain/decodeLogs.js";
 
 /** Inserts the events as eight column arrays (`unnest`): one statement and eight parameters however many rows. */
 export async function insertEvents(tx: Sql, events: readonly IndexedEvent[]) {

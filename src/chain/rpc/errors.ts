@@ -1,5 +1,5 @@
 /**
- * Errors of the indexer's JSON-RPC client (`src/indexer/rpc`).
+ * Errors of the indexer's JSON-RPC client (`src/chain/rpc`).
  *
  * Each error says whether repeating the same request can help (`retryable`). The client retries the retryable ones
  * itself ({RpcTransientError}); callers only ever see the non-retryable ones: {RpcError} (bad input, a refusal, or

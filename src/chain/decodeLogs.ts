@@ -1,7 +1,7 @@
 import { decodeEventLog, getAddress, toEventSelector, type Abi, type AbiEvent, type Address, type Hex } from "viem";
 
-import { STORED_EVENT_NAMES, type StoredEvent } from "../recordEvents.js";
-import type { RpcLog } from "../rpc/types.js";
+import type { LedgerEvent } from "../core/ledgerEvent.js";
+import { STORED_EVENT_NAMES, isLedgerEvent, type StoredEvent } from "../core/recordEvents.js";
 
 /**
  * A stored event (a ledger event or a record) with where it happened. `raw` is the log as stored, so a replay decodes
@@ -18,6 +18,17 @@ export type IndexedEvent = {
 
 /** The part of a log that decoding needs. */
 export type RawLog = { address: Address; topics: Hex[]; data: Hex };
+
+/** A mined log: what decoding needs and where it happened (`eth_getLogs` entries and receipts' logs alike). */
+export type MinedLog = {
+  address: Address;
+  topics: readonly Hex[];
+  data: Hex;
+  blockNumber: bigint;
+  logIndex: number;
+  blockHash: Hex;
+  transactionHash: Hex;
+};
 
 type Decoder = (topics: readonly Hex[], data: Hex) => { eventName: string; args: Record<string, unknown> };
 
@@ -112,7 +123,7 @@ function wordReader(type: string, what: string): (word: string) => unknown {
  * the order given, keeping their positions. Other logs (roles, bond and token policy settings) are dropped. A log
  * whose topics or data do not match its event's ABI throws: the indexer never guesses.
  */
-export function decodeLogs(abi: Abi, logs: readonly RpcLog[]): IndexedEvent[] {
+export function decodeLogs(abi: Abi, logs: readonly MinedLog[]): IndexedEvent[] {
   const decoders = decodersOf(abi);
   const events: IndexedEvent[] = [];
   for (const log of logs) {
@@ -130,4 +141,17 @@ export function decodeLogs(abi: Abi, logs: readonly RpcLog[]): IndexedEvent[] {
     });
   }
   return events;
+}
+
+/**
+ * The ledger's events among `logs` (mined registry and router logs in chain order), for the engine: records and
+ * other events are dropped.
+ *
+ * @example
+ * ledger.applyAll(decodeLedgerLogs(ledgerAbi, receipt.logs));
+ */
+export function decodeLedgerLogs(abi: Abi, logs: readonly MinedLog[]): LedgerEvent[] {
+  return decodeLogs(abi, logs)
+    .map(({ event }) => event)
+    .filter(isLedgerEvent);
 }

@@ -1,8 +1,9 @@
 import type { Abi, Address, Hex } from "viem";
 
-import type { RpcLog } from "../rpc/types.js";
-import type { Sql } from "../store/types.js";
-import { decodeLogs, type IndexedEvent } from "./decodeLogs.js";
+import { decodeLogs, type IndexedEvent, type MinedLog } from "../chain/decodeLogs.js";
+import type { Sql } from "./types.js";
+
+export type { IndexedEvent };
 
 /** A position in the chain's event order. */
 export type EventPosition = { blockNumber: bigint; logIndex: number };
@@ -21,18 +22,21 @@ export type StoredLogRow = {
 };
 
 /** A stored row as the log it was (the fields decoding needs). */
-export function logOfRow(row: StoredLogRow): RpcLog {
+function logOfRow(row: StoredLogRow): MinedLog {
   return {
     address: row.address,
-    topics: row.topics.split(",") as RpcLog["topics"],
+    topics: row.topics.split(",") as Hex[],
     data: row.data,
     blockNumber: BigInt(row.block_number),
     blockHash: row.block_hash,
     transactionHash: row.transaction_hash,
-    transactionIndex: 0,
     logIndex: Number(row.log_index),
-    removed: false,
   };
+}
+
+/** Stored rows (selected with {@link STORED_LOG_COLUMNS}) decoded again into the events they were. */
+export function decodeStoredRows(abi: Abi, rows: readonly StoredLogRow[]): IndexedEvent[] {
+  return decodeLogs(abi, rows.map(logOfRow));
 }
 
 /**
@@ -45,5 +49,5 @@ export async function storedEvents(sql: Sql, abi: Abi, after?: EventPosition): P
      ${after ? "WHERE (block_number, log_index) > ($1, $2)" : ""} ORDER BY block_number, log_index`,
     after ? [after.blockNumber.toString(), after.logIndex] : [],
   );
-  return decodeLogs(abi, rows.map(logOfRow));
+  return decodeStoredRows(abi, rows);
 }

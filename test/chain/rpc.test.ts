@@ -18,9 +18,9 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 
-import { createRpcClient, type CreateRpcClientParameters } from "../../src/indexer/rpc/createRpcClient.js";
-import { isRangeRefusal, RpcError, RpcRangeTooLargeError, RpcTransientError } from "../../src/indexer/rpc/errors.js";
-import type { RpcBlockHeader, RpcClient, RpcLog } from "../../src/indexer/rpc/types.js";
+import { createRpcClient, type CreateRpcClientParameters } from "../../src/chain/rpc/createRpcClient.js";
+import { isRangeRefusal, RpcError, RpcRangeTooLargeError, RpcTransientError } from "../../src/chain/rpc/errors.js";
+import type { RpcBlockHeader, RpcClient, RpcLog } from "../../src/chain/rpc/types.js";
 import { startHardhatNode } from "../helpers/hardhatNode.js";
 import { startRpcFaultProxy, type RpcFaultKind, type RpcFaultOptions } from "../helpers/rpcFaultProxy.js";
 
@@ -94,7 +94,7 @@ function injected(counts: Record<RpcFaultKind, number>): number {
   return counts.http429 + counts.http5xx + counts.hang + counts.truncated + counts.empty + counts.badLog;
 }
 
-describe("createRpcClient (src/indexer/rpc)", function () {
+describe("createRpcClient (src/chain/rpc)", function () {
   before(async function () {
     this.timeout(40_000);
     node = await startHardhatNode({ timeoutMs: NODE_START_TIMEOUT_MS });
