@@ -5,15 +5,12 @@
  * `/metrics` over HTTP.
  */
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 
-import { buildSchema, printSchema } from "graphql";
 import { getAddress } from "viem";
 
 import { createApi } from "../../src/api/createApi.js";
 import { createApiServer } from "../../src/api/createApiServer.js";
-import { typeDefs } from "../../src/api/typeDefs.js";
 import { ledgerAbi } from "../../src/contracts/abis.js";
 import type { Store } from "../../src/store/types.js";
 import { freshStore, indexAll, startScenario, type Scenario, type StoreKind } from "../indexer/scenario.js";
@@ -414,10 +411,5 @@ for (const kind of ["pglite", "postgres"] as StoreKind[])
       } finally {
         await new Promise((resolve) => server.close(resolve));
       }
-    });
-
-    it("keeps docs/schema.graphql equal to the schema it serves (npm run schema rewrites it)", async function () {
-      const checkedIn = await readFile("docs/schema.graphql", "utf8");
-      assert.equal(checkedIn, `${printSchema(buildSchema(typeDefs))}\n`);
     });
   });

@@ -1,9 +1,6 @@
-/** `npm run schema`: writes the served schema to docs/schema.graphql (checked in; a test keeps the two equal). */
-import { writeFile } from "node:fs/promises";
-
+/** `npm run schema`: prints the served schema (src/api/schema.graphql) in graphql-js's canonical layout, for tools. */
 import { buildSchema, printSchema } from "graphql";
 
 import { typeDefs } from "../typeDefs.js";
 
-await writeFile("docs/schema.graphql", `${printSchema(buildSchema(typeDefs))}\n`);
-console.log("wrote docs/schema.graphql");
+process.stdout.write(`${printSchema(buildSchema(typeDefs))}\n`);
