@@ -12,6 +12,7 @@ export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export class CliError extends BaseError {
   override name = "CliError";
 
+  /** A message only: without details or a docs pointer it stays one line. */
   constructor(shortMessage: string) {
     super(shortMessage);
   }
