@@ -1,35 +1,22 @@
 /**
  * Errors thrown by the pure domain layer (`src/core`).
  *
- * Core imports nothing else in `src/`, so it carries its own small error base. Every core error is
- * non-retryable: it describes bad input or a divergence between the chain and this engine, and running
- * the same step again gives the same answer.
+ * Every core error is non-retryable: it describes bad input or a divergence between the chain and this engine, and
+ * running the same step again gives the same answer.
  */
 
-export type CoreErrorParameters = {
-  /** Extra lines that say what to check. */
-  details?: string | undefined;
-  /** The error that caused this one. */
-  cause?: unknown;
-};
+import { BaseError, type BaseErrorParameters } from "../internal/errors.js";
+
+export type CoreErrorParameters = Omit<BaseErrorParameters, "retryable">;
 
 export type CoreErrorType = CoreError & { name: "CoreError" };
 
-/** The base of every core error: a short message, optional details and cause, and `retryable = false`. */
-export class CoreError extends Error {
+/** The base of every core error: a {BaseError} that is never retryable. */
+export class CoreError extends BaseError {
   override name = "CoreError";
-  /** The one-line message, without details. */
-  readonly shortMessage: string;
-  readonly details: string | undefined;
-  /** Core errors never go away on retry. */
-  readonly retryable = false as const;
 
   constructor(shortMessage: string, parameters: CoreErrorParameters = {}) {
-    const message =
-      parameters.details === undefined ? shortMessage : `${shortMessage}\n\nDetails: ${parameters.details}`;
-    super(message, parameters.cause === undefined ? undefined : { cause: parameters.cause });
-    this.shortMessage = shortMessage;
-    this.details = parameters.details;
+    super(shortMessage, { ...parameters, retryable: false });
   }
 }
 

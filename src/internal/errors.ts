@@ -23,8 +23,8 @@ export type BaseErrorParameters = {
 export type BaseErrorType = BaseError & { name: "BaseError" };
 
 /**
- * The base of every Stemma error. `message` is the short message, then the details and the docs pointer on lines
- * of their own; `shortMessage` is the line for a terminal.
+ * The base of every Stemma error. `message` is the short message, then, after a blank line, `Details: ...` and
+ * `Docs: ...` on lines of their own (each only when given); `shortMessage` is the one line without them.
  *
  * @example
  * throw new StoreConnectionError(...); // extends BaseError
@@ -40,10 +40,7 @@ export class BaseError extends Error {
 
   constructor(shortMessage: string, parameters: BaseErrorParameters = {}) {
     const { details, docsPath, cause, retryable = false } = parameters;
-    const lines = [shortMessage];
-    if (details !== undefined) lines.push("", `Details: ${details}`);
-    if (docsPath !== undefined) lines.push(`Docs: ${docsPath}`);
-    super(lines.join("\n"), cause === undefined ? undefined : { cause });
+    super(formatErrorMessage({ shortMessage, details, docsPath }), cause === undefined ? undefined : { cause });
     this.shortMessage = shortMessage;
     this.details = details;
     this.docsPath = docsPath;
@@ -52,17 +49,40 @@ export class BaseError extends Error {
 
   /**
    * This error and its causes, outermost first: the first for which `matches` holds, or the innermost cause when no
-   * predicate is given (`undefined` when none matches).
+   * predicate is given (`undefined` when none matches). A cause chain that loops back is followed once round.
    */
   walk(matches?: (error: unknown) => boolean): unknown {
-    let error: unknown = this;
-    for (;;) {
-      if (matches?.(error)) return error;
-      const cause = (error as { cause?: unknown } | null)?.cause;
-      if (cause === undefined || cause === null) return matches ? undefined : error;
-      error = cause;
-    }
+    return walkCauses(this, matches);
   }
+}
+
+/** {@link BaseError.walk} over any error, remembering each one seen so that a cause cycle ends the walk. */
+function walkCauses(outermost: unknown, matches: ((error: unknown) => boolean) | undefined): unknown {
+  const seen = new Set<unknown>();
+  let error = outermost;
+  for (;;) {
+    if (matches?.(error)) return error;
+    seen.add(error);
+    const cause = (error as { cause?: unknown } | null)?.cause;
+    if (cause === undefined || cause === null || seen.has(cause)) return matches ? undefined : error;
+    error = cause;
+  }
+}
+
+/**
+ * The text of a {@link BaseError}: the short message, then a blank line and the details and docs lines when there are
+ * any. The one layout for an error's `message` and for what a terminal prints.
+ */
+export function formatErrorMessage({
+  shortMessage,
+  details,
+  docsPath,
+}: Pick<BaseError, "shortMessage" | "details" | "docsPath">): string {
+  const footer = [
+    ...(details === undefined ? [] : [`Details: ${details}`]),
+    ...(docsPath === undefined ? [] : [`Docs: ${docsPath}`]),
+  ];
+  return footer.length === 0 ? shortMessage : `${shortMessage}\n\n${footer.join("\n")}`;
 }
 
 /** Whether `error` says that trying the same step again may succeed (only a {@link BaseError} can say so). */

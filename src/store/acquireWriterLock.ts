@@ -6,6 +6,8 @@ import { dirname, resolve } from "node:path";
 
 import type { Client } from "pg";
 
+import { BaseError } from "../internal/errors.js";
+
 import type { Store, WriterLock } from "./types.js";
 
 /**
@@ -479,19 +481,21 @@ function startHeartbeat(parameters: {
   };
 }
 
+/** The docs' "One writer" guarantee: which lock each store takes, and when another process may take it over. */
+const WRITER_LOCK_DOCS = "docs/INDEXER.md#guarantees";
+
 export type WriterLockedErrorType = WriterLockedError & { name: "WriterLockedError" };
 
-/** Another indexer (or another process) holds the writer lock of this database or data folder. Not retryable. */
-export class WriterLockedError extends Error {
+/**
+ * Another indexer (or another process) holds the writer lock of this database or data folder. Not retryable:
+ * starting again does not help while the other writer runs.
+ */
+export class WriterLockedError extends BaseError {
   override name = "WriterLockedError";
-  readonly shortMessage: string;
-  readonly details: string;
   /** The database location or data folder. */
   readonly location: string;
   /** The holder's process id, when known. */
   readonly holderPid: number | undefined;
-  /** Starting again does not help while the other writer runs. */
-  readonly retryable = false as const;
 
   constructor(parameters: {
     location: string;
@@ -499,10 +503,10 @@ export class WriterLockedError extends Error {
     holderPid: number | undefined;
     details: string;
   }) {
-    const shortMessage = `Another indexer is writing to ${parameters.location} (${parameters.holder ?? "holder unknown"}).`;
-    super(`${shortMessage}\n\nDetails: ${parameters.details}`);
-    this.shortMessage = shortMessage;
-    this.details = parameters.details;
+    super(`Another indexer is writing to ${parameters.location} (${parameters.holder ?? "holder unknown"}).`, {
+      details: parameters.details,
+      docsPath: WRITER_LOCK_DOCS,
+    });
     this.location = parameters.location;
     this.holderPid = parameters.holderPid;
   }
@@ -511,22 +515,16 @@ export class WriterLockedError extends Error {
 export type WriterLockLostErrorType = WriterLockLostError & { name: "WriterLockLostError" };
 
 /** A writer lock this process held is gone, so it must stop writing. Not retryable: restart the process. */
-export class WriterLockLostError extends Error {
+export class WriterLockLostError extends BaseError {
   override name = "WriterLockLostError";
-  readonly shortMessage: string;
-  readonly details: string;
-  readonly retryable = false as const;
 
   constructor(parameters: { location: string; reason: string; cause?: unknown }) {
-    const shortMessage = `This process lost its writer lock on ${parameters.location}: ${parameters.reason}.`;
-    const details =
-      "The store refuses further calls so that two writers never interleave. Restart the indexer; if another one " +
-      "took over, stop one of them first.";
-    super(
-      `${shortMessage}\n\nDetails: ${details}`,
-      parameters.cause === undefined ? undefined : { cause: parameters.cause },
-    );
-    this.shortMessage = shortMessage;
-    this.details = details;
+    super(`This process lost its writer lock on ${parameters.location}: ${parameters.reason}.`, {
+      details:
+        "The store refuses further calls so that two writers never interleave. Restart the indexer; if another one " +
+        "took over, stop one of them first.",
+      docsPath: WRITER_LOCK_DOCS,
+      cause: parameters.cause,
+    });
   }
 }

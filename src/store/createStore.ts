@@ -4,6 +4,8 @@ import { resolve } from "node:path";
 import { PGlite, TransactionAbortedError } from "@electric-sql/pglite";
 import pg from "pg";
 
+import { BaseError } from "../internal/errors.js";
+
 import { acquireDataDirLock, storeLockAccess } from "./acquireWriterLock.js";
 import type { StoreLockAccess, WriterLockedError } from "./acquireWriterLock.js";
 import type { Listener, Sql, Store, WriterLock } from "./types.js";
@@ -361,79 +363,63 @@ function maskDatabaseUrl(databaseUrl: string): string {
 export type InvalidDatabaseUrlErrorType = InvalidDatabaseUrlError & { name: "InvalidDatabaseUrlError" };
 
 /** `databaseUrl` is not a `postgres://` URL. Not retryable. The URL is not repeated: it may hold a password. */
-export class InvalidDatabaseUrlError extends Error {
+export class InvalidDatabaseUrlError extends BaseError {
   override name = "InvalidDatabaseUrlError";
-  readonly shortMessage: string;
-  readonly details: string;
-  readonly retryable = false as const;
 
   constructor({ reason }: { reason: string }) {
-    const shortMessage = `The database URL is not a PostgreSQL URL: ${reason}.`;
-    const details = "Give postgres://user:password@host:5432/database, or no URL to use PGlite on the data folder.";
-    super(`${shortMessage}\n\nDetails: ${details}`);
-    this.shortMessage = shortMessage;
-    this.details = details;
+    super(`The database URL is not a PostgreSQL URL: ${reason}.`, {
+      details: "Give postgres://user:password@host:5432/database, or no URL to use PGlite on the data folder.",
+    });
   }
 }
 
 export type StoreConnectionErrorType = StoreConnectionError & { name: "StoreConnectionError" };
 
 /** PostgreSQL could not be reached or refused the connection. Retryable: the server may be starting. */
-export class StoreConnectionError extends Error {
+export class StoreConnectionError extends BaseError {
   override name = "StoreConnectionError";
-  readonly shortMessage: string;
-  readonly details: string;
-  readonly retryable = true as const;
 
   constructor({ location, cause }: { location: string; cause: unknown }) {
-    const shortMessage = `Could not connect to PostgreSQL at ${location}: ${messageOf(cause)}`;
-    const details =
-      "Check that the server is running and reachable at that host and port, that the database exists, and that the " +
-      "user and password in the URL may connect to it.";
-    super(`${shortMessage}\n\nDetails: ${details}`, { cause });
-    this.shortMessage = shortMessage;
-    this.details = details;
+    super(`Could not connect to PostgreSQL at ${location}: ${messageOf(cause)}`, {
+      details:
+        "Check that the server is running and reachable at that host and port, that the database exists, and that " +
+        "the user and password in the URL may connect to it.",
+      cause,
+      retryable: true,
+    });
   }
 }
 
 export type StoreOpenErrorType = StoreOpenError & { name: "StoreOpenError" };
 
 /** PGlite could not open its data folder. Not retryable: the folder needs attention. */
-export class StoreOpenError extends Error {
+export class StoreOpenError extends BaseError {
   override name = "StoreOpenError";
-  readonly shortMessage: string;
-  readonly details: string;
-  readonly retryable = false as const;
 
   constructor({ location, cause }: { location: string; cause: unknown }) {
-    const shortMessage = `Could not open the PGlite database in ${location}: ${messageOf(cause)}`;
-    const details =
-      "Check that the folder is writable and holds a database written by this version of @electric-sql/pglite (or " +
-      "is empty). A folder that another process had open at the same time may be damaged: move it away and index " +
-      "again from the chain.";
-    super(`${shortMessage}\n\nDetails: ${details}`, { cause });
-    this.shortMessage = shortMessage;
-    this.details = details;
+    super(`Could not open the PGlite database in ${location}: ${messageOf(cause)}`, {
+      details:
+        "Check that the folder is writable and holds a database written by this version of @electric-sql/pglite " +
+        "(or is empty). A folder that another process had open at the same time may be damaged: move it away and " +
+        "index again from the chain.",
+      cause,
+    });
   }
 }
 
 export type TransactionRolledBackErrorType = TransactionRolledBackError & { name: "TransactionRolledBackError" };
 
 /** COMMIT found the transaction aborted by an earlier failed statement whose error `fn` caught. Nothing was written. */
-export class TransactionRolledBackError extends Error {
+export class TransactionRolledBackError extends BaseError {
   override name = "TransactionRolledBackError";
-  readonly shortMessage: string;
-  readonly details: string;
-  readonly retryable = false as const;
 
   constructor({ location, cause }: { location: string; cause?: unknown }) {
-    const shortMessage = `The transaction on ${location} was rolled back at COMMIT: a statement in it had failed.`;
-    const details =
-      "A statement inside the transaction failed and its error was caught, which leaves the transaction aborted. " +
-      "Let the error propagate (the transaction then rolls back and rethrows it).";
-    super(`${shortMessage}\n\nDetails: ${details}`, cause === undefined ? undefined : { cause });
-    this.shortMessage = shortMessage;
-    this.details = details;
+    super(`The transaction on ${location} was rolled back at COMMIT: a statement in it had failed.`, {
+      details:
+        "A statement inside the transaction failed and its error was caught, which leaves the transaction aborted. " +
+        "Let the error propagate (the transaction then rolls back and rethrows it).",
+      cause,
+    });
   }
 }
 

@@ -1,3 +1,5 @@
+import { BaseError } from "../internal/errors.js";
+
 import type { Sql, Store } from "./types.js";
 
 /** One step of the schema. Versions start at 1 and go up by one; a released migration never changes. */
@@ -143,52 +145,43 @@ function checkRecorded(
 export type InvalidMigrationsErrorType = InvalidMigrationsError & { name: "InvalidMigrationsError" };
 
 /** The code's own migration list is malformed (a programming error). Not retryable. */
-export class InvalidMigrationsError extends Error {
+export class InvalidMigrationsError extends BaseError {
   override name = "InvalidMigrationsError";
-  readonly retryable = false as const;
 
   constructor(reason: string) {
-    super(`Invalid migration list: ${reason}. Versions are 1, 2, 3, ... in order, each with a name.`);
+    super(`Invalid migration list: ${reason}.`, { details: "Versions are 1, 2, 3, ... in order, each with a name." });
   }
 }
 
 export type SchemaMismatchErrorType = SchemaMismatchError & { name: "SchemaMismatchError" };
 
 /** The database was made by a newer or a different schema; nothing was changed. Not retryable. */
-export class SchemaMismatchError extends Error {
+export class SchemaMismatchError extends BaseError {
   override name = "SchemaMismatchError";
-  readonly shortMessage: string;
-  readonly details: string;
-  readonly retryable = false as const;
 
   constructor({ location, reason, details }: { location: string; reason: string; details: string }) {
-    const shortMessage = `Refusing to use the database at ${location}: ${reason}.`;
-    super(`${shortMessage}\n\nDetails: ${details}`);
-    this.shortMessage = shortMessage;
-    this.details = details;
+    super(`Refusing to use the database at ${location}: ${reason}.`, { details });
   }
 }
 
 export type MigrationFailedErrorType = MigrationFailedError & { name: "MigrationFailedError" };
 
 /** A migration's SQL failed; that migration was rolled back and no later one ran. Not retryable. */
-export class MigrationFailedError extends Error {
+export class MigrationFailedError extends BaseError {
   override name = "MigrationFailedError";
-  readonly shortMessage: string;
-  readonly details: string;
   readonly version: number;
-  readonly retryable = false as const;
 
   constructor({ location, migration, cause }: { location: string; migration: Migration; cause: unknown }) {
-    const shortMessage =
+    super(
       `Migration ${migration.version} ("${migration.name}") failed on ${location}: ` +
-      `${cause instanceof Error ? cause.message : String(cause)}`;
-    const details =
-      "It was rolled back and no later migration ran; the earlier ones stay applied. Check the database for objects " +
-      "that clash with the migration (tables made by hand or by another program).";
-    super(`${shortMessage}\n\nDetails: ${details}`, { cause });
-    this.shortMessage = shortMessage;
-    this.details = details;
+        `${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        details:
+          "It was rolled back and no later migration ran; the earlier ones stay applied. Check the database for " +
+          "objects that clash with the migration (tables made by hand or by another program).",
+        cause,
+      },
+    );
     this.version = migration.version;
   }
 }

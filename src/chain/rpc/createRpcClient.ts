@@ -49,7 +49,10 @@ export type RpcRetryEvent = { method: string; attempt: number; delayMs: number; 
 
 export type CreateRpcClientReturnType = RpcClient;
 
-/** What the client's methods throw (retryable failures are retried and surface only as an {RpcError}'s cause). */
+/**
+ * What the client's methods throw. Transient failures are retried and surface only as the `cause` of an {RpcError}
+ * when the retries ran out, which is then `retryable`.
+ */
 export type CreateRpcClientErrorType = RpcErrorType | RpcRangeTooLargeErrorType;
 
 /**
@@ -62,8 +65,8 @@ export type CreateRpcClientErrorType = RpcErrorType | RpcRangeTooLargeErrorType;
  * log, a header without `parentHash`, a number that is not a hex quantity, ...) and JSON-RPC errors that say "try
  * again" (rate limits, "header not found", timeouts, internal errors). Not retried: an `eth_getLogs` range the provider
  * refuses for its size ({RpcRangeTooLargeError}, at once) and errors that mean bad input (invalid params, a reverted
- * `eth_call`, an unknown method, HTTP 401/403/404): {RpcError}. When the retries run out the call throws an {RpcError}
- * naming the method and the attempts, with the last failure as `cause`.
+ * `eth_call`, an unknown method, HTTP 401/403/404): {RpcError}. When the retries run out the call throws a retryable
+ * {RpcError} naming the method and the attempts, with the last failure as `cause`.
  *
  * Results are checked and converted: quantities to `bigint` (block numbers, timestamps) or `number` (chain id,
  * indexes), addresses checksummed with viem's `getAddress`, hashes, topics and data lower-cased. A log from a range
@@ -183,6 +186,8 @@ export function createRpcClient({
       code: last!.code,
       attempts: maxRetries + 1,
       cause: last,
+      // An unreachable or overloaded node ends here: the same call may succeed once it answers again.
+      retryable: true,
       details: `Every attempt failed in a way that is usually temporary. Check that the node at ${origin} is up and is not rate-limiting this client; for a slow or busy provider raise timeoutMs or maxRetries.`,
     });
   }

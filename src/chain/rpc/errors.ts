@@ -1,36 +1,29 @@
 /**
  * Errors of the indexer's JSON-RPC client (`src/chain/rpc`).
  *
- * Each error says whether repeating the same request can help (`retryable`). The client retries the retryable ones
- * itself ({RpcTransientError}); callers only ever see the non-retryable ones: {RpcError} (bad input, a refusal, or
- * retries used up, with the last transient failure as its `cause`) and {RpcRangeTooLargeError} (the provider refuses
- * an `eth_getLogs` range for its size: split it and ask again).
+ * Each error says whether repeating the same request can help (`retryable`). The client retries the transient
+ * failures itself ({RpcTransientError}); callers see {RpcError} and {RpcRangeTooLargeError} (the provider refuses an
+ * `eth_getLogs` range for its size: split it and ask again). An {RpcError} is retryable exactly when the client's own
+ * retries ran out on transient failures (its `cause` is the last one): the node did not answer, timed out, or kept
+ * failing in a way that is usually temporary, which is how an unreachable or overloaded node shows. Trying the step
+ * again later may then succeed, so a service starting up waits for the node; bad input or a refusal is not retryable.
  */
 
-export type RpcBaseErrorParameters = {
+import { BaseError, type BaseErrorParameters } from "../../internal/errors.js";
+
+export type RpcBaseErrorParameters = BaseErrorParameters & {
   /** The JSON-RPC method of the request that failed. */
   method: string;
-  /** Extra lines that say what to check. */
-  details?: string | undefined;
-  /** The error that caused this one. */
-  cause?: unknown;
 };
 
-/** The base of every RPC client error: a short message, the method, optional details and cause, and `retryable`. */
-export abstract class RpcBaseError extends Error {
+/** The base of every RPC client error: a {BaseError} that names the JSON-RPC method. */
+export abstract class RpcBaseError extends BaseError {
   override name = "RpcBaseError";
-  /** The one-line message, without details. */
-  readonly shortMessage: string;
-  readonly details: string | undefined;
   /** The JSON-RPC method of the request that failed (`eth_getLogs`, ...). */
   readonly method: string;
-  /** Whether sending the same request again may succeed. */
-  abstract readonly retryable: boolean;
 
-  constructor(shortMessage: string, { method, details, cause }: RpcBaseErrorParameters) {
-    super(details === undefined ? shortMessage : `${shortMessage}\n\nDetails: ${details}`, { cause });
-    this.shortMessage = shortMessage;
-    this.details = details;
+  constructor(shortMessage: string, { method, ...parameters }: RpcBaseErrorParameters) {
+    super(shortMessage, parameters);
     this.method = method;
   }
 }
@@ -47,13 +40,12 @@ export type RpcErrorParameters = RpcBaseErrorParameters & {
 export type RpcErrorType = RpcError & { name: "RpcError" };
 
 /**
- * A call that cannot succeed by sending it again: the node rejected the input (invalid params, a reverted
- * `eth_call`), refused access, or every attempt failed transiently until the retry budget ran out (`cause` is the last
- * {RpcTransientError}).
+ * A call the client gave up on: the node rejected the input (invalid params, a reverted `eth_call`) or refused access
+ * (not retryable), or every attempt failed transiently until the retry budget ran out (`cause` is the last
+ * {RpcTransientError}; retryable: the node may answer later).
  */
 export class RpcError extends RpcBaseError {
   override name = "RpcError";
-  readonly retryable = false as const;
   /** The JSON-RPC error code, or `undefined` when the failure was below JSON-RPC (HTTP status, network, timeout). */
   readonly code: number | undefined;
   /** The node's error message, or `undefined` when it sent no error object. */
@@ -134,7 +126,6 @@ export type RpcTransientReason =
  */
 export class RpcTransientError extends RpcBaseError {
   override name = "RpcTransientError";
-  readonly retryable = true as const;
   readonly reason: RpcTransientReason;
   /** The HTTP status, when the server answered. */
   readonly status: number | undefined;
@@ -145,14 +136,14 @@ export class RpcTransientError extends RpcBaseError {
 
   constructor(
     shortMessage: string,
-    parameters: RpcBaseErrorParameters & {
+    parameters: Omit<RpcBaseErrorParameters, "retryable"> & {
       reason: RpcTransientReason;
       status?: number | undefined;
       code?: number | undefined;
       retryAfterMs?: number | undefined;
     },
   ) {
-    super(shortMessage, parameters);
+    super(shortMessage, { ...parameters, retryable: true });
     this.reason = parameters.reason;
     this.status = parameters.status;
     this.code = parameters.code;

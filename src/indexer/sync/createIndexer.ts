@@ -3,6 +3,7 @@ import type { Abi, Address, Hex } from "viem";
 import type { DeploymentRecord } from "../../chain/deploymentRecord.js";
 import { createMirror, type Mirror } from "../derive/createMirror.js";
 import { writeRows } from "../derive/writeRows.js";
+import { ReorgTooDeepError } from "../errors.js";
 import type { Logger } from "../../internal/logger.js";
 import { RpcRangeTooLargeError } from "../../chain/rpc/errors.js";
 import type { RpcBlockHeader, RpcClient, RpcLog } from "../../chain/rpc/types.js";
@@ -48,18 +49,6 @@ export type Indexer = {
   checkpoint(): { number: bigint; hash: Hex } | null;
   mirror(): Mirror;
 };
-
-/** Thrown when the chain dropped more blocks than the indexer keeps hashes for: the mirror cannot be repaired. */
-export class ReorgTooDeepError extends Error {
-  constructor(oldestKept: bigint | null, location: string) {
-    super(
-      `The chain no longer contains any block this indexer kept (oldest kept: ${oldestKept ?? "none"}): a reorg deeper ` +
-        `than the reorg window, or a different chain (a restarted local node?). The database at ${location} cannot be ` +
-        `repaired in place: index again into an empty database (--reset), or raise --reorg-window for deep reorgs.`,
-    );
-    this.name = "ReorgTooDeepError";
-  }
-}
 
 type Checkpoint = { number: bigint; hash: Hex; timestamp: bigint };
 
@@ -211,7 +200,7 @@ export function createIndexer({ rpc, store, deployment, abi, logger, options = {
       return;
     }
     const oldest = kept.length ? BigInt(kept[kept.length - 1]!.number) : null;
-    throw new ReorgTooDeepError(oldest, store.location);
+    throw new ReorgTooDeepError({ oldestKept: oldest, location: store.location });
   }
 
   /**
