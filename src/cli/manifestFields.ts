@@ -1,9 +1,9 @@
 import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
 
 import { Relation, Role, ZERO_ADDRESS } from "../core/constants.js";
-import { InvalidModelKeyError, InvalidPercentError } from "../core/errors.js";
+import { InvalidModelKeyError } from "../core/errors.js";
+import { fieldReaders, type FieldProblem } from "../core/fieldReaders.js";
 import { validateKey } from "../core/validateKey.js";
-import { parsePercent } from "../core/percent.js";
 import { CliError } from "./shared.js";
 
 /**
@@ -40,21 +40,67 @@ const describe = (value: unknown): string =>
           ? `"${value}"`
           : String(value);
 
-/** A plain object (a YAML mapping), with every key in `allowed`; a typo is refused with a suggestion. */
-export function readObject(value: unknown, context: FieldContext, allowed: readonly string[]): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value))
-    fieldError(context, `is ${describe(value)}, not a mapping of fields (${allowed.join(", ")}).`);
-  const record = value as Record<string, unknown>;
-  for (const name of Object.keys(record)) {
-    if (allowed.includes(name)) continue;
-    const suggestion = closestName(name, allowed);
-    fieldError(
-      fieldOf(context, name),
-      `is not a known field${suggestion ? ` (did you mean "${suggestion}"?)` : ""}: the fields are ${allowed.join(", ")}.`,
-    );
+/** "is missing" or "is <value>, not text", then how to write it. */
+const notText = (value: unknown, example: string | undefined): string =>
+  value === undefined
+    ? `is missing: write it like ${example}.`
+    : `is ${describe(value)}, not text: write it like ${example}.`;
+
+/** The generic readers' refusals in the CLI's words: "<source>: <path> <problem and how to write it instead>". */
+function report(context: FieldContext, problem: FieldProblem): never {
+  switch (problem.kind) {
+    case "notMapping":
+      return fieldError(
+        context,
+        `is ${describe(problem.value)}, not a mapping of fields (${problem.allowed.join(", ")}).`,
+      );
+    case "unknownField": {
+      const suggestion = closestName(problem.field, problem.allowed);
+      return fieldError(
+        fieldOf(context, problem.field),
+        `is not a known field${suggestion ? ` (did you mean "${suggestion}"?)` : ""}: the fields are ${problem.allowed.join(", ")}.`,
+      );
+    }
+    case "notList":
+      return fieldError(context, `is ${describe(problem.value)}, not a list.`);
+    case "tooFewEntries":
+      return fieldError(context, `needs at least ${problem.min} entries.`);
+    case "notText":
+      return fieldError(context, notText(problem.value, problem.example));
+    case "notBoolean":
+      return fieldError(context, `is ${describe(problem.value)}: write true or false.`);
+    case "percentNotText":
+      return fieldError(
+        context,
+        typeof problem.value === "number"
+          ? `is the number ${problem.value}: write a percentage with a % sign, e.g. "${problem.value}%" or "20%".`
+          : notText(problem.value, '"12.5%"'),
+      );
+    case "notPercent":
+      return fieldError(
+        context,
+        `"${problem.text}" is not a percentage between 0% and 100% with at most 4 decimals (e.g. "12.5%").`,
+      );
+    case "notName": {
+      const names = problem.names.map((name) => name.toLowerCase());
+      return fieldError(
+        context,
+        typeof problem.value === "string"
+          ? `"${problem.value}" is not one of ${names.join(", ")}.`
+          : notText(problem.value, names[0]),
+      );
+    }
   }
-  return record;
 }
+
+const read = fieldReaders<FieldContext>(report);
+
+/** A plain object (a YAML mapping), with every key in `allowed`; a typo is refused with a suggestion. */
+export const readObject = (
+  value: unknown,
+  context: FieldContext,
+  allowed: readonly string[],
+): Record<string, unknown> => read.object(value, context, allowed);
 
 /** The allowed name `name` is most likely a slip for: within two edits, or one extending the other (case-insensitive). */
 function closestName(name: string, allowed: readonly string[]): string | undefined {
@@ -81,36 +127,17 @@ function editDistance(a: string, b: string): number {
 }
 
 /** A list (a YAML sequence). */
-export function readList(value: unknown, context: FieldContext): unknown[] {
-  if (!Array.isArray(value)) fieldError(context, `is ${describe(value)}, not a list.`);
-  return value;
-}
+export const readList = (value: unknown, context: FieldContext): unknown[] => read.list(value, context);
 
 /** A string; `example` shows how to write it. */
-export function readString(value: unknown, context: FieldContext, example: string): string {
-  if (value === undefined) fieldError(context, `is missing: write it like ${example}.`);
-  if (typeof value !== "string") fieldError(context, `is ${describe(value)}, not text: write it like ${example}.`);
-  return value;
-}
+export const readString = (value: unknown, context: FieldContext, example: string): string =>
+  read.text(value, context, { example });
 
 /** true or false (YAML `yes`/`no` are text in YAML 1.2 and refused, not guessed). */
-export function readBoolean(value: unknown, context: FieldContext): boolean {
-  if (typeof value !== "boolean") fieldError(context, `is ${describe(value)}: write true or false.`);
-  return value;
-}
+export const readBoolean = (value: unknown, context: FieldContext): boolean => read.boolean(value, context);
 
 /** A percentage ("12.5%") in ppm. A bare number is refused: 0.2 and 20 would both be plausible. */
-export function readPercent(value: unknown, context: FieldContext): number {
-  if (typeof value === "number")
-    fieldError(context, `is the number ${value}: write a percentage with a % sign, e.g. "${value}%" or "20%".`);
-  const text = readString(value, context, '"12.5%"');
-  try {
-    return parsePercent(text, "");
-  } catch (error) {
-    if (!(error instanceof InvalidPercentError)) throw error;
-    fieldError(context, `"${text}" is not a percentage between 0% and 100% with at most 4 decimals (e.g. "12.5%").`);
-  }
-}
+export const readPercent = (value: unknown, context: FieldContext): number => read.percent(value, context);
 
 /** A model key the registry accepts (1-128 printable ASCII bytes), e.g. `hf:org/name`. */
 export function readKey(value: unknown, context: FieldContext): string {
@@ -147,23 +174,10 @@ export function readDigest(value: unknown, context: FieldContext): Hex {
   return text.toLowerCase() as Hex;
 }
 
-/** Enum names as people write them: case and `-`/space vs `_` do not matter. */
-const normalizeName = (name: string): string =>
-  name
-    .trim()
-    .toLowerCase()
-    .replace(/[\s-]+/g, "_");
+/** A `Relation` by name (finetune, adapter, quantized, merge, distill, other): case and `-`/space vs `_` do not matter. */
+export const readRelation = (value: unknown, context: FieldContext): number =>
+  read.name(value, context, Relation, { loose: true });
 
-function readEnum(value: unknown, context: FieldContext, values: Record<string, number>): number {
-  const names = Object.keys(values).map((name) => name.toLowerCase());
-  const text = readString(value, context, names[0]!);
-  const found = values[normalizeName(text).toUpperCase()];
-  if (found === undefined) fieldError(context, `"${text}" is not one of ${names.join(", ")}.`);
-  return found;
-}
-
-/** A `Relation` by name (finetune, adapter, quantized, merge, distill, other), case-insensitive. */
-export const readRelation = (value: unknown, context: FieldContext): number => readEnum(value, context, Relation);
-
-/** A `Role` by name (pretraining_compute, data_curation, ...), case-insensitive. */
-export const readRole = (value: unknown, context: FieldContext): number => readEnum(value, context, Role);
+/** A `Role` by name (pretraining_compute, data_curation, ...): case and `-`/space vs `_` do not matter. */
+export const readRole = (value: unknown, context: FieldContext): number =>
+  read.name(value, context, Role, { loose: true });

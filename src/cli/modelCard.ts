@@ -2,7 +2,10 @@ import { readFile } from "node:fs/promises";
 import { zeroHash, type Address, type Hex } from "viem";
 
 import { MAX_CONTRIBUTORS, MAX_PARENTS, PPM, Relation } from "../core/constants.js";
+import { InvalidContributorsError } from "../core/errors.js";
 import type { Contributor, Terms } from "../core/types.js";
+import { validateContributors } from "../core/validateContributors.js";
+import { rewordError } from "../internal/rewordError.js";
 import { spdxOfHfLicense } from "./hfLicense.js";
 import type { RegistrationManifest } from "./manifest.js";
 import {
@@ -22,7 +25,15 @@ import { findMergekitConfig } from "./mergekitConfig.js";
 import { splitModelCard } from "./modelCardFrontMatter.js";
 import { formatPercent } from "../core/percent.js";
 import { equalWeightsPpm, normalizeWeightsPpm } from "./ppmWeights.js";
-import { checkWeightsSum, DEFAULT_TERMS, readContributors, readTerms, readUpstream } from "./registrationParts.js";
+import {
+  DEFAULT_TERMS,
+  readContributors,
+  readTerms,
+  readUpstream,
+  rewordUpstream,
+  validateParentKeys,
+  weightsSumError,
+} from "./registrationParts.js";
 import { CliError } from "./shared.js";
 
 export type ModelCardImport = {
@@ -132,12 +143,11 @@ export function importModelCard(text: string, source: string, overrides: ModelCa
       bases.push(...merged.filter((model) => REPO_ID.test(model)));
       notes.push(`parents from the mergekit configuration (the front matter has no base_model): ${bases.join(", ")}`);
     }
-    if (bases.length > MAX_PARENTS)
-      fieldError(at("base_model"), `lists ${bases.length} models: a model has at most ${MAX_PARENTS} parents.`);
     const keys = bases.map((base) => readKey(`hf:${base}`, at("base_model")));
     const relation = relationOf(stemma, frontMatter, { bases, tags, name, key }, card, notes);
     const weights = parentWeightsOf(stemma, bases, relation, mergekit, card, notes);
     parents = keys.map((parentKey, index) => ({ key: parentKey, relation, weightPpm: weights[index]! }));
+    checkBaseModels(parents, card);
   }
   const parentKeys = parents.map((parent) => parent.key);
 
@@ -385,12 +395,34 @@ function checkedParentWeights(weights: number[], count: number, context: FieldCo
       context,
       `gives ${weights.length} weights but the card has ${count} base models: give one per base_model, in order.`,
     );
-  weights.forEach((weight, index) => {
-    if (weight <= 0)
-      fieldError(fieldOf(context, index), "is 0%, which the registry refuses: give every parent a share.");
-  });
-  checkWeightsSum(weights, context, "parent weights");
   return weights;
+}
+
+/**
+ * The parents made from `base_model` (no repo twice), checked like the registry: their count, and the weights
+ * `stemma.parentWeights` gave (weights the card implies are always valid).
+ */
+function checkBaseModels(parents: RegistrationManifest["parents"], card: FieldContext): void {
+  const weightsContext = fieldOf(card, "stemma.parentWeights");
+  validateParentKeys(parents, (error) => {
+    const { problem } = error;
+    switch (problem.kind) {
+      case "count":
+        return fieldError(
+          fieldOf(card, "base_model"),
+          `lists ${problem.count} models: a model has at most ${MAX_PARENTS} parents.`,
+        );
+      case "weight":
+        return fieldError(
+          fieldOf(weightsContext, problem.index),
+          "is 0%, which the registry refuses: give every parent a share.",
+        );
+      case "sum":
+        return weightsSumError(weightsContext, problem.sum, "parent weights");
+      default:
+        throw error;
+    }
+  });
 }
 
 function contributorsOf(
@@ -400,14 +432,19 @@ function contributorsOf(
 ): Contributor[] {
   if (overrides.contributors !== undefined) {
     const context = { source: card.source, path: "--contributor" };
-    if (overrides.contributors.length === 0 || overrides.contributors.length > MAX_CONTRIBUTORS)
-      fieldError(context, `gives ${overrides.contributors.length} contributors: a model has 1 to ${MAX_CONTRIBUTORS}.`);
-    checkWeightsSum(
-      overrides.contributors.map((contributor) => contributor.weightPpm),
-      context,
-      "--contributor weights",
+    const { contributors } = overrides;
+    rewordError(
+      InvalidContributorsError,
+      () => validateContributors({ contributors }),
+      (error) => {
+        const { problem } = error;
+        if (problem.kind === "count")
+          fieldError(context, `gives ${problem.count} contributors: a model has 1 to ${MAX_CONTRIBUTORS}.`);
+        if (problem.kind === "sum") weightsSumError(context, problem.sum, "--contributor weights");
+        throw error;
+      },
     );
-    return overrides.contributors;
+    return contributors;
   }
   if (stemma.contributors !== undefined)
     return readContributors(stemma.contributors, fieldOf(card, "stemma.contributors"));
@@ -419,24 +456,21 @@ function checkedParents(
   parents: RegistrationManifest["parents"],
   context: FieldContext,
 ): RegistrationManifest["parents"] {
-  if (parents.length > MAX_PARENTS)
-    fieldError(context, `gives ${parents.length} parents: a model has at most ${MAX_PARENTS}.`);
-  parents.forEach((parent, index) => {
-    if (parents.findIndex((other) => other.key === parent.key) !== index)
-      fieldError(context, `gives ${parent.key} twice: list each parent once.`);
+  validateParentKeys(parents, (error) => {
+    const { problem } = error;
+    if (problem.kind === "count")
+      fieldError(context, `gives ${problem.count} parents: a model has at most ${MAX_PARENTS}.`);
+    if (problem.kind === "duplicate") fieldError(context, `gives ${problem.id} twice: list each parent once.`);
+    if (problem.kind === "sum") weightsSumError(context, problem.sum, "--parent weights");
+    throw error;
   });
-  if (parents.length > 0)
-    checkWeightsSum(
-      parents.map((parent) => parent.weightPpm),
-      context,
-      "--parent weights",
-    );
   return parents;
 }
 
 function checkedUpstream(upstreamPpm: number, parentCount: number, context: FieldContext): number {
-  if (parentCount === 0 && upstreamPpm !== 0)
-    fieldError(context, `is ${formatPercent(upstreamPpm)} but the card has no base_model: leave it out or make it 0%.`);
+  rewordUpstream(upstreamPpm, parentCount, () =>
+    fieldError(context, `is ${formatPercent(upstreamPpm)} but the card has no base_model: leave it out or make it 0%.`),
+  );
   return upstreamPpm;
 }
 

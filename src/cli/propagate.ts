@@ -3,12 +3,11 @@
  * model with something pending, children before parents, in batches through `propagateBatch`, so one run moves
  * everything as far up the lineage as it can go.
  */
-import type { Address, Hex } from "viem";
+import type { Hex } from "viem";
 
 import { decodeLedgerLogs } from "../chain/decodeLogs.js";
-import { ModelStatus } from "../core/constants.js";
 import type { Ledger } from "../core/ledger.js";
-import type { ParentEdge } from "../core/types.js";
+import { planPropagation, type PropagationStep } from "../core/planPropagation.js";
 import { createTokenBook, formatAmount } from "./amounts.js";
 import { CHAIN_HELP, parseCommand } from "./chainFlags.js";
 import { readChainLedger } from "./chainLedger.js";
@@ -32,32 +31,18 @@ as far as it can go. Disputed and revoked models hold their upstream and are ski
 ${CHAIN_HELP}
 `;
 
-/** One push of the plan: the router's `Propagation` plus what the engine expects it to move. */
-type Step = { modelId: Hex; token: Address; parents: readonly ParentEdge[]; amount: bigint };
-
 /**
- * The pushes that move everything pending as far as it goes: models children first (the reverse of registration
- * order, where parents always come first), each push applied to a copy of the ledger so that what a child pushes
- * into its parents is pending for them when their turn comes.
+ * The pushes to send: with `only`, that model's in every token it has upstream pending in, whatever its status (a
+ * disputed or revoked model's push then reverts with the router's reason); otherwise the core plan, which moves
+ * everything pending as far as it goes.
  */
-export function planPropagation(ledger: Ledger, only?: Hex): Step[] {
-  const simulated = ledger.clone();
-  const steps: Step[] = [];
-  const models = only ? [only] : [...ledger.models()].reverse();
-  for (const modelId of models) {
-    const model = simulated.model(modelId);
-    if (!only && model.status !== ModelStatus.ACTIVE) continue;
-    for (const token of simulated.tokens()) {
-      const amount = simulated.pendingUpstream(modelId, token);
-      if (amount === 0n) continue;
-      const { pushed } = simulated.modelBalance(modelId, token);
-      if (model.status === ModelStatus.ACTIVE) {
-        simulated.apply({ type: "Propagated", modelId, token, amount, pushedTotal: pushed + amount });
-      }
-      steps.push({ modelId, token, parents: model.parents, amount });
-    }
-  }
-  return steps;
+export function pushesToSend(ledger: Ledger, only?: Hex): PropagationStep[] {
+  if (only === undefined) return planPropagation(ledger);
+  const { parents } = ledger.model(only);
+  return ledger
+    .tokens()
+    .map((token) => ({ modelId: only, token, parents, amount: ledger.pendingUpstream(only, token) }))
+    .filter((step) => step.amount > 0n);
 }
 
 export async function propagate(argv: string[], say: Output = stdout): Promise<number> {
@@ -79,7 +64,7 @@ export async function propagate(argv: string[], say: Output = stdout): Promise<n
   const context = await connect(values);
   const chain = await readChainLedger(context);
   const only = values.all ? undefined : resolveModel(positionals[0], chain, "stemma propagate <model key|id>").id;
-  const steps = planPropagation(chain.ledger, only);
+  const steps = pushesToSend(chain.ledger, only);
   if (steps.length === 0) {
     say(
       only

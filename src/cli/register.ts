@@ -7,10 +7,13 @@
  */
 import { zeroHash, type Hex } from "viem";
 
-import { ModelStatus, PPM } from "../core/constants.js";
+import { ModelStatus } from "../core/constants.js";
+import { ParentTermsError } from "../core/errors.js";
 import { modelId } from "../core/modelId.js";
 import type { Terms } from "../core/types.js";
 import { validateKey } from "../core/validateKey.js";
+import { edgeSharePpm, validateParentTerms } from "../core/validateParentTerms.js";
+import { rewordError } from "../internal/rewordError.js";
 import { CHAIN_HELP, parseCommand } from "./chainFlags.js";
 import { readChainLedger } from "./chainLedger.js";
 import { connect, type ChainContext } from "./connect.js";
@@ -19,8 +22,9 @@ import type { RegistrationManifest } from "./manifest.js";
 import { readManifestFile } from "./manifestFile.js";
 import { readModelCard } from "./modelCard.js";
 import { stdout, type Output } from "./output.js";
-import { formatPercent, parsePercent } from "../core/percent.js";
-import { addressFlag, contributorsFromFlags, digestFlag, parentsFromFlags } from "./registrationFlags.js";
+import { formatPercent } from "../core/percent.js";
+import { addressFlag, contributorsFromFlags, digestFlag, percentFlag, parentsFromFlags } from "./registrationFlags.js";
+import { rewordUpstream } from "./registrationParts.js";
 import { CliError } from "./shared.js";
 import { resolveSigner, type Signer } from "./signer.js";
 import { sendContractCall } from "./transaction.js";
@@ -86,14 +90,14 @@ export function manifestFromFlags(values: RegisterFlagValues): Partial<Registrat
   const manifest: Partial<RegistrationManifest> = {};
   if (values.key !== undefined) manifest.key = values.key;
   if (values.steward !== undefined) manifest.steward = addressFlag(values.steward, "--steward");
-  if (values.upstream !== undefined) manifest.upstreamPpm = parsePercent(values.upstream, "--upstream");
+  if (values.upstream !== undefined) manifest.upstreamPpm = percentFlag(values.upstream, "--upstream");
   if (values.parent) manifest.parents = parentsFromFlags(values.parent);
   if (values.contributor) manifest.contributors = contributorsFromFlags(values.contributor);
   if (values["min-derivative"] !== undefined || values["no-derivatives"] !== undefined) {
     manifest.terms = {
       derivativesAllowed: !values["no-derivatives"],
       minDerivativePpm:
-        values["min-derivative"] === undefined ? 0 : parsePercent(values["min-derivative"], "--min-derivative"),
+        values["min-derivative"] === undefined ? 0 : percentFlag(values["min-derivative"], "--min-derivative"),
     };
   }
   if (values.license !== undefined) manifest.license = values.license;
@@ -115,11 +119,11 @@ export function completeManifest(partial: Partial<RegistrationManifest>): Regist
   }
   const parents = partial.parents ?? [];
   const upstreamPpm = partial.upstreamPpm ?? 0;
-  if (parents.length === 0 && upstreamPpm > 0) {
+  rewordUpstream(upstreamPpm, parents.length, () => {
     throw new CliError(
       `--upstream ${formatPercent(upstreamPpm)} needs a parent to flow to: add --parent KEY:RELATION:WEIGHT%.`,
     );
-  }
+  });
   return {
     key: partial.key,
     ...(partial.steward ? { steward: partial.steward } : {}),
@@ -194,12 +198,20 @@ export async function sendRegistration(
     if (stored.status === ModelStatus.NONE) missing.push(parent.key);
     else if (stored.status === ModelStatus.REVOKED) {
       throw new CliError(`parent ${parent.key} was revoked by the DAO: a revoked model cannot have new derivatives.`);
-    } else if (!stored.terms.derivativesAllowed) {
-      throw new CliError(`parent ${parent.key} does not allow derivatives (its terms): it cannot be a parent.`);
-    } else if (BigInt(manifest.upstreamPpm) * BigInt(parent.weightPpm) < BigInt(stored.terms.minDerivativePpm) * PPM) {
-      const reaching = (BigInt(manifest.upstreamPpm) * BigInt(parent.weightPpm)) / PPM;
-      throw new CliError(
-        `parent ${parent.key} asks for at least ${formatPercent(stored.terms.minDerivativePpm)} of a derivative's revenue, but --upstream ${formatPercent(manifest.upstreamPpm)} x its weight ${formatPercent(parent.weightPpm)} gives it ${formatPercent(reaching)}: raise --upstream or its weight.`,
+    } else {
+      const { upstreamPpm } = manifest;
+      const edge = { parent: parent.key, terms: stored.terms, upstreamPpm, weightPpm: parent.weightPpm };
+      rewordError(
+        ParentTermsError,
+        () => validateParentTerms(edge),
+        ({ problem }) => {
+          if (problem.kind === "derivativesRefused")
+            throw new CliError(`parent ${parent.key} does not allow derivatives (its terms): it cannot be a parent.`);
+          const reaching = edgeSharePpm(upstreamPpm, parent.weightPpm);
+          throw new CliError(
+            `parent ${parent.key} asks for at least ${formatPercent(stored.terms.minDerivativePpm)} of a derivative's revenue, but --upstream ${formatPercent(upstreamPpm)} x its weight ${formatPercent(parent.weightPpm)} gives it ${formatPercent(reaching)}: raise --upstream or its weight.`,
+          );
+        },
       );
     }
   }

@@ -1,16 +1,35 @@
 import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
 
-import { PPM } from "../core/constants.js";
-import type { Contributor } from "../core/types.js";
-import { parseRelation, parseRole } from "./enumNames.js";
+import { MAX_CONTRIBUTORS, MAX_PARENTS, PPM } from "../core/constants.js";
+import {
+  InvalidContributorsError,
+  InvalidPercentError,
+  type ContributorsProblem,
+  type ParentsProblem,
+} from "../core/errors.js";
 import { formatPercent, parsePercent } from "../core/percent.js";
+import type { Contributor } from "../core/types.js";
+import { validateContributors } from "../core/validateContributors.js";
+import { rewordError } from "../internal/rewordError.js";
+import { parseRelation, parseRole } from "./enumNames.js";
+import { validateParentKeys } from "./registrationParts.js";
 import { CliError } from "./shared.js";
+
+/** A percentage given on the command line, in ppm; `what` names it in the one-line error ("--upstream"). */
+export const percentFlag = (text: string, what: string): number =>
+  rewordError(
+    InvalidPercentError,
+    () => parsePercent(text, what),
+    ({ message }) => {
+      throw new CliError(message);
+    },
+  );
 
 /** `--parent KEY:RELATION[:WEIGHT%]`: keys hold colons themselves (`hf:org/name`), so it is read from the right. */
 export function parseParentFlag(text: string): { key: string; relation: number; weightPpm: number | undefined } {
   const parts = text.split(":");
   const weightPpm = parts.at(-1)?.trim().endsWith("%")
-    ? parsePercent(parts.pop()!, `--parent ${text}: the weight`)
+    ? percentFlag(parts.pop()!, `--parent ${text}: the weight`)
     : undefined;
   const relation = parts.pop();
   const key = parts.join(":");
@@ -31,30 +50,56 @@ export function parseContributorFlag(text: string): { account: Address; role: nu
   return {
     account: getAddress(account),
     role: parseRole(role),
-    weightPpm: share === undefined ? undefined : parsePercent(share, `--contributor ${text}: the share`),
+    weightPpm: share === undefined ? undefined : percentFlag(share, `--contributor ${text}: the share`),
   };
 }
 
-/** Weights given for all entries, or for none when there is exactly one (then it is 100%); summing to 100%. */
-function completeWeights<T extends { weightPpm: number | undefined }>(entries: T[], what: string, flag: string) {
+/** Weights given for all entries, or for none when there is exactly one (then it is 100%). */
+function completeWeights<T extends { weightPpm: number | undefined }>(entries: T[], flag: string) {
   if (entries.length === 1 && entries[0]!.weightPpm === undefined) return [{ ...entries[0]!, weightPpm: Number(PPM) }];
   if (entries.some((entry) => entry.weightPpm === undefined)) {
     throw new CliError(`give every ${flag} its share (like :50%) when there are several.`);
   }
-  if (entries.some((entry) => entry.weightPpm === 0)) throw new CliError(`every ${flag} share must be above 0%.`);
-  const total = entries.reduce((sum, entry) => sum + entry.weightPpm!, 0);
-  if (BigInt(total) !== PPM) {
-    throw new CliError(`the ${what} shares add up to ${formatPercent(total)}, not 100%: fix the ${flag} shares.`);
-  }
   return entries.map((entry) => ({ ...entry, weightPpm: entry.weightPpm! }));
 }
 
-export function parentsFromFlags(flags: readonly string[]) {
-  return completeWeights(flags.map(parseParentFlag), "parent", "--parent");
+/** The refusals both kinds of flag word alike: a zero share, and shares that do not add up to 100%. */
+function sharesError(problem: ParentsProblem | ContributorsProblem, what: string, flag: string): void {
+  if (problem.kind === "weight") throw new CliError(`every ${flag} share must be above 0%.`);
+  if (problem.kind === "sum")
+    throw new CliError(`the ${what} shares add up to ${formatPercent(problem.sum)}, not 100%: fix the ${flag} shares.`);
 }
 
+/** `--parent` flags, checked like the registry checks parents. */
+export function parentsFromFlags(flags: readonly string[]) {
+  const parents = completeWeights(flags.map(parseParentFlag), "--parent");
+  validateParentKeys(parents, (error) => {
+    const { problem } = error;
+    sharesError(problem, "parent", "--parent");
+    if (problem.kind === "count")
+      throw new CliError(`${problem.count} --parent flags: a model has at most ${MAX_PARENTS} parents.`);
+    if (problem.kind === "duplicate")
+      throw new CliError(`--parent ${problem.id} is given twice: list each parent once.`);
+    throw error;
+  });
+  return parents;
+}
+
+/** `--contributor` flags, checked like the registry checks a contributor set (an account may repeat). */
 export function contributorsFromFlags(flags: readonly string[]): Contributor[] {
-  return completeWeights(flags.map(parseContributorFlag), "contributor", "--contributor");
+  const contributors = completeWeights(flags.map(parseContributorFlag), "--contributor");
+  rewordError(
+    InvalidContributorsError,
+    () => validateContributors({ contributors }),
+    (error) => {
+      const { problem } = error;
+      sharesError(problem, "contributor", "--contributor");
+      if (problem.kind === "count")
+        throw new CliError(`${problem.count} --contributor flags: a model has 1 to ${MAX_CONTRIBUTORS} contributors.`);
+      throw error;
+    },
+  );
+  return contributors;
 }
 
 export function addressFlag(value: string, flag: string): Address {

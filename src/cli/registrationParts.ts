@@ -1,5 +1,10 @@
 import { MAX_CONTRIBUTORS, MAX_PARENTS, PPM } from "../core/constants.js";
+import { InvalidContributorsError, InvalidParentsError, InvalidUpstreamError } from "../core/errors.js";
 import type { Contributor, Terms } from "../core/types.js";
+import { validateContributors } from "../core/validateContributors.js";
+import { validateParents } from "../core/validateParents.js";
+import { validateUpstream } from "../core/validateUpstream.js";
+import { rewordError } from "../internal/rewordError.js";
 import type { RegistrationManifest } from "./manifest.js";
 import {
   fieldError,
@@ -25,44 +30,82 @@ import { formatPercent } from "../core/percent.js";
 /** Open terms: derivatives allowed, no minimum share. What a registration gets when it says nothing. */
 export const DEFAULT_TERMS: Terms = { derivativesAllowed: true, minDerivativePpm: 0 };
 
-/** Throws unless the weights sum to exactly 100%, saying what they sum to. */
-export function checkWeightsSum(weights: readonly number[], context: FieldContext, field: string): void {
-  const total = weights.reduce((sum, weight) => sum + weight, 0);
-  if (total !== Number(PPM))
-    fieldError(
-      context,
-      `weights sum to ${formatPercent(total)}, not 100%: adjust the ${field} so they add up to exactly 100%.`,
-    );
+/** The field error for split weights that do not sum to 100%, saying what they sum to and which `field` to adjust. */
+export function weightsSumError(context: FieldContext, sum: bigint, field: string): never {
+  return fieldError(
+    context,
+    `weights sum to ${formatPercent(sum)}, not 100%: adjust the ${field} so they add up to exactly 100%.`,
+  );
+}
+
+/**
+ * The registry's parent rules ({@link validateParents}) on parents named by key (the model itself is not checked:
+ * its key is not always known yet); `reword` throws the caller's error for a refusal.
+ */
+export function validateParentKeys(
+  parents: readonly { key: string; weightPpm: number }[],
+  reword: (error: InvalidParentsError) => never,
+): void {
+  const named = parents.map(({ key, weightPpm }) => ({ id: key, weightPpm }));
+  rewordError(InvalidParentsError, () => validateParents({ parents: named }), reword);
+}
+
+/**
+ * How a manifest words the refusals of its `parents` or `contributors` list: after "has N entries:", after "is 0%,
+ * which the registry refuses:", and where and how a repeated entry is named. A sum is worded alike for both.
+ */
+type ListWords = {
+  count: string;
+  zeroWeight: string;
+  duplicate: (entries: { index: number; firstIndex: number }) => [FieldContext, string];
+};
+
+/** A core list rule's refusal as a field error of the list at `context`; anything else stays the core's. */
+function listError(
+  context: FieldContext,
+  error: InvalidParentsError | InvalidContributorsError,
+  words: ListWords,
+): never {
+  const { problem } = error;
+  switch (problem.kind) {
+    case "count":
+      return fieldError(context, `has ${problem.count} entries: ${words.count}`);
+    case "weight":
+      return fieldError(
+        fieldOf(fieldOf(context, problem.index), "weight"),
+        `is 0%, which the registry refuses: ${words.zeroWeight}`,
+      );
+    case "duplicate":
+      return fieldError(...words.duplicate(problem));
+    case "sum":
+      return weightsSumError(context, problem.sum, `${context.path}[*].weight`);
+    default:
+      throw error;
+  }
 }
 
 /** `contributors: [{ account, role, weight }]`: 1 to 1000 entries, positive weights summing to 100%. */
 export function readContributors(value: unknown, context: FieldContext): Contributor[] {
-  const list = readList(value, context);
-  if (list.length === 0 || list.length > MAX_CONTRIBUTORS)
-    fieldError(context, `has ${list.length} entries: a model has 1 to ${MAX_CONTRIBUTORS} contributors.`);
-  const seen = new Map<string, number>();
-  const contributors = list.map((raw, index) => {
+  const contributors = readList(value, context).map((raw, index): Contributor => {
     const at = fieldOf(context, index);
     const entry = readObject(raw, at, ["account", "role", "weight"]);
-    const contributor: Contributor = {
+    return {
       account: readAddress(entry.account, fieldOf(at, "account")),
       role: readRole(entry.role, fieldOf(at, "role")),
       weightPpm: readPercent(entry.weight, fieldOf(at, "weight")),
     };
-    if (contributor.weightPpm === 0)
-      fieldError(fieldOf(at, "weight"), "is 0%, which the registry refuses: remove the entry or give it a share.");
-    // The same account may hold several roles, but the same account and role twice is a copy-paste slip.
-    const identity = `${contributor.account}:${contributor.role}`;
-    const first = seen.get(identity);
-    if (first !== undefined)
-      fieldError(at, `repeats ${context.path}[${first}] (same account and role): merge their weights into one entry.`);
-    seen.set(identity, index);
-    return contributor;
   });
-  checkWeightsSum(
-    contributors.map((contributor) => contributor.weightPpm),
-    context,
-    `${context.path}[*].weight`,
+  // The same account may hold several roles, but the same account and role twice is a copy-paste slip.
+  const check = () => validateContributors({ contributors, distinct: true });
+  rewordError(InvalidContributorsError, check, (error) =>
+    listError(context, error, {
+      count: `a model has 1 to ${MAX_CONTRIBUTORS} contributors.`,
+      zeroWeight: "remove the entry or give it a share.",
+      duplicate: ({ index, firstIndex }) => [
+        fieldOf(context, index),
+        `repeats ${context.path}[${firstIndex}] (same account and role): merge their weights into one entry.`,
+      ],
+    }),
   );
   return contributors;
 }
@@ -73,17 +116,10 @@ export function readContributors(value: unknown, context: FieldContext): Contrib
  */
 export function readParents(value: unknown, context: FieldContext): RegistrationManifest["parents"] {
   const list = readList(value, context);
-  if (list.length > MAX_PARENTS)
-    fieldError(context, `has ${list.length} entries: a model has at most ${MAX_PARENTS} parents.`);
-  const seen = new Map<string, number>();
   const parents = list.map((raw, index) => {
     const at = fieldOf(context, index);
     const entry = readObject(raw, at, ["key", "relation", "weight"]);
     const key = readKey(entry.key, fieldOf(at, "key"));
-    const first = seen.get(key);
-    if (first !== undefined)
-      fieldError(fieldOf(at, "key"), `"${key}" is already ${context.path}[${first}]: list each parent once.`);
-    seen.set(key, index);
     if (entry.relation === undefined)
       fieldError(
         fieldOf(at, "relation"),
@@ -96,16 +132,18 @@ export function readParents(value: unknown, context: FieldContext): Registration
         'is missing: with several parents each needs a weight (e.g. "60%"), summing to 100%.',
       );
     const weightPpm = entry.weight === undefined ? Number(PPM) : readPercent(entry.weight, fieldOf(at, "weight"));
-    if (weightPpm === 0)
-      fieldError(fieldOf(at, "weight"), "is 0%, which the registry refuses: drop the parent or give it a share.");
     return { key, relation, weightPpm };
   });
-  if (parents.length > 0)
-    checkWeightsSum(
-      parents.map((parent) => parent.weightPpm),
-      context,
-      `${context.path}[*].weight`,
-    );
+  validateParentKeys(parents, (error) =>
+    listError(context, error, {
+      count: `a model has at most ${MAX_PARENTS} parents.`,
+      zeroWeight: "drop the parent or give it a share.",
+      duplicate: ({ index, firstIndex }) => [
+        fieldOf(fieldOf(context, index), "key"),
+        `"${parents[index]!.key}" is already ${context.path}[${firstIndex}]: list each parent once.`,
+      ],
+    }),
+  );
   return parents;
 }
 
@@ -137,7 +175,23 @@ export function readUpstream(value: unknown, parentCount: number, context: Field
     );
   }
   const upstreamPpm = readPercent(value, context);
-  if (parentCount === 0 && upstreamPpm !== 0)
-    fieldError(context, `is ${formatPercent(upstreamPpm)} but the model has no parents: make it 0% or add parents.`);
+  rewordUpstream(upstreamPpm, parentCount, () =>
+    fieldError(context, `is ${formatPercent(upstreamPpm)} but the model has no parents: make it 0% or add parents.`),
+  );
   return upstreamPpm;
+}
+
+/**
+ * The registry's upstream rule ({@link validateUpstream}) on a share read as a percentage (so within 0%-100%):
+ * `withoutParents` throws the caller's error for a share given to a model without parents.
+ */
+export function rewordUpstream(upstreamPpm: number, parentCount: number, withoutParents: () => never): void {
+  rewordError(
+    InvalidUpstreamError,
+    () => validateUpstream({ upstreamPpm, parentCount }),
+    (error) => {
+      if (error.problem.kind !== "withoutParents") throw error;
+      return withoutParents();
+    },
+  );
 }

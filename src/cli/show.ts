@@ -4,7 +4,8 @@
  */
 import { getAddress, isAddress, type Address, type Hex } from "viem";
 
-import { ZERO_ADDRESS } from "../core/constants.js";
+import { PPM, ZERO_ADDRESS } from "../core/constants.js";
+import { edgeSharePpm } from "../core/validateParentTerms.js";
 import { formatAmount, createTokenBook } from "./amounts.js";
 import { CHAIN_HELP, parseCommand } from "./chainFlags.js";
 import { readChainLedger, type ChainLedger } from "./chainLedger.js";
@@ -69,7 +70,7 @@ async function showModel(context: ChainContext, chain: ChainLedger, id: Hex, say
       keyOf(edge.parentId),
       relationName(edge.relation),
       formatPercent(edge.weightPpm),
-      formatPercent((BigInt(edge.weightPpm) * BigInt(model.upstreamPpm)) / 1_000_000n),
+      formatPercent(edgeSharePpm(model.upstreamPpm, edge.weightPpm)),
     ]);
     for (const line of renderTable(["model", "relation", "weight", "of revenue"], rows, [2, 3])) say(`  ${line}`);
   }
@@ -78,7 +79,9 @@ async function showModel(context: ChainContext, chain: ChainLedger, id: Hex, say
   const set = ledger.contributorSet(id, model.epoch);
   if (set === null) say("Contributors: none yet (a placeholder's escrow)");
   else {
-    say(`Contributors (epoch ${model.epoch}; they share the ${formatPercent(1_000_000 - model.upstreamPpm)} it keeps)`);
+    say(
+      `Contributors (epoch ${model.epoch}; they share the ${formatPercent(PPM - BigInt(model.upstreamPpm))} it keeps)`,
+    );
     const rows = set.entries.map((entry) => [entry.account, roleName(entry.role), formatPercent(entry.weightPpm)]);
     for (const line of renderTable(["account", "role", "share"], rows, [2])) say(`  ${line}`);
   }

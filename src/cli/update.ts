@@ -11,8 +11,8 @@ import { connect } from "./connect.js";
 import { roleName } from "./enumNames.js";
 import { resolveModel } from "./modelRef.js";
 import { stdout, type Output } from "./output.js";
-import { formatPercent, parsePercent } from "../core/percent.js";
-import { addressFlag, contributorsFromFlags, digestFlag } from "./registrationFlags.js";
+import { formatPercent } from "../core/percent.js";
+import { addressFlag, contributorsFromFlags, digestFlag, percentFlag } from "./registrationFlags.js";
 import { CliError } from "./shared.js";
 import { resolveSigner } from "./signer.js";
 import { sendContractCall, type ContractCall } from "./transaction.js";
@@ -57,7 +57,7 @@ export async function update(argv: string[], say: Output = stdout): Promise<numb
     throw new CliError("pass --derivatives or --no-derivatives, not both.");
   const contributors = values.contributor ? contributorsFromFlags(values.contributor) : undefined;
   const minDerivativePpm =
-    values["min-derivative"] === undefined ? undefined : parsePercent(values["min-derivative"], "--min-derivative");
+    values["min-derivative"] === undefined ? undefined : percentFlag(values["min-derivative"], "--min-derivative");
   const digest = values["weights-digest"] === undefined ? undefined : digestFlag(values["weights-digest"]);
   const transferTo =
     values["transfer-to"] === undefined ? undefined : addressFlag(values["transfer-to"], "--transfer-to");

@@ -1,8 +1,9 @@
 import { concat, keccak256, type Hex } from "viem";
-import { MAX_CONTRIBUTORS, PPM } from "./constants.js";
-import { InvalidWeightsError, type InvalidWeightsErrorType } from "./errors.js";
+import { rewordError } from "../internal/rewordError.js";
 import { contributorLeaf } from "./contributorLeaf.js";
+import { InvalidContributorsError, InvalidWeightsError, type InvalidWeightsErrorType } from "./errors.js";
 import type { Contributor, ContributorEntry, ContributorTree } from "./types.js";
+import { validateContributors } from "./validateContributors.js";
 
 export type ContributorTreeErrorType = InvalidWeightsErrorType;
 
@@ -23,7 +24,7 @@ function hashPair(a: Hex, b: Hex): Hex {
  * @param contributors - 1..MAX_CONTRIBUTORS entries with positive weights summing to PPM, in slice order.
  * @returns The root and every entry with its `cumulativeBefore`, leaf and proof.
  * @throws {InvalidWeightsError} when the set is empty or too long, a weight is not a positive integer, or the
- * weights do not sum to PPM.
+ * weights do not sum to PPM ({@link validateContributors}).
  *
  * @example
  * import { contributorTree } from "./contributorTree.js";
@@ -34,24 +35,22 @@ function hashPair(a: Hex, b: Hex): Hex {
  * ]);
  */
 export function contributorTree(contributors: readonly Contributor[]): ContributorTree {
-  if (contributors.length === 0 || contributors.length > MAX_CONTRIBUTORS)
-    throw new InvalidWeightsError({
-      reason: `a contributor set has ${contributors.length} entries, not 1..${MAX_CONTRIBUTORS}`,
-    });
+  rewordError(
+    InvalidContributorsError,
+    () => validateContributors({ contributors }),
+    ({ reason }) => {
+      throw new InvalidWeightsError({ reason });
+    },
+  );
   let cumulative = 0;
   const leaves: Hex[] = [];
   const placed: Omit<ContributorEntry, "proof">[] = [];
-  for (const [index, contributor] of contributors.entries()) {
-    const { account, role, weightPpm } = contributor;
-    if (!Number.isSafeInteger(weightPpm) || weightPpm <= 0)
-      throw new InvalidWeightsError({ reason: `contributor ${index} has weight ${weightPpm}, not a positive integer` });
+  for (const { account, role, weightPpm } of contributors) {
     const leaf = contributorLeaf({ account, role, weightPpm, cumulativeBefore: cumulative });
     placed.push({ account, role, weightPpm, cumulativeBefore: cumulative, leaf });
     leaves.push(leaf);
     cumulative += weightPpm;
   }
-  if (BigInt(cumulative) !== PPM)
-    throw new InvalidWeightsError({ reason: `the contributor weights sum to ${cumulative}, not to ${PPM}` });
 
   const levels: Hex[][] = [leaves];
   for (let level = leaves; level.length > 1;) {

@@ -1,10 +1,12 @@
 import { getAddress, type Address, type Hex } from "viem";
-import { MAX_FEE_PPM, MAX_LIFETIME_AMOUNT, MAX_PARENTS, ModelStatus, PPM, Role, ZERO_ADDRESS } from "./constants.js";
+import { rewordError } from "../internal/rewordError.js";
+import { MAX_FEE_PPM, MAX_LIFETIME_AMOUNT, ModelStatus, PPM, Role, ZERO_ADDRESS } from "./constants.js";
 import { contributorTree } from "./contributorTree.js";
 import { effectiveShares, type EffectiveShares } from "./effectiveShares.js";
 import {
   LedgerEventError,
   MirrorMismatchError,
+  RuleError,
   UnknownEntryError,
   UnknownModelError,
   type LedgerEventErrorType,
@@ -25,6 +27,9 @@ import {
 import { modelId as idOfKey } from "./modelId.js";
 import { feeOf, keptOf, shareOf, sliceOf, splitTree, upstreamOf } from "./splitMath.js";
 import type { ContributorEntry, ContributorTree, ModelBalance, ParentEdge, Terms } from "./types.js";
+import { validateParents } from "./validateParents.js";
+import { validateParentTerms } from "./validateParentTerms.js";
+import { validateUpstream } from "./validateUpstream.js";
 
 export type CreateLedgerParameters = {
   /** The router's protocol fee when the first applied event was emitted, in PPM. @default 0 */
@@ -332,88 +337,89 @@ function engineOver(state: LedgerState): Engine {
 
   // ------------------------------------------------------------------ event handlers
 
+  /** A core rule's refusal is the event's: the contracts revert on it, so they cannot have emitted the event. */
+  function requireRule(name: string, check: () => void): void {
+    rewordError(RuleError, check, ({ reason }) => {
+      throw new LedgerEventError({ event: name, reason });
+    });
+  }
+
+  /** The id of a model being added: keccak256 of its key, as the event says, and not taken yet. */
+  function newModelId(event: { type: string; id: Hex; key: string }): Hex {
+    const id = idOf(event.id);
+    const expectedId = idOfKey(event.key);
+    if (expectedId !== id)
+      throw new MirrorMismatchError({ event: event.type, field: "id", expected: expectedId, actual: id });
+    if (state.models.has(id))
+      throw new LedgerEventError({ event: event.type, reason: `model ${id} is already registered` });
+    return id;
+  }
+
+  /** Adds a registered model or a placeholder, with an escrow epoch 0 until its first contributor set arrives. */
+  function addModel(
+    id: Hex,
+    key: string,
+    fields: Pick<ModelState, "steward" | "upstreamPpm" | "parents" | "terms">,
+  ): void {
+    const model: ModelState = {
+      id,
+      key,
+      index: state.order.length,
+      ...fields,
+      status: ModelStatus.ACTIVE,
+      beneficiary: null,
+      epoch: 0,
+      revokedEpoch: 0,
+      epochs: new Map(),
+      tokens: new Map(),
+    };
+    state.models.set(id, model);
+    state.order.push(id);
+    setEpoch(model, 0, null, false);
+  }
+
   function onModelRegistered(event: Extract<LedgerEvent, { type: "ModelRegistered" }>): void {
     const name = event.type;
     const fail = (reason: string): never => {
       throw new LedgerEventError({ event: name, reason });
     };
-    const id = idOf(event.id);
-    const expectedId = idOfKey(event.key);
-    if (expectedId !== id)
-      throw new MirrorMismatchError({ event: name, field: "id", expected: expectedId, actual: id });
-    if (state.models.has(id)) fail(`model ${id} is already registered`);
+    const id = newModelId(event);
     const steward = address(event.steward);
     if (steward === ZERO_ADDRESS) fail("the steward is the zero address");
-    const upstreamPpm = event.upstreamPpm;
-    if (!Number.isInteger(upstreamPpm) || upstreamPpm < 0 || BigInt(upstreamPpm) > PPM)
-      fail(`upstreamPpm ${upstreamPpm} is outside 0..${PPM}`);
+    const { upstreamPpm } = event;
     const parents = event.parents.map((edge) => ({ ...edge, parentId: idOf(edge.parentId) }));
-    if (parents.length > MAX_PARENTS) fail(`${parents.length} parents, more than ${MAX_PARENTS}`);
-    if (parents.length === 0 && upstreamPpm !== 0) fail(`upstreamPpm is ${upstreamPpm} for a model without parents`);
-    let sum = 0n;
-    const seen = new Set<Hex>();
-    for (const [index, edge] of parents.entries()) {
-      if (seen.has(edge.parentId)) fail(`parent ${edge.parentId} is listed twice`);
-      seen.add(edge.parentId);
+    requireRule(name, () => validateUpstream({ upstreamPpm, parentCount: parents.length }));
+    requireRule(name, () =>
+      validateParents({
+        parents: parents.map(({ parentId, weightPpm }) => ({ id: parentId, weightPpm })),
+        self: id,
+      }),
+    );
+    for (const edge of parents) {
       const parent = state.models.get(edge.parentId);
       if (parent === undefined) fail(`parent ${edge.parentId} is not registered`);
-      else {
-        if (parent.status === ModelStatus.REVOKED) fail(`parent ${edge.parentId} is revoked`);
-        if (!parent.terms.derivativesAllowed) fail(`parent ${edge.parentId} does not allow derivatives`);
-        if (BigInt(upstreamPpm) * BigInt(edge.weightPpm) < BigInt(parent.terms.minDerivativePpm) * PPM)
-          fail(`upstreamPpm * weightPpm is below parent ${edge.parentId}'s minDerivativePpm * PPM`);
-      }
-      if (!Number.isInteger(edge.weightPpm) || edge.weightPpm <= 0)
-        fail(`edge ${index} has weight ${edge.weightPpm}, not positive`);
-      sum += BigInt(edge.weightPpm);
+      else if (parent.status === ModelStatus.REVOKED) fail(`parent ${edge.parentId} is revoked`);
+      else
+        requireRule(name, () =>
+          validateParentTerms({ parent: edge.parentId, terms: parent.terms, upstreamPpm, weightPpm: edge.weightPpm }),
+        );
     }
-    if (parents.length > 0 && sum !== PPM) fail(`the edge weights sum to ${sum}, not ${PPM}`);
-
-    const model: ModelState = {
-      id,
-      key: event.key,
-      index: state.order.length,
+    // Epoch 0's set arrives in the ContributorsSet event that follows.
+    addModel(id, event.key, {
       steward,
-      status: ModelStatus.ACTIVE,
-      beneficiary: null,
       upstreamPpm,
       parents,
       terms: { derivativesAllowed: event.terms.derivativesAllowed, minDerivativePpm: event.terms.minDerivativePpm },
-      epoch: 0,
-      revokedEpoch: 0,
-      epochs: new Map(),
-      tokens: new Map(),
-    };
-    state.models.set(id, model);
-    state.order.push(id);
-    // Epoch 0's set arrives in the ContributorsSet event that follows.
-    setEpoch(model, 0, null, false);
+    });
   }
 
   function onPlaceholderRegistered(event: Extract<LedgerEvent, { type: "PlaceholderRegistered" }>): void {
-    const id = idOf(event.id);
-    const expectedId = idOfKey(event.key);
-    if (expectedId !== id)
-      throw new MirrorMismatchError({ event: event.type, field: "id", expected: expectedId, actual: id });
-    if (state.models.has(id)) throw new LedgerEventError({ event: event.type, reason: `model ${id} already exists` });
-    const model: ModelState = {
-      id,
-      key: event.key,
-      index: state.order.length,
+    addModel(newModelId(event), event.key, {
       steward: ZERO_ADDRESS,
-      status: ModelStatus.ACTIVE,
-      beneficiary: null,
       upstreamPpm: 0,
       parents: [],
       terms: { derivativesAllowed: true, minDerivativePpm: 0 },
-      epoch: 0,
-      revokedEpoch: 0,
-      epochs: new Map(),
-      tokens: new Map(),
-    };
-    state.models.set(id, model);
-    state.order.push(id);
-    setEpoch(model, 0, null, false);
+    });
   }
 
   function onContributorsSet(event: Extract<LedgerEvent, { type: "ContributorsSet" }>): void {

@@ -16,10 +16,11 @@ import {
 } from "viem";
 import { decodeLedgerLogs } from "../chain/decodeLogs.js";
 import { proposalCall, runProposal } from "../chain/runProposal.js";
-import { NATIVE_TOKEN, Relation, Role } from "../core/constants.js";
+import { NATIVE_TOKEN, PPM, Relation, Role } from "../core/constants.js";
 import { contributorClaim } from "../core/contributorClaim.js";
 import { createLedger } from "../core/ledger.js";
 import { modelId } from "../core/modelId.js";
+import { planPropagation } from "../core/planPropagation.js";
 import type { Contributor, ParentEdge, Terms } from "../core/types.js";
 
 /** A compiled contract: what viem needs to deploy it and decode its events. */
@@ -69,18 +70,6 @@ export type DemoReport = {
   conserved: boolean;
 };
 
-const OPEN_TERMS: Terms = { derivativesAllowed: true, minDerivativePpm: 0 };
-
-type DemoModel = {
-  key: string;
-  steward: number;
-  upstreamPpm: number;
-  parents: { key: string; relation: number; weightPpm: number }[];
-  contributors: { who: number; role: number; weightPpm: number }[];
-  terms: Terms;
-  license: string;
-};
-
 const PEOPLE = [
   "DAO member (40% of votes)",
   "DAO member (30% of votes)",
@@ -105,71 +94,68 @@ const QUANTIZED = "hf:stemma-demo/Llama-3.1-8B-Medical-GGUF";
 const MERGE = "hf:stemma-demo/Medical-Mistral-Merge-7B";
 const ADAPTER = "hf:stemma-demo/Llama-3.1-8B-Triage-LoRA";
 
-/** The demo lineage, parents first. The Mistral base is an unclaimed placeholder: its share accrues in escrow. */
-const MODELS: DemoModel[] = [
-  {
-    key: BASE,
-    steward: 3,
-    upstreamPpm: 0,
-    parents: [],
-    contributors: [
-      { who: 3, role: Role.PRETRAINING_COMPUTE, weightPpm: 600_000 },
-      { who: 4, role: Role.DATA_CURATION, weightPpm: 250_000 },
-      { who: 5, role: Role.ALIGNMENT, weightPpm: 150_000 },
-    ],
-    terms: { derivativesAllowed: true, minDerivativePpm: 50_000 },
-    license: "LicenseRef-Llama-3.1-Community",
-  },
-  {
-    key: FINETUNE,
-    steward: 6,
-    upstreamPpm: 200_000,
-    parents: [{ key: BASE, relation: Relation.FINETUNE, weightPpm: 1_000_000 }],
-    contributors: [
-      { who: 6, role: Role.FINETUNING, weightPpm: 700_000 },
-      { who: 7, role: Role.DATA_CURATION, weightPpm: 200_000 },
-      { who: 8, role: Role.EVALUATION_REDTEAM, weightPpm: 100_000 },
-    ],
-    terms: { derivativesAllowed: true, minDerivativePpm: 100_000 },
-    license: "LicenseRef-Llama-3.1-Community",
-  },
-  {
-    key: ADAPTER,
-    steward: 10,
-    upstreamPpm: 250_000,
-    parents: [{ key: BASE, relation: Relation.ADAPTER, weightPpm: 1_000_000 }],
-    contributors: [
-      { who: 10, role: Role.FINETUNING, weightPpm: 600_000 },
-      { who: 7, role: Role.DATA_CURATION, weightPpm: 400_000 },
-    ],
-    terms: OPEN_TERMS,
-    license: "LicenseRef-Llama-3.1-Community",
-  },
-  {
-    key: QUANTIZED,
-    steward: 9,
-    upstreamPpm: 500_000,
-    parents: [{ key: FINETUNE, relation: Relation.QUANTIZED, weightPpm: 1_000_000 }],
-    contributors: [
-      { who: 9, role: Role.QUANTIZATION, weightPpm: 800_000 },
-      { who: 10, role: Role.MAINTENANCE, weightPpm: 200_000 },
-    ],
-    terms: OPEN_TERMS,
-    license: "LicenseRef-Llama-3.1-Community",
-  },
+type DemoModel = {
+  key: string;
+  steward: number;
+  upstreamPpm: number;
+  parents: ReturnType<typeof parent>[];
+  contributors: ReturnType<typeof share>[];
+  terms: Terms;
+  license: string;
+};
+
+/** A demo model's parent; a single parent gets the whole upstream share. */
+const parent = (key: string, relation: number, weightPpm = Number(PPM)) => ({ key, relation, weightPpm });
+
+/** A demo model's contributor: a person (an index into PEOPLE), a role and a weight in ppm. */
+const share = (who: number, role: number, weightPpm: number) => ({ who, role, weightPpm });
+
+/**
+ * The demo lineage, parents first: each model's steward (an index into PEOPLE), upstream share and parents. The
+ * Mistral base is an unclaimed placeholder: its share accrues in escrow.
+ */
+const LINEAGE: Pick<DemoModel, "key" | "steward" | "upstreamPpm" | "parents">[] = [
+  { key: BASE, steward: 3, upstreamPpm: 0, parents: [] },
+  { key: FINETUNE, steward: 6, upstreamPpm: 200_000, parents: [parent(BASE, Relation.FINETUNE)] },
+  { key: ADAPTER, steward: 10, upstreamPpm: 250_000, parents: [parent(BASE, Relation.ADAPTER)] },
+  { key: QUANTIZED, steward: 9, upstreamPpm: 500_000, parents: [parent(FINETUNE, Relation.QUANTIZED)] },
   {
     key: MERGE,
     steward: 11,
     upstreamPpm: 300_000,
-    parents: [
-      { key: FINETUNE, relation: Relation.MERGE, weightPpm: 600_000 },
-      { key: PLACEHOLDER, relation: Relation.MERGE, weightPpm: 400_000 },
-    ],
-    contributors: [{ who: 11, role: Role.FINETUNING, weightPpm: 1_000_000 }],
-    terms: OPEN_TERMS,
-    license: "Apache-2.0",
+    parents: [parent(FINETUNE, Relation.MERGE, 600_000), parent(PLACEHOLDER, Relation.MERGE, 400_000)],
   },
 ];
+
+/** Who shares what each model keeps. */
+const CONTRIBUTORS: Record<string, DemoModel["contributors"]> = {
+  [BASE]: [
+    share(3, Role.PRETRAINING_COMPUTE, 600_000),
+    share(4, Role.DATA_CURATION, 250_000),
+    share(5, Role.ALIGNMENT, 150_000),
+  ],
+  [FINETUNE]: [
+    share(6, Role.FINETUNING, 700_000),
+    share(7, Role.DATA_CURATION, 200_000),
+    share(8, Role.EVALUATION_REDTEAM, 100_000),
+  ],
+  [ADAPTER]: [share(10, Role.FINETUNING, 600_000), share(7, Role.DATA_CURATION, 400_000)],
+  [QUANTIZED]: [share(9, Role.QUANTIZATION, 800_000), share(10, Role.MAINTENANCE, 200_000)],
+  [MERGE]: [share(11, Role.FINETUNING, Number(PPM))],
+};
+
+/** The least share of their revenue the base and the fine-tune ask of derivatives; the others ask nothing. */
+const MINIMUM_SHARES: Record<string, number> = { [BASE]: 50_000, [FINETUNE]: 100_000 };
+
+/** The merge is Apache-2.0; the Llama derivatives keep Llama's license. */
+const licenseOf = (key: string) => (key === MERGE ? "Apache-2.0" : "LicenseRef-Llama-3.1-Community");
+
+const MODELS: DemoModel[] = LINEAGE.map((model) => ({
+  ...model,
+  contributors: CONTRIBUTORS[model.key]!,
+  terms: { derivativesAllowed: true, minDerivativePpm: MINIMUM_SHARES[model.key] ?? 0 },
+  license: licenseOf(model.key),
+}));
 
 /** A demo model's parents as the registry and the router take them. */
 const edgesOf = (model: DemoModel): ParentEdge[] =>
@@ -281,15 +267,20 @@ export async function runDemo({
     log(`  ${formatUnits(p.amount, p.token.decimals)} ${p.token.symbol} -> ${p.key}`);
   }
 
+  // Rebuilds the whole ledger from the contracts' events alone.
+  const ledgerFromEvents = async () => {
+    const logs = await publicClient.getLogs({ address: [registry, router], fromBlock: system.startBlock });
+    const rebuilt = createLedger();
+    rebuilt.applyAll(decodeLedgerLogs([...registryAbi, ...routerAbi], logs));
+    return rebuilt;
+  };
+
   log("Propagating upstream, children before parents (one batch per token)...");
-  const childrenFirst = [...MODELS].reverse().filter((m) => m.parents.length > 0);
+  const paid = await ledgerFromEvents();
   for (const token of tokens) {
-    const steps = childrenFirst.map((m) => ({
-      modelId: modelId(m.key),
-      token: token.address,
-      parents: edgesOf(m),
-    }));
-    await write(payer, router, routerAbi, "propagateBatch", [steps]);
+    const steps = planPropagation(paid, { tokens: [token.address] });
+    const batch = steps.map(({ modelId: id, parents }) => ({ modelId: id, token: token.address, parents }));
+    await write(payer, router, routerAbi, "propagateBatch", [batch]);
   }
 
   const mistral = modelId(PLACEHOLDER);
@@ -311,10 +302,8 @@ export async function runDemo({
     log: (line) => log(`  ${line}`),
   });
 
-  // Rebuild the whole ledger from the contracts' events alone, then check it against the contracts' views.
-  const logs = await publicClient.getLogs({ address: [registry, router], fromBlock: system.startBlock });
-  const ledger = createLedger();
-  ledger.applyAll(decodeLedgerLogs([...registryAbi, ...routerAbi], logs));
+  // The ledger from the events alone, checked against the contracts' views.
+  const ledger = await ledgerFromEvents();
 
   let mirrorMatches = true;
   let conserved = true;

@@ -22,6 +22,7 @@ import { contributorClaim } from "../core/contributorClaim.js";
 import { createLedger, type Ledger } from "../core/ledger.js";
 import type { LedgerEvent } from "../core/ledgerEvent.js";
 import { modelId } from "../core/modelId.js";
+import { planPropagation } from "../core/planPropagation.js";
 import { sliceOf } from "../core/splitMath.js";
 import type { PlannedPayment } from "./planPayments.js";
 import type { Progress } from "./progress.js";
@@ -264,21 +265,17 @@ export async function runPolicy({
 
   // ---- the steps
   const accounts = [...new Set(models.flatMap((m) => m.contributors.map((c) => c.account)))];
-  const childrenFirst = [...models].reverse().filter((m) => m.parents.length > 0);
   const steps: StepRecord[] = [];
   let earnings = new Map<string, bigint>();
   const { keeper } = scenario;
 
+  /** Moves everything pending in `token` as far up as it goes (the engine plans the pushes, children first). */
   async function propagate(token: Address): Promise<void> {
-    const due = childrenFirst.filter((m) => ledger.pendingUpstream(modelId(m.key), token) > 0n);
-    // A child's push can give a parent something to push: include every model below a due one.
-    const batch = childrenFirst.filter(
-      (m) => due.includes(m) || models.some((child) => due.includes(child) && isAncestor(m.key, child, byKey)),
-    );
-    for (let i = 0; i < batch.length; i += PROPAGATIONS_PER_TX) {
-      const chunk = batch.slice(i, i + PROPAGATIONS_PER_TX);
+    const steps = planPropagation(ledger, { tokens: [token] });
+    for (let i = 0; i < steps.length; i += PROPAGATIONS_PER_TX) {
+      const chunk = steps.slice(i, i + PROPAGATIONS_PER_TX);
       await send("propagate", chain.router, chain.abis.router, "propagateBatch", [
-        chunk.map((m) => ({ modelId: modelId(m.key), token, parents: edgesOf(m) })),
+        chunk.map(({ modelId: id, parents }) => ({ modelId: id, token, parents })),
       ]);
     }
   }
@@ -379,10 +376,6 @@ export async function runPolicy({
 }
 
 const tally = (): GasTally => ({ transactions: 0, gas: 0n, costWei: 0n });
-
-function isAncestor(key: string, of: SimModel, byKey: ReadonlyMap<string, SimModel>): boolean {
-  return of.parents.some((p) => p.key === key || isAncestor(key, byKey.get(p.key)!, byKey));
-}
 
 /**
  * Every contributor entry's entitlement so far: its cumulative-rounding slice of what its epoch kept (claimed or

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { formatUnits, type Address } from "viem";
 
+import { PPM } from "../../core/constants.js";
 import { formatPercent } from "../../core/percent.js";
 import { modelId } from "../../core/modelId.js";
 import type { PolicyRun } from "../runPolicy.js";
@@ -156,7 +157,7 @@ export async function writeReport({
     for (const token of tokens) {
       const t = policyTotals(run, token);
       const net = t.paid - t.fees;
-      const share = (part: bigint) => (net === 0n ? "0%" : formatPercent((part * 1_000_000n) / net));
+      const share = (part: bigint) => (net === 0n ? "0%" : formatPercent((part * PPM) / net));
       policyRows.push([
         run.policy.name,
         token.symbol,
@@ -313,7 +314,7 @@ export async function writeReport({
       base += microUsd(t.base, token);
       derivatives += microUsd(t.derivatives, token);
     }
-    const percent = (part: bigint) => (net === 0n ? 0 : Number((part * 1_000_000n) / net) / 10_000);
+    const percent = (part: bigint) => (net === 0n ? 0 : Number((part * PPM) / net) / 10_000);
     return { label: run.policy.name, values: [percent(base), percent(derivatives)] };
   });
   files[SHARE_CHART_FILE] = barChart({

@@ -1,5 +1,7 @@
+import { ParentTermsError } from "../../core/errors.js";
 import { formatPercent } from "../../core/percent.js";
-import { PPM } from "../../core/constants.js";
+import { minUpstreamPpm, validateParentTerms } from "../../core/validateParentTerms.js";
+import { rewordError } from "../../internal/rewordError.js";
 import { ScenarioError } from "./scenarioError.js";
 import type { Scenario, SimModel } from "./types.js";
 
@@ -52,24 +54,23 @@ export function applyPolicy(scenario: Scenario, policyIndex: number): SimModel[]
     for (const edge of model.parents) {
       const parent = byKey.get(edge.key)!;
       const where = `models[${index.get(model.key)}] (${model.key})`;
-      if (!parent.terms.derivativesAllowed) {
-        throw new ScenarioError(
-          where,
-          `its parent ${parent.key} does not allow derivatives (terms.derivativesAllowed)`,
-        );
-      }
-      const reaches = BigInt(model.upstreamPpm) * BigInt(edge.weightPpm);
-      if (reaches < BigInt(parent.terms.minDerivativePpm) * PPM) {
-        const needed =
-          (BigInt(parent.terms.minDerivativePpm) * PPM + BigInt(edge.weightPpm) - 1n) / BigInt(edge.weightPpm);
+      const { upstreamPpm } = model;
+      const check = () =>
+        validateParentTerms({ parent: parent.key, terms: parent.terms, upstreamPpm, weightPpm: edge.weightPpm });
+      rewordError(ParentTermsError, check, ({ problem }) => {
+        if (problem.kind === "derivativesRefused")
+          throw new ScenarioError(
+            where,
+            `its parent ${parent.key} does not allow derivatives (terms.derivativesAllowed)`,
+          );
         throw new ScenarioError(
           policy.upstreamPpm.size || policy.minDerivativePpm.size ? `${path} (${policy.name})` : where,
-          `${model.key} sends its parent ${parent.key} ${formatPercent(model.upstreamPpm)} upstream x ` +
+          `${model.key} sends its parent ${parent.key} ${formatPercent(upstreamPpm)} upstream x ` +
             `${formatPercent(edge.weightPpm)} edge weight, below the parent's minimum derivative share ` +
             `${formatPercent(parent.terms.minDerivativePpm)}: raise the ${model.group} upstream share to at least ` +
-            `${formatPercent(needed)} or lower the ${parent.group} minimum`,
+            `${formatPercent(minUpstreamPpm(parent.terms, edge.weightPpm))} or lower the ${parent.group} minimum`,
         );
-      }
+      });
     }
   }
   return models;

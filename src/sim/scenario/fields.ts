@@ -4,31 +4,48 @@
  */
 import { parseUnits } from "viem";
 
-import { parsePercent } from "../../core/percent.js";
+import { fieldReaders, type FieldProblem } from "../../core/fieldReaders.js";
 import { ScenarioError } from "./scenarioError.js";
 
 export type Fields = Record<string, unknown>;
 
 const show = (value: unknown) => (typeof value === "string" ? `"${value}"` : JSON.stringify(value));
 
-/** An object with only the given keys (a typo in a key is an error, not a silently ignored field). */
-export function readObject(value: unknown, path: string, allowed: readonly string[]): Fields {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new ScenarioError(path, `expected a mapping with the fields ${allowed.join(", ")}, got ${show(value)}`);
+/** The generic readers' refusals in the scenario's words: "<path>: expected ..., got ...". */
+function report(path: string, problem: FieldProblem): never {
+  switch (problem.kind) {
+    case "notMapping":
+      throw new ScenarioError(
+        path,
+        `expected a mapping with the fields ${problem.allowed.join(", ")}, got ${show(problem.value)}`,
+      );
+    case "unknownField":
+      throw new ScenarioError(path, `unknown field "${problem.field}" (the fields are ${problem.allowed.join(", ")})`);
+    case "notList":
+      throw new ScenarioError(path, `expected a list, got ${show(problem.value)}`);
+    case "tooFewEntries":
+      throw new ScenarioError(path, `needs at least ${problem.min} entr${problem.min === 1 ? "y" : "ies"}`);
+    case "notText":
+      throw new ScenarioError(path, `expected a non-empty text, got ${show(problem.value)}`);
+    case "notBoolean":
+      throw new ScenarioError(path, `expected true or false, got ${show(problem.value)}`);
+    case "percentNotText":
+      throw new ScenarioError(path, `expected a percentage in quotes such as "12.5%", got ${show(problem.value)}`);
+    case "notPercent":
+      throw new ScenarioError(path, problem.error.message);
+    case "notName":
+      throw new ScenarioError(path, `expected one of ${problem.names.join(", ")}, got ${show(problem.value)}`);
   }
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) {
-      throw new ScenarioError(path, `unknown field "${key}" (the fields are ${allowed.join(", ")})`);
-    }
-  }
-  return value as Fields;
 }
 
-export function readList(value: unknown, path: string, { min = 0 } = {}): unknown[] {
-  if (!Array.isArray(value)) throw new ScenarioError(path, `expected a list, got ${show(value)}`);
-  if (value.length < min) throw new ScenarioError(path, `needs at least ${min} entr${min === 1 ? "y" : "ies"}`);
-  return value;
-}
+const read = fieldReaders<string>(report);
+
+/** An object with only the given keys (a typo in a key is an error, not a silently ignored field). */
+export const readObject = (value: unknown, path: string, allowed: readonly string[]): Fields =>
+  read.object(value, path, allowed);
+
+export const readList = (value: unknown, path: string, options: { min?: number } = {}): unknown[] =>
+  read.list(value, path, options);
 
 /** A string, or a list of strings: always a list. */
 export function readNames(value: unknown, path: string): string[] {
@@ -36,12 +53,7 @@ export function readNames(value: unknown, path: string): string[] {
   return list.map((item, i) => readString(item, typeof value === "string" ? path : `${path}[${i}]`));
 }
 
-export function readString(value: unknown, path: string): string {
-  if (typeof value !== "string" || value.trim() === "") {
-    throw new ScenarioError(path, `expected a non-empty text, got ${show(value)}`);
-  }
-  return value;
-}
+export const readString = (value: unknown, path: string): string => read.text(value, path, { nonBlank: true });
 
 export function readInteger(value: unknown, path: string, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
@@ -57,22 +69,10 @@ export function readNumber(value: unknown, path: string, min: number, max: numbe
   return value;
 }
 
-export function readBoolean(value: unknown, path: string): boolean {
-  if (typeof value !== "boolean") throw new ScenarioError(path, `expected true or false, got ${show(value)}`);
-  return value;
-}
+export const readBoolean = (value: unknown, path: string): boolean => read.boolean(value, path);
 
 /** A share written as a percentage ("12.5%"), in ppm. */
-export function readPercent(value: unknown, path: string): number {
-  if (typeof value !== "string") {
-    throw new ScenarioError(path, `expected a percentage in quotes such as "12.5%", got ${show(value)}`);
-  }
-  try {
-    return parsePercent(value, "the share");
-  } catch (error) {
-    throw new ScenarioError(path, (error as Error).message);
-  }
-}
+export const readPercent = (value: unknown, path: string): number => read.percent(value, path);
 
 /** An amount in whole tokens ("0.25" or 0.25), in base units. */
 export function readAmount(value: unknown, path: string, decimals: number, symbol: string): bigint {
@@ -87,8 +87,6 @@ export function readAmount(value: unknown, path: string, decimals: number, symbo
   return parseUnits(text.trim(), decimals);
 }
 
-/** One of an enum's names (Relation, Role), as its value. */
-export function readEnum(value: unknown, path: string, values: Readonly<Record<string, number>>): number {
-  if (typeof value === "string" && value in values) return values[value]!;
-  throw new ScenarioError(path, `expected one of ${Object.keys(values).join(", ")}, got ${show(value)}`);
-}
+/** One of an enum's names (Relation, Role), written exactly, as its value. */
+export const readEnum = (value: unknown, path: string, values: Readonly<Record<string, number>>): number =>
+  read.name(value, path, values);

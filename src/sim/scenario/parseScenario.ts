@@ -2,7 +2,12 @@ import { getAddress, isAddress, keccak256, parseUnits, toHex, type Address } fro
 import { parse as parseYaml } from "yaml";
 
 import { MAX_CONTRIBUTORS, MAX_PARENTS, PPM, Relation, Role } from "../../core/constants.js";
+import { InvalidContributorsError, InvalidParentsError, InvalidUpstreamError } from "../../core/errors.js";
+import { validateContributors } from "../../core/validateContributors.js";
 import { validateKey } from "../../core/validateKey.js";
+import { validateParents } from "../../core/validateParents.js";
+import { validateUpstream } from "../../core/validateUpstream.js";
+import { rewordError } from "../../internal/rewordError.js";
 import { createRandom, type Random } from "../random.js";
 import { applyPolicy } from "./applyPolicy.js";
 import {
@@ -204,12 +209,18 @@ function readModels(value: unknown, random: Random): SimModel[] {
     if (parents.length > 0 && fields.upstream === undefined) {
       throw new ScenarioError(`${path}.upstream`, `a model with parents needs an upstream share, such as "20%"`);
     }
-    if (parents.length === 0 && upstreamPpm !== 0) {
-      throw new ScenarioError(
-        `${path}.upstream`,
-        "a model without parents sends nothing upstream: remove it or add parents",
-      );
-    }
+    const upstream = { upstreamPpm, parentCount: parents.length };
+    rewordError(
+      InvalidUpstreamError,
+      () => validateUpstream(upstream),
+      (error) => {
+        if (error.problem.kind !== "withoutParents") throw error;
+        throw new ScenarioError(
+          `${path}.upstream`,
+          "a model without parents sends nothing upstream: remove it or add parents",
+        );
+      },
+    );
     const terms = readObject(fields.terms ?? {}, `${path}.terms`, ["derivativesAllowed", "minDerivative"]);
     return {
       key,
@@ -262,6 +273,8 @@ function readModels(value: unknown, random: Random): SimModel[] {
       throw new ScenarioError(path, "give every entry a weight, or none (then they share 100% equally)");
     }
     const parents: SimParent[] = [];
+    /** The entry each parent was picked by, to name it in errors. */
+    const pickedBy: string[] = [];
     entries.forEach((entry, i) => {
       const entryPpm = entry.weightPpm ?? equalPart(Number(PPM), entries.length, i);
       const pool = entry.from.filter((m) => !parents.some((p) => p.key === m.key));
@@ -273,22 +286,28 @@ function readModels(value: unknown, random: Random): SimModel[] {
       }
       for (let k = 0; k < entry.pick; k++) {
         const [chosen] = pool.splice(random.below(pool.length), 1);
-        const weightPpm = equalPart(entryPpm, entry.pick, k);
-        if (weightPpm === 0) throw new ScenarioError(`${entry.entryPath}.weight`, "leaves a parent with a 0% weight");
-        parents.push({ key: chosen!.key, relation: entry.relation, weightPpm });
+        parents.push({ key: chosen!.key, relation: entry.relation, weightPpm: equalPart(entryPpm, entry.pick, k) });
+        pickedBy.push(entry.entryPath);
       }
     });
-    if (parents.length > MAX_PARENTS)
-      throw new ScenarioError(path, `${parents.length} parents, at most ${MAX_PARENTS}`);
-    const total = parents.reduce((sum, p) => sum + p.weightPpm, 0);
-    if (total !== Number(PPM)) throw new ScenarioError(path, `the weights add up to ${total / 10_000}%, not 100%`);
+    const named = parents.map(({ key, weightPpm }) => ({ id: key, weightPpm }));
+    rewordError(
+      InvalidParentsError,
+      () => validateParents({ parents: named }),
+      (error) => {
+        const { problem } = error;
+        if (problem.kind === "count") throw new ScenarioError(path, `${problem.count} parents, at most ${MAX_PARENTS}`);
+        if (problem.kind === "weight")
+          throw new ScenarioError(`${pickedBy[problem.index]}.weight`, "leaves a parent with a 0% weight");
+        if (problem.kind === "sum") throw weightsSumError(path, problem.sum);
+        throw error;
+      },
+    );
     return parents;
   }
 
   function readContributors(value: unknown, path: string, n: number): SimContributor[] {
-    const list = readList(value, path, { min: 1 });
-    if (list.length > MAX_CONTRIBUTORS) throw new ScenarioError(path, `at most ${MAX_CONTRIBUTORS} contributors`);
-    const contributors = list.map((item, i): SimContributor => {
+    const contributors = readList(value, path, { min: 1 }).map((item, i): SimContributor => {
       const entryPath = `${path}[${i}]`;
       const fields = readObject(item, entryPath, ["account", "role", "weight"]);
       const label = fillTemplate(readString(fields.account, `${entryPath}.account`), n);
@@ -296,14 +315,27 @@ function readModels(value: unknown, random: Random): SimModel[] {
         readEnum(role, Array.isArray(fields.role) ? `${entryPath}.role[${r}]` : `${entryPath}.role`, Role),
       );
       const weightPpm = readPercent(fields.weight, `${entryPath}.weight`);
-      if (weightPpm === 0) throw new ScenarioError(`${entryPath}.weight`, "a contributor's weight must be above 0%");
       return { label, account: accountAddress(label), role: roles[random.below(roles.length)]!, weightPpm };
     });
-    const total = contributors.reduce((sum, c) => sum + c.weightPpm, 0);
-    if (total !== Number(PPM)) throw new ScenarioError(path, `the weights add up to ${total / 10_000}%, not 100%`);
+    rewordError(
+      InvalidContributorsError,
+      () => validateContributors({ contributors }),
+      (error) => {
+        const { problem } = error;
+        if (problem.kind === "count") throw new ScenarioError(path, `at most ${MAX_CONTRIBUTORS} contributors`);
+        if (problem.kind === "weight")
+          throw new ScenarioError(`${path}[${problem.index}].weight`, "a contributor's weight must be above 0%");
+        if (problem.kind === "sum") throw weightsSumError(path, problem.sum);
+        throw error;
+      },
+    );
     return contributors;
   }
 }
+
+/** Weights (parents' or contributors') that do not add up to 100%, with what they add up to. */
+const weightsSumError = (path: string, sum: bigint) =>
+  new ScenarioError(path, `the weights add up to ${Number(sum) / 10_000}%, not 100%`);
 
 /** Part `index` of `total` split `parts` ways, the remainder going to the first part. */
 function equalPart(total: number, parts: number, index: number): number {
