@@ -174,7 +174,8 @@ function createLogMaker(abi: Abi) {
       const transactionHash = keccak256(toHex(`bench-tx-${tx}`));
       const logs = entries.map(({ address, name, args }): RpcLog => {
         const event = events.get(name)!;
-        const topics = encodeEventTopics({ abi: [event], eventName: name, args } as never) as [Hex, ...Hex[]];
+        // Every indexed argument is given, so each topic is one word (no null, no list of alternatives).
+        const topics = encodeEventTopics({ abi: [event], eventName: name, args }) as [Hex, ...Hex[]];
         const data = encodeAbiParameters(
           event.inputs.filter((i) => !i.indexed),
           event.inputs.filter((i) => !i.indexed).map((i) => args[i.name!]),

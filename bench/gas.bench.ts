@@ -13,6 +13,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { network } from "hardhat";
 import { keccak256, parseEther, toHex, type Address, type Hex } from "viem";
 import { proposalCall, runProposal } from "../src/chain/runProposal.js";
+import { modelRegistryAbi } from "../src/contracts/abis.js";
 import { NATIVE_TOKEN, PPM, Relation, Role } from "../src/core/constants.js";
 import { contributorClaim } from "../src/core/contributorClaim.js";
 import { contributorTree } from "../src/core/contributorTree.js";
@@ -191,7 +192,7 @@ const govern = (op: string, phase: string, contributors: number, gas: number) =>
   record({ op, token: "none", parents: op === "assign" ? 0 : 1, contributors, phase, gas });
 
 async function raiseDispute(on: Address, id: Hex): Promise<{ disputeId: bigint; gas: number }> {
-  const abi = registry.abi;
+  const abi = modelRegistryAbi;
   const args = [id, EVIDENCE] as const;
   const hash = await payer!.writeContract({
     address: on,
@@ -202,12 +203,7 @@ async function raiseDispute(on: Address, id: Hex): Promise<{ disputeId: bigint; 
   });
   const gas = await gasOf(hash);
   return {
-    disputeId: (await publicClient.readContract({
-      address: on,
-      abi,
-      functionName: "activeDispute",
-      args: [id],
-    })) as bigint,
+    disputeId: await publicClient.readContract({ address: on, abi, functionName: "activeDispute", args: [id] }),
     gas,
   };
 }
@@ -228,7 +224,12 @@ let placeholderSeed = 0;
 async function placeholder(on: Address): Promise<Hex> {
   const key = `bench:placeholder-${placeholderSeed++}`;
   await gasOf(
-    await admin!.writeContract({ address: on, abi: registry.abi, functionName: "registerPlaceholder", args: [key] }),
+    await admin!.writeContract({
+      address: on,
+      abi: modelRegistryAbi,
+      functionName: "registerPlaceholder",
+      args: [key],
+    }),
   );
   return modelId(key);
 }
@@ -280,14 +281,14 @@ const viaDao = (description: string, call: ReturnType<typeof proposalCall>) =>
     ]),
   );
   const { disputeId } = await raiseDispute(daoRegistry.address, modelId(key));
-  const upholdCall = proposalCall(daoRegistry.address, daoRegistry.abi, "resolveDispute", [
+  const upholdCall = proposalCall(daoRegistry.address, modelRegistryAbi, "resolveDispute", [
     disputeId,
     true,
     treasury.account.address,
   ]);
   govern("resolve", "dao-execute", 2, await viaDao("Uphold", upholdCall));
   const id = await placeholder(daoRegistry.address);
-  const assignCall = proposalCall(daoRegistry.address, daoRegistry.abi, "assignPlaceholder", [
+  const assignCall = proposalCall(daoRegistry.address, modelRegistryAbi, "assignPlaceholder", [
     id,
     admin.account.address,
     await contributorSet(10),

@@ -3,13 +3,8 @@ import type { NetworkConnection } from "hardhat/types/network";
 import type { Hex } from "viem";
 
 import type { DeploymentRecord } from "../../src/chain/deploymentRecord.js";
-import type { ContractArtifact, RunDemoParameters } from "../../src/sim/runDemo.js";
+import type { RunDemoParameters } from "../../src/sim/runDemo.js";
 import { deployStemma } from "../deploy/deployStemma.js";
-
-const artifact = async (name: string): Promise<ContractArtifact> => {
-  const { abi, bytecode } = await hre.artifacts.readArtifact(name);
-  return { abi, bytecode: bytecode as Hex };
-};
 
 /**
  * Deploys the whole system with the local parameters on `connection` and gathers what {runDemo} needs, plus the
@@ -35,12 +30,8 @@ export async function demoParameters(
       timelock: contracts.StemmaTimelock.address,
       startBlock: BigInt(startBlock),
     },
-    artifacts: {
-      ModelRegistry: await artifact("ModelRegistry"),
-      RevenueRouter: await artifact("RevenueRouter"),
-      StemmaToken: await artifact("StemmaToken"),
-      TestToken: await artifact("TestToken"),
-    },
+    // Hardhat types an artifact's bytecode as a plain string.
+    tokenBytecode: (await hre.artifacts.readArtifact("TestToken")).bytecode as Hex,
     log,
   };
 }

@@ -9,9 +9,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import hre, { network } from "hardhat";
-import type { Abi, Hex } from "viem";
+import type { Hex } from "viem";
 
 import { answersChainId, freePort, HARDHAT_BIN, stopChild } from "../../src/cli/childProcesses.js";
+import { modelRegistryAbi, revenueRouterAbi, testTokenAbi } from "../../src/contracts/abis.js";
 import type { OpenSimChain } from "../../src/sim/simulateScenario.js";
 import { deployStemma } from "../deploy/deployStemma.js";
 import { sleep } from "../../src/internal/sleep.js";
@@ -64,10 +65,6 @@ export type SimChainOpener = { open: OpenSimChain; description: string };
  * const chain = await open(policy, 0); // ... await chain.close();
  */
 export function simChainOpener({ rpcUrl }: { rpcUrl?: string | undefined }): SimChainOpener {
-  const artifact = async (name: string) => {
-    const { abi, bytecode } = await hre.artifacts.readArtifact(name);
-    return { abi: abi as Abi, bytecode: bytecode as Hex };
-  };
   const run = `${process.pid}-${Date.now()}`;
   const open: OpenSimChain = async (_policy, index) => {
     const node = rpcUrl === undefined ? await startNode() : undefined;
@@ -77,18 +74,15 @@ export function simChainOpener({ rpcUrl }: { rpcUrl?: string | undefined }): Sim
       const connection = await network.create({ network: "localhost", override: { url } });
       const { record } = await deployStemma(connection, { deploymentId });
       await connection.close();
-      const [registry, router, token] = await Promise.all([
-        artifact("ModelRegistry"),
-        artifact("RevenueRouter"),
-        artifact("TestToken"),
-      ]);
+      // The ABIs are the generated, typed ones; the test token's creation code comes from its artifact.
+      const { bytecode } = await hre.artifacts.readArtifact("TestToken");
       return {
         rpcUrl: url,
         registry: record.contracts.ModelRegistry.address,
         router: record.contracts.RevenueRouter.address,
         startBlock: BigInt(record.startBlock),
-        abis: { registry: registry.abi, router: router.abi, token: token.abi },
-        tokenBytecode: token.bytecode,
+        abis: { registry: modelRegistryAbi, router: revenueRouterAbi, token: testTokenAbi },
+        tokenBytecode: bytecode as Hex, // Hardhat types an artifact's bytecode as a plain string
         close: async () => {
           await rm(join(ROOT, "ignition", "deployments", deploymentId), { recursive: true, force: true });
           await node?.stop();

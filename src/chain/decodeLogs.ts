@@ -52,6 +52,8 @@ function decodersOf(abi: Abi): Map<Hex, Decoder> {
 function viemDecoder(item: AbiEvent): Decoder {
   const abi = [item] as const;
   return (topics, data) => {
+    // A log reaches here by its topic 0, so topics is not empty; every stored event names its inputs, so viem's
+    // "list or record" of an ABI item read at run time is a record.
     const { eventName, args } = decodeEventLog({ abi, topics: topics as [Hex, ...Hex[]], data, strict: true });
     return { eventName, args: args as Record<string, unknown> };
   };

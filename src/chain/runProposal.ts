@@ -1,12 +1,14 @@
 import {
   encodeFunctionData,
+  getContract,
   keccak256,
-  parseAbi,
   toBytes,
   type Abi,
   type Account,
   type Address,
   type Chain,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
   type Hex,
   type PublicClient,
   type TestClient,
@@ -14,18 +16,8 @@ import {
   type WalletClient,
 } from "viem";
 
-/** The parts of OpenZeppelin's `IGovernor` a proposal's life needs. */
-export const governorAbi = parseAbi([
-  "function propose(address[] targets, uint256[] values, bytes[] calldatas, string description) returns (uint256)",
-  "function castVote(uint256 proposalId, uint8 support) returns (uint256)",
-  "function queue(address[] targets, uint256[] values, bytes[] calldatas, bytes32 descriptionHash) returns (uint256)",
-  "function execute(address[] targets, uint256[] values, bytes[] calldatas, bytes32 descriptionHash) payable returns (uint256)",
-  "function hashProposal(address[] targets, uint256[] values, bytes[] calldatas, bytes32 descriptionHash) pure returns (uint256)",
-  "function state(uint256 proposalId) view returns (uint8)",
-  "function proposalSnapshot(uint256 proposalId) view returns (uint256)",
-  "function proposalDeadline(uint256 proposalId) view returns (uint256)",
-  "function proposalEta(uint256 proposalId) view returns (uint256)",
-]);
+import { stemmaGovernorAbi } from "../contracts/abis.js";
+import type { FunctionCall, WriteMutability } from "./functionCall.js";
 
 /** `IGovernor.ProposalState`, by value. */
 export const PROPOSAL_STATES = [
@@ -43,8 +35,15 @@ export const PROPOSAL_STATES = [
 export type ProposalCall = { target: Address; value?: bigint; data: Hex };
 
 /** Encodes `contract.fn(...args)` as a proposal call. */
-export function proposalCall(target: Address, abi: Abi, functionName: string, args: readonly unknown[]): ProposalCall {
-  return { target, data: encodeFunctionData({ abi, functionName, args }) };
+export function proposalCall<const abi extends Abi, functionName extends ContractFunctionName<abi, WriteMutability>>(
+  target: Address,
+  abi: abi,
+  functionName: functionName,
+  args: ContractFunctionArgs<abi, WriteMutability, functionName>,
+): ProposalCall {
+  const typed: FunctionCall<abi, WriteMutability, functionName> = { abi, functionName, args };
+  const call: FunctionCall = typed;
+  return { target, data: encodeFunctionData(call) };
 }
 
 type Wallet = WalletClient<Transport, Chain, Account>;
@@ -88,15 +87,19 @@ export async function runProposal({
 }: RunProposalParameters): Promise<RunProposalReturnType> {
   const args = [calls.map((c) => c.target), calls.map((c) => c.value ?? 0n), calls.map((c) => c.data)] as const;
   const descriptionHash = keccak256(toBytes(description));
-  const read = <T>(functionName: "state" | "proposalSnapshot" | "proposalDeadline", proposalId: bigint) =>
-    publicClient.readContract({ address: governor, abi: governorAbi, functionName, args: [proposalId] }) as Promise<T>;
-  const send = async (wallet: Wallet, functionName: "propose" | "castVote" | "queue" | "execute", fnArgs: unknown) => {
-    const hash = await wallet.writeContract({
-      address: governor,
-      abi: governorAbi,
+  const { read } = getContract({ address: governor, abi: stemmaGovernorAbi, client: publicClient });
+  const send = async <functionName extends ContractFunctionName<typeof stemmaGovernorAbi, WriteMutability>>(
+    wallet: Wallet,
+    functionName: functionName,
+    fnArgs: ContractFunctionArgs<typeof stemmaGovernorAbi, WriteMutability, functionName>,
+  ) => {
+    const typed: FunctionCall<typeof stemmaGovernorAbi, WriteMutability, functionName> = {
+      abi: stemmaGovernorAbi,
       functionName,
       args: fnArgs,
-    } as Parameters<Wallet["writeContract"]>[0]);
+    };
+    const call: FunctionCall = typed;
+    const hash = await wallet.writeContract({ address: governor, ...call });
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== "success") throw new Error(`${functionName} reverted (transaction ${hash})`);
     return receipt;
@@ -106,13 +109,8 @@ export async function runProposal({
       await testClient.request({ method: "evm_mine", params: undefined });
   };
 
-  const proposalId = await publicClient.readContract({
-    address: governor,
-    abi: governorAbi,
-    functionName: "hashProposal",
-    args: [...args, descriptionHash],
-  });
-  const existing = await read<number>("state", proposalId).catch(() => undefined);
+  const proposalId = await read.hashProposal([...args, descriptionHash]);
+  const existing = await read.state([proposalId]).catch(() => undefined);
   if (existing !== undefined) {
     throw new Error(
       `a proposal with these calls and the description "${description}" already exists (it is ${PROPOSAL_STATES[existing]}): change the description to propose it again`,
@@ -121,20 +119,15 @@ export async function runProposal({
   await send(proposer, "propose", [...args, description]);
   log(`proposed "${description}" (id ${proposalId})`);
 
-  await mineUntilAfter(await read<bigint>("proposalSnapshot", proposalId));
+  await mineUntilAfter(await read.proposalSnapshot([proposalId]));
   for (const voter of voters) await send(voter, "castVote", [proposalId, 1]);
   log(`${voters.length} holder(s) voted For`);
 
-  await mineUntilAfter(await read<bigint>("proposalDeadline", proposalId));
-  const state = PROPOSAL_STATES[await read<number>("state", proposalId)];
+  await mineUntilAfter(await read.proposalDeadline([proposalId]));
+  const state = PROPOSAL_STATES[await read.state([proposalId])];
   if (state !== "Succeeded") throw new Error(`proposal "${description}" did not pass: it is ${state}`);
   await send(proposer, "queue", [...args, descriptionHash]);
-  const eta = await publicClient.readContract({
-    address: governor,
-    abi: governorAbi,
-    functionName: "proposalEta",
-    args: [proposalId],
-  });
+  const eta = await read.proposalEta([proposalId]);
   const { timestamp } = await publicClient.getBlock();
   if (eta > timestamp) await testClient.increaseTime({ seconds: Number(eta - timestamp) });
   await testClient.request({ method: "evm_mine", params: undefined });

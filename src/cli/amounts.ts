@@ -20,10 +20,12 @@ export function formatAmount(amount: bigint, token: TokenInfo): string {
 /** A token's symbol and decimals, read from the chain (`symbol()`, `decimals()`); ETH needs no call. */
 export async function tokenInfo(context: ChainContext, address: Address): Promise<TokenInfo> {
   if (address.toLowerCase() === NATIVE_TOKEN.toLowerCase()) return ETH;
-  const read = <T>(functionName: "symbol" | "decimals") =>
-    context.publicClient.readContract({ address, abi: erc20Abi, functionName }) as Promise<T>;
+  const erc20 = { address, abi: erc20Abi } as const;
   try {
-    const [symbol, decimals] = await Promise.all([read<string>("symbol"), read<number>("decimals")]);
+    const [symbol, decimals] = await Promise.all([
+      context.publicClient.readContract({ ...erc20, functionName: "symbol" }),
+      context.publicClient.readContract({ ...erc20, functionName: "decimals" }),
+    ]);
     return { address: getAddress(address), symbol, decimals: Number(decimals) };
   } catch {
     throw new CliError(
@@ -59,7 +61,7 @@ export async function parseAmount(
       `amount "${text}" is not an amount with its token: write it like "1.5 ETH", "250 USDC" or "250 0xTokenAddress".`,
     );
   }
-  const [, number, tokenText] = match as unknown as [string, string, string];
+  const [, number, tokenText] = match;
   const token = await resolveToken(tokenText, context, knownTokens);
   const [whole = "0", fraction = ""] = number.split(".");
   if (fraction.length > token.decimals) {

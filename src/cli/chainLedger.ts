@@ -37,7 +37,7 @@ export async function readChainLedger(context: ChainContext): Promise<ChainLedge
 
   const metadata = new Map<Hex, ModelMetadata>();
   for (const log of parseEventLogs({ abi: abi.registry, logs, eventName: ["ModelRegistered", "MetadataUpdated"] })) {
-    const { id, weightsDigest, metadataURI, license } = log.args as unknown as ModelMetadata & { id: Hex };
+    const { id, weightsDigest, metadataURI, license } = log.args;
     metadata.set(id.toLowerCase() as Hex, { weightsDigest, metadataURI, license });
   }
   const keyOf = (id: Hex) => {

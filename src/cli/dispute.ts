@@ -42,11 +42,7 @@ export async function dispute(argv: string[], say: Output = stdout): Promise<num
   const { id, key } = resolveModel(positionals[0], chain, "stemma dispute <model key|id> --evidence FILE|0xHASH");
   const signer = await resolveSigner(context, values);
   const { registry, abi, publicClient } = context;
-  const bond = (await publicClient.readContract({
-    address: registry,
-    abi: abi.registry,
-    functionName: "disputeBond",
-  })) as bigint;
+  const bond = await publicClient.readContract({ address: registry, abi: abi.registry, functionName: "disputeBond" });
   const receipt = await sendContractCall(
     context,
     signer,
@@ -62,7 +58,7 @@ export async function dispute(argv: string[], say: Output = stdout): Promise<num
     chain.keyOf,
   );
   const [raised] = parseEventLogs({ abi: abi.registry, logs: receipt.logs, eventName: "DisputeRaised" });
-  const disputeId = (raised?.args as { disputeId?: bigint } | undefined)?.disputeId;
+  const disputeId = raised?.args.disputeId;
   say(`Dispute ${disputeId} is open: ${key} is frozen until the DAO resolves it.`);
   return 0;
 }

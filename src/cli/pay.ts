@@ -47,15 +47,18 @@ export async function pay(argv: string[], say: Output = stdout): Promise<number>
   const shown = formatAmount(amount, token);
 
   if (token.address !== NATIVE_TOKEN) {
-    const read = <T>(functionName: "balanceOf" | "allowance", args: readonly unknown[]) =>
-      publicClient.readContract({ address: token.address, abi: erc20Abi, functionName, args } as never) as Promise<T>;
-    const balance = await read<bigint>("balanceOf", [signer.address]);
+    const erc20 = { address: token.address, abi: erc20Abi } as const;
+    const balance = await publicClient.readContract({ ...erc20, functionName: "balanceOf", args: [signer.address] });
     if (balance < amount) {
       throw new CliError(
         `insufficient funds: ${signer.address} has ${formatAmount(balance, token)} but the payment needs ${shown}: get more ${token.symbol}, or pay less.`,
       );
     }
-    const allowance = await read<bigint>("allowance", [signer.address, router]);
+    const allowance = await publicClient.readContract({
+      ...erc20,
+      functionName: "allowance",
+      args: [signer.address, router],
+    });
     if (allowance < amount) {
       await sendContractCall(
         context,
@@ -71,12 +74,12 @@ export async function pay(argv: string[], say: Output = stdout): Promise<number>
       );
     }
   }
-  const [fee, net] = (await publicClient.readContract({
+  const [fee, net] = await publicClient.readContract({
     address: router,
     abi: abi.router,
     functionName: "previewPay",
     args: [amount],
-  })) as readonly [bigint, bigint];
+  });
   await sendContractCall(
     context,
     signer,

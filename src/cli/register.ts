@@ -166,12 +166,12 @@ export async function register(argv: string[], say: Output = stdout): Promise<nu
 type StoredModel = { steward: `0x${string}`; status: number; terms: Terms };
 
 async function readModel(context: ChainContext, id: Hex): Promise<StoredModel> {
-  return (await context.publicClient.readContract({
+  return await context.publicClient.readContract({
     address: context.registry,
     abi: context.abi.registry,
     functionName: "model",
     args: [id],
-  })) as StoredModel;
+  });
 }
 
 /** Registers missing parents as placeholders (when allowed), reads every parent's terms, then registers. */

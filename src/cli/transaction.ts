@@ -1,18 +1,23 @@
-import { formatEther, type Abi, type Address, type TransactionReceipt } from "viem";
+import { formatEther, type Abi, type Address, type ContractFunctionName, type TransactionReceipt } from "viem";
 
+import type { FunctionCall, WriteMutability } from "../chain/functionCall.js";
 import type { ChainContext } from "./connect.js";
 import type { Output } from "./output.js";
 import { describeRevert, type NameOfModel } from "./revert.js";
 import { CliError } from "./shared.js";
 import type { Signer } from "./signer.js";
 
-export type ContractCall = {
+/**
+ * One contract call to send. With a typed (`as const`) ABI, `functionName` is one of its writable functions and
+ * `args` that function's arguments; the defaults (any ABI, any name) describe a list of calls to different functions.
+ */
+export type ContractCall<
+  abi extends Abi = Abi,
+  functionName extends ContractFunctionName<abi, WriteMutability> = ContractFunctionName<abi, WriteMutability>,
+> = FunctionCall<abi, WriteMutability, functionName> & {
   /** What the transaction does, for the report ("Paying 1.5 ETH to hf:org/name"). */
   label: string;
   address: Address;
-  abi: Abi;
-  functionName: string;
-  args: readonly unknown[];
   /** ETH sent along, in wei. @default 0n */
   value?: bigint;
 };
@@ -22,13 +27,18 @@ export type ContractCall = {
  * it used. The estimate runs the call first, so a call that would revert fails here with its decoded custom error,
  * and nothing is sent; so does an account that cannot pay for the value and the gas.
  */
-export async function sendContractCall(
+export async function sendContractCall<
+  const abi extends Abi,
+  functionName extends ContractFunctionName<abi, WriteMutability>,
+>(
   context: ChainContext,
   signer: Signer,
-  call: ContractCall,
+  call: ContractCall<abi, functionName>,
   say: Output,
   nameOfModel?: NameOfModel,
 ): Promise<TransactionReceipt> {
+  // Checked against its function by the signature above, the call goes to viem untyped (see FunctionCall).
+  const { abi, functionName, args }: FunctionCall = call;
   const { publicClient } = context;
   const value = call.value ?? 0n;
   const balance = await publicClient.getBalance({ address: signer.address });
@@ -36,19 +46,17 @@ export async function sendContractCall(
 
   const request = {
     address: call.address,
-    abi: call.abi,
-    functionName: call.functionName,
-    args: call.args,
+    abi,
+    functionName,
+    args,
     account: signer.wallet.account,
     ...(value > 0n ? { value } : {}),
   };
   let gas: bigint;
   try {
-    gas = await publicClient.estimateContractGas(
-      request as unknown as Parameters<typeof publicClient.estimateContractGas>[0],
-    );
+    gas = await publicClient.estimateContractGas(request);
   } catch (error) {
-    throw describeRevert(error, call.abi, nameOfModel) ?? error;
+    throw describeRevert(error, abi, nameOfModel) ?? error;
   }
   const { maxFeePerGas } = await publicClient.estimateFeesPerGas();
   if (balance < value + gas * maxFeePerGas) throw insufficientEth(signer.address, balance, value, gas * maxFeePerGas);
@@ -57,9 +65,9 @@ export async function sendContractCall(
   say(`  estimated gas ${gas}`);
   let hash: `0x${string}`;
   try {
-    hash = await signer.wallet.writeContract(request as unknown as Parameters<typeof signer.wallet.writeContract>[0]);
+    hash = await signer.wallet.writeContract(request);
   } catch (error) {
-    throw describeRevert(error, call.abi, nameOfModel) ?? error;
+    throw describeRevert(error, abi, nameOfModel) ?? error;
   }
   say(`  transaction ${hash}`);
   const receipt = await publicClient.waitForTransactionReceipt({ hash });

@@ -2,7 +2,7 @@
  * `stemma update <model>`: changes a model the signer stewards (contributors, terms, metadata, handing stewardship
  * on), or accepts stewardship offered to the signer. One transaction per kind of change.
  */
-import { getAddress, type Address, type Hex } from "viem";
+import { getAddress, type ContractFunctionArgs, type ContractFunctionName, type Hex } from "viem";
 
 import { ZERO_ADDRESS } from "../core/constants.js";
 import { CHAIN_HELP, parseCommand } from "./chainFlags.js";
@@ -68,22 +68,27 @@ export async function update(argv: string[], say: Output = stdout): Promise<numb
   const signer = await resolveSigner(context, values);
   const model = chain.ledger.model(id);
   const { registry, abi } = context;
-  const call = (label: string, functionName: string, args: readonly unknown[]): ContractCall => ({
+  type RegistryFunction = ContractFunctionName<typeof abi.registry, "nonpayable">;
+  const call = <functionName extends RegistryFunction>(
+    label: string,
+    functionName: functionName,
+    args: ContractFunctionArgs<typeof abi.registry, "nonpayable", functionName>,
+  ): ContractCall<typeof abi.registry, functionName> => ({
     label,
     address: registry,
     abi: abi.registry,
     functionName,
     args,
   });
-  const calls: ContractCall[] = [];
+  const calls: ContractCall<typeof abi.registry>[] = [];
 
   if (values.accept) {
-    const pending = (await context.publicClient.readContract({
+    const pending = await context.publicClient.readContract({
       address: registry,
       abi: abi.registry,
       functionName: "pendingSteward",
       args: [id],
-    })) as Address;
+    });
     if (pending === ZERO_ADDRESS || getAddress(pending) !== signer.address) {
       throw new CliError(
         `${signer.address} has not been offered stewardship of ${key}: its steward must run stemma update ${key} --transfer-to ${signer.address} first.`,

@@ -1,6 +1,17 @@
-import { decodeFunctionResult, encodeFunctionData, getAddress, type Abi, type Address, type Hex } from "viem";
+import {
+  decodeFunctionResult,
+  encodeFunctionData,
+  getAddress,
+  type Address,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  type ContractFunctionReturnType,
+  type Hex,
+} from "viem";
 
 import type { DeploymentRecord } from "../chain/deploymentRecord.js";
+import type { FunctionCall } from "../chain/functionCall.js";
+import type { revenueRouterAbi } from "../contracts/abis.js";
 import { ModelStatus } from "../core/constants.js";
 import { contributorClaim } from "../core/contributorClaim.js";
 import { contributorTree } from "../core/contributorTree.js";
@@ -22,8 +33,11 @@ export type ReconcileParameters = {
   sql: Sql;
   deployment: DeploymentRecord;
   /** The router's ABI. */
-  routerAbi: Abi;
+  routerAbi: typeof revenueRouterAbi;
 };
+
+type RouterView = ContractFunctionName<typeof revenueRouterAbi, "view">;
+type RouterViewResult<view extends RouterView> = ContractFunctionReturnType<typeof revenueRouterAbi, "view", view>;
 
 const { DISPUTED, REVOKED } = ModelStatus;
 
@@ -48,16 +62,16 @@ export async function reconcile({ rpc, sql, deployment, routerAbi }: ReconcilePa
   if (!checkpoint) throw new Error("The database holds no index yet: run the indexer first.");
   const block = BigInt(checkpoint.block_number);
   const router = deployment.contracts.RevenueRouter.address;
-  const read = async (functionName: string, args: readonly unknown[]) =>
-    decodeFunctionResult({
-      abi: routerAbi,
-      functionName,
-      data: await rpc.call({
-        to: router,
-        data: encodeFunctionData({ abi: routerAbi, functionName, args }),
-        blockNumber: block,
-      }),
-    });
+  const read = async <functionName extends RouterView>(
+    functionName: functionName,
+    args: ContractFunctionArgs<typeof revenueRouterAbi, "view", functionName>,
+  ): Promise<RouterViewResult<functionName>> => {
+    const typed: FunctionCall<typeof revenueRouterAbi, "view", functionName> = { abi: routerAbi, functionName, args };
+    const call: FunctionCall = typed;
+    const data = await rpc.call({ to: router, data: encodeFunctionData(call), blockNumber: block });
+    // Decoded with the untyped call, the result is unknown to viem: it is what the generated ABI states for the view.
+    return decodeFunctionResult({ ...call, data }) as RouterViewResult<functionName>;
+  };
   const differences: ReconcileDifference[] = [];
   const compare = (what: string, mirror: unknown, chain: unknown) => {
     if (String(mirror) !== String(chain)) differences.push({ what, mirror: String(mirror), chain: String(chain) });
@@ -76,12 +90,7 @@ export async function reconcile({ rpc, sql, deployment, routerAbi }: ReconcilePa
   }
   const flows = new Map<Hex, { status: number; revokedEpoch: number }>();
   for (const model of models) {
-    const flow = (await read("flow", [model.id])) as {
-      status: number;
-      upstreamPpm: number;
-      epoch: number;
-      revokedEpoch: number;
-    };
+    const flow = await read("flow", [model.id]);
     flows.set(model.id, flow);
     compare(`model ${model.id} status`, model.status, flow.status);
     compare(`model ${model.id} upstreamPpm`, model.upstream_ppm, flow.upstreamPpm);
@@ -102,7 +111,7 @@ export async function reconcile({ rpc, sql, deployment, routerAbi }: ReconcilePa
     pushed: string;
   }>("SELECT model_id, token, received, kept, upstream, pushed FROM model_token_totals ORDER BY model_id, token");
   for (const row of totals) {
-    const chain = (await read("modelBalance", [row.model_id, row.token])) as Record<string, bigint>;
+    const chain = await read("modelBalance", [row.model_id, row.token]);
     for (const field of ["received", "kept", "upstream", "pushed"] as const) {
       compare(`model ${row.model_id} ${row.token} ${field}`, row[field], chain[field]);
     }
@@ -119,7 +128,7 @@ export async function reconcile({ rpc, sql, deployment, routerAbi }: ReconcilePa
     const tree = contributorTree(
       rows.map((r) => ({ account: getAddress(r.account), role: r.role, weightPpm: r.weight_ppm })),
     );
-    const root = (await read("epochRoot", [modelId, epoch])) as Hex;
+    const root = await read("epochRoot", [modelId, epoch]);
     compare(`model ${modelId} epoch ${epoch} root`, tree.root, root);
     const flow = flows.get(modelId);
     const frozen = flow?.status === DISPUTED || (flow?.status === REVOKED && epoch < flow.revokedEpoch);
@@ -128,7 +137,7 @@ export async function reconcile({ rpc, sql, deployment, routerAbi }: ReconcilePa
       if (frozen) continue;
       const claim = contributorClaim({ ...entry, modelId, epoch });
       for (const { token } of tokens) {
-        const amount = (await read("claimable", [token, claim])) as bigint;
+        const amount = await read("claimable", [token, claim]);
         const k = `${entry.account}|${token}`;
         claimable.set(k, (claimable.get(k) ?? 0n) + amount);
       }

@@ -1,5 +1,6 @@
-import type { Abi, Address, PublicClient } from "viem";
+import { getContract, type Address, type PublicClient } from "viem";
 
+import type { revenueRouterAbi, testTokenAbi } from "../contracts/abis.js";
 import { NATIVE_TOKEN } from "../core/constants.js";
 import { contributorClaim } from "../core/contributorClaim.js";
 import type { Ledger } from "../core/ledger.js";
@@ -14,9 +15,9 @@ export type ReconcileWithChainParameters = {
   /** The engine, fed every registry and router event of the deployment. */
   ledger: Ledger;
   router: Address;
-  routerAbi: Abi;
+  routerAbi: typeof revenueRouterAbi;
   /** An ERC-20 ABI with balanceOf. */
-  tokenAbi: Abi;
+  tokenAbi: typeof testTokenAbi;
   tokens: readonly Address[];
 };
 
@@ -38,16 +39,14 @@ export async function reconcileWithChain({
   tokens,
 }: ReconcileWithChainParameters): Promise<ChainReconcile> {
   const checks: { what: string; engine: bigint; chain: Promise<bigint> }[] = [];
-  const view = (functionName: string, args: readonly unknown[]) =>
-    publicClient.readContract({ address: router, abi: routerAbi, functionName, args }) as Promise<unknown>;
-  const check = (what: string, engine: bigint, chain: Promise<unknown>) =>
-    checks.push({ what, engine, chain: chain.then((value) => value as bigint) });
+  const { read: view } = getContract({ address: router, abi: routerAbi, client: publicClient });
+  const check = (what: string, engine: bigint, chain: Promise<bigint>) => checks.push({ what, engine, chain });
 
   for (const token of tokens) {
     for (const id of ledger.models()) {
       const key = ledger.model(id).key;
       const balance = ledger.modelBalance(id, token);
-      const chain = view("modelBalance", [id, token]) as Promise<Record<string, bigint>>;
+      const chain = view.modelBalance([id, token]);
       for (const field of ["received", "upstream", "pushed", "kept"] as const) {
         check(
           `${key} ${field} (${token})`,
@@ -55,22 +54,18 @@ export async function reconcileWithChain({
           chain.then((b) => b[field]),
         );
       }
-      check(
-        `${key} pendingUpstream (${token})`,
-        ledger.pendingUpstream(id, token),
-        view("pendingUpstream", [id, token]),
-      );
+      check(`${key} pendingUpstream (${token})`, ledger.pendingUpstream(id, token), view.pendingUpstream([id, token]));
       for (let epoch = 0; epoch <= ledger.model(id).epoch; epoch++) {
         for (const entry of ledger.contributorSet(id, epoch)?.entries ?? []) {
           check(
             `${key} epoch ${epoch} claimable of ${entry.account} (${token})`,
             ledger.entryOwed(id, token, epoch, entry.cumulativeBefore),
-            view("claimable", [token, contributorClaim({ ...entry, modelId: id, epoch })]),
+            view.claimable([token, contributorClaim({ ...entry, modelId: id, epoch })]),
           );
         }
       }
     }
-    check(`fees (${token})`, ledger.fees(token), view("fees", [token]));
+    check(`fees (${token})`, ledger.fees(token), view.fees([token]));
     const held =
       token === NATIVE_TOKEN
         ? publicClient.getBalance({ address: router })

@@ -1,5 +1,6 @@
 import {
   formatUnits,
+  getContract,
   keccak256,
   parseEther,
   parseUnits,
@@ -8,6 +9,8 @@ import {
   type Account,
   type Address,
   type Chain,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
   type Hex,
   type PublicClient,
   type TestClient,
@@ -15,16 +18,15 @@ import {
   type WalletClient,
 } from "viem";
 import { decodeLedgerLogs } from "../chain/decodeLogs.js";
+import type { FunctionCall, WriteMutability } from "../chain/functionCall.js";
 import { proposalCall, runProposal } from "../chain/runProposal.js";
+import { modelRegistryAbi, revenueRouterAbi, stemmaTokenAbi, testTokenAbi } from "../contracts/abis.js";
 import { NATIVE_TOKEN, PPM, Relation, Role } from "../core/constants.js";
 import { contributorClaim } from "../core/contributorClaim.js";
 import { createLedger } from "../core/ledger.js";
 import { modelId } from "../core/modelId.js";
 import { planPropagation } from "../core/planPropagation.js";
 import type { Contributor, ParentEdge, Terms } from "../core/types.js";
-
-/** A compiled contract: what viem needs to deploy it and decode its events. */
-export type ContractArtifact = { abi: Abi; bytecode: Hex };
 
 /** Where the deployment (`ignition/modules/Stemma.ts`, local parameters) put the system. */
 export type DemoSystem = {
@@ -48,12 +50,8 @@ export type RunDemoParameters = {
    */
   wallets: readonly WalletClient<Transport, Chain, Account>[];
   system: DemoSystem;
-  artifacts: {
-    ModelRegistry: ContractArtifact;
-    RevenueRouter: ContractArtifact;
-    StemmaToken: ContractArtifact;
-    TestToken: ContractArtifact;
-  };
+  /** The test ERC-20's creation code (constructor: name, symbol, decimals), from its artifact. */
+  tokenBytecode: Hex;
   log: (line: string) => void;
 };
 
@@ -171,14 +169,14 @@ const ROLE_NAMES = Object.fromEntries(Object.entries(Role).map(([name, value]) =
  *
  * @example
  * import { runDemo } from "./runDemo.js";
- * const report = await runDemo({ publicClient, testClient, wallets, system, artifacts, log: console.log });
+ * const report = await runDemo({ publicClient, testClient, wallets, system, tokenBytecode, log: console.log });
  */
 export async function runDemo({
   publicClient,
   testClient,
   wallets,
   system,
-  artifacts,
+  tokenBytecode,
   log,
 }: RunDemoParameters): Promise<DemoReport> {
   if (wallets.length < PEOPLE.length) throw new Error(`the demo needs ${PEOPLE.length} funded accounts`);
@@ -191,31 +189,33 @@ export async function runDemo({
     if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
     return receipt;
   };
-  const deploy = async (artifact: ContractArtifact, args: unknown[]): Promise<Address> => {
-    const hash = await payer.deployContract({ abi: artifact.abi, bytecode: artifact.bytecode, args });
-    const { contractAddress } = await wait(hash);
-    if (!contractAddress) throw new Error("deployment returned no contract address");
-    return contractAddress;
-  };
-  const write = async (
+  const write = async <const abi extends Abi, functionName extends ContractFunctionName<abi, WriteMutability>>(
     from: WalletClient<Transport, Chain, Account>,
     to: Address,
-    abi: Abi,
-    functionName: string,
-    args: unknown[],
+    abi: abi,
+    functionName: functionName,
+    args: ContractFunctionArgs<abi, WriteMutability, functionName>,
     value?: bigint,
-  ) => wait(await from.writeContract({ address: to, abi, functionName, args, ...(value ? { value } : {}) }));
-  const read = <T>(to: Address, abi: Abi, functionName: string, args: unknown[]) =>
-    publicClient.readContract({ address: to, abi, functionName, args }) as Promise<T>;
+  ) => {
+    const typed: FunctionCall<abi, WriteMutability, functionName> = { abi, functionName, args };
+    const call: FunctionCall = typed;
+    return wait(await from.writeContract({ address: to, ...call, ...(value ? { value } : {}) }));
+  };
 
   const { registry, router } = system;
-  const routerAbi = artifacts.RevenueRouter.abi;
-  const registryAbi = artifacts.ModelRegistry.abi;
-  const tokenAbi = artifacts.TestToken.abi;
-  const feePpm = await read<number>(router, routerAbi, "feePpm", []);
+  const routerAbi = revenueRouterAbi;
+  const registryAbi = modelRegistryAbi;
+  const tokenAbi = testTokenAbi;
+  const { read: routerView } = getContract({ address: router, abi: routerAbi, client: publicClient });
+  const { read: registryView } = getContract({ address: registry, abi: registryAbi, client: publicClient });
+  const feePpm = await routerView.feePpm();
   log(`The system is deployed: the DAO's timelock ${system.timelock} holds every admin role and is the treasury.`);
   log("Deploying a test stablecoin (TUSD, 6 decimals)...");
-  const tusd = await deploy(artifacts.TestToken, ["Test USD", "TUSD", 6]);
+  const { contractAddress: tusd } = await wait(
+    await payer.deployContract({ abi: tokenAbi, bytecode: tokenBytecode, args: ["Test USD", "TUSD", 6] }),
+  );
+  if (!tusd) throw new Error("deployment returned no contract address");
+  const { read: tusdView } = getContract({ address: tusd, abi: tokenAbi, client: publicClient });
   await write(payer, tusd, tokenAbi, "mint", [payer.account.address, parseUnits("1000000", 6)]);
   await write(payer, tusd, tokenAbi, "approve", [router, parseUnits("1000000", 6)]);
   const eth = { symbol: "ETH", address: NATIVE_TOKEN, decimals: 18 };
@@ -227,7 +227,7 @@ export async function runDemo({
   for (const model of MODELS) {
     const parents = edgesOf(model);
     const expectedParentTerms = await Promise.all(
-      parents.map(async (p) => (await read<{ terms: Terms }>(registry, registryAbi, "model", [p.parentId])).terms),
+      parents.map(async (p) => (await registryView.model([p.parentId])).terms),
     );
     const contributors: Contributor[] = model.contributors.map((c) => ({
       account: address(c.who),
@@ -286,7 +286,7 @@ export async function runDemo({
   const mistral = modelId(PLACEHOLDER);
   log(`The DAO hands ${PLACEHOLDER} to its authors by proposal (propose, vote, queue, execute)...`);
   for (const voter of [wallet(0), wallet(1)]) {
-    await write(voter, system.votesToken, artifacts.StemmaToken.abi, "delegate", [voter.account.address]);
+    await write(voter, system.votesToken, stemmaTokenAbi, "delegate", [voter.account.address]);
   }
   const authors: Contributor[] = [
     { account: address(MISTRAL_AUTHOR), role: Role.PRETRAINING_COMPUTE, weightPpm: 1_000_000 },
@@ -314,7 +314,7 @@ export async function runDemo({
       const entries = ledger.claimableEntries(address(who), token.address);
       let onChain = 0n;
       for (const entry of entries) {
-        onChain += await read<bigint>(router, routerAbi, "claimable", [token.address, contributorClaim(entry)]);
+        onChain += await routerView.claimable([token.address, contributorClaim(entry)]);
       }
       amounts[token.symbol] = ledger.claimable(address(who), token.address);
       if (onChain !== amounts[token.symbol]) mirrorMatches = false;
@@ -339,8 +339,8 @@ export async function runDemo({
     const balance =
       token.address === NATIVE_TOKEN
         ? await publicClient.getBalance({ address: router })
-        : await read<bigint>(tusd, tokenAbi, "balanceOf", [router]);
-    const fees = await read<bigint>(router, routerAbi, "fees", [token.address]);
+        : await tusdView.balanceOf([router]);
+    const fees = await routerView.fees([token.address]);
     if (balance !== ledger.totalOwed(token.address) || fees !== breakdown.fees) conserved = false;
     log(
       `  ${token.symbol}: treasury fees ${formatUnits(fees, token.decimals)}, router holds ${formatUnits(balance, token.decimals)} = everything owed: ${balance === ledger.totalOwed(token.address) ? "yes" : "NO"}`,

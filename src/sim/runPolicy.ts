@@ -11,12 +11,16 @@ import {
   toHex,
   type Abi,
   type Address,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
   type Hex,
   type Log,
   type TransactionReceipt,
 } from "viem";
 
 import { decodeLedgerLogs } from "../chain/decodeLogs.js";
+import type { FunctionCall, WriteMutability } from "../chain/functionCall.js";
+import type { modelRegistryAbi, revenueRouterAbi, testTokenAbi } from "../contracts/abis.js";
 import { NATIVE_TOKEN } from "../core/constants.js";
 import { contributorClaim } from "../core/contributorClaim.js";
 import { createLedger, type Ledger } from "../core/ledger.js";
@@ -37,7 +41,7 @@ export type SimChain = {
   router: Address;
   /** The deployment's first block: the engine replays every event from here. */
   startBlock: bigint;
-  abis: { registry: Abi; router: Abi; token: Abi };
+  abis: { registry: typeof modelRegistryAbi; router: typeof revenueRouterAbi; token: typeof testTokenAbi };
   /** The test ERC-20's creation code (constructor: name, symbol, decimals). */
   tokenBytecode: Hex;
   /** Stops what opening the chain started (a hardhat node); nothing for an --rpc chain. */
@@ -145,21 +149,21 @@ export async function runPolicy({
   let transactions = 0;
   let stepPropagation = tally();
 
-  async function send(
+  async function send<const abi extends Abi, functionName extends ContractFunctionName<abi, WriteMutability>>(
     kind: TxKind,
     address: Address,
-    contractAbi: Abi,
-    functionName: string,
-    args: readonly unknown[],
+    contractAbi: abi,
+    functionName: functionName,
+    args: ContractFunctionArgs<abi, WriteMutability, functionName>,
     value = 0n,
   ): Promise<TransactionReceipt> {
+    const typed: FunctionCall<abi, WriteMutability, functionName> = { abi: contractAbi, functionName, args };
+    const call: FunctionCall = typed;
     let hash: Hex;
     try {
       hash = await wallet.writeContract({
         address,
-        abi: contractAbi,
-        functionName,
-        args,
+        ...call,
         chain: null,
         ...(value ? { value } : {}),
       });
