@@ -19,7 +19,14 @@ import { startIndexer, type StartIndexerReturnType } from "../indexer/startIndex
 import type { Logger } from "../internal/logger.js";
 import { sleep } from "../internal/sleep.js";
 import type { Store } from "../store/types.js";
-import { answersChainId, HARDHAT_BIN, hardhatEnv, rpcCall, stopChild } from "./childProcesses.js";
+import {
+  answersChainId,
+  EXIT_WITH_PARENT_FLAGS,
+  HARDHAT_BIN,
+  hardhatEnv,
+  rpcCall,
+  stopChild,
+} from "./childProcesses.js";
 import { CliError, ROOT } from "./shared.js";
 
 export const DEV_HELP = `Usage: stemma dev [flags]        (npm start runs it with no flags)
@@ -139,7 +146,7 @@ const hasFiles = async (...paths: string[]) =>
 
 /** Runs a Hardhat command to completion, indenting its output; rejects with its last lines on failure. */
 function runHardhat(args: string[], env: NodeJS.ProcessEnv, children: Set<ChildProcess>): Promise<void> {
-  const child = spawn(process.execPath, [HARDHAT_BIN, ...args], {
+  const child = spawn(process.execPath, [...EXIT_WITH_PARENT_FLAGS, HARDHAT_BIN, ...args], {
     cwd: ROOT,
     env: hardhatEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
@@ -360,13 +367,13 @@ async function deletePreviousState(): Promise<void> {
 async function startChain(port: number, rpcUrl: string): Promise<ChildProcess> {
   step(`Starting a local chain (hardhat node on ${rpcUrl}, log in .stemma/dev/node.log)`);
   const log = createWriteStream(join(STATE_DIR, "node.log"));
-  // Its own process group: a terminal's Ctrl-C must not kill the chain under the indexer; we stop it last.
-  const node = spawn(process.execPath, [HARDHAT_BIN, "node", "--hostname", HOST, "--port", String(port)], {
-    cwd: ROOT,
-    env: hardhatEnv(),
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  // Its own process group: a terminal's Ctrl-C must not kill the chain under the indexer; we stop it last. It
+  // watches this process, so that it does not outlive a `stemma dev` killed before it could stop it.
+  const node = spawn(
+    process.execPath,
+    [...EXIT_WITH_PARENT_FLAGS, HARDHAT_BIN, "node", "--hostname", HOST, "--port", String(port)],
+    { cwd: ROOT, env: hardhatEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] },
+  );
   node.stdout!.pipe(log);
   node.stderr!.pipe(log);
   node.once("error", () => undefined); // reported through its exit (waitForChain, untilStoppedOrFailed)

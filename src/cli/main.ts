@@ -2,6 +2,7 @@
  * The `stemma` command (bin/stemma.cjs starts it on the project's Node 24 with tsx). Each subcommand has --help.
  */
 import { describeError } from "../internal/describeError.js";
+import { exitWithParent } from "../internal/exitWithParent.js";
 
 const HELP = `Usage: stemma <command> [flags]     (npx stemma <command> --help for its flags)
 
@@ -45,6 +46,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   reconcile: async () => (await import("./reconcile.js")).reconcile,
 };
 
+// Killed with its parent (the launcher, tsx, npm) even when that dies by SIGKILL: a server must not run on as an orphan.
+exitWithParent();
 const [command, ...rest] = process.argv.slice(2);
 try {
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
