@@ -2,7 +2,7 @@
  * `npm run bench:api`: builds a store holding a synthetic ecosystem of at least 10,000 models (families up to 5 hops
  * deep with merges, four lineages 30 hops deep, 5-50 contributors per model, a few hundred ETH payments and
  * propagations; see bench/apiEcosystem.ts), on PGlite and then on PostgreSQL. For each store it starts the API server
- * (src/api/bin/serve.ts) and the load generator (bench/apiLoad.ts) as two separate processes, and measures p50 and p99
+ * (`stemma serve`) and the load generator (bench/apiLoad.ts) as two separate processes, and measures p50 and p99
  * latency and requests per second at a fixed concurrency (2 for simulateRevenue, see SIMULATE_CONCURRENCY) over
  * keep-alive connections for: one model with its parents and contributors (rotating over 2,000 models), the
  * ancestors of a depth-30 model, the effective shares of a depth-30 model, simulateRevenue on a depth-30 model, and a
@@ -82,7 +82,7 @@ const exited = (child: ChildProcess) =>
 async function startServer(options: { dataDir: string } | { databaseUrl: string }, extraArgs: string[] = []) {
   const port = await freePort();
   const storeArgs = "dataDir" in options ? ["--data-dir", options.dataDir] : ["--database", options.databaseUrl];
-  const child = node(["src/api/bin/serve.ts", "--port", String(port), ...storeArgs, ...extraArgs]);
+  const child = node(["src/cli/main.ts", "serve", "--port", String(port), ...storeArgs, ...extraArgs]);
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();

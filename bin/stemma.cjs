@@ -2,7 +2,8 @@
 // The `stemma` command's launcher (package.json "bin"; `npx stemma`). Plain CommonJS with no dependencies, so it
 // runs on the machine's Node even when that is Node 20: it re-executes the project's own Node 24
 // (node_modules/.bin/node, installed by `npm start`/`npm test`'s bootstrap) with tsx on src/cli/main.ts, forwarding
-// the arguments, stdio, signals and the exit code.
+// the arguments, stdio, signals and the exit code. Killed outright (SIGKILL, which it cannot pass on), it leaves no
+// orphan: the child notices that its parent is gone and stops (src/internal/exitWithParent.ts).
 "use strict";
 
 const fs = require("node:fs");

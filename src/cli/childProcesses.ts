@@ -9,6 +9,19 @@ import { ROOT } from "./shared.js";
 export const HARDHAT_BIN = join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
 
 /**
+ * Node flags that make a child stop when the process that started it dies, even by SIGKILL: they preload
+ * src/internal/exitWithParent.ts (Node strips its types itself; it imports nothing) and start it. `stemma dev` gives
+ * them to its Hardhat children, so that a killed `stemma dev` leaves no chain serving behind.
+ */
+export const EXIT_WITH_PARENT_FLAGS = [
+  "--import",
+  `data:text/javascript,${encodeURIComponent(
+    `import { exitWithParent } from ${JSON.stringify(new URL("../internal/exitWithParent.ts", import.meta.url).href)};
+exitWithParent();`,
+  )}`,
+];
+
+/**
  * The environment for Hardhat children: without HARDHAT_CONFIG (and the other HARDHAT_* a parent Hardhat process
  * exports, e.g. under `hardhat test`), so they always use this project's hardhat.config.ts.
  */

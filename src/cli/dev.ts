@@ -12,22 +12,22 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { formatUnits, type Address } from "viem";
 
-import { createApiServer } from "../api/createApiServer.js";
-import { createResponseCache, type ResponseCache } from "../api/responseCache.js";
-import { readDeploymentRecord } from "../chain/deploymentRecord.js";
+import { startApi, type StartApiReturnType } from "../api/startApi.js";
+import { readDeploymentRecord, type DeploymentRecord } from "../chain/deploymentRecord.js";
 import { modelId } from "../core/modelId.js";
-import { ledgerAbi } from "../contracts/abis.js";
+import { startIndexer, type StartIndexerReturnType } from "../indexer/startIndexer.js";
 import type { Logger } from "../internal/logger.js";
-import { createRpcClient } from "../chain/rpc/createRpcClient.js";
-import { acquireWriterLock } from "../store/acquireWriterLock.js";
-import { createStore } from "../store/createStore.js";
-import { migrate } from "../store/migrate.js";
-import { migrations } from "../store/migrations.js";
-import type { Store } from "../store/types.js";
-import { createIndexer } from "../indexer/sync/createIndexer.js";
-import { answersChainId, HARDHAT_BIN, hardhatEnv, rpcCall, stopChild } from "./childProcesses.js";
-import { CliError, ROOT } from "./shared.js";
 import { sleep } from "../internal/sleep.js";
+import type { Store } from "../store/types.js";
+import {
+  answersChainId,
+  EXIT_WITH_PARENT_FLAGS,
+  HARDHAT_BIN,
+  hardhatEnv,
+  rpcCall,
+  stopChild,
+} from "./childProcesses.js";
+import { CliError, ROOT } from "./shared.js";
 
 export const DEV_HELP = `Usage: stemma dev [flags]        (npm start runs it with no flags)
 
@@ -56,6 +56,11 @@ happened since), until --fresh or a restart of that chain. Ctrl-C then stops the
 
 const HOST = "127.0.0.1";
 const STATE_DIR = join(ROOT, ".stemma", "dev");
+const PID_FILE = join(STATE_DIR, "node.pid");
+const RECORD_FILE = join(STATE_DIR, "deployment.json");
+const REPORT_FILE = join(STATE_DIR, "demo.json");
+/** The genesis hash of the chain given with --rpc that the state describes. */
+const CHAIN_FILE = join(STATE_DIR, "chain.json");
 /** How long `hardhat node` may take to answer, and how long a stopping child gets before SIGKILL. */
 const NODE_START_MS = 120_000;
 
@@ -141,7 +146,7 @@ const hasFiles = async (...paths: string[]) =>
 
 /** Runs a Hardhat command to completion, indenting its output; rejects with its last lines on failure. */
 function runHardhat(args: string[], env: NodeJS.ProcessEnv, children: Set<ChildProcess>): Promise<void> {
-  const child = spawn(process.execPath, [HARDHAT_BIN, ...args], {
+  const child = spawn(process.execPath, [...EXIT_WITH_PARENT_FLAGS, HARDHAT_BIN, ...args], {
     cwd: ROOT,
     env: hardhatEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
@@ -174,8 +179,94 @@ type DemoReportFile = {
   models: Record<"base" | "finetune" | "adapter" | "quantized" | "merge" | "placeholder", string>;
 };
 
+/** `stemma dev`'s flags, checked. `external`: the chain given with --rpc, when it does not start one. */
+type DevFlags = { port: number; apiPort: number; external: string | undefined; fresh: boolean };
+
+/** What a run has started so far; {stopInOrder} stops it, the API first and the chain last. */
+type Started = {
+  /** Hardhat commands running to completion (compile, deploy and seed). */
+  children: Set<ChildProcess>;
+  /** The `hardhat node` this run started (none with --rpc). */
+  chain?: ChildProcess;
+  indexer?: StartIndexerReturnType;
+  api?: StartApiReturnType;
+};
+
 /** Runs `stemma dev`; resolves with the exit code once everything stopped. */
 export async function dev(argv: string[]): Promise<number> {
+  const flags = parseDevFlags(argv);
+  if (flags === undefined) {
+    process.stdout.write(DEV_HELP);
+    return 0;
+  }
+  const rpcUrl = flags.external ?? `http://${HOST}:${flags.port}`;
+  const apiUrl = `http://${HOST}:${flags.apiPort}`;
+  const startedAt = Date.now();
+  const stop = stopOnCtrlC();
+  /** Resolves to `what` unless Ctrl-C came first (then to undefined). */
+  const unlessStopped = <T>(what: Promise<T>) => Promise.race([what, stop.stopped.then(() => undefined)]);
+  const started: Started = { children: new Set() };
+
+  let exitCode = 0;
+  try {
+    const reuse = await prepareState(flags, rpcUrl);
+    if (flags.external === undefined) started.chain = await startChain(flags.port, rpcUrl);
+    if (!reuse) {
+      step("Compiling the contracts (hardhat build)");
+      await unlessStopped(runHardhat(["build", "--quiet"], {}, started.children));
+    }
+    if (started.chain) await waitForChain(started.chain, rpcUrl, stop.signal);
+    if (stop.signal.aborted) return exitCode;
+    step(`The chain answers on ${rpcUrl} (chain 31337)`);
+
+    if (!reuse) {
+      step("Deploying the system and seeding the demo lineage (scripts/dev/seed.ts)");
+      await unlessStopped(deployAndSeed(rpcUrl, flags.external !== undefined, started.children));
+      if (stop.signal.aborted) return exitCode;
+    }
+    const { deployment, report } = await readDemo();
+
+    step("Indexing the chain into PGlite (.stemma/dev/pglite)");
+    started.indexer = await startIndexer({
+      store: { dataDir: join(STATE_DIR, "pglite") },
+      rpcUrl,
+      deployment,
+      logger: progressLogger("indexer"),
+      lockOwner: `stemma dev pid ${process.pid}`,
+      retry: { signal: stop.signal },
+    });
+    await waitForHead(started.indexer, rpcUrl, stop.signal);
+    if (stop.signal.aborted) return exitCode;
+
+    step(`Serving GraphQL on ${apiUrl}/graphql`);
+    started.api = await startServing(started.indexer.store, flags.apiPort);
+
+    await printReady({
+      store: started.indexer.store,
+      report,
+      rpcUrl,
+      apiUrl,
+      seconds: (Date.now() - startedAt) / 1_000,
+    });
+    await untilStoppedOrFailed(stop.stopped, started);
+  } catch (error) {
+    if (!stop.signal.aborted) {
+      process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+      exitCode = 1;
+    }
+  } finally {
+    if (!stop.signal.aborted && started.chain) {
+      step("Stopping...");
+      stop.abort();
+    }
+    await stopInOrder(started, flags.external);
+    stop.dispose();
+  }
+  return exitCode;
+}
+
+/** Reads and checks the flags; undefined for --help. */
+function parseDevFlags(argv: string[]): DevFlags | undefined {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -187,10 +278,7 @@ export async function dev(argv: string[]): Promise<number> {
       help: { type: "boolean", default: false },
     },
   });
-  if (values.help) {
-    process.stdout.write(DEV_HELP);
-    return 0;
-  }
+  if (values.help) return undefined;
   const port = portNumber("port", values.port);
   const apiPort = portNumber("api-port", values["api-port"]);
   const external = values.rpc;
@@ -201,222 +289,186 @@ export async function dev(argv: string[]): Promise<number> {
   if (external !== undefined && !/^https?:\/\/[^\s]+$/.test(external)) {
     throw new CliError(`--rpc must be an http(s) URL such as http://127.0.0.1:8545, not "${external}".`);
   }
-  const rpcUrl = external ?? `http://${HOST}:${port}`;
-  const apiUrl = `http://${HOST}:${apiPort}`;
-  const startedAt = Date.now();
+  return { port, apiPort, external, fresh: values.fresh };
+}
 
-  // Stop on the first SIGINT/SIGTERM; a terminal's Ctrl-C reaches every process of the group (npm, the launcher,
-  // this one), so repeated signals are expected and ignored while stopping.
-  const stop = new AbortController();
+/**
+ * Stops on the first SIGINT/SIGTERM: a terminal's Ctrl-C reaches every process of the group (npm, the launcher, this
+ * one), so repeated signals are expected and ignored while stopping.
+ */
+function stopOnCtrlC() {
+  const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stop.signal.aborted) return;
+    if (controller.signal.aborted) return;
     say();
     step(`${signal}: stopping the API, the indexer and the chain...`);
-    stop.abort();
+    controller.abort();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    /** Resolves once stopping began. */
+    stopped: new Promise<void>((resolve) => controller.signal.addEventListener("abort", () => resolve())),
+    abort: () => controller.abort(),
+    dispose() {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
 
-  const children = new Set<ChildProcess>();
-  let node: ChildProcess | undefined;
-  let store: Store | undefined;
-  let release: (() => Promise<void>) | undefined;
-  let server: ReturnType<typeof createApiServer> | undefined;
-  let cache: ResponseCache | undefined;
-  let indexing: Promise<void> | undefined;
-  const aborted = new Promise<void>((resolve) => stop.signal.addEventListener("abort", () => resolve()));
-  /** Resolves to `what` unless Ctrl-C came first (then to undefined). */
-  const unlessStopped = <T>(what: Promise<T>) => Promise.race([what, aborted.then(() => undefined)]);
-
-  let exitCode = 0;
-  try {
-    const pidFile = join(STATE_DIR, "node.pid");
-    const recordPath = join(STATE_DIR, "deployment.json");
-    const reportPath = join(STATE_DIR, "demo.json");
-    const chainPath = join(STATE_DIR, "chain.json");
-    let reuse = false;
-    if (external === undefined) {
-      await stopStaleNode(pidFile, port);
-      await ensurePortFree(port, "the chain", "port");
-    } else if (!(await answersChainId(rpcUrl))) {
-      throw new CliError(`nothing answers JSON-RPC at ${rpcUrl}: start a chain there (npm run chain) or drop --rpc.`);
-    }
-    await ensurePortFree(apiPort, "the API", "api-port");
-
-    if (external !== undefined) {
-      const genesis = await genesisHash(rpcUrl);
-      const saved = JSON.parse(await readFile(chainPath, "utf8").catch(() => "{}")) as { genesis?: string };
-      reuse = !values.fresh && saved.genesis === genesis && (await hasFiles(recordPath, reportPath));
-      if (reuse) {
-        step(`Reusing the previous run's deployment, demo lineage and index on ${rpcUrl} (--fresh starts over)`);
-      } else if (saved.genesis !== undefined && !values.fresh) {
-        step(`The chain at ${rpcUrl} is not the one .stemma/dev describes (a restarted node?): starting fresh`);
-      }
-    }
-    if (!reuse) {
-      // A clean state: the previous run's chain is gone (or the user asked), so its database, record and Ignition
-      // journal are stale.
-      const previous = await readDeploymentRecord(recordPath).catch(() => null);
-      if (previous || (await readFile(join(STATE_DIR, "node.log")).catch(() => null))) {
-        step("Starting fresh: deleting the previous run's state (.stemma/dev); a new chain needs a new deployment");
-      }
-      if (previous?.ignitionDeploymentId.startsWith("local-")) {
-        await rm(join(ROOT, "ignition", "deployments", previous.ignitionDeploymentId), {
-          recursive: true,
-          force: true,
-        });
-      }
-      await rm(STATE_DIR, { recursive: true, force: true });
-      await mkdir(STATE_DIR, { recursive: true });
-    }
-
-    // Never settles for a chain we did not start.
-    let nodeExited: Promise<unknown[]> = new Promise(() => undefined);
-    if (external === undefined) {
-      step(`Starting a local chain (hardhat node on ${rpcUrl}, log in .stemma/dev/node.log)`);
-      const log = createWriteStream(join(STATE_DIR, "node.log"));
-      // Its own process group: a terminal's Ctrl-C must not kill the chain under the indexer; we stop it last.
-      node = spawn(process.execPath, [HARDHAT_BIN, "node", "--hostname", HOST, "--port", String(port)], {
-        cwd: ROOT,
-        env: hardhatEnv(),
-        detached: true,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      node.stdout!.pipe(log);
-      node.stderr!.pipe(log);
-      node.once("error", () => undefined); // reported through the exit below
-      await writeFile(pidFile, `${node.pid}\n`);
-      nodeExited = once(node, "exit");
-    }
-
-    if (!reuse) {
-      step("Compiling the contracts (hardhat build)");
-      await unlessStopped(runHardhat(["build", "--quiet"], {}, children));
-    }
-    const deadline = Date.now() + NODE_START_MS;
-    while (node && !stop.signal.aborted && !(await answersChainId(rpcUrl))) {
-      if (node.exitCode !== null || node.signalCode !== null) {
-        throw new CliError(`hardhat node exited (${node.exitCode ?? node.signalCode}); see .stemma/dev/node.log.`);
-      }
-      if (Date.now() > deadline) throw new CliError(`hardhat node did not answer on ${rpcUrl} within 120 s.`);
-      await sleep(200);
-    }
-    if (stop.signal.aborted) return exitCode;
-    step(`The chain answers on ${rpcUrl} (chain 31337)`);
-
-    if (!reuse) {
-      step("Deploying the system and seeding the demo lineage (scripts/dev/seed.ts)");
-      await unlessStopped(
-        runHardhat(
-          ["run", "--network", "localhost", "scripts/dev/seed.ts"],
-          { STEMMA_DEV_RPC_URL: rpcUrl, STEMMA_DEV_RECORD: recordPath, STEMMA_DEV_REPORT: reportPath },
-          children,
-        ),
-      );
-      if (stop.signal.aborted) return exitCode;
-      if (external !== undefined)
-        await writeFile(chainPath, `${JSON.stringify({ genesis: await genesisHash(rpcUrl) })}\n`);
-    }
-    const deployment = await readDeploymentRecord(recordPath);
-    const report = JSON.parse(await readFile(reportPath, "utf8")) as DemoReportFile;
-
-    step("Indexing the chain into PGlite (.stemma/dev/pglite)");
-    store = await createStore({ dataDir: join(STATE_DIR, "pglite") });
-    const lock = await acquireWriterLock(store, { owner: `stemma dev pid ${process.pid}` });
-    release = () => lock.release();
-    await migrate(store, migrations);
-    const abi = ledgerAbi;
-    const indexer = createIndexer({
-      rpc: createRpcClient({ url: rpcUrl }),
-      store,
-      deployment,
-      abi,
-      logger: progressLogger(),
-    });
-    indexing = indexer.run(stop.signal);
-    const indexerFailed = indexing.then(
-      () => undefined,
-      (error: unknown) => {
-        throw error;
-      },
-    );
-    indexerFailed.catch(() => undefined);
-    // Ready once the index reaches the head as it is now (a reused index was done before, but not up to here).
-    const head = await blockNumber(rpcUrl);
-    while (!stop.signal.aborted) {
-      const [row] = await store.query<{ backfill_done: boolean; block_number: string }>(
-        "SELECT backfill_done, block_number FROM indexer_checkpoint WHERE id = 1",
-      );
-      if (row?.backfill_done && BigInt(row.block_number) >= head) break;
-      await Promise.race([indexerFailed, sleep(100)]);
-    }
-    if (stop.signal.aborted) return exitCode;
-
-    step(`Serving GraphQL on ${apiUrl}/graphql`);
-    cache = await createResponseCache({ store });
-    server = createApiServer({ store, abi, cache });
-    const listening = server;
-    await new Promise<void>((resolve, reject) => {
-      listening.once("error", (error: NodeJS.ErrnoException) =>
-        reject(
-          new CliError(
-            `cannot serve on ${HOST}:${apiPort} (${error.code ?? error.message}): pick another port with --api-port N.`,
-          ),
-        ),
-      );
-      listening.listen(apiPort, HOST, () => resolve());
-    });
-
-    await printReady({ store, report, rpcUrl, apiUrl, seconds: (Date.now() - startedAt) / 1_000 });
-
-    // Run until Ctrl-C, or until the chain or the indexer fails.
-    const nodeDied = nodeExited.then(([code, signal]) => {
-      throw new CliError(`the hardhat node stopped unexpectedly (${code ?? signal}); see .stemma/dev/node.log.`);
-    });
-    nodeDied.catch(() => undefined);
-    await Promise.race([aborted, indexerFailed, nodeDied]);
-  } catch (error) {
-    if (!stop.signal.aborted) {
-      process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-      exitCode = 1;
-    }
-  } finally {
-    if (!stop.signal.aborted && node) {
-      step("Stopping...");
-      stop.abort();
-    }
-    await shutdown();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+/**
+ * Makes sure the chain can be started or used and the API's port is free, then decides whether this run reuses the
+ * previous one's deployment, demo lineage and index (only with --rpc, on the same chain, without --fresh). When it
+ * does not, the previous run's state is deleted. Resolves with that decision.
+ */
+async function prepareState(flags: DevFlags, rpcUrl: string): Promise<boolean> {
+  if (flags.external === undefined) {
+    await stopStaleNode(PID_FILE, flags.port);
+    await ensurePortFree(flags.port, "the chain", "port");
+  } else if (!(await answersChainId(rpcUrl))) {
+    throw new CliError(`nothing answers JSON-RPC at ${rpcUrl}: start a chain there (npm run chain) or drop --rpc.`);
   }
-  return exitCode;
+  await ensurePortFree(flags.apiPort, "the API", "api-port");
 
-  async function shutdown() {
-    if (server) {
-      const closing = server;
-      closing.closeAllConnections();
-      await new Promise((resolve) => closing.close(resolve));
+  let reuse = false;
+  if (flags.external !== undefined) {
+    const genesis = await genesisHash(rpcUrl);
+    const saved = JSON.parse(await readFile(CHAIN_FILE, "utf8").catch(() => "{}")) as { genesis?: string };
+    reuse = !flags.fresh && saved.genesis === genesis && (await hasFiles(RECORD_FILE, REPORT_FILE));
+    if (reuse) {
+      step(`Reusing the previous run's deployment, demo lineage and index on ${rpcUrl} (--fresh starts over)`);
+    } else if (saved.genesis !== undefined && !flags.fresh) {
+      step(`The chain at ${rpcUrl} is not the one .stemma/dev describes (a restarted node?): starting fresh`);
     }
-    await indexing?.catch(() => undefined);
-    await release?.().catch(() => undefined);
-    await cache?.close().catch(() => undefined);
-    await store?.close().catch(() => undefined);
-    await Promise.all([...children].map((child) => stopChild(child)));
-    if (node) await stopChild(node, true);
-    if (external !== undefined) {
-      step(
-        `Stopped: the indexer and the API are down; the chain at ${rpcUrl} keeps running, and \`stemma dev --rpc ${rpcUrl}\` picks up from here.`,
-      );
-      return;
+  }
+  if (!reuse) await deletePreviousState();
+  return reuse;
+}
+
+/** A clean state: the previous run's chain is gone (or the user asked), so its database, record and Ignition journal are stale. */
+async function deletePreviousState(): Promise<void> {
+  const previous = await readDeploymentRecord(RECORD_FILE).catch(() => null);
+  if (previous || (await readFile(join(STATE_DIR, "node.log")).catch(() => null))) {
+    step("Starting fresh: deleting the previous run's state (.stemma/dev); a new chain needs a new deployment");
+  }
+  if (previous?.ignitionDeploymentId.startsWith("local-")) {
+    await rm(join(ROOT, "ignition", "deployments", previous.ignitionDeploymentId), {
+      recursive: true,
+      force: true,
+    });
+  }
+  await rm(STATE_DIR, { recursive: true, force: true });
+  await mkdir(STATE_DIR, { recursive: true });
+}
+
+/** Starts `hardhat node` on the port (its log in .stemma/dev/node.log, its pid in node.pid); does not wait for it. */
+async function startChain(port: number, rpcUrl: string): Promise<ChildProcess> {
+  step(`Starting a local chain (hardhat node on ${rpcUrl}, log in .stemma/dev/node.log)`);
+  const log = createWriteStream(join(STATE_DIR, "node.log"));
+  // Its own process group: a terminal's Ctrl-C must not kill the chain under the indexer; we stop it last. It
+  // watches this process, so that it does not outlive a `stemma dev` killed before it could stop it.
+  const node = spawn(
+    process.execPath,
+    [...EXIT_WITH_PARENT_FLAGS, HARDHAT_BIN, "node", "--hostname", HOST, "--port", String(port)],
+    { cwd: ROOT, env: hardhatEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  node.stdout!.pipe(log);
+  node.stderr!.pipe(log);
+  node.once("error", () => undefined); // reported through its exit (waitForChain, untilStoppedOrFailed)
+  await writeFile(PID_FILE, `${node.pid}\n`);
+  return node;
+}
+
+/** Waits until the node started answers JSON-RPC (or Ctrl-C); fails if it exits or takes longer than 120 s. */
+async function waitForChain(node: ChildProcess, rpcUrl: string, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + NODE_START_MS;
+  while (!signal.aborted && !(await answersChainId(rpcUrl))) {
+    if (node.exitCode !== null || node.signalCode !== null) {
+      throw new CliError(`hardhat node exited (${node.exitCode ?? node.signalCode}); see .stemma/dev/node.log.`);
     }
-    if (!node) return; // nothing was started
-    await rm(join(STATE_DIR, "node.pid"), { force: true });
-    step("Stopped: the chain, the indexer and the API are down (state stays in .stemma/dev until the next run).");
+    if (Date.now() > deadline) throw new CliError(`hardhat node did not answer on ${rpcUrl} within 120 s.`);
+    await sleep(200);
   }
 }
 
-/** The indexer's log, reduced to a progress line per backfill step and its warnings and errors. */
-function progressLogger(): Logger {
+/** Deploys the system and seeds the demo lineage (scripts/dev/seed.ts); on a chain given with --rpc, notes which one. */
+async function deployAndSeed(rpcUrl: string, external: boolean, children: Set<ChildProcess>): Promise<void> {
+  await runHardhat(
+    ["run", "--network", "localhost", "scripts/dev/seed.ts"],
+    { STEMMA_DEV_RPC_URL: rpcUrl, STEMMA_DEV_RECORD: RECORD_FILE, STEMMA_DEV_REPORT: REPORT_FILE },
+    children,
+  );
+  if (external) await writeFile(CHAIN_FILE, `${JSON.stringify({ genesis: await genesisHash(rpcUrl) })}\n`);
+}
+
+/** The deployment record and the demo's report that the seed step wrote (this run's or a reused one). */
+async function readDemo(): Promise<{ deployment: DeploymentRecord; report: DemoReportFile }> {
+  const deployment = await readDeploymentRecord(RECORD_FILE);
+  const report = JSON.parse(await readFile(REPORT_FILE, "utf8")) as DemoReportFile;
+  return { deployment, report };
+}
+
+/**
+ * Waits until the index reaches the chain's head as it is now (a reused index was done before, but not up to here),
+ * or Ctrl-C; fails with the indexer's error if it fails first.
+ */
+async function waitForHead(indexer: StartIndexerReturnType, rpcUrl: string, signal: AbortSignal): Promise<void> {
+  const head = await blockNumber(rpcUrl);
+  while (!signal.aborted) {
+    const [row] = await indexer.store.query<{ backfill_done: boolean; block_number: string }>(
+      "SELECT backfill_done, block_number FROM indexer_checkpoint WHERE id = 1",
+    );
+    if (row?.backfill_done && BigInt(row.block_number) >= head) return;
+    await Promise.race([indexer.closed, sleep(100)]);
+  }
+}
+
+/** Serves GraphQL over the indexer's store (one process owns an embedded database) on the API's port. */
+async function startServing(store: Store, apiPort: number): Promise<StartApiReturnType> {
+  try {
+    // Ctrl-C stops everything at once: no draining of requests (a GraphiQL subscription would never end).
+    return await startApi({ store, port: apiPort, host: HOST, logger: progressLogger("API"), drainMs: 0 });
+  } catch (error) {
+    const { syscall, code, message } = error as NodeJS.ErrnoException;
+    if (syscall !== "listen") throw error;
+    throw new CliError(`cannot serve on ${HOST}:${apiPort} (${code ?? message}): pick another port with --api-port N.`);
+  }
+}
+
+/** Runs until Ctrl-C, or until the chain or the indexer fails (then throws why). */
+async function untilStoppedOrFailed(stopped: Promise<void>, started: Started): Promise<void> {
+  const { chain, indexer } = started;
+  // Never settles for a chain we did not start.
+  const chainDied = chain
+    ? (once(chain, "exit") as Promise<[number | null, NodeJS.Signals | null]>).then(([code, signal]) => {
+        throw new CliError(`the hardhat node stopped unexpectedly (${code ?? signal}); see .stemma/dev/node.log.`);
+      })
+    : new Promise<never>(() => undefined);
+  chainDied.catch(() => undefined);
+  await Promise.race([stopped, indexer?.closed, chainDied]);
+}
+
+/** Stops what the run started, in order: the API, the indexer (then its store), the Hardhat commands, the chain. */
+async function stopInOrder(started: Started, external: string | undefined): Promise<void> {
+  await started.api?.stop().catch(() => undefined);
+  await started.indexer?.stop();
+  await Promise.all([...started.children].map((child) => stopChild(child)));
+  if (started.chain) await stopChild(started.chain, true);
+  if (external !== undefined) {
+    step(
+      `Stopped: the indexer and the API are down; the chain at ${external} keeps running, and \`stemma dev --rpc ${external}\` picks up from here.`,
+    );
+    return;
+  }
+  if (!started.chain) return; // nothing was started
+  await rm(PID_FILE, { force: true });
+  step("Stopped: the chain, the indexer and the API are down (state stays in .stemma/dev until the next run).");
+}
+
+/** A service's log, reduced to the indexer's progress line per backfill step and the warnings and errors. */
+function progressLogger(service: "indexer" | "API"): Logger {
   const quiet = () => undefined;
   return {
     debug: quiet,
@@ -425,8 +477,8 @@ function progressLogger(): Logger {
         say(`  indexed ${fields.percent}% (block ${fields.block} of ${fields.target}, ${fields.events} events)`);
       }
     },
-    warn: (message, fields) => say(`  indexer warning: ${message} ${fields ? JSON.stringify(fields) : ""}`),
-    error: (message, fields) => say(`  indexer error: ${message} ${fields ? JSON.stringify(fields) : ""}`),
+    warn: (message, fields) => say(`  ${service} warning: ${message} ${fields ? JSON.stringify(fields) : ""}`),
+    error: (message, fields) => say(`  ${service} error: ${message} ${fields ? JSON.stringify(fields) : ""}`),
   };
 }
 

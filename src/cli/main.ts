@@ -2,16 +2,7 @@
  * The `stemma` command (bin/stemma.cjs starts it on the project's Node 24 with tsx). Each subcommand has --help.
  */
 import { describeError } from "../internal/describeError.js";
-import { claim } from "./claim.js";
-import { deploy } from "./deploy.js";
-import { dev } from "./dev.js";
-import { dispute } from "./dispute.js";
-import { pay } from "./pay.js";
-import { propagate } from "./propagate.js";
-import { register } from "./register.js";
-import { show } from "./show.js";
-import { simulate } from "./simulate.js";
-import { update } from "./update.js";
+import { exitWithParent } from "../internal/exitWithParent.js";
 
 const HELP = `Usage: stemma <command> [flags]     (npx stemma <command> --help for its flags)
 
@@ -32,36 +23,37 @@ Commands:
   reconcile  checks the indexer's mirror against the chain, to the wei (same as npm run reconcile)
 `;
 
-/** Commands that take their arguments and resolve with an exit code; user errors are thrown as CliError. */
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  dev,
-  deploy,
-  register,
-  update,
-  pay,
-  propagate,
-  claim,
-  dispute,
-  show,
-  simulate,
+type Command = (argv: string[]) => Promise<number>;
+
+/**
+ * Commands that take their arguments and resolve with an exit code; user errors are thrown as CliError (index, serve
+ * and reconcile print their own, pointing at `npm run <command> -- --help`, which they are too). Each module is
+ * loaded when its command runs: `npm run index` does not load the registration code.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  dev: async () => (await import("./dev.js")).dev,
+  deploy: async () => (await import("./deploy.js")).deploy,
+  register: async () => (await import("./register.js")).register,
+  update: async () => (await import("./update.js")).update,
+  pay: async () => (await import("./pay.js")).pay,
+  propagate: async () => (await import("./propagate.js")).propagate,
+  claim: async () => (await import("./claim.js")).claim,
+  dispute: async () => (await import("./dispute.js")).dispute,
+  show: async () => (await import("./show.js")).show,
+  index: async () => (await import("./indexer.js")).index,
+  serve: async () => (await import("./serve.js")).serve,
+  simulate: async () => (await import("./simulate.js")).simulate,
+  reconcile: async () => (await import("./reconcile.js")).reconcile,
 };
 
-/** Commands that are whole scripts reading process.argv: run them as if started directly. */
-const DELEGATES: Record<string, string> = {
-  index: "../indexer/bin/index.js",
-  serve: "../api/bin/serve.js",
-  reconcile: "../indexer/bin/reconcile.js",
-};
-
+// Killed with its parent (the launcher, tsx, npm) even when that dies by SIGKILL: a server must not run on as an orphan.
+exitWithParent();
 const [command, ...rest] = process.argv.slice(2);
 try {
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
     process.stdout.write(HELP);
-  } else if (command in COMMANDS) {
-    process.exitCode = await COMMANDS[command]!(rest);
-  } else if (command in DELEGATES) {
-    process.argv = [process.argv[0]!, command, ...rest];
-    await import(DELEGATES[command]!);
+  } else if (Object.hasOwn(COMMANDS, command)) {
+    process.exitCode = await (await COMMANDS[command]!())(rest);
   } else {
     process.stderr.write(`error: unknown command "${command}": stemma --help lists the commands.\n`);
     process.exitCode = 1;

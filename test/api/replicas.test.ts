@@ -123,13 +123,14 @@ describe("GraphQL API: two replicas over one PostgreSQL while one indexer writes
     const recordPath = join(dir, "deployment.json");
     await writeFile(recordPath, JSON.stringify(scenario.record));
 
-    const indexer = spawnEntryPoint("indexer", "src/indexer/bin/index.ts", [
+    const indexer = spawnEntryPoint("indexer", "src/cli/main.ts", [
+      "index",
       ...["--rpc", scenario.node.url, "--deployment", recordPath, "--database", databaseUrl],
       ...["--poll-ms", "20", "--log-level", "info"],
     ]);
     children.push(indexer);
     const servers = ["replica A", "replica B"].map((name) =>
-      spawnEntryPoint(name, "src/api/bin/serve.ts", ["--database", databaseUrl, "--port", "0"]),
+      spawnEntryPoint(name, "src/cli/main.ts", ["serve", "--database", databaseUrl, "--port", "0"]),
     );
     children.push(...servers);
     const urls = await Promise.all(

@@ -24,7 +24,7 @@ const replacer = (_key: string, value: unknown) => (typeof value === "bigint" ? 
 
 /** Runs `npm run index`'s entry point as a child process with `args`; resolves once it printed `line` (or exited). */
 function spawnIndexer(args: string[]) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/indexer/bin/index.ts", ...args], {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "index", ...args], {
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";

@@ -166,7 +166,8 @@ describe("reconcile", function () {
         [
           "--import",
           "tsx",
-          "src/indexer/bin/reconcile.ts",
+          "src/cli/main.ts",
+          "reconcile",
           "--rpc",
           scenario.node.url,
           "--deployment",

@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
-import { deploymentRecordPath } from "../../chain/deploymentRecord.js";
+import { deploymentRecordPath } from "../chain/deploymentRecord.js";
 
 /** The flags `npm run index` and `npm run reconcile` share, with their defaults. */
 export const SHARED_OPTIONS = {
