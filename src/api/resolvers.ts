@@ -28,11 +28,13 @@ import { followBalances, followEvents } from "./subscriptions.js";
 
 /**
  * What every resolver sees: `sql` reads one snapshot of the store for the whole request (and the loaders read
- * through it); `store` itself is for subscriptions, which follow commits; the engine replica; the ledger ABI.
+ * through it); `store` itself is for subscriptions, which follow commits until `disposed` aborts (the API is
+ * disposed); the engine replica; the ledger ABI.
  */
 export type Context = Loaders & {
   sql: Sql;
   store: Store;
+  disposed: AbortSignal;
   replica: LedgerReplica;
   abi: Abi;
   /** Set by the HTTP server when it may cache the response (src/api/responseCache.ts). */
@@ -189,8 +191,8 @@ export const resolvers = {
   },
   Subscription: {
     paymentReceived: {
-      subscribe: (_: unknown, args: { model: Hex }, { store, abi }: Context) =>
-        followEvents(store, abi, ["Paid"], { index: 1, value: args.model }),
+      subscribe: (_: unknown, args: { model: Hex }, { store, disposed, abi }: Context) =>
+        followEvents({ store, disposed }, abi, ["Paid"], { index: 1, value: args.model }),
       resolve: (e: { event: object; blockNumber: bigint; transactionHash: Hex; logIndex: number }) => ({
         ...e.event,
         block: e.blockNumber,
@@ -199,12 +201,13 @@ export const resolvers = {
       }),
     },
     modelRegistered: {
-      subscribe: (_: unknown, __: unknown, { store, abi }: Context) =>
-        followEvents(store, abi, ["ModelRegistered", "PlaceholderRegistered"]),
+      subscribe: (_: unknown, __: unknown, { store, disposed, abi }: Context) =>
+        followEvents({ store, disposed }, abi, ["ModelRegistered", "PlaceholderRegistered"]),
       resolve: (e: { event: { id: string } }, _: unknown, { models }: Context) => models.load(e.event.id),
     },
     claimableChanged: {
-      subscribe: (_: unknown, args: { account: Address }, { store }: Context) => followBalances(store, args.account),
+      subscribe: (_: unknown, args: { account: Address }, { store, disposed }: Context) =>
+        followBalances({ store, disposed }, args.account),
       resolve: (balances: unknown) => balances,
     },
   },
