@@ -1,6 +1,6 @@
 import type { Abi, Address, Hex } from "viem";
 
-import { NATIVE_TOKEN } from "../core/constants.js";
+import { ModelStatus, NATIVE_TOKEN, Relation, Role } from "../core/constants.js";
 import { UnknownModelError } from "../core/errors.js";
 import type { Sql, Store } from "../store/types.js";
 import type { LedgerReplica } from "./createLedgerReplica.js";
@@ -16,7 +16,6 @@ import {
 } from "./loaders.js";
 import {
   MODEL_COLUMNS,
-  STATUS,
   modelsPage,
   type ModelFilter,
   type ModelOrderBy,
@@ -75,29 +74,21 @@ const modelConnection = (page: ModelsPage) => ({
 
 type PageArgs = { first: number; after?: string | null; orderBy: ModelOrderBy; orderDirection: "ASC" | "DESC" };
 
-const enumValues = (names: readonly string[]) => Object.fromEntries(names.map((name, index) => [name, index]));
+/**
+ * The GraphQL `ModelStatus` values: core's table without `NONE`, which means "no such model" and is no model's
+ * status. Like `Relation` and `Role`, the numbers are core's (the Solidity enums'), never listed again here.
+ */
+const { NONE: _none, ...modelStatusValues } = ModelStatus;
 
 /** The resolvers of typeDefs.ts. */
 export const resolvers = {
   BigInt: BigIntScalar,
   Address: AddressScalar,
   Bytes32: Bytes32Scalar,
-  ModelStatus: STATUS,
+  ModelStatus: modelStatusValues,
   DisputeOutcome: { PENDING: 0, DISMISSED: 1, UPHELD: 2 },
-  Relation: enumValues(["FINETUNE", "ADAPTER", "QUANTIZED", "MERGE", "DISTILL", "OTHER"]),
-  Role: enumValues([
-    "PRETRAINING_COMPUTE",
-    "DATA_CURATION",
-    "FINETUNING",
-    "ALIGNMENT",
-    "EVALUATION_REDTEAM",
-    "QUANTIZATION",
-    "MAINTENANCE",
-    "TOOLING",
-    "DOCUMENTATION",
-    "FUNDING",
-    "OTHER",
-  ]),
+  Relation,
+  Role,
   Query: {
     _meta: async (_: unknown, __: unknown, { sql, cacheHints }: Context) => {
       // lagSeconds is measured against the clock.
