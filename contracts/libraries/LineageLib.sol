@@ -67,7 +67,9 @@ library LineageLib {
         while (count > 1) {
             uint256 next = 0;
             // In place: slot `next` (= i / 2) is written only after slots i and i + 1 (both >= next) are read.
+            // Gas: `next++` as the index costs about 24 gas less per leaf than a separate `++next` (bench:gas).
             for (uint256 i = 0; i < count; i += 2) {
+                // solhint-disable-next-line gas-increment-by-one
                 leaves[next++] = i + 1 < count ? Hashes.commutativeKeccak256(leaves[i], leaves[i + 1]) : leaves[i];
             }
             count = next;

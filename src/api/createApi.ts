@@ -49,15 +49,19 @@ export type CreateApiParameters = {
   abi: Abi;
 };
 
-/** The GraphQL handler over an indexer's store: GraphiQL and queries at `/graphql`, errors masked but for bad input. */
+/**
+ * The GraphQL handler over an indexer's store: GraphiQL and queries at `/graphql`, errors masked but for bad input.
+ * `dispose()` ends its subscriptions (their clients see the stream complete); dispose it before closing the store.
+ */
 export function createApi({ store, abi }: CreateApiParameters) {
   const replica = createLedgerReplica(store, abi);
+  const disposed = new AbortController();
   return createYoga({
     schema: createSchema<Context>({ typeDefs, resolvers }),
-    context: (): Context => ({ store, sql: store, replica, abi, ...createLoaders(store) }),
+    context: (): Context => ({ store, sql: store, disposed: disposed.signal, replica, abi, ...createLoaders(store) }),
     graphqlEndpoint: "/graphql",
     maskedErrors: true,
     landingPage: false,
-    plugins: [limitsPlugin, snapshotPlugin(store), cacheHintsPlugin],
+    plugins: [limitsPlugin, snapshotPlugin(store), cacheHintsPlugin, { onDispose: () => disposed.abort() }],
   });
 }

@@ -20,8 +20,6 @@ export type ModelRow = {
 export const MODEL_COLUMNS =
   "id, key, steward, placeholder, status, upstream_ppm, epoch, terms, registered_block, license, metadata_uri, weights_digest";
 
-export const STATUS = { ACTIVE: 1, DISPUTED: 2, REVOKED: 3 } as const;
-
 /** The `ModelFilter` input, as GraphQL parsed it (scalars already checked and normalised). */
 export type ModelFilter = {
   AND?: ModelFilter[];

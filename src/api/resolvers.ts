@@ -1,6 +1,6 @@
 import type { Abi, Address, Hex } from "viem";
 
-import { NATIVE_TOKEN } from "../core/constants.js";
+import { ModelStatus, NATIVE_TOKEN, Relation, Role } from "../core/constants.js";
 import { UnknownModelError } from "../core/errors.js";
 import type { Sql, Store } from "../store/types.js";
 import type { LedgerReplica } from "./createLedgerReplica.js";
@@ -16,7 +16,6 @@ import {
 } from "./loaders.js";
 import {
   MODEL_COLUMNS,
-  STATUS,
   modelsPage,
   type ModelFilter,
   type ModelOrderBy,
@@ -28,11 +27,13 @@ import { followBalances, followEvents } from "./subscriptions.js";
 
 /**
  * What every resolver sees: `sql` reads one snapshot of the store for the whole request (and the loaders read
- * through it); `store` itself is for subscriptions, which follow commits; the engine replica; the ledger ABI.
+ * through it); `store` itself is for subscriptions, which follow commits until `disposed` aborts (the API is
+ * disposed); the engine replica; the ledger ABI.
  */
 export type Context = Loaders & {
   sql: Sql;
   store: Store;
+  disposed: AbortSignal;
   replica: LedgerReplica;
   abi: Abi;
   /** Set by the HTTP server when it may cache the response (src/api/responseCache.ts). */
@@ -73,29 +74,21 @@ const modelConnection = (page: ModelsPage) => ({
 
 type PageArgs = { first: number; after?: string | null; orderBy: ModelOrderBy; orderDirection: "ASC" | "DESC" };
 
-const enumValues = (names: readonly string[]) => Object.fromEntries(names.map((name, index) => [name, index]));
+/**
+ * The GraphQL `ModelStatus` values: core's table without `NONE`, which means "no such model" and is no model's
+ * status. Like `Relation` and `Role`, the numbers are core's (the Solidity enums'), never listed again here.
+ */
+const { NONE: _none, ...modelStatusValues } = ModelStatus;
 
 /** The resolvers of typeDefs.ts. */
 export const resolvers = {
   BigInt: BigIntScalar,
   Address: AddressScalar,
   Bytes32: Bytes32Scalar,
-  ModelStatus: STATUS,
+  ModelStatus: modelStatusValues,
   DisputeOutcome: { PENDING: 0, DISMISSED: 1, UPHELD: 2 },
-  Relation: enumValues(["FINETUNE", "ADAPTER", "QUANTIZED", "MERGE", "DISTILL", "OTHER"]),
-  Role: enumValues([
-    "PRETRAINING_COMPUTE",
-    "DATA_CURATION",
-    "FINETUNING",
-    "ALIGNMENT",
-    "EVALUATION_REDTEAM",
-    "QUANTIZATION",
-    "MAINTENANCE",
-    "TOOLING",
-    "DOCUMENTATION",
-    "FUNDING",
-    "OTHER",
-  ]),
+  Relation,
+  Role,
   Query: {
     _meta: async (_: unknown, __: unknown, { sql, cacheHints }: Context) => {
       // lagSeconds is measured against the clock.
@@ -189,8 +182,8 @@ export const resolvers = {
   },
   Subscription: {
     paymentReceived: {
-      subscribe: (_: unknown, args: { model: Hex }, { store, abi }: Context) =>
-        followEvents(store, abi, ["Paid"], { index: 1, value: args.model }),
+      subscribe: (_: unknown, args: { model: Hex }, { store, disposed, abi }: Context) =>
+        followEvents({ store, disposed }, abi, ["Paid"], { index: 1, value: args.model }),
       resolve: (e: { event: object; blockNumber: bigint; transactionHash: Hex; logIndex: number }) => ({
         ...e.event,
         block: e.blockNumber,
@@ -199,12 +192,13 @@ export const resolvers = {
       }),
     },
     modelRegistered: {
-      subscribe: (_: unknown, __: unknown, { store, abi }: Context) =>
-        followEvents(store, abi, ["ModelRegistered", "PlaceholderRegistered"]),
+      subscribe: (_: unknown, __: unknown, { store, disposed, abi }: Context) =>
+        followEvents({ store, disposed }, abi, ["ModelRegistered", "PlaceholderRegistered"]),
       resolve: (e: { event: { id: string } }, _: unknown, { models }: Context) => models.load(e.event.id),
     },
     claimableChanged: {
-      subscribe: (_: unknown, args: { account: Address }, { store }: Context) => followBalances(store, args.account),
+      subscribe: (_: unknown, args: { account: Address }, { store, disposed }: Context) =>
+        followBalances({ store, disposed }, args.account),
       resolve: (balances: unknown) => balances,
     },
   },

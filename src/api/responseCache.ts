@@ -6,13 +6,6 @@ export const CHECKPOINT_CHANNEL = "stemma_checkpoint";
 /** Bytes of cached response bodies one replica keeps, at most. */
 export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 
-/**
- * Whole GraphQL responses, kept until the indexed state changes. Between two commits of the indexer every query has
- * exactly one answer, so a replica can answer a repeated query from memory; the store's checkpoint trigger announces
- * each commit, and the cache forgets everything at once. A response computed by a request that started before a
- * commit was announced is not kept (its generation is stale), so a cached answer is never older than the last
- * announcement. While the announcements cannot be heard (the listening connection broke), nothing is cached.
- */
 /** A response as it goes out: its content type and body bytes. */
 export type CachedResponse = { contentType: string; body: Buffer };
 
@@ -38,6 +31,23 @@ export type CreateResponseCacheParameters = {
 /** How long to wait before listening again after the connection broke. */
 const RELISTEN_DELAY_MS = 1_000;
 
+/**
+ * Creates a cache of whole GraphQL responses, kept until the indexed state changes. Between two commits of the
+ * indexer every query has exactly one answer, so a replica can answer a repeated query from memory; the store's
+ * checkpoint trigger announces each commit ({CHECKPOINT_CHANNEL}), and the cache forgets everything at once. A
+ * response computed by a request that started before a commit was announced is not kept (its generation is stale),
+ * so a cached answer is never older than the last announcement. While the announcements cannot be heard (the
+ * listening connection broke), nothing is cached, and the cache listens again every {RELISTEN_DELAY_MS}.
+ *
+ * @param parameters - {@link CreateResponseCacheParameters}
+ * @returns The cache, listening. {@link ResponseCache}
+ *
+ * @example
+ * import { createResponseCache } from "./responseCache.js";
+ *
+ * const cache = await createResponseCache({ store, maxBytes: 16 * 1024 * 1024 });
+ * const server = createApiServer({ store, abi: ledgerAbi, cache });
+ */
 export async function createResponseCache({
   store,
   maxBytes = DEFAULT_CACHE_BYTES,

@@ -173,15 +173,15 @@ export type Ledger = {
 
 /**
  * Creates the Stemma ledger: the whole money state of a registry and router pair, rebuilt from their events and
- * computed independently, to the wei, as SPEC.md defines it. It is the engine of the indexer and the predictor of
+ * computed independently, to the wei, as docs/SPEC.md defines it. It is the engine of the indexer and the predictor of
  * the simulator.
  *
  * Semantics, per model `m` and token `t`, on lifetime totals: `upstream = floor(received * u / PPM)`,
  * `kept = received - upstream`. Funds arriving at `m` (a payment's net amount, or a parent slice from a child's
  * propagation) are counted in `m`'s current epoch: `keptInEpoch[e] += kept(after) - kept(before)`. Propagation adds
- * to parent `i` its cumulative-rounding slice of `upstream` less its slice of `pushed`, then sets
- * `pushed = upstream` (parents' parts use the monotone {@link splitTree}). Entry `(c, w)` of epoch `e` is owed
- * `sliceOf(keptInEpoch[e], c, w) - claimed[e][c]`; while `e` is current it can claim `shareOf(kept, w) - claimed`.
+ * to parent `i` its {@link splitTree} part of `upstream` less its part of `pushed`, then sets `pushed = upstream`.
+ * Entry `(c, w)` of epoch `e` is owed `sliceOf(keptInEpoch[e], c, w) - claimed[e][c]`; while `e` is current it can
+ * claim `shareOf(keptInEpoch[e], w) - claimed[e][c]`.
  *
  * @example
  * import { createLedger } from "./ledger.js";

@@ -10,6 +10,7 @@ import { createApi } from "../../src/api/createApi.js";
 import { createApiServer } from "../../src/api/createApiServer.js";
 import { MAX_ALIASES, MAX_QUERY_COST, MAX_QUERY_DEPTH } from "../../src/api/queryLimits.js";
 import { ledgerAbi } from "../../src/contracts/abis.js";
+import { captureConsole } from "../helpers/console.js";
 import { freshStore, indexAll, startScenario, type Scenario } from "../indexer/scenario.js";
 
 type GraphQLResponse = { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
@@ -104,14 +105,23 @@ describe("GraphQL API: hostile queries", function () {
     const broken = await freshStore("pglite");
     await broken.store.close();
     const api = createApi({ store: broken.store, abi: ledgerAbi });
-    const response = await api.fetch("http://api.test/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query: "{ models(first: 1) { totalCount } }" }),
-    });
-    const json = (await response.json()) as GraphQLResponse;
+    const output = captureConsole();
+    let json: GraphQLResponse;
+    try {
+      const response = await api.fetch("http://api.test/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "{ models(first: 1) { totalCount } }" }),
+      });
+      json = (await response.json()) as GraphQLResponse;
+    } finally {
+      output.restore();
+    }
     assert.equal(json.errors?.[0]?.message, "Unexpected error.");
     assert.doesNotMatch(JSON.stringify(json), /pglite|closed|stack|\.ts/i);
+    // The operator still sees the cause in the log.
+    assert.equal(output.printed.length, 1);
+    assert.match(output.printed[0]!, /The store at .* is closed/);
     await broken.dispose();
     const syntax = await query("{ models(first: 1) { ");
     assert.equal(syntax.json.errors?.[0]?.extensions?.code, "GRAPHQL_PARSE_FAILED");

@@ -3,12 +3,15 @@
  * each reported once the indexer commits it.
  */
 import assert from "node:assert/strict";
+import { setTimeout as delay } from "node:timers/promises";
 
 import { getAddress, parseEther } from "viem";
 
 import { createApi } from "../../src/api/createApi.js";
+import { SUBSCRIPTION_POLL_MS } from "../../src/api/subscriptions.js";
 import { ledgerAbi } from "../../src/contracts/abis.js";
 import type { Store } from "../../src/store/types.js";
+import { captureConsole } from "../helpers/console.js";
 import { pay } from "../property/world.js";
 import { freshStore, indexAll, startScenario, type Scenario } from "../indexer/scenario.js";
 
@@ -25,6 +28,14 @@ async function subscribe(api: ReturnType<typeof createApi>, query: string, varia
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
+  /** The next chunk of the stream (undefined once it ended), failing after `ms` instead of hanging. */
+  const read = async (ms: number): Promise<string | undefined> => {
+    const timeout = delay(ms, "timeout" as const);
+    const chunk = await Promise.race([reader.read(), timeout]);
+    assert.notEqual(chunk, "timeout", `nothing within ${ms} ms; got: ${buffer}`);
+    const { value, done } = chunk as ReadableStreamReadResult<Uint8Array>;
+    return done ? undefined : decoder.decode(value, { stream: true });
+  };
   return {
     /** The next `data:` payload, waiting at most `ms`. */
     async next(ms = 10_000): Promise<Record<string, unknown>> {
@@ -35,14 +46,39 @@ async function subscribe(api: ReturnType<typeof createApi>, query: string, varia
           buffer = buffer.slice(match.index + match[0].length);
           return JSON.parse(match[1]!) as Record<string, unknown>;
         }
-        assert.ok(Date.now() < deadline, `no event within ${ms} ms; got: ${buffer}`);
-        const { value, done } = await reader.read();
-        assert.equal(done, false, "the stream ended");
-        buffer += decoder.decode(value, { stream: true });
+        const chunk = await read(Math.max(1, deadline - Date.now()));
+        assert.notEqual(chunk, undefined, "the stream ended");
+        buffer += chunk;
       }
     },
-    close: () => controller.abort(),
+    /** What the stream sends until it ends (within `ms`), after the payloads already read. */
+    async rest(ms = 10_000): Promise<string> {
+      const deadline = Date.now() + ms;
+      for (let chunk = await read(ms); chunk !== undefined; chunk = await read(Math.max(1, deadline - Date.now()))) {
+        buffer += chunk;
+        assert.ok(Date.now() < deadline, `the stream did not end within ${ms} ms; got: ${buffer}`);
+      }
+      return buffer;
+    },
+    /** Goes away as a client does: the server sees the stream cancelled. */
+    close: () => {
+      controller.abort();
+      void reader.cancel().catch(() => {});
+    },
   };
+}
+
+/** A store that counts the queries run through it, to see a subscription's poller stop. */
+function countingStore(store: Store): { store: Store; queries(): number } {
+  let queries = 0;
+  const counting: Store = {
+    ...store,
+    query: <Row>(text: string, params?: readonly unknown[]) => {
+      queries++;
+      return store.query<Row>(text, params);
+    },
+  };
+  return { store: counting, queries: () => queries };
 }
 
 describe("GraphQL API: subscriptions over SSE", function () {
@@ -59,6 +95,7 @@ describe("GraphQL API: subscriptions over SSE", function () {
   });
 
   after(async function () {
+    await api?.dispose();
     await dispose?.();
     await scenario?.stop();
   });
@@ -110,5 +147,77 @@ describe("GraphQL API: subscriptions over SSE", function () {
     } finally {
       registrations.close();
     }
+  });
+
+  it("ends its subscriptions cleanly when the API is disposed: pollers stop, nothing is logged", async function () {
+    const model = scenario.world.models.find((m) => m.sets[0])!;
+    const counting = countingStore(store);
+    const disposable = createApi({ store: counting.store, abi: ledgerAbi });
+    const output = captureConsole();
+    try {
+      const payments = await subscribe(
+        disposable,
+        "subscription ($m: Bytes32!) { paymentReceived(model: $m) { amount } }",
+        {
+          m: model.id,
+        },
+      );
+      const balances = await subscribe(
+        disposable,
+        "subscription ($a: Address!) { claimableChanged(account: $a) { claimable } }",
+        { a: model.sets[0]![0]!.account },
+      );
+      await balances.next();
+      await disposable.dispose();
+      assert.match(await payments.rest(), /event: complete\ndata:\n\n$/);
+      assert.match(await balances.rest(), /event: complete\ndata:\n\n$/);
+      const queries = counting.queries();
+      await delay(SUBSCRIPTION_POLL_MS * 5);
+      assert.equal(counting.queries(), queries, "the pollers still query the store");
+    } finally {
+      output.restore();
+    }
+    assert.deepEqual(output.printed, []);
+  });
+
+  it("tells a client its subscription ended when the store closes under it, and logs nothing", async function () {
+    const closing = await freshStore("pglite");
+    const counting = countingStore(closing.store);
+    const orphaned = createApi({ store: counting.store, abi: ledgerAbi });
+    const output = captureConsole();
+    try {
+      const payments = await subscribe(
+        orphaned,
+        "subscription ($m: Bytes32!) { paymentReceived(model: $m) { amount } }",
+        {
+          m: scenario.world.models[0]!.id,
+        },
+      );
+      const balances = await subscribe(
+        orphaned,
+        "subscription ($a: Address!) { claimableChanged(account: $a) { claimable } }",
+        { a: scenario.d.accounts[2]! },
+      );
+      assert.deepEqual(await balances.next(), { data: { claimableChanged: [] } });
+      await closing.store.close();
+      for (const subscription of [payments, balances]) {
+        const ended = (await subscription.next()) as { errors?: { message: string; extensions?: { code?: string } }[] };
+        assert.deepEqual(
+          ended.errors?.map((e) => e.extensions?.code),
+          ["STORE_UNAVAILABLE"],
+          JSON.stringify(ended),
+        );
+        assert.doesNotMatch(JSON.stringify(ended), /pglite|closed|stack|\.ts/i);
+        assert.match(await subscription.rest(), /event: complete\ndata:\n\n$/);
+      }
+      const queries = counting.queries();
+      await delay(SUBSCRIPTION_POLL_MS * 5);
+      assert.equal(counting.queries(), queries, "the pollers still query the closed store");
+    } finally {
+      output.restore();
+      await orphaned.dispose();
+      await closing.dispose();
+    }
+    assert.deepEqual(output.printed, []);
   });
 });

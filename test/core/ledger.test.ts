@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import type { Address, Hex } from "viem";
-import { ModelStatus, Role, ZERO_ADDRESS } from "../../src/core/constants.js";
+import { ModelStatus, Relation, Role, ZERO_ADDRESS } from "../../src/core/constants.js";
 import { contributorTree } from "../../src/core/contributorTree.js";
 import { LedgerEventError, MirrorMismatchError, UnknownEntryError, UnknownModelError } from "../../src/core/errors.js";
 import { createLedger } from "../../src/core/ledger.js";
+import { LEDGER_EVENT_NAMES } from "../../src/core/ledgerEvent.js";
 import { modelId } from "../../src/core/modelId.js";
 import { acct, createHarness, ETH, set, USDC, type Harness } from "./ledgerHarness.js";
 
@@ -516,21 +517,8 @@ describe("ledger", () => {
       const counts = new Map<string, number>();
       for (let seed = 1; seed <= 8; seed++)
         for (const [type, n] of randomRun(seed, 200)) counts.set(type, (counts.get(type) ?? 0) + n);
-      // Every kind of event occurred.
-      expect([...counts.keys()]).to.have.members([
-        "ModelRegistered",
-        "PlaceholderRegistered",
-        "ContributorsSet",
-        "StewardshipTransferred",
-        "StatusUpdated",
-        "Paid",
-        "Propagated",
-        "Claimed",
-        "UpstreamSwept",
-        "ContributorSwept",
-        "FeeUpdated",
-        "FeesWithdrawn",
-      ]);
+      // Every kind of event the ledger applies occurred: a kind added to the ledger must be added to the walk.
+      expect([...counts.keys()]).to.have.members([...LEDGER_EVENT_NAMES]);
     });
 
     it("clone() is independent of the original", () => {
@@ -609,8 +597,33 @@ function randomRun(seed: number, steps: number): Map<string, number> {
       if (model.status === ModelStatus.DISPUTED)
         h.revoke(id, accounts[next(accounts.length)]!, next(2) === 0 ? "routerFirst" : "registryFirst");
     } else if (action < 93) h.sweep(id, token);
-    else if (action < 96) h.emit({ type: "FeeUpdated", feePpm: next(100_001) });
-    else {
+    else if (action < 95) h.emit({ type: "FeeUpdated", feePpm: next(100_001) });
+    else if (action < 97) {
+      // The registry lets an active model's steward change its terms; the ledger checks later registrations by them.
+      if (model.status === ModelStatus.ACTIVE && !model.placeholder) {
+        const terms = { derivativesAllowed: next(4) !== 0, minDerivativePpm: next(1_000_001) };
+        h.emit({ type: "TermsUpdated", id, terms });
+        expect(h.ledger.model(id).terms, `seed ${seed} step ${step}`).to.deep.equal(terms);
+        // A derivative registered now must meet them (tried on a clone, so the walk's lineage stays as it is).
+        const key = `hf:random/${seed}/child-${step}`;
+        const derive = (upstreamPpm: number) => () =>
+          h.ledger.clone().apply({
+            type: "ModelRegistered",
+            id: modelId(key),
+            key,
+            steward: accounts[0]!,
+            upstreamPpm,
+            parents: [{ parentId: id, relation: Relation.FINETUNE, weightPpm: 1_000_000 }],
+            terms: { derivativesAllowed: true, minDerivativePpm: 0 },
+          });
+        if (!terms.derivativesAllowed) expect(derive(1_000_000)).to.throw(LedgerEventError, /does not allow/);
+        else {
+          expect(derive(terms.minDerivativePpm)).not.to.throw();
+          if (terms.minDerivativePpm > 0)
+            expect(derive(terms.minDerivativePpm - 1)).to.throw(LedgerEventError, /minDerivativePpm/);
+        }
+      }
+    } else {
       const fees = h.ledger.fees(token);
       if (fees > 0n) h.emit({ type: "FeesWithdrawn", token, to: accounts[0]!, amount: fees / 2n });
     }
