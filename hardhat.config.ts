@@ -32,7 +32,13 @@ export default defineConfig({
     },
   },
   test: {
-    mocha: { timeout: 120_000 },
+    mocha: {
+      timeout: 120_000,
+      // The PostgreSQL tests' server (test/helpers/postgres.ts) is started on first use; stop it after the last test.
+      rootHooks: {
+        afterAll: async () => (await import("./test/helpers/postgres.js")).stopTestPostgres(),
+      },
+    },
     // Solidity tests (test/sol): fuzz and invariant budgets sized so the whole suite stays well under a minute on
     // two cores; raise them locally (or per test with `/// hardhat-config: fuzz.runs = N`) for a deeper search.
     // failOnRevert: the handler records expected reverts itself, so any revert that escapes it is a bug; without

@@ -23,6 +23,7 @@ import { join } from "node:path";
 import { freePort } from "../src/cli/childProcesses.js";
 import { NATIVE_TOKEN } from "../src/core/constants.js";
 import { ledgerAbi } from "../src/contracts/abis.js";
+import { stopTestPostgres } from "../test/helpers/postgres.js";
 import { freshStore, type StoreKind } from "../test/indexer/scenario.js";
 import { buildStore, DEEP, planEcosystem, type BuildStats } from "./apiEcosystem.js";
 import type { LoadPlan, LoadResult } from "./apiLoad.js";
@@ -252,6 +253,7 @@ for (const kind of STORES) {
     rmSync(work, { recursive: true, force: true });
   }
 }
+await stopTestPostgres();
 
 // ---------------------------------------------------------------- report
 

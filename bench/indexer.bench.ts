@@ -22,6 +22,7 @@ import { createRpcClient } from "../src/chain/rpc/createRpcClient.js";
 import type { Store } from "../src/store/types.js";
 import { createIndexer } from "../src/indexer/sync/createIndexer.js";
 import { startHardhatNode } from "../test/helpers/hardhatNode.js";
+import { stopTestPostgres } from "../test/helpers/postgres.js";
 import { freshStore, ledgerOnlyRecord } from "../test/indexer/scenario.js";
 import { sleep } from "../src/internal/sleep.js";
 
@@ -171,6 +172,7 @@ for (const kind of ["pglite", "postgres"] as const) {
   const seconds = runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
   backfill[kind] = { seconds: Number(seconds.toFixed(3)), eventsPerSec: Math.round(indexedEvents / seconds) };
 }
+await stopTestPostgres();
 
 // ---------------------------------------------------------------- live latency (PGlite, the default store)
 

@@ -16,6 +16,7 @@ import { migrations } from "../../src/store/migrations.js";
 import type { Store } from "../../src/store/types.js";
 import { createIndexer, type IndexerOptions } from "../../src/indexer/sync/createIndexer.js";
 import { startHardhatNode, type HardhatNode } from "../helpers/hardhatNode.js";
+import { testPostgres } from "../helpers/postgres.js";
 import { deploy, type Deployment } from "../property/harness.js";
 import { Rng } from "../property/rng.js";
 import { planLineage, randomAction, registerLineage, type World } from "../property/world.js";
@@ -102,8 +103,6 @@ export type StoreKind = "pglite" | "postgres";
 
 export type StoreOptions = { dataDir: string } | { databaseUrl: string };
 
-export const POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres";
-
 /** A fresh, migrated, empty store: PGlite in a temporary folder, or a new PostgreSQL database. */
 export async function freshStore(
   kind: StoreKind,
@@ -122,12 +121,13 @@ export async function freshStore(
       },
     };
   }
+  const server = await testPostgres();
   const name = `stemma_ix_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  const admin = new pg.Client({ connectionString: server.adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  const databaseUrl = `postgres://postgres@127.0.0.1:5432/${name}`;
+  const databaseUrl = server.databaseUrl(name);
   const store = await createStore({ databaseUrl });
   await migrate(store, migrations);
   return {
@@ -135,7 +135,7 @@ export async function freshStore(
     options: { databaseUrl },
     async dispose() {
       await store.close().catch(() => {});
-      const cleanup = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+      const cleanup = new pg.Client({ connectionString: server.adminUrl });
       await cleanup.connect();
       await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await cleanup.end();

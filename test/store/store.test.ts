@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 
 import pg from "pg";
 
@@ -26,11 +25,10 @@ import { type Migration, MigrationFailedError, SchemaMismatchError, migrate } fr
 import { migrations } from "../../src/store/migrations.js";
 import type { Store } from "../../src/store/types.js";
 import { sleep } from "../../src/internal/sleep.js";
+import { testPostgres } from "../helpers/postgres.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HOLDER = fileURLToPath(new URL("./fixtures/holdLock.ts", import.meta.url));
-/** The PostgreSQL server the tests make their databases on (trust auth on this kind of machine and in CI). */
-const ADMIN_URL = process.env.STEMMA_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const MAX_UINT256 = 2n ** 256n - 1n;
 const INDEXER_TABLES = [
   "account_balances",
@@ -447,14 +445,12 @@ describe("store (src/store)", function () {
     let store: Store;
 
     before(async function () {
-      admin = new pg.Pool({ connectionString: ADMIN_URL, max: 1 });
+      const server = await testPostgres();
+      admin = new pg.Pool({ connectionString: server.adminUrl, max: 1 });
       admin.on("error", () => {});
-      await ensurePostgres(admin);
       database = `stemma_test_${randomBytes(6).toString("hex")}`;
       await admin.query(`create database ${database}`);
-      const url = new URL(ADMIN_URL);
-      url.pathname = `/${database}`;
-      databaseUrl = url.toString();
+      databaseUrl = server.databaseUrl(database);
       store = await createStore({ databaseUrl });
     });
 
@@ -686,21 +682,4 @@ async function within<T>(ms: number, attempt: () => Promise<T>): Promise<T> {
       await sleep(25);
     }
   }
-}
-
-/** Connects to the test server, starting the local cluster first if it is down (as on a fresh machine). */
-async function ensurePostgres(admin: pg.Pool): Promise<void> {
-  try {
-    await admin.query("select 1");
-    return;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ECONNREFUSED" || process.env.STEMMA_TEST_POSTGRES_URL !== undefined)
-      throw error;
-  }
-  const [version] = await readdir("/etc/postgresql");
-  assert.ok(version !== undefined, "PostgreSQL is not running and /etc/postgresql has no cluster to start");
-  await promisify(execFile)("pg_ctlcluster", ["--skip-systemctl-redirect", version, "main", "start"], {
-    timeout: 20_000,
-  });
-  await within(15_000, () => admin.query("select 1"));
 }
