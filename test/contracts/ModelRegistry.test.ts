@@ -221,7 +221,7 @@ describe("ModelRegistry", function () {
         const parents: [string, number][] = [];
         for (let i = 0; i < 16; i++) {
           const key = `hf:p/${i}`;
-          await registerModel(f.registry, f.actors.steward, { key, steward: f.actors.steward.address });
+          await registerModel(f.registry, f.actors.steward, { key });
           parents.push([modelIdOf(key), 62_500]);
         }
         const id = modelIdOf("hf:org/sixteen");

@@ -344,7 +344,6 @@ describe("RevenueRouter", function () {
         set = contributors([rejecting, 400_000], [f.actors.alice, 600_000]);
         ({ id } = await registerModel(f.registry, f.actors.steward, {
           key: "hf:org/rejecting",
-          steward: f.actors.steward.address,
           contributors: set,
         }));
       });
@@ -710,7 +709,6 @@ describe("RevenueRouter", function () {
     async function registerThirtyTenSixty(): Promise<{ id: string; entries: ContributorClaim[] }> {
       const { id } = await registerModel(f.registry, f.actors.steward, {
         key: "hf:org/thirty-ten-sixty",
-        steward: f.actors.steward.address,
         contributors: thirtyTenSixty(),
       });
       return { id, entries: claimsOf(id, 0, thirtyTenSixty()) };
@@ -771,7 +769,6 @@ describe("RevenueRouter", function () {
       const { router, registry, actors, a, b, c } = f;
       const derived = await registerModel(registry, actors.steward, {
         key: "hf:org/all-upstream",
-        steward: actors.steward.address,
         upstreamPpm: 1_000_000,
         ...(await lineage(registry, [
           [a.id, 300_000],
