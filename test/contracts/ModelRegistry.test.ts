@@ -232,7 +232,9 @@ describe("ModelRegistry", function () {
           "when 17 parents are named",
           () => {
             // The count is checked first: the parents need not exist.
-            const seventeen = edges(...Array.from({ length: 17 }, (_, i) => [modelIdOf(`hf:p/${i}`), 1] as const));
+            const seventeen = edges(
+              ...Array.from({ length: 17 }, (_, i) => [modelIdOf(`hf:p/${i}`), 1] as [string, number]),
+            );
             return {
               key: "hf:org/many",
               upstreamPpm: 100_000,
