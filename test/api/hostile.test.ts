@@ -3,17 +3,22 @@
  * malformed ids and an oversized body each get a clear error with a code, and the server keeps serving.
  */
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 
 import { createApi } from "../../src/api/createApi.js";
 import { createApiServer } from "../../src/api/createApiServer.js";
 import { MAX_ALIASES, MAX_QUERY_COST, MAX_QUERY_DEPTH } from "../../src/api/queryLimits.js";
 import { ledgerAbi } from "../../src/contracts/abis.js";
+import {
+  type GraphQLResponse,
+  closeServer,
+  indexedStore,
+  listenLocally,
+  postGraphQL,
+  queryApi,
+} from "../helpers/api.js";
 import { captureConsole } from "../helpers/console.js";
-import { freshStore, indexAll, startScenario, type Scenario } from "../indexer/scenario.js";
-
-type GraphQLResponse = { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
+import { freshStore, startScenario, type Scenario } from "../indexer/scenario.js";
 
 describe("GraphQL API: hostile queries", function () {
   let scenario: Scenario;
@@ -22,12 +27,7 @@ describe("GraphQL API: hostile queries", function () {
   let url: string;
 
   const post = async (body: string) => {
-    const response = await fetch(`${url}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body,
-      signal: AbortSignal.timeout(15_000),
-    });
+    const response = await postGraphQL(url, body);
     return { status: response.status, json: (await response.json()) as GraphQLResponse };
   };
   const query = (text: string) => post(JSON.stringify({ query: text }));
@@ -38,16 +38,14 @@ describe("GraphQL API: hostile queries", function () {
 
   before(async function () {
     scenario = await startScenario(51, 6);
-    const fresh = await freshStore("pglite");
-    dispose = fresh.dispose;
-    await indexAll(scenario, fresh.store);
-    server = createApiServer({ store: fresh.store, abi: ledgerAbi });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const indexed = await indexedStore(scenario);
+    dispose = indexed.dispose;
+    server = createApiServer({ store: indexed.store, abi: ledgerAbi });
+    url = await listenLocally(server);
   });
 
   after(async function () {
-    await new Promise((resolve) => server?.close(resolve));
+    await closeServer(server);
     await dispose?.();
     await scenario?.stop();
   });
@@ -104,16 +102,10 @@ describe("GraphQL API: hostile queries", function () {
   it("masks internal errors: a failing store gives a generic message, not its internals", async function () {
     const broken = await freshStore("pglite");
     await broken.store.close();
-    const api = createApi({ store: broken.store, abi: ledgerAbi });
     const output = captureConsole();
     let json: GraphQLResponse;
     try {
-      const response = await api.fetch("http://api.test/graphql", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ query: "{ models(first: 1) { totalCount } }" }),
-      });
-      json = (await response.json()) as GraphQLResponse;
+      json = await queryApi(createApi({ store: broken.store, abi: ledgerAbi }), "{ models(first: 1) { totalCount } }");
     } finally {
       output.restore();
     }

@@ -5,7 +5,6 @@
  * `/metrics` over HTTP.
  */
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
 
 import { getAddress } from "viem";
 
@@ -13,35 +12,22 @@ import { createApi } from "../../src/api/createApi.js";
 import { createApiServer } from "../../src/api/createApiServer.js";
 import { ledgerAbi } from "../../src/contracts/abis.js";
 import type { Store } from "../../src/store/types.js";
-import { freshStore, indexAll, startScenario, type Scenario, type StoreKind } from "../indexer/scenario.js";
-
-type GraphQLResponse = {
-  data?: Record<string, unknown>;
-  errors?: { message: string; extensions?: { code?: string } }[];
-};
+import { type Api, closeServer, indexedApi, listenLocally, postGraphQL, queryApi } from "../helpers/api.js";
+import { startScenario, type Scenario, type StoreKind } from "../indexer/scenario.js";
 
 for (const kind of ["pglite", "postgres"] as StoreKind[])
   describe(`GraphQL API: models (${kind})`, function () {
     let scenario: Scenario;
     let store: Store;
     let dispose: () => Promise<void>;
-    let api: ReturnType<typeof createApi>;
+    let api: Api;
 
-    const query = async (text: string, variables: Record<string, unknown> = {}) => {
-      const response = await api.fetch("http://api.test/graphql", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ query: text, variables }),
-      });
-      return (await response.json()) as GraphQLResponse;
-    };
+    const query = (text: string, variables?: Record<string, unknown>) => queryApi(api, text, variables);
 
     before(async function () {
       scenario = await startScenario(31, 12);
       await scenario.act(25);
-      ({ store, dispose } = await freshStore(kind));
-      await indexAll(scenario, store);
-      api = createApi({ store, abi: ledgerAbi });
+      ({ store, api, dispose } = await indexedApi(scenario, kind));
     });
 
     after(async function () {
@@ -296,16 +282,10 @@ for (const kind of ["pglite", "postgres"] as StoreKind[])
           return store.query(text, params);
         },
       } as Store;
-      const countingApi = createApi({ store: counting, abi: ledgerAbi });
-      const response = await countingApi.fetch("http://api.test/graphql", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          query:
-            "{ models(first: 100) { edges { node { key parents { parent { key steward } weightPpm } contributors { account weightPpm } revenue { received } } } } }",
-        }),
-      });
-      const json = (await response.json()) as GraphQLResponse;
+      const json = await queryApi(
+        createApi({ store: counting, abi: ledgerAbi }),
+        "{ models(first: 100) { edges { node { key parents { parent { key steward } weightPpm } contributors { account weightPpm } revenue { received } } } } }",
+      );
       assert.equal(json.errors, undefined);
       const edges = (json.data!.models as { edges: unknown[] }).edges;
       assert.ok(edges.length >= 12);
@@ -315,21 +295,16 @@ for (const kind of ["pglite", "postgres"] as StoreKind[])
 
     it("pages through a model's payments and an account's claims, newest first, as the chain logged them", async function () {
       const { d } = scenario;
-      const paid = await d.publicClient.getContractEvents({
-        address: d.router.address,
-        abi: d.routerAbi,
-        eventName: "Paid",
-        fromBlock: 0n,
-      });
-      const claimed = await d.publicClient.getContractEvents({
-        address: d.router.address,
-        abi: d.routerAbi,
-        eventName: "Claimed",
-        fromBlock: 0n,
-      });
+      const logsOf = (eventName: "Paid" | "Claimed") =>
+        d.publicClient.getContractEvents({ address: d.router.address, abi: d.routerAbi, eventName, fromBlock: 0n });
+      const paid = await logsOf("Paid");
+      const claimed = await logsOf("Claimed");
       assert.ok(paid.length > 0 && claimed.length > 0, "the scenario paid and claimed");
       const model = (paid[0]!.args as { modelId: string }).modelId;
       const account = (claimed[0]!.args as { account: string }).account;
+      /** The logs whose argument `field` is `value`, newest first. */
+      const newestFirst = (logs: typeof paid, field: string, value: string) =>
+        logs.filter((log) => (log.args as Record<string, unknown>)[field] === value).reverse();
 
       const walk = async (
         text: string,
@@ -351,65 +326,56 @@ for (const kind of ["pglite", "postgres"] as StoreKind[])
         }
         throw new Error("too many pages");
       };
-      const payments = await walk(
-        "query ($id: Bytes32, $after: String) { model(id: $id) { payments(first: 2, after: $after) { edges { node { token payer amount fee transactionHash } } pageInfo { hasNextPage endCursor } } } }",
-        { id: model },
-        (data) => (data.model as { payments: unknown }).payments,
-      );
-      const expectedPayments = paid
-        .filter((log) => (log.args as { modelId: string }).modelId === model)
-        .reverse()
-        .map((log) => {
-          const args = log.args as { token: string; payer: string; amount: bigint; fee: bigint };
-          return {
-            token: getAddress(args.token),
-            payer: getAddress(args.payer),
-            amount: args.amount.toString(),
-            fee: args.fee.toString(),
-            transactionHash: log.transactionHash,
-          };
-        });
-      assert.deepEqual(payments, expectedPayments);
-
-      const claims = await walk(
-        "query ($a: Address!, $after: String) { account(address: $a) { claims(first: 3, after: $after) { edges { node { model { id } token epoch amount } } pageInfo { hasNextPage endCursor } } } }",
-        { a: account },
-        (data) => (data.account as { claims: unknown }).claims,
-      );
-      const expectedClaims = claimed
-        .filter((log) => (log.args as { account: string }).account === account)
-        .reverse()
-        .map((log) => {
-          const args = log.args as { modelId: string; token: string; epoch: number; amount: bigint };
-          return {
-            model: { id: args.modelId },
-            token: getAddress(args.token),
-            epoch: args.epoch,
-            amount: args.amount.toString(),
-          };
-        });
-      assert.deepEqual(claims, expectedClaims);
+      const connections: [string, Record<string, unknown>, (data: Record<string, unknown>) => unknown, unknown[]][] = [
+        [
+          "query ($id: Bytes32, $after: String) { model(id: $id) { payments(first: 2, after: $after) { edges { node { token payer amount fee transactionHash } } pageInfo { hasNextPage endCursor } } } }",
+          { id: model },
+          (data) => (data.model as { payments: unknown }).payments,
+          newestFirst(paid, "modelId", model).map(({ args, transactionHash }) => {
+            const { token, payer, amount, fee } = args as { token: string; payer: string; amount: bigint; fee: bigint };
+            return {
+              token: getAddress(token),
+              payer: getAddress(payer),
+              amount: amount.toString(),
+              fee: fee.toString(),
+              transactionHash,
+            };
+          }),
+        ],
+        [
+          "query ($a: Address!, $after: String) { account(address: $a) { claims(first: 3, after: $after) { edges { node { model { id } token epoch amount } } pageInfo { hasNextPage endCursor } } } }",
+          { a: account },
+          (data) => (data.account as { claims: unknown }).claims,
+          newestFirst(claimed, "account", account).map(({ args }) => {
+            const { modelId, token, epoch, amount } = args as {
+              modelId: string;
+              token: string;
+              epoch: number;
+              amount: bigint;
+            };
+            return { model: { id: modelId }, token: getAddress(token), epoch, amount: amount.toString() };
+          }),
+        ],
+      ];
+      for (const [text, variables, pick, expected] of connections) {
+        assert.deepEqual(await walk(text, variables, pick), expected);
+      }
     });
 
     it("serves /health, and /ready once the backfill is done, over HTTP on 127.0.0.1", async function () {
       const server = createApiServer({ store, abi: ledgerAbi });
-      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const url = await listenLocally(server);
       try {
-        const { port } = server.address() as AddressInfo;
-        assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200);
-        assert.equal((await fetch(`http://127.0.0.1:${port}/ready`)).status, 200);
-        const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        assert.equal((await fetch(`${url}/health`)).status, 200);
+        assert.equal((await fetch(`${url}/ready`)).status, 200);
+        const metrics = await (await fetch(`${url}/metrics`)).text();
         assert.match(metrics, /stemma_api_requests_total\{route="\/health",status="200"\} 1/);
         const [checkpoint] = await store.query<{ block_number: string }>("SELECT block_number FROM indexer_checkpoint");
         assert.match(metrics, new RegExp(`stemma_indexed_block ${checkpoint!.block_number}\n`));
-        const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ query: "{ models(first: 1) { totalCount } }" }),
-        });
+        const response = await postGraphQL(url, JSON.stringify({ query: "{ models(first: 1) { totalCount } }" }));
         assert.equal(response.status, 200);
       } finally {
-        await new Promise((resolve) => server.close(resolve));
+        await closeServer(server);
       }
     });
   });

@@ -8,25 +8,17 @@ import assert from "node:assert/strict";
 
 import { keccak256, stringToHex, type Hex } from "viem";
 
-import { createApi } from "../../src/api/createApi.js";
-import { ledgerAbi } from "../../src/contracts/abis.js";
+import { type Api, indexedApi, queryApi } from "../helpers/api.js";
 import { send } from "../property/harness.js";
-import { freshStore, indexAll, startScenario, type Scenario } from "../indexer/scenario.js";
-
-type GraphQLResponse = { data?: Record<string, unknown>; errors?: { message: string }[] };
+import { startScenario, type Scenario } from "../indexer/scenario.js";
 
 describe("GraphQL API: metadata, contributor history, disputes and children", function () {
   let scenario: Scenario;
   let dispose: () => Promise<void>;
-  let api: ReturnType<typeof createApi>;
+  let api: Api;
 
   const query = async <T>(text: string, variables: Record<string, unknown> = {}): Promise<T> => {
-    const response = await api.fetch("http://api.test/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query: text, variables }),
-    });
-    const json = (await response.json()) as GraphQLResponse;
+    const json = await queryApi(api, text, variables);
     assert.equal(json.errors, undefined, JSON.stringify(json.errors));
     return json.data as T;
   };
@@ -42,10 +34,7 @@ describe("GraphQL API: metadata, contributor history, disputes and children", fu
       "ipfs://model-card-v2",
       "MIT OR Apache-2.0",
     ]);
-    const fresh = await freshStore("pglite");
-    dispose = fresh.dispose;
-    await indexAll(scenario, fresh.store);
-    api = createApi({ store: fresh.store, abi: ledgerAbi });
+    ({ api, dispose } = await indexedApi(scenario));
   });
 
   after(async function () {
@@ -162,12 +151,7 @@ describe("GraphQL API: metadata, contributor history, disputes and children", fu
       assert.equal(d.bondRecipient !== null, onChain.bondWithdrawn);
       assert.ok(d.model.disputes.some((x) => x.id === id.toString()));
     }
-    const missing = await api.fetch("http://api.test/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query: '{ dispute(id: "999999") { id } }' }),
-    });
-    assert.deepEqual(await missing.json(), { data: { dispute: null } });
+    assert.deepEqual(await queryApi(api, '{ dispute(id: "999999") { id } }'), { data: { dispute: null } });
   });
 
   it("pages through a model's children one at a time, matching the registered parent edges", async function () {

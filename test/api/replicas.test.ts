@@ -6,26 +6,23 @@
  * stops they reach its head and answer what the chain holds.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 
 import { getAddress, type Address, type Hex } from "viem";
 
 import { ModelStatus } from "../../src/core/constants.js";
+import type { GraphQLResponse } from "../helpers/api.js";
+import { type Child, spawnEntryPoint, waitFor } from "../helpers/childProcess.js";
 import { stopChild } from "../helpers/hardhatNode.js";
 import { CONTRIBUTORS, sync } from "../property/harness.js";
 import { freshStore, startScenario, type Scenario } from "../indexer/scenario.js";
 import { sleep } from "../../src/internal/sleep.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** Rounds of random actions while the replicas are queried, and actions per round (each mines one or more blocks). */
 const ROUNDS = 6;
 const ACTIONS_PER_ROUND = 5;
-/** The longest any single wait may take. */
-const WAIT_MS = 30_000;
 
 type Meta = { block: { number: string; hash: Hex } | null };
 type Balance = { token: string; claimable: string; owedAfterPropagation: string };
@@ -33,46 +30,6 @@ type Answer = {
   _meta: Meta;
   models: { totalCount: number; edges: { node: { id: Hex; key: string; status: string; epoch: number } }[] };
 } & Record<string, { balances: Balance[] }>;
-type GraphQLResponse = { data?: unknown; errors?: unknown };
-
-/** A Node child process running a TypeScript entry point (through tsx), its output kept for failure messages. */
-type Child = { name: string; process: ChildProcess; output(): string };
-
-function spawnEntryPoint(name: string, script: string, args: string[]): Child {
-  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000));
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  return { name, process: child, output: () => output };
-}
-
-const describeChildren = (children: readonly Child[]) =>
-  children.map((c) => `--- ${c.name} (pid ${c.process.pid}):\n${c.output()}`).join("\n");
-
-/**
- * Polls `probe` every 50 ms until it returns a value; fails after `ms` naming `what`, or as soon as one of
- * `children` exited, with their output.
- */
-async function waitFor<T>(
-  what: string,
-  children: readonly Child[],
-  probe: () => Promise<T | undefined>,
-  ms = WAIT_MS,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const exited = children.find((c) => c.process.exitCode !== null || c.process.signalCode !== null);
-    if (exited) assert.fail(`${exited.name} exited while waiting for ${what}:\n${describeChildren(children)}`);
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`no ${what} within ${ms} ms:\n${describeChildren(children)}`);
-    await sleep(50);
-  }
-}
 
 /** One fixed query: the indexed block, every model, and the balances of every contributor account (aliased). */
 function fixedQuery(accounts: readonly Address[]) {

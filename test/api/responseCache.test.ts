@@ -6,7 +6,6 @@
  */
 import assert from "node:assert/strict";
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 
 import pg from "pg";
 
@@ -14,7 +13,8 @@ import { createApiServer } from "../../src/api/createApiServer.js";
 import { createResponseCache, type ResponseCache } from "../../src/api/responseCache.js";
 import { ledgerAbi } from "../../src/contracts/abis.js";
 import type { Store } from "../../src/store/types.js";
-import { freshStore, indexAll, startScenario, type Scenario, type StoreKind } from "../indexer/scenario.js";
+import { closeServer, indexedStore, listenLocally, postGraphQL } from "../helpers/api.js";
+import { indexAll, startScenario, type Scenario, type StoreKind } from "../indexer/scenario.js";
 import { sleep } from "../../src/internal/sleep.js";
 
 /** Polls `check` every 10 ms until it holds, for at most `timeoutMs`. */
@@ -37,30 +37,22 @@ for (const kind of ["pglite", "postgres"] as StoreKind[]) {
     let url: string;
 
     const post = async (body: object) => {
-      const response = await fetch(`${url}/graphql`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(15_000),
-      });
+      const response = await postGraphQL(url, JSON.stringify(body));
       return { status: response.status, text: await response.text() };
     };
 
     before(async function () {
       scenario = await startScenario(61, 5);
-      const fresh = await freshStore(kind);
-      store = fresh.store;
-      dispose = fresh.dispose;
-      databaseUrl = "databaseUrl" in fresh.options ? fresh.options.databaseUrl : undefined;
-      await indexAll(scenario, store);
+      const indexed = await indexedStore(scenario, kind);
+      ({ store, dispose } = indexed);
+      databaseUrl = "databaseUrl" in indexed.options ? indexed.options.databaseUrl : undefined;
       cache = await createResponseCache({ store });
       server = createApiServer({ store, abi: ledgerAbi, cache });
-      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      url = await listenLocally(server);
     });
 
     after(async function () {
-      await new Promise((resolve) => server?.close(resolve));
+      await closeServer(server);
       await cache?.close();
       await dispose?.();
       await scenario?.stop();

@@ -9,34 +9,22 @@ import { getAddress, parseEther, type Address, type Hex } from "viem";
 
 import { NATIVE_TOKEN } from "../../src/core/constants.js";
 import { contributorTree } from "../../src/core/contributorTree.js";
-import { createApi } from "../../src/api/createApi.js";
 import { createLedgerReplica } from "../../src/api/createLedgerReplica.js";
 import { ledgerAbi } from "../../src/contracts/abis.js";
 import type { Store } from "../../src/store/types.js";
+import { type Api, indexedApi, queryApi } from "../helpers/api.js";
 import { PAYER, send } from "../property/harness.js";
 import { specSlice } from "../property/mirror.js";
 import { pay } from "../property/world.js";
-import { freshStore, indexAll, startScenario, type Scenario } from "../indexer/scenario.js";
-
-type GraphQLResponse = {
-  data?: Record<string, unknown>;
-  errors?: { message: string; extensions?: { code?: string } }[];
-};
+import { startScenario, type Scenario } from "../indexer/scenario.js";
 
 describe("GraphQL API: simulateRevenue and effectiveShares", function () {
   let scenario: Scenario;
   let store: Store;
   let dispose: () => Promise<void>;
-  let api: ReturnType<typeof createApi>;
+  let api: Api;
 
-  const query = async (text: string, variables: Record<string, unknown> = {}) => {
-    const response = await api.fetch("http://api.test/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query: text, variables }),
-    });
-    return (await response.json()) as GraphQLResponse;
-  };
+  const query = (text: string, variables?: Record<string, unknown>) => queryApi(api, text, variables);
 
   /** Propagates every model with parents, children first, until nothing is pending on chain. */
   async function propagateEverything() {
@@ -92,9 +80,7 @@ describe("GraphQL API: simulateRevenue and effectiveShares", function () {
       await pay(scenario.world, m, scenario.d.tokens[0]!, parseEther("1") + 3n);
     }
     await propagateEverything();
-    ({ store, dispose } = await freshStore("pglite"));
-    await indexAll(scenario, store);
-    api = createApi({ store, abi: ledgerAbi });
+    ({ store, api, dispose } = await indexedApi(scenario));
   });
 
   after(async function () {

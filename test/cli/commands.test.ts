@@ -54,6 +54,16 @@ const ACCOUNT_0_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7
 
 type Command = (argv: string[], say?: (line?: string) => void) => Promise<number>;
 
+/**
+ * Command-line flags from an object, in its order: `{ key: "k", contributor: ["a", "b"], placeholders: true }` gives
+ * `--key k --contributor a --contributor b --placeholders`.
+ */
+function flags(values: Record<string, string | readonly string[] | true>): string[] {
+  return Object.entries(values).flatMap(([name, value]) =>
+    value === true ? [`--${name}`] : [value].flat().flatMap((one) => [`--${name}`, one]),
+  );
+}
+
 describe("stemma chain commands (deploy, register, update, pay, propagate, claim, dispute, show)", function () {
   let node: HardhatNode;
   let folder: string;
@@ -149,32 +159,18 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
     const [, ada, bo, cy, di] = accounts;
     await stemma(
       register,
-      "--key",
-      BASE,
-      "--contributor",
-      `${ada}:pretraining_compute:100%`,
-      "--min-derivative",
-      "5%",
-      "--license",
-      "MIT",
+      ...flags({ key: BASE, contributor: `${ada}:pretraining_compute:100%`, "min-derivative": "5%", license: "MIT" }),
     );
     const lines = await stemma(
       register,
-      "--key",
-      FINETUNE,
-      "--parent",
-      `${BASE}:finetune:60%`,
-      "--parent",
-      `${PLACEHOLDER}:merge:40%`,
-      "--upstream",
-      "20%",
-      "--contributor",
-      `${bo}:finetuning:70%`,
-      "--contributor",
-      `${cy}:data_curation:30%`,
-      "--license",
-      "Apache-2.0",
-      "--placeholders",
+      ...flags({
+        key: FINETUNE,
+        parent: [`${BASE}:finetune:60%`, `${PLACEHOLDER}:merge:40%`],
+        upstream: "20%",
+        contributor: [`${bo}:finetuning:70%`, `${cy}:data_curation:30%`],
+        license: "Apache-2.0",
+        placeholders: true,
+      }),
     );
     assert.ok(lines.some((l) => l.includes(`Registering ${PLACEHOLDER} as an unclaimed placeholder parent`)));
     assert.ok(lines.some((l) => /^ {2}estimated gas \d+$/.test(l)));
@@ -182,14 +178,7 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
     assert.ok(lines.some((l) => /^ {2}mined in block \d+, gas used \d+$/.test(l)));
     await stemma(
       register,
-      "--key",
-      QUANTIZED,
-      "--parent",
-      `${FINETUNE}:quantized`,
-      "--upstream",
-      "10%",
-      "--contributor",
-      `${di}:quantization`,
+      ...flags({ key: QUANTIZED, parent: `${FINETUNE}:quantized`, upstream: "10%", contributor: `${di}:quantization` }),
     );
 
     const stored = (await client().readContract({
@@ -241,14 +230,12 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
     );
     const lines = await stemma(
       register,
-      "--from-model-card",
-      card,
-      "--key",
-      "hf:cli-test/Legal-Q4-GGUF",
-      "--upstream",
-      "10%",
-      "--contributor",
-      `${di}:quantization:100%`,
+      ...flags({
+        "from-model-card": card,
+        key: "hf:cli-test/Legal-Q4-GGUF",
+        upstream: "10%",
+        contributor: `${di}:quantization:100%`,
+      }),
     );
     assert.ok(lines.some((l) => l.startsWith("note: ")));
     shown = (await stemma(show, "hf:cli-test/Legal-Q4-GGUF")).join("\n");
@@ -356,14 +343,11 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
     await stemma(
       update,
       BASE,
-      "--contributor",
-      `${ada}:pretraining_compute:90%`,
-      "--contributor",
-      `${bo}:maintenance:10%`,
-      "--min-derivative",
-      "2.5%",
-      "--license",
-      "Apache-2.0",
+      ...flags({
+        contributor: [`${ada}:pretraining_compute:90%`, `${bo}:maintenance:10%`],
+        "min-derivative": "2.5%",
+        license: "Apache-2.0",
+      }),
     );
     let shown = (await stemma(show, BASE)).join("\n");
     assert.match(shown, /at least 2\.5% of its revenue/);
@@ -449,70 +433,26 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
       "hf:nobody/Nothing",
       "1 ETH",
     );
-    await refused(
-      /^--upstream 120% is over 100%\.$/,
-      register,
-      "--key",
-      "hf:x/y",
-      "--parent",
-      `${BASE}:finetune`,
-      "--upstream",
-      "120%",
-      "--contributor",
-      `${accounts[1]}:other`,
-    );
-    await refused(
-      /^unknown relation "tuned": use one of finetune, adapter/,
-      register,
-      "--key",
-      "hf:x/y",
-      "--parent",
-      `${BASE}:tuned:100%`,
-      "--contributor",
-      `${accounts[1]}:other`,
-    );
-    await refused(
-      /^the contributor shares add up to 90%, not 100%/,
-      register,
-      "--key",
-      "hf:x/y",
-      "--contributor",
-      `${accounts[1]}:other:50%`,
-      "--contributor",
-      `${accounts[2]}:other:40%`,
-    );
-    await refused(
-      /^unknown parent hf:nobody\/Base: register it first, or pass --placeholders/,
-      register,
-      "--key",
-      "hf:x/y",
-      "--parent",
-      "hf:nobody/Base:finetune",
-      "--upstream",
-      "10%",
-      "--contributor",
-      `${accounts[1]}:other`,
-    );
-    await refused(
-      /^parent hf:cli-test\/Base-7B asks for at least 2\.5% .* gives it 1%: raise --upstream/,
-      register,
-      "--key",
-      "hf:x/y",
-      "--parent",
-      `${BASE}:finetune`,
-      "--upstream",
-      "1%",
-      "--contributor",
-      `${accounts[1]}:other`,
-    );
-    await refused(
-      /^hf:cli-test\/Base-7B is already registered/,
-      register,
-      "--key",
-      BASE,
-      "--contributor",
-      `${accounts[1]}:other`,
-    );
+    const other = `${accounts[1]}:other`;
+    for (const [pattern, values] of [
+      [/^--upstream 120% is over 100%\.$/, { parent: `${BASE}:finetune`, upstream: "120%", contributor: other }],
+      [/^unknown relation "tuned": use one of finetune, adapter/, { parent: `${BASE}:tuned:100%`, contributor: other }],
+      [
+        /^the contributor shares add up to 90%, not 100%/,
+        { contributor: [`${accounts[1]}:other:50%`, `${accounts[2]}:other:40%`] },
+      ],
+      [
+        /^unknown parent hf:nobody\/Base: register it first, or pass --placeholders/,
+        { parent: "hf:nobody/Base:finetune", upstream: "10%", contributor: other },
+      ],
+      [
+        /^parent hf:cli-test\/Base-7B asks for at least 2\.5% .* gives it 1%: raise --upstream/,
+        { parent: `${BASE}:finetune`, upstream: "1%", contributor: other },
+      ],
+    ] as const) {
+      await refused(pattern, register, ...flags({ key: "hf:x/y", ...values }));
+    }
+    await refused(/^hf:cli-test\/Base-7B is already registered/, register, ...flags({ key: BASE, contributor: other }));
     await refused(
       /^1\.5 TUSD has more decimals|^1\.1234567 TUSD has more decimals than TUSD's 6/,
       pay,

@@ -56,6 +56,11 @@ const edit = (change: (manifest: Record<string, unknown>) => void): Record<strin
 };
 const contributorsOf = (manifest: Record<string, unknown>) => manifest.contributors as Record<string, unknown>[];
 const parentsOf = (manifest: Record<string, unknown>) => manifest.parents as Record<string, unknown>[];
+/** The derivative with `parents` in place of its own. */
+const withParents = (...parents: Record<string, unknown>[]) => edit((m) => (m.parents = parents));
+/** A parent merged into the model, as a manifest lists it (without a weight when none is given). */
+const merged = (key: string, weight?: string) =>
+  weight === undefined ? { key, relation: "merge" } : { key, relation: "merge", weight };
 
 describe("registration manifests", () => {
   describe("resolveManifest", () => {
@@ -325,36 +330,17 @@ describe("registration manifests", () => {
       ],
       [
         "17 parents",
-        edit(
-          (m) =>
-            (m.parents = Array.from({ length: 17 }, (_, i) => ({
-              key: `hf:o/p${i}`,
-              relation: "merge",
-              weight: "5%",
-            }))),
-        ),
+        withParents(...Array.from({ length: 17 }, (_, i) => merged(`hf:o/p${i}`, "5%"))),
         /parents has 17 entries: a model has at most 16 parents/,
       ],
       [
         "the same parent twice",
-        edit(
-          (m) =>
-            (m.parents = [
-              { key: "hf:o/a", relation: "merge", weight: "50%" },
-              { key: "hf:o/a", relation: "merge", weight: "50%" },
-            ]),
-        ),
+        withParents(merged("hf:o/a", "50%"), merged("hf:o/a", "50%")),
         /parents\[1\]\.key "hf:o\/a" is already parents\[0\]: list each parent once/,
       ],
       [
         "parent weights that do not sum to 100%",
-        edit(
-          (m) =>
-            (m.parents = [
-              { key: "hf:o/a", relation: "merge", weight: "60%" },
-              { key: "hf:o/b", relation: "merge", weight: "30%" },
-            ]),
-        ),
+        withParents(merged("hf:o/a", "60%"), merged("hf:o/b", "30%")),
         /parents weights sum to 90%, not 100%: adjust the parents\[\*\]\.weight/,
       ],
       [
@@ -364,24 +350,12 @@ describe("registration manifests", () => {
       ],
       [
         "a missing weight among several parents",
-        edit(
-          (m) =>
-            (m.parents = [
-              { key: "hf:o/a", relation: "merge" },
-              { key: "hf:o/b", relation: "merge", weight: "30%" },
-            ]),
-        ),
+        withParents(merged("hf:o/a"), merged("hf:o/b", "30%")),
         /parents\[0\]\.weight is missing: with several parents each needs a weight/,
       ],
       [
         "a zero parent weight",
-        edit(
-          (m) =>
-            (m.parents = [
-              { key: "hf:o/a", relation: "merge", weight: "100%" },
-              { key: "hf:o/b", relation: "merge", weight: "0%" },
-            ]),
-        ),
+        withParents(merged("hf:o/a", "100%"), merged("hf:o/b", "0%")),
         /parents\[1\]\.weight is 0%, which the registry refuses/,
       ],
       [

@@ -29,6 +29,8 @@ const FLAGS: ModelCardOverrides = {
 
 /** A minimal card: front matter lines, then a title. */
 const card = (...frontMatter: string[]) => ["---", ...frontMatter, "---", "", "# A model", ""].join("\n");
+/** The lines of a fenced YAML block in a model card (where mergekit writes its configuration). */
+const yamlBlock = (...lines: string[]) => ["```yaml", ...lines, "```"];
 
 /** The CliError message importModelCard throws. */
 function errorOf(text: string, overrides: ModelCardOverrides = FLAGS, source = "README.md"): string {
@@ -318,18 +320,18 @@ describe("model-card import", () => {
     it("takes a merge's parents from the mergekit configuration when the front matter has no base_model", () => {
       const text = [
         card("tags: [mergekit, merge]"),
-        "```yaml",
-        "slices:",
-        "  - sources:",
-        "      - model: org/a",
-        "        layer_range: [0, 32]",
-        "      - model: org/b",
-        "        layer_range: [0, 32]",
-        "merge_method: slerp",
-        "base_model: org/a",
-        "parameters:",
-        "  t: 0.5",
-        "```",
+        ...yamlBlock(
+          "slices:",
+          "  - sources:",
+          "      - model: org/a",
+          "        layer_range: [0, 32]",
+          "      - model: org/b",
+          "        layer_range: [0, 32]",
+          "merge_method: slerp",
+          "base_model: org/a",
+          "parameters:",
+          "  t: 0.5",
+        ),
       ].join("\n");
       const { manifest, notes } = importModelCard(text, "README.md", FLAGS);
       expect(manifest.parents).to.deep.equal([
@@ -345,13 +347,12 @@ describe("model-card import", () => {
     });
 
     it("keeps local checkpoints a mergekit merge used out of the parents, and says so", () => {
-      const config = (...models: string[]) => [
-        "```yaml",
-        "models:",
-        ...models.map((m) => `  - { model: "${m}", parameters: { weight: 0.5 } }`),
-        "merge_method: linear",
-        "```",
-      ];
+      const config = (...models: string[]) =>
+        yamlBlock(
+          "models:",
+          ...models.map((m) => `  - { model: "${m}", parameters: { weight: 0.5 } }`),
+          "merge_method: linear",
+        );
       // mergekit writes only hub models into base_model: one base, but a merge (the mergekit tag says so).
       const text = [
         card("base_model: [org/a]", "library_name: transformers", "tags: [mergekit, merge]"),
@@ -379,12 +380,12 @@ describe("model-card import", () => {
       ] as const) {
         const text = [
           card("base_model: [org/a, org/b]"),
-          "```yaml",
-          "models:",
-          `  - { model: org/a, parameters: { weight: ${weights[0]} } }`,
-          `  - { model: org/b, parameters: { weight: ${weights[1]} } }`,
-          "merge_method: linear",
-          "```",
+          ...yamlBlock(
+            "models:",
+            `  - { model: org/a, parameters: { weight: ${weights[0]} } }`,
+            `  - { model: org/b, parameters: { weight: ${weights[1]} } }`,
+            "merge_method: linear",
+          ),
         ].join("\n");
         const { manifest, notes } = importModelCard(text, "README.md", FLAGS);
         expect(
@@ -401,15 +402,11 @@ describe("model-card import", () => {
     it("ignores YAML blocks that are not a mergekit configuration, and broken ones", () => {
       const text = [
         card("base_model: [org/a, org/b]"),
-        "```yaml",
-        "dataset: {path: [unclosed",
-        "```",
-        "```yaml",
-        "training: { lr: 1e-5 }",
-        "```",
-        "```yaml",
-        "models: [{ model: org/a, parameters: { weight: 3 } }, { model: org/b, parameters: { weight: 1 } }]",
-        "```",
+        ...yamlBlock("dataset: {path: [unclosed"),
+        ...yamlBlock("training: { lr: 1e-5 }"),
+        ...yamlBlock(
+          "models: [{ model: org/a, parameters: { weight: 3 } }, { model: org/b, parameters: { weight: 1 } }]",
+        ),
       ].join("\n");
       expect(importModelCard(text, "README.md", FLAGS).manifest.parents.map((p) => p.weightPpm)).to.deep.equal([
         750_000, 250_000,

@@ -8,6 +8,7 @@ import { DISPUTE_BOND, type Family, deployFamily, pay } from "../helpers/fixture
 import {
   OPEN_TERMS,
   type Registration,
+  type TermsInput,
   contributors,
   edges,
   lineage,
@@ -176,52 +177,80 @@ describe("ModelRegistry", function () {
       });
     });
 
-    it("reverts with ModelRegistryIdTaken when a model has the key", async function () {
-      await expect(register({ key: f.a.registration.key }))
-        .to.be.revertedWithCustomError(f.registry, "ModelRegistryIdTaken")
-        .withArgs(f.a.id);
-    });
+    /**
+     * Registrations `register` refuses: `[error, when, fields, args]` runs the test "reverts with `error` `when`",
+     * registering `fields()` ("hf:org/x" unless they name a key) and expecting `error`, with `args()` when given.
+     * `fields` may first change the chain, as the case needs.
+     */
+    type Refusal = [
+      error: string,
+      when: string,
+      fields: () => Promise<Partial<Registration>> | Partial<Registration>,
+      args?: () => unknown[],
+    ];
 
-    it("reverts with ModelRegistryIdTaken when a placeholder has the key", async function () {
-      await f.registry.connect(f.actors.stranger).registerPlaceholder("hf:someone/else");
-      await expect(register({ key: "hf:someone/else" }))
-        .to.be.revertedWithCustomError(f.registry, "ModelRegistryIdTaken")
-        .withArgs(modelIdOf("hf:someone/else"));
-    });
+    function itRefuses(refusals: Refusal[]) {
+      for (const [error, when, fields, args] of refusals) {
+        it(`reverts with ${error} ${when}`, async function () {
+          const refused = expect(register({ key: "hf:org/x", ...(await fields()) })).to.be.revertedWithCustomError(
+            f.registry,
+            error,
+          );
+          await (args ? refused.withArgs(...args()) : refused);
+        });
+      }
+    }
 
-    it("reverts with ModelRegistryZeroAddress when the steward is zero", async function () {
-      await expect(
-        register({
-          key: "hf:org/x",
-          steward: ethers.ZeroAddress,
-          contributors: contributors([f.actors.alice, 1_000_000]),
-        }),
-      ).to.be.revertedWithCustomError(f.registry, "ModelRegistryZeroAddress");
-    });
+    /** A derivative sending `upstreamPpm` to the parents of `entries`, with the terms they ask now. */
+    const derivative = async (
+      upstreamPpm: number,
+      ...entries: [parentId: string, weightPpm: number, relation?: number][]
+    ) => ({ upstreamPpm, ...(await lineage(f.registry, entries)) });
+
+    itRefuses([
+      ["ModelRegistryIdTaken", "when a model has the key", () => ({ key: f.a.registration.key }), () => [f.a.id]],
+      [
+        "ModelRegistryIdTaken",
+        "when a placeholder has the key",
+        async () => {
+          await f.registry.connect(f.actors.stranger).registerPlaceholder("hf:someone/else");
+          return { key: "hf:someone/else" };
+        },
+        () => [modelIdOf("hf:someone/else")],
+      ],
+      [
+        "ModelRegistryZeroAddress",
+        "when the steward is zero",
+        () => ({ steward: ethers.ZeroAddress, contributors: contributors([f.actors.alice, 1_000_000]) }),
+      ],
+    ]);
 
     describe("lineage", function () {
-      it("reverts with ModelRegistryTooManyParents when 17 parents are named", async function () {
-        // The count is checked first: the parents need not exist.
-        const seventeen = edges(
-          ...Array.from({ length: 17 }, (_, i) => [modelIdOf(`hf:p/${i}`), 1] as [string, number]),
-        );
-        await expect(
-          register({
-            key: "hf:org/many",
-            upstreamPpm: 100_000,
-            parents: seventeen,
-            expectedParentTerms: seventeen.map(() => OPEN_TERMS),
-          }),
-        )
-          .to.be.revertedWithCustomError(f.registry, "ModelRegistryTooManyParents")
-          .withArgs(17, 16);
-      });
+      itRefuses([
+        [
+          "ModelRegistryTooManyParents",
+          "when 17 parents are named",
+          () => {
+            // The count is checked first: the parents need not exist.
+            const seventeen = edges(
+              ...Array.from({ length: 17 }, (_, i) => [modelIdOf(`hf:p/${i}`), 1] as [string, number]),
+            );
+            return {
+              key: "hf:org/many",
+              upstreamPpm: 100_000,
+              parents: seventeen,
+              expectedParentTerms: seventeen.map(() => OPEN_TERMS),
+            };
+          },
+          () => [17, 16],
+        ],
+      ]);
 
       it("accepts exactly 16 parents", async function () {
         const parents: [string, number][] = [];
         for (let i = 0; i < 16; i++) {
           const key = `hf:p/${i}`;
-          await registerModel(f.registry, f.actors.steward, { key, steward: f.actors.steward.address });
+          await registerModel(f.registry, f.actors.steward, { key });
           parents.push([modelIdOf(key), 62_500]);
         }
         const id = modelIdOf("hf:org/sixteen");
@@ -230,141 +259,126 @@ describe("ModelRegistry", function () {
           .withArgs(id, 160_000, parentsHashOf(edges(...parents)), rootOf(contributors([f.actors.steward, 1_000_000])));
       });
 
-      it("reverts with ModelRegistryShareTooHigh when the upstream share is above PPM", async function () {
-        await expect(
-          register({ key: "hf:org/x", upstreamPpm: 1_000_001, ...(await lineage(f.registry, [[f.a.id, 1_000_000]])) }),
-        )
-          .to.be.revertedWithCustomError(f.registry, "ModelRegistryShareTooHigh")
-          .withArgs(1_000_001, PPM);
-      });
+      itRefuses([
+        [
+          "ModelRegistryShareTooHigh",
+          "when the upstream share is above PPM",
+          () => derivative(1_000_001, [f.a.id, 1_000_000]),
+          () => [1_000_001, PPM],
+        ],
+      ]);
 
       it("accepts an upstream share of exactly PPM (the model keeps nothing)", async function () {
-        await expect(
-          register({ key: "hf:org/x", upstreamPpm: 1_000_000, ...(await lineage(f.registry, [[f.a.id, 1_000_000]])) }),
-        ).to.emit(f.registry, "ModelRegistered");
+        await expect(register({ key: "hf:org/x", ...(await derivative(1_000_000, [f.a.id, 1_000_000])) })).to.emit(
+          f.registry,
+          "ModelRegistered",
+        );
       });
 
-      it("reverts with ModelRegistryUpstreamWithoutParents when a root declares an upstream share", async function () {
-        await expect(register({ key: "hf:org/x", upstreamPpm: 100_000 }))
-          .to.be.revertedWithCustomError(f.registry, "ModelRegistryUpstreamWithoutParents")
-          .withArgs(100_000);
-      });
-
-      it("reverts with ModelRegistryParentTermsLength when expectedParentTerms is not one per parent", async function () {
-        const { parents, expectedParentTerms } = await lineage(f.registry, [
-          [f.a.id, 500_000],
-          [f.b.id, 500_000],
-        ]);
-        await expect(
-          register({
-            key: "hf:org/x",
+      itRefuses([
+        [
+          "ModelRegistryUpstreamWithoutParents",
+          "when a root declares an upstream share",
+          () => ({ upstreamPpm: 100_000 }),
+          () => [100_000],
+        ],
+        [
+          "ModelRegistryParentTermsLength",
+          "when expectedParentTerms is not one per parent",
+          async () => {
+            const { parents, expectedParentTerms } = await derivative(100_000, [f.a.id, 500_000], [f.b.id, 500_000]);
+            return { upstreamPpm: 100_000, parents, expectedParentTerms: expectedParentTerms.slice(1) };
+          },
+          () => [2, 1],
+        ],
+        [
+          "ModelRegistryParentTermsLength",
+          "when a root states terms for parents it does not have",
+          () => ({ upstreamPpm: 0, expectedParentTerms: [OPEN_TERMS] }),
+          () => [0, 1],
+        ],
+        [
+          "ModelRegistryZeroWeight",
+          "when an edge weighs nothing",
+          () => derivative(100_000, [f.a.id, 1_000_000], [f.b.id, 0]),
+          () => [1],
+        ],
+        [
+          "ModelRegistryDuplicateParent",
+          "when a parent is listed twice",
+          () => derivative(100_000, [f.a.id, 500_000], [f.a.id, 500_000, Relation.MERGE]),
+          () => [f.a.id],
+        ],
+        [
+          "ModelRegistryUnknownParent",
+          "when a parent is not registered",
+          () => ({
             upstreamPpm: 100_000,
-            parents,
-            expectedParentTerms: expectedParentTerms.slice(1),
-          }),
-        )
-          .to.be.revertedWithCustomError(f.registry, "ModelRegistryParentTermsLength")
-          .withArgs(2, 1);
-      });
-
-      it("reverts with ModelRegistryParentTermsLength when a root states terms for parents it does not have", async function () {
-        await expect(register({ key: "hf:org/x", upstreamPpm: 0, expectedParentTerms: [OPEN_TERMS] }))
-          .to.be.revertedWithCustomError(f.registry, "ModelRegistryParentTermsLength")
-          .withArgs(0, 1);
-      });
-
-      it("reverts with ModelRegistryZeroWeight when an edge weighs nothing", async function () {
-        await expect(
-          register({
-            key: "hf:org/x",
-            upstreamPpm: 100_000,
-            ...(await lineage(f.registry, [
-              [f.a.id, 1_000_000],
-              [f.b.id, 0],
-            ])),
-          }),
-        )
-          .to.be.revertedWithCustomError(f.registry, "ModelRegistryZeroWeight")
-          .withArgs(1);
-      });
-
-      it("reverts with ModelRegistryDuplicateParent when a parent is listed twice", async function () {
-        await expect(
-          register({
-            key: "hf:org/x",
-            upstreamPpm: 100_000,
-            ...(await lineage(f.registry, [
-              [f.a.id, 500_000],
-              [f.a.id, 500_000, Relation.MERGE],
-            ])),
-          }),
-        )
-          .to.be.revertedWithCustomError(f.registry, "ModelRegistryDuplicateParent")
-          .withArgs(f.a.id);
-      });
-
-      it("reverts with ModelRegistryUnknownParent when a parent is not registered", async function () {
-        const unknown = modelIdOf("hf:nobody/unregistered");
-        await expect(
-          register({
-            key: "hf:org/x",
-            upstreamPpm: 100_000,
-            parents: edges([unknown, 1_000_000]),
+            parents: edges([modelIdOf("hf:nobody/unregistered"), 1_000_000]),
             expectedParentTerms: [OPEN_TERMS],
           }),
-        )
-          .to.be.revertedWithCustomError(f.registry, "ModelRegistryUnknownParent")
-          .withArgs(unknown);
-      });
-
-      it("reverts with ModelRegistryParentRevoked when a parent has been revoked", async function () {
-        const expected = await lineage(f.registry, [[f.a.id, 1_000_000]]);
-        await revoke(f.registry, f.actors, f.a.id, f.actors.beneficiary.address);
-        await expect(register({ key: "hf:org/x", upstreamPpm: 100_000, ...expected }))
-          .to.be.revertedWithCustomError(f.registry, "ModelRegistryParentRevoked")
-          .withArgs(f.a.id);
-      });
-
-      it("reverts with ModelRegistryDerivativesNotAllowed when a parent forbids derivatives", async function () {
-        await f.registry.connect(f.actors.steward).setTerms(f.a.id, { derivativesAllowed: false, minDerivativePpm: 0 });
-        await expect(
-          register({ key: "hf:org/x", upstreamPpm: 100_000, ...(await lineage(f.registry, [[f.a.id, 1_000_000]])) }),
-        )
-          .to.be.revertedWithCustomError(f.registry, "ModelRegistryDerivativesNotAllowed")
-          .withArgs(f.a.id);
-      });
+          () => [modelIdOf("hf:nobody/unregistered")],
+        ],
+        [
+          "ModelRegistryParentRevoked",
+          "when a parent has been revoked",
+          async () => {
+            const expected = await derivative(100_000, [f.a.id, 1_000_000]);
+            await revoke(f.registry, f.actors, f.a.id, f.actors.beneficiary.address);
+            return expected;
+          },
+          () => [f.a.id],
+        ],
+        [
+          "ModelRegistryDerivativesNotAllowed",
+          "when a parent forbids derivatives",
+          async () => {
+            await f.registry
+              .connect(f.actors.steward)
+              .setTerms(f.a.id, { derivativesAllowed: false, minDerivativePpm: 0 });
+            return derivative(100_000, [f.a.id, 1_000_000]);
+          },
+          () => [f.a.id],
+        ],
+      ]);
 
       describe("front-running guard", function () {
-        it("reverts with ModelRegistryParentTermsChanged when a parent raises its minimum after the child read it", async function () {
-          const read = await lineage(f.registry, [[f.a.id, 1_000_000]]);
-          await f.registry
-            .connect(f.actors.steward)
-            .setTerms(f.a.id, { derivativesAllowed: true, minDerivativePpm: 200_000 });
-          await expect(register({ key: "hf:org/x", upstreamPpm: 100_000, ...read }))
-            .to.be.revertedWithCustomError(f.registry, "ModelRegistryParentTermsChanged")
-            .withArgs(f.a.id);
-        });
+        /** The child reads its parents' terms from `entries`, then `parent` changes its terms to `terms`. */
+        const readThenChange = async (entries: [string, number][], parent: string, terms: TermsInput) => {
+          const read = await derivative(100_000, ...entries);
+          await f.registry.connect(f.actors.steward).setTerms(parent, terms);
+          return read;
+        };
 
-        it("reverts with ModelRegistryParentTermsChanged when a parent lowers its minimum after the child read it", async function () {
-          const read = await lineage(f.registry, [
-            [f.a.id, 500_000],
-            [f.c.id, 500_000],
-          ]);
-          await f.registry.connect(f.actors.steward).setTerms(f.c.id, OPEN_TERMS);
-          await expect(register({ key: "hf:org/x", upstreamPpm: 100_000, ...read }))
-            .to.be.revertedWithCustomError(f.registry, "ModelRegistryParentTermsChanged")
-            .withArgs(f.c.id);
-        });
-
-        it("reverts with ModelRegistryParentTermsChanged when a parent stops allowing derivatives after the child read it", async function () {
-          const read = await lineage(f.registry, [[f.a.id, 1_000_000]]);
-          await f.registry
-            .connect(f.actors.steward)
-            .setTerms(f.a.id, { derivativesAllowed: false, minDerivativePpm: 0 });
-          await expect(register({ key: "hf:org/x", upstreamPpm: 100_000, ...read }))
-            .to.be.revertedWithCustomError(f.registry, "ModelRegistryParentTermsChanged")
-            .withArgs(f.a.id);
-        });
+        itRefuses([
+          [
+            "ModelRegistryParentTermsChanged",
+            "when a parent raises its minimum after the child read it",
+            () =>
+              readThenChange([[f.a.id, 1_000_000]], f.a.id, { derivativesAllowed: true, minDerivativePpm: 200_000 }),
+            () => [f.a.id],
+          ],
+          [
+            "ModelRegistryParentTermsChanged",
+            "when a parent lowers its minimum after the child read it",
+            () =>
+              readThenChange(
+                [
+                  [f.a.id, 500_000],
+                  [f.c.id, 500_000],
+                ],
+                f.c.id,
+                OPEN_TERMS,
+              ),
+            () => [f.c.id],
+          ],
+          [
+            "ModelRegistryParentTermsChanged",
+            "when a parent stops allowing derivatives after the child read it",
+            () => readThenChange([[f.a.id, 1_000_000]], f.a.id, { derivativesAllowed: false, minDerivativePpm: 0 }),
+            () => [f.a.id],
+          ],
+        ]);
 
         it("reverts when the parent's change is mined first in the same block as the child's registration", async function () {
           const read = await lineage(f.registry, [[f.a.id, 1_000_000]]);
@@ -407,83 +421,55 @@ describe("ModelRegistry", function () {
         it("accepts a share that meets a parent's minimum exactly (upstream * weight == min * PPM)", async function () {
           // c asks 5%: 10% upstream with half the weight gives c exactly 5%.
           await expect(
-            register({
-              key: "hf:org/x",
-              upstreamPpm: 100_000,
-              ...(await lineage(f.registry, [
-                [f.a.id, 500_000],
-                [f.c.id, 500_000],
-              ])),
-            }),
+            register({ key: "hf:org/x", ...(await derivative(100_000, [f.a.id, 500_000], [f.c.id, 500_000])) }),
           ).to.emit(f.registry, "ModelRegistered");
         });
 
-        it("reverts with ModelRegistryParentTermsViolated one part below a parent's minimum", async function () {
-          await expect(
-            register({
-              key: "hf:org/x",
-              upstreamPpm: 100_000,
-              ...(await lineage(f.registry, [
-                [f.a.id, 500_001],
-                [f.c.id, 499_999],
-              ])),
-            }),
-          )
-            .to.be.revertedWithCustomError(f.registry, "ModelRegistryParentTermsViolated")
-            .withArgs(f.c.id, 100_000n * 499_999n, 50_000n * PPM);
-        });
+        itRefuses([
+          [
+            "ModelRegistryParentTermsViolated",
+            "one part below a parent's minimum",
+            () => derivative(100_000, [f.a.id, 500_001], [f.c.id, 499_999]),
+            () => [f.c.id, 100_000n * 499_999n, 50_000n * PPM],
+          ],
+        ]);
       });
 
-      it("reverts with ModelRegistryWeightsSum when the edge weights sum below PPM", async function () {
-        await expect(
-          register({
-            key: "hf:org/x",
-            upstreamPpm: 100_000,
-            ...(await lineage(f.registry, [
-              [f.a.id, 500_000],
-              [f.b.id, 499_999],
-            ])),
-          }),
-        )
-          .to.be.revertedWithCustomError(f.registry, "ModelRegistryWeightsSum")
-          .withArgs(999_999, PPM);
-      });
-
-      it("reverts with ModelRegistryWeightsSum when the edge weights sum above PPM", async function () {
-        await expect(
-          register({
-            key: "hf:org/x",
-            upstreamPpm: 100_000,
-            ...(await lineage(f.registry, [
-              [f.a.id, 500_000],
-              [f.b.id, 500_001],
-            ])),
-          }),
-        )
-          .to.be.revertedWithCustomError(f.registry, "ModelRegistryWeightsSum")
-          .withArgs(1_000_001, PPM);
-      });
+      itRefuses([
+        [
+          "ModelRegistryWeightsSum",
+          "when the edge weights sum below PPM",
+          () => derivative(100_000, [f.a.id, 500_000], [f.b.id, 499_999]),
+          () => [999_999, PPM],
+        ],
+        [
+          "ModelRegistryWeightsSum",
+          "when the edge weights sum above PPM",
+          () => derivative(100_000, [f.a.id, 500_000], [f.b.id, 500_001]),
+          () => [1_000_001, PPM],
+        ],
+      ]);
     });
 
-    it("reverts with ModelRegistryShareTooHigh when the model's own minimum is above PPM", async function () {
-      await expect(register({ key: "hf:org/x", terms: { derivativesAllowed: true, minDerivativePpm: 1_000_001 } }))
-        .to.be.revertedWithCustomError(f.registry, "ModelRegistryShareTooHigh")
-        .withArgs(1_000_001, PPM);
-    });
+    itRefuses([
+      [
+        "ModelRegistryShareTooHigh",
+        "when the model's own minimum is above PPM",
+        () => ({ terms: { derivativesAllowed: true, minDerivativePpm: 1_000_001 } }),
+        () => [1_000_001, PPM],
+      ],
+    ]);
 
     describe("contributors", function () {
-      it("reverts with ModelRegistryContributorCount when the set is empty", async function () {
-        await expect(register({ key: "hf:org/x", contributors: [] }))
-          .to.be.revertedWithCustomError(f.registry, "ModelRegistryContributorCount")
-          .withArgs(0, 1000);
-      });
-
-      it("reverts with ModelRegistryContributorCount when the set has 1001 entries", async function () {
-        const set = manyContributors(1001);
-        await expect(register({ key: "hf:org/x", contributors: set }))
-          .to.be.revertedWithCustomError(f.registry, "ModelRegistryContributorCount")
-          .withArgs(1001, 1000);
-      });
+      itRefuses([
+        ["ModelRegistryContributorCount", "when the set is empty", () => ({ contributors: [] }), () => [0, 1000]],
+        [
+          "ModelRegistryContributorCount",
+          "when the set has 1001 entries",
+          () => ({ contributors: manyContributors(1001) }),
+          () => [1001, 1000],
+        ],
+      ]);
 
       it("accepts 1000 entries, and the last one can claim its share with its proof", async function () {
         const set = manyContributors(1000);
@@ -510,44 +496,33 @@ describe("ModelRegistry", function () {
         }
       });
 
-      it("reverts with ModelRegistryZeroAddress when an account is zero", async function () {
-        await expect(
-          register({
-            key: "hf:org/x",
-            contributors: contributors([f.actors.alice, 500_000], [ethers.ZeroAddress, 500_000]),
-          }),
-        ).to.be.revertedWithCustomError(f.registry, "ModelRegistryZeroAddress");
-      });
-
-      it("reverts with ModelRegistryZeroWeight when an entry weighs nothing", async function () {
-        await expect(
-          register({
-            key: "hf:org/x",
-            contributors: contributors([f.actors.alice, 1_000_000], [f.actors.bob, 0]),
-          }),
-        )
-          .to.be.revertedWithCustomError(f.registry, "ModelRegistryZeroWeight")
-          .withArgs(1);
-      });
-
-      it("reverts with ModelRegistryWeightsSum at the entry that takes the sum above PPM", async function () {
-        await expect(
-          register({
-            key: "hf:org/x",
+      itRefuses([
+        [
+          "ModelRegistryZeroAddress",
+          "when an account is zero",
+          () => ({ contributors: contributors([f.actors.alice, 500_000], [ethers.ZeroAddress, 500_000]) }),
+        ],
+        [
+          "ModelRegistryZeroWeight",
+          "when an entry weighs nothing",
+          () => ({ contributors: contributors([f.actors.alice, 1_000_000], [f.actors.bob, 0]) }),
+          () => [1],
+        ],
+        [
+          "ModelRegistryWeightsSum",
+          "at the entry that takes the sum above PPM",
+          () => ({
             contributors: contributors([f.actors.alice, 600_000], [f.actors.bob, 500_000], [f.actors.carol, 1]),
           }),
-        )
-          .to.be.revertedWithCustomError(f.registry, "ModelRegistryWeightsSum")
-          .withArgs(1_100_000, PPM);
-      });
-
-      it("reverts with ModelRegistryWeightsSum when the weights sum below PPM", async function () {
-        await expect(
-          register({ key: "hf:org/x", contributors: contributors([f.actors.alice, 600_000], [f.actors.bob, 399_999]) }),
-        )
-          .to.be.revertedWithCustomError(f.registry, "ModelRegistryWeightsSum")
-          .withArgs(999_999, PPM);
-      });
+          () => [1_100_000, PPM],
+        ],
+        [
+          "ModelRegistryWeightsSum",
+          "when the weights sum below PPM",
+          () => ({ contributors: contributors([f.actors.alice, 600_000], [f.actors.bob, 399_999]) }),
+          () => [999_999, PPM],
+        ],
+      ]);
 
       it("accepts the same account twice (two entries, two slices)", async function () {
         const set = contributors([f.actors.alice, 300_000], [f.actors.bob, 400_000], [f.actors.alice, 300_000]);

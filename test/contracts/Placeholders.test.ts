@@ -36,7 +36,6 @@ async function deployWithPlaceholder(connection: NetworkConnection): Promise<Wit
   const placeholderId = modelIdOf(PLACEHOLDER_KEY);
   const derivative = await registerModel(registry, actors.steward, {
     key: "hf:someone/base-7b-instruct",
-    steward: actors.steward.address,
     upstreamPpm: 250_000,
     ...(await lineage(registry, [[placeholderId, 1_000_000, Relation.FINETUNE]])),
     contributors: contributors([actors.alice, 1_000_000, Role.FINETUNING]),

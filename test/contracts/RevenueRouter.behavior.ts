@@ -4,17 +4,7 @@ import { Role } from "../../src/core/constants.js";
 import { type ContributorClaim, claimsFor, claimsOf } from "../helpers/claims.js";
 import { FEE_PPM, type Family, balanceOf, familyLedger, pay } from "../helpers/fixtures.js";
 import type { ExpectedLedger } from "../helpers/ledger.js";
-import {
-  feeOf,
-  keptOf,
-  propagationOf,
-  shareOf,
-  sharesOf,
-  sliceOf,
-  slicesOf,
-  splitTree,
-  upstreamOf,
-} from "../helpers/math.js";
+import * as spec from "../helpers/math.js";
 import { type RegisteredModel, contributors } from "../helpers/models.js";
 
 export type PayableTokenContext = {
@@ -50,9 +40,9 @@ export function shouldBehaveLikePayableToken({ load, tokenOf, unit }: PayableTok
   describe("pay", function () {
     it("adds the amount less the fee to the model's received and the fee to the fee balance", async function () {
       const amount = 1_234n * unit + 567n;
-      const fee = feeOf(amount, FEE_PPM);
+      const fee = spec.feeOf(amount, FEE_PPM);
       const net = amount - fee;
-      const upstream = upstreamOf(net, 300_000n);
+      const upstream = spec.upstreamOf(net, 300_000n);
       const before = await routerBalance();
 
       await expect(payTo(f.child.id, amount))
@@ -74,7 +64,7 @@ export function shouldBehaveLikePayableToken({ load, tokenOf, unit }: PayableTok
         [99n, 0n],
         [100n, 1n],
         [199n, 1n],
-        [10n * unit + 99n, feeOf(10n * unit + 99n, FEE_PPM)],
+        [10n * unit + 99n, spec.feeOf(10n * unit + 99n, FEE_PPM)],
       ] as const) {
         await expect(payTo(f.a.id, amount))
           .to.emit(f.router, "Paid")
@@ -104,9 +94,9 @@ export function shouldBehaveLikePayableToken({ load, tokenOf, unit }: PayableTok
       let pushed = 0n;
       for (const amount of [1_000_003n, 7n, 333n * unit + 1n, 10n]) {
         await payTo(f.child.id, amount);
-        received += amount - feeOf(amount, FEE_PPM);
-        const upstream = upstreamOf(received, 300_000n);
-        const expected = propagationOf(upstream, pushed, weights);
+        received += amount - spec.feeOf(amount, FEE_PPM);
+        const upstream = spec.upstreamOf(received, 300_000n);
+        const expected = spec.propagationOf(upstream, pushed, weights);
         expect(expected.reduce((sum, part) => sum + part, 0n)).to.equal(upstream - pushed);
         const before = await Promise.all(parents.map(receivedBy));
 
@@ -119,7 +109,7 @@ export function shouldBehaveLikePayableToken({ load, tokenOf, unit }: PayableTok
 
         const after = await Promise.all(parents.map(receivedBy));
         expect(after.map((value, i) => value - before[i])).to.deep.equal(expected);
-        expect(after).to.deep.equal(splitTree(upstream, weights));
+        expect(after).to.deep.equal(spec.splitTree(upstream, weights));
         expect(await f.router.pendingUpstream(f.child.id, token)).to.equal(0n);
         expect((await f.router.modelBalance(f.child.id, token)).pushed).to.equal(upstream);
         pushed = upstream;
@@ -136,9 +126,9 @@ export function shouldBehaveLikePayableToken({ load, tokenOf, unit }: PayableTok
       await payTo(f.child.id, amounts[3]);
       await f.router.propagate(f.child.id, token, f.child.registration.parents);
 
-      const received = amounts.reduce((sum, amount) => sum + amount - feeOf(amount, FEE_PPM), 0n);
+      const received = amounts.reduce((sum, amount) => sum + amount - spec.feeOf(amount, FEE_PPM), 0n);
       const weights = f.child.registration.parents.map(({ weightPpm }) => weightPpm);
-      const expected = splitTree(upstreamOf(received, 300_000n), weights);
+      const expected = spec.splitTree(spec.upstreamOf(received, 300_000n), weights);
       expect(await Promise.all([f.a.id, f.b.id, f.c.id].map(receivedBy))).to.deep.equal(expected);
     });
   });
@@ -147,11 +137,11 @@ export function shouldBehaveLikePayableToken({ load, tokenOf, unit }: PayableTok
     it("pays each contributor its floor share while the epoch is current, and the rest of its slice once it closes", async function () {
       const amount = 10n * unit + 1n;
       await payTo(f.child.id, amount);
-      const kept = keptOf(amount - feeOf(amount, FEE_PPM), 300_000n);
+      const kept = spec.keptOf(amount - spec.feeOf(amount, FEE_PPM), 300_000n);
       const set = f.child.registration.contributors;
       const weights = set.map(({ weightPpm }) => weightPpm);
-      const shares = sharesOf(kept, weights);
-      const slices = slicesOf(kept, weights);
+      const shares = spec.sharesOf(kept, weights);
+      const slices = spec.slicesOf(kept, weights);
       expect(slices.reduce((sum, slice) => sum + slice, 0n)).to.equal(kept);
 
       const pull = async (entry: ContributorClaim, epoch: number, expected: bigint) => {
@@ -185,9 +175,9 @@ export function shouldBehaveLikePayableToken({ load, tokenOf, unit }: PayableTok
     it("pays only what arrived since when the same entry claims twice", async function () {
       const [bob] = claimsFor(f.actors.bob, f.child.id, 0, f.child.registration.contributors);
       const [first, second] = [3n * unit + 17n, 5n * unit + 3n];
-      const net = (amount: bigint) => amount - feeOf(amount, FEE_PPM);
+      const net = (amount: bigint) => amount - spec.feeOf(amount, FEE_PPM);
       // Epoch 0 stays current, so bob's entitlement is his floor share of what the model kept so far.
-      const bobShare = (total: bigint) => shareOf(keptOf(total, 300_000n), bob.weightPpm);
+      const bobShare = (total: bigint) => spec.shareOf(spec.keptOf(total, 300_000n), bob.weightPpm);
 
       await payTo(f.child.id, first);
       await claimByBystander([bob]);
@@ -207,7 +197,7 @@ export function shouldBehaveLikePayableToken({ load, tokenOf, unit }: PayableTok
     it("pays the account, never the caller, when a third party claims", async function () {
       await payTo(f.b.id, 2n * unit);
       const [bob] = claimsFor(f.actors.bob, f.b.id, 0, f.b.registration.contributors);
-      const expected = keptOf(2n * unit - feeOf(2n * unit, FEE_PPM), 0n);
+      const expected = spec.keptOf(2n * unit - spec.feeOf(2n * unit, FEE_PPM), 0n);
       const before = await balanceOf(f.ethers, token, f.actors.bob.address);
       await expect(f.router.connect(f.actors.carol).claim(token, [bob]))
         .to.emit(f.router, "Claimed")
@@ -222,9 +212,13 @@ export function shouldBehaveLikePayableToken({ load, tokenOf, unit }: PayableTok
         ...claimsFor(f.actors.alice, f.child.id, 0, f.child.registration.contributors),
         ...claimsFor(f.actors.alice, f.grandchild.id, 0, f.grandchild.registration.contributors),
       ];
-      const net = 4n * unit + 1n - feeOf(4n * unit + 1n, FEE_PPM);
+      const net = 4n * unit + 1n - spec.feeOf(4n * unit + 1n, FEE_PPM);
       // Every epoch is current: each entry gets its floor share.
-      const expected = [shareOf(net, 500_000), shareOf(keptOf(net, 300_000n), 600_000), keptOf(net, 200_000n)];
+      const expected = [
+        spec.shareOf(net, 500_000),
+        spec.shareOf(spec.keptOf(net, 300_000n), 600_000),
+        spec.keptOf(net, 200_000n),
+      ];
       const total = expected.reduce((sum, amount) => sum + amount, 0n);
       const before = await balanceOf(f.ethers, token, f.actors.alice.address);
       expect(await f.router.connect(f.actors.stranger).claim.staticCall(token, entries)).to.equal(total);
@@ -242,7 +236,7 @@ export function shouldBehaveLikePayableToken({ load, tokenOf, unit }: PayableTok
     it("sends accrued fees to the given address and emits FeesWithdrawn", async function () {
       const amount = 250n * unit + 99n;
       await payTo(f.a.id, amount);
-      const fee = feeOf(amount, FEE_PPM);
+      const fee = spec.feeOf(amount, FEE_PPM);
       const to = f.actors.stranger.address;
       const before = await balanceOf(f.ethers, token, to);
 
@@ -257,7 +251,7 @@ export function shouldBehaveLikePayableToken({ load, tokenOf, unit }: PayableTok
 
     it("reverts with RevenueRouterInsufficientFees when asked for more than accrued", async function () {
       await payTo(f.a.id, 100n * unit);
-      const fee = feeOf(100n * unit, FEE_PPM);
+      const fee = spec.feeOf(100n * unit, FEE_PPM);
       await expect(f.router.connect(f.actors.treasury).withdrawFees(token, f.actors.treasury.address, fee + 1n))
         .to.be.revertedWithCustomError(f.router, "RevenueRouterInsufficientFees")
         .withArgs(token, fee + 1n, fee);
@@ -333,8 +327,8 @@ export function shouldBehaveLikePayableToken({ load, tokenOf, unit }: PayableTok
     for (const [model, epoch, set] of open) {
       const kept = ledger.keptInEpoch(model.id, token, epoch);
       for (const entry of claimsOf(model.id, epoch, set)) {
-        const slice = sliceOf(kept, BigInt(entry.cumulativeBefore), BigInt(entry.weightPpm));
-        const share = shareOf(kept, entry.weightPpm);
+        const slice = spec.sliceOf(kept, BigInt(entry.cumulativeBefore), BigInt(entry.weightPpm));
+        const share = spec.shareOf(kept, entry.weightPpm);
         expect(await router.claimed(model.id, token, epoch, entry.cumulativeBefore)).to.equal(share);
         expect(slice - share).to.be.oneOf([0n, 1n]);
         expect(await claimAndTrack(entry)).to.equal(slice - share);

@@ -5,18 +5,7 @@ import { ModelStatus, NATIVE_TOKEN } from "../../src/core/constants.js";
 import type { RevenueRouter } from "../../types/ethers-contracts/index.js";
 import { type ContributorClaim, claimsFor, claimsOf, rootOf } from "../helpers/claims.js";
 import { FEE_PPM, type Family, deployFamily, pay } from "../helpers/fixtures.js";
-import {
-  MAX_AMOUNT,
-  feeOf,
-  keptOf,
-  propagationOf,
-  shareOf,
-  sharesOf,
-  sliceOf,
-  slicesOf,
-  splitTree,
-  upstreamOf,
-} from "../helpers/math.js";
+import * as spec from "../helpers/math.js";
 import { contributors, edges, lineage, modelIdOf, parentsHashOf, registerModel } from "../helpers/models.js";
 import { shouldBehaveLikePayableToken } from "./RevenueRouter.behavior.js";
 
@@ -139,29 +128,29 @@ describe("RevenueRouter", function () {
 
     it("accepts an amount of exactly 2^112 - 1", async function () {
       const token = await f.token18.getAddress();
-      await f.token18.mint(f.actors.payer.address, MAX_AMOUNT);
-      await expect(pay(f.router, f.actors.payer, f.a.id, token, MAX_AMOUNT))
+      await f.token18.mint(f.actors.payer.address, spec.MAX_AMOUNT);
+      await expect(pay(f.router, f.actors.payer, f.a.id, token, spec.MAX_AMOUNT))
         .to.emit(f.router, "Paid")
-        .withArgs(f.a.id, token, f.actors.payer.address, MAX_AMOUNT, feeOf(MAX_AMOUNT, FEE_PPM));
+        .withArgs(f.a.id, token, f.actors.payer.address, spec.MAX_AMOUNT, spec.feeOf(spec.MAX_AMOUNT, FEE_PPM));
     });
 
     it("reverts with RevenueRouterAmountTooLarge when the amount exceeds 2^112 - 1", async function () {
       const token = await f.token18.getAddress();
-      await f.token18.mint(f.actors.payer.address, MAX_AMOUNT + 1n);
-      await expect(pay(f.router, f.actors.payer, f.a.id, token, MAX_AMOUNT + 1n))
+      await f.token18.mint(f.actors.payer.address, spec.MAX_AMOUNT + 1n);
+      await expect(pay(f.router, f.actors.payer, f.a.id, token, spec.MAX_AMOUNT + 1n))
         .to.be.revertedWithCustomError(f.router, "RevenueRouterAmountTooLarge")
-        .withArgs(MAX_AMOUNT + 1n, MAX_AMOUNT);
+        .withArgs(spec.MAX_AMOUNT + 1n, spec.MAX_AMOUNT);
     });
 
     it("reverts with RevenueRouterAmountTooLarge when the model's lifetime total would exceed 2^112 - 1", async function () {
       const token = await f.token18.getAddress();
-      await f.token18.mint(f.actors.payer.address, 2n * MAX_AMOUNT);
-      await pay(f.router, f.actors.payer, f.a.id, token, MAX_AMOUNT);
-      const received = MAX_AMOUNT - feeOf(MAX_AMOUNT, FEE_PPM);
-      const second = MAX_AMOUNT / 2n;
+      await f.token18.mint(f.actors.payer.address, 2n * spec.MAX_AMOUNT);
+      await pay(f.router, f.actors.payer, f.a.id, token, spec.MAX_AMOUNT);
+      const received = spec.MAX_AMOUNT - spec.feeOf(spec.MAX_AMOUNT, FEE_PPM);
+      const second = spec.MAX_AMOUNT / 2n;
       await expect(pay(f.router, f.actors.payer, f.a.id, token, second))
         .to.be.revertedWithCustomError(f.router, "RevenueRouterAmountTooLarge")
-        .withArgs(received + second - feeOf(second, FEE_PPM), MAX_AMOUNT);
+        .withArgs(received + second - spec.feeOf(second, FEE_PPM), spec.MAX_AMOUNT);
     });
   });
 
@@ -208,15 +197,15 @@ describe("RevenueRouter", function () {
     it("reverts with RevenueRouterAmountTooLarge when a parent's lifetime total would exceed 2^112 - 1", async function () {
       const { router, actors, child, a } = f;
       const token = await f.token18.getAddress();
-      const toChild = MAX_AMOUNT / 2n;
-      await f.token18.mint(actors.payer.address, MAX_AMOUNT + toChild);
-      await pay(router, actors.payer, a.id, token, MAX_AMOUNT);
+      const toChild = spec.MAX_AMOUNT / 2n;
+      await f.token18.mint(actors.payer.address, spec.MAX_AMOUNT + toChild);
+      await pay(router, actors.payer, a.id, token, spec.MAX_AMOUNT);
       await pay(router, actors.payer, child.id, token, toChild);
-      const upstream = upstreamOf(toChild - feeOf(toChild, FEE_PPM), 300_000n);
-      const [share] = splitTree(upstream, [333_333, 333_333, 333_334]);
+      const upstream = spec.upstreamOf(toChild - spec.feeOf(toChild, FEE_PPM), 300_000n);
+      const [share] = spec.splitTree(upstream, [333_333, 333_333, 333_334]);
       await expect(router.propagate(child.id, token, child.registration.parents))
         .to.be.revertedWithCustomError(router, "RevenueRouterAmountTooLarge")
-        .withArgs(MAX_AMOUNT - feeOf(MAX_AMOUNT, FEE_PPM) + share, MAX_AMOUNT);
+        .withArgs(spec.MAX_AMOUNT - spec.feeOf(spec.MAX_AMOUNT, FEE_PPM) + share, spec.MAX_AMOUNT);
     });
 
     it("returns 0 for a root model, whose upstream is always 0", async function () {
@@ -226,7 +215,7 @@ describe("RevenueRouter", function () {
 
     it("returns what left the model", async function () {
       await pay(f.router, f.actors.payer, f.child.id, NATIVE_TOKEN, 1_000_000n);
-      const upstream = upstreamOf(1_000_000n - 10_000n, 300_000n);
+      const upstream = spec.upstreamOf(1_000_000n - 10_000n, 300_000n);
       expect(await f.router.propagate.staticCall(f.child.id, NATIVE_TOKEN, f.child.registration.parents)).to.equal(
         upstream,
       );
@@ -240,15 +229,15 @@ describe("RevenueRouter", function () {
     it("moves funds two hops when the child comes before its parent", async function () {
       const { router, child, grandchild } = f;
       await pay(router, f.actors.payer, grandchild.id, NATIVE_TOKEN, 10n ** 18n);
-      const net = 10n ** 18n - feeOf(10n ** 18n, FEE_PPM);
-      const toChild = upstreamOf(net, 200_000n);
-      const toParents = upstreamOf(toChild, 300_000n);
+      const net = 10n ** 18n - spec.feeOf(10n ** 18n, FEE_PPM);
+      const toChild = spec.upstreamOf(net, 200_000n);
+      const toParents = spec.upstreamOf(toChild, 300_000n);
 
       expect(await router.propagateBatch.staticCall(steps(grandchild, child))).to.equal(toChild + toParents);
       const tx = router.propagateBatch(steps(grandchild, child));
       await expect(tx).to.emit(router, "Propagated").withArgs(grandchild.id, NATIVE_TOKEN, toChild, toChild);
       await expect(tx).to.emit(router, "Propagated").withArgs(child.id, NATIVE_TOKEN, toParents, toParents);
-      const expected = propagationOf(toParents, 0n, [333_333, 333_333, 333_334]);
+      const expected = spec.propagationOf(toParents, 0n, [333_333, 333_333, 333_334]);
       for (const [i, parent] of [f.a, f.b, f.c].entries()) {
         expect((await router.modelBalance(parent.id, NATIVE_TOKEN)).received).to.equal(expected[i]);
       }
@@ -257,11 +246,11 @@ describe("RevenueRouter", function () {
     it("moves funds one hop only when the parent comes first", async function () {
       const { router, child, grandchild } = f;
       await pay(router, f.actors.payer, grandchild.id, NATIVE_TOKEN, 10n ** 18n);
-      const toChild = upstreamOf(10n ** 18n - feeOf(10n ** 18n, FEE_PPM), 200_000n);
+      const toChild = spec.upstreamOf(10n ** 18n - spec.feeOf(10n ** 18n, FEE_PPM), 200_000n);
       expect(await router.propagateBatch.staticCall(steps(child, grandchild))).to.equal(toChild);
       await router.propagateBatch(steps(child, grandchild));
       expect((await router.modelBalance(f.a.id, NATIVE_TOKEN)).received).to.equal(0n);
-      expect(await router.pendingUpstream(child.id, NATIVE_TOKEN)).to.equal(upstreamOf(toChild, 300_000n));
+      expect(await router.pendingUpstream(child.id, NATIVE_TOKEN)).to.equal(spec.upstreamOf(toChild, 300_000n));
     });
 
     it("reverts as a whole when one step fails", async function () {
@@ -344,7 +333,6 @@ describe("RevenueRouter", function () {
         set = contributors([rejecting, 400_000], [f.actors.alice, 600_000]);
         ({ id } = await registerModel(f.registry, f.actors.steward, {
           key: "hf:org/rejecting",
-          steward: f.actors.steward.address,
           contributors: set,
         }));
       });
@@ -688,12 +676,14 @@ describe("RevenueRouter", function () {
       await pay(f.router, f.actors.payer, f.child.id, token, 1_000_000n);
       await pay(f.router, f.actors.payer, f.child.id, NATIVE_TOKEN, 3_000_000n);
       const [carol] = claimsFor(f.actors.carol, f.child.id, 0, f.child.registration.contributors);
-      const keptToken = keptOf(990_000n, 300_000n);
+      const keptToken = spec.keptOf(990_000n, 300_000n);
       await f.router.claim(token, [carol]);
       // Epoch 0 is current: the floor share.
-      expect(await f.router.claimed(f.child.id, token, 0, 850_000)).to.equal(shareOf(keptToken, 150_000));
+      expect(await f.router.claimed(f.child.id, token, 0, 850_000)).to.equal(spec.shareOf(keptToken, 150_000));
       expect(await f.router.claimed(f.child.id, NATIVE_TOKEN, 0, 850_000)).to.equal(0n);
-      expect(await f.router.claimable(NATIVE_TOKEN, carol)).to.equal(shareOf(keptOf(2_970_000n, 300_000n), 150_000));
+      expect(await f.router.claimable(NATIVE_TOKEN, carol)).to.equal(
+        spec.shareOf(spec.keptOf(2_970_000n, 300_000n), 150_000),
+      );
     });
   });
 
@@ -710,7 +700,6 @@ describe("RevenueRouter", function () {
     async function registerThirtyTenSixty(): Promise<{ id: string; entries: ContributorClaim[] }> {
       const { id } = await registerModel(f.registry, f.actors.steward, {
         key: "hf:org/thirty-ten-sixty",
-        steward: f.actors.steward.address,
         contributors: thirtyTenSixty(),
       });
       return { id, entries: claimsOf(id, 0, thirtyTenSixty()) };
@@ -742,21 +731,21 @@ describe("RevenueRouter", function () {
       await pay(router, actors.payer, id, NATIVE_TOKEN, 3n);
       expect(await router.keptInEpoch(id, NATIVE_TOKEN, 0)).to.equal(3n);
       // The old rule paid bob his slice of 3, 1 wei, which his final slice of 4 (0 wei) does not cover.
-      expect(sliceOf(3n, 300_000n, 100_000n)).to.equal(1n);
-      expect(shareOf(3n, 100_000)).to.equal(0n);
-      await claimEach([entries[1]], [shareOf(3n, 100_000)]);
+      expect(spec.sliceOf(3n, 300_000n, 100_000n)).to.equal(1n);
+      expect(spec.shareOf(3n, 100_000)).to.equal(0n);
+      await claimEach([entries[1]], [spec.shareOf(3n, 100_000)]);
 
       await pay(router, actors.payer, id, NATIVE_TOKEN, 1n);
-      expect(sharesOf(4n, WEIGHTS)).to.deep.equal([1n, 0n, 2n]);
-      await claimEach(entries, sharesOf(4n, WEIGHTS));
+      expect(spec.sharesOf(4n, WEIGHTS)).to.deep.equal([1n, 0n, 2n]);
+      await claimEach(entries, spec.sharesOf(4n, WEIGHTS));
       expect(paidOut).to.equal(3n);
 
       await closeEpoch(id);
-      const slices = slicesOf(4n, WEIGHTS);
+      const slices = spec.slicesOf(4n, WEIGHTS);
       expect(slices).to.deep.equal([1n, 0n, 3n]);
       await claimEach(
         entries,
-        slices.map((slice, i) => slice - shareOf(4n, WEIGHTS[i])),
+        slices.map((slice, i) => slice - spec.shareOf(4n, WEIGHTS[i])),
       );
 
       expect(paidOut).to.equal(4n);
@@ -771,7 +760,6 @@ describe("RevenueRouter", function () {
       const { router, registry, actors, a, b, c } = f;
       const derived = await registerModel(registry, actors.steward, {
         key: "hf:org/all-upstream",
-        steward: actors.steward.address,
         upstreamPpm: 1_000_000,
         ...(await lineage(registry, [
           [a.id, 300_000],
@@ -783,27 +771,27 @@ describe("RevenueRouter", function () {
       const received = () =>
         Promise.all([a, b, c].map(async ({ id }) => (await router.modelBalance(id, NATIVE_TOKEN)).received));
       // The old rule moved each parent its slice of the new total less its slice of the old: for b, 0 - 1.
-      expect(slicesOf(3n, WEIGHTS)[1]).to.equal(1n);
-      expect(slicesOf(4n, WEIGHTS)[1]).to.equal(0n);
+      expect(spec.slicesOf(3n, WEIGHTS)[1]).to.equal(1n);
+      expect(spec.slicesOf(4n, WEIGHTS)[1]).to.equal(0n);
 
       await pay(router, actors.payer, derived.id, NATIVE_TOKEN, 3n);
       expect([...(await router.previewPropagate(derived.id, NATIVE_TOKEN, parents))]).to.deep.equal(
-        splitTree(3n, WEIGHTS),
+        spec.splitTree(3n, WEIGHTS),
       );
       await expect(router.propagate(derived.id, NATIVE_TOKEN, parents))
         .to.emit(router, "Propagated")
         .withArgs(derived.id, NATIVE_TOKEN, 3n, 3n);
-      expect(await received()).to.deep.equal(splitTree(3n, WEIGHTS));
+      expect(await received()).to.deep.equal(spec.splitTree(3n, WEIGHTS));
 
       await pay(router, actors.payer, derived.id, NATIVE_TOKEN, 1n);
       expect([...(await router.previewPropagate(derived.id, NATIVE_TOKEN, parents))]).to.deep.equal(
-        propagationOf(4n, 3n, WEIGHTS),
+        spec.propagationOf(4n, 3n, WEIGHTS),
       );
       await expect(router.propagate(derived.id, NATIVE_TOKEN, parents))
         .to.emit(router, "Propagated")
         .withArgs(derived.id, NATIVE_TOKEN, 1n, 4n);
-      expect(splitTree(4n, WEIGHTS)).to.deep.equal([0n, 1n, 3n]);
-      expect(await received()).to.deep.equal(splitTree(4n, WEIGHTS));
+      expect(spec.splitTree(4n, WEIGHTS)).to.deep.equal([0n, 1n, 3n]);
+      expect(await received()).to.deep.equal(spec.splitTree(4n, WEIGHTS));
       expect(await router.pendingUpstream(derived.id, NATIVE_TOKEN)).to.equal(0n);
 
       // And 1 wei at a time from there: no part ever shrinks, each total is split exactly.
@@ -812,7 +800,7 @@ describe("RevenueRouter", function () {
         await pay(router, actors.payer, derived.id, NATIVE_TOKEN, 1n);
         await router.propagate(derived.id, NATIVE_TOKEN, parents);
         const now = await received();
-        expect(now).to.deep.equal(splitTree(total, WEIGHTS));
+        expect(now).to.deep.equal(spec.splitTree(total, WEIGHTS));
         for (const [i, part] of now.entries()) expect(part >= last[i]).to.equal(true);
         last = now;
       }
@@ -836,21 +824,21 @@ describe("RevenueRouter", function () {
 
       // Kept 13: bob's floor share is 1 wei, his slice 2.
       await pay(router, actors.payer, id, NATIVE_TOKEN, 13n);
-      expect([shareOf(13n, 100_000), sliceOf(13n, 300_000n, 100_000n)]).to.deep.equal([1n, 2n]);
+      expect([spec.shareOf(13n, 100_000), spec.sliceOf(13n, 300_000n, 100_000n)]).to.deep.equal([1n, 2n]);
 
       // Current epoch: the floor share.
-      await claimableThenClaim(entries[1], 0, shareOf(13n, 100_000));
+      await claimableThenClaim(entries[1], 0, spec.shareOf(13n, 100_000));
 
       // Closed epoch: the slice, less what was claimed; carol, who never claimed, her whole slice.
       await closeEpoch(id);
-      await claimableThenClaim(entries[1], 0, sliceOf(13n, 300_000n, 100_000n) - shareOf(13n, 100_000));
-      await claimableThenClaim(entries[2], 0, sliceOf(13n, 400_000n, 600_000n));
+      await claimableThenClaim(entries[1], 0, spec.sliceOf(13n, 300_000n, 100_000n) - spec.shareOf(13n, 100_000));
+      await claimableThenClaim(entries[2], 0, spec.sliceOf(13n, 400_000n, 600_000n));
 
       // The new current epoch pays floor shares again.
       await pay(router, actors.payer, id, NATIVE_TOKEN, 13n);
       const current = claimsOf(id, 1, thirtyTenSixty());
-      await claimableThenClaim(current[1], 1, shareOf(13n, 100_000));
-      await claimableThenClaim(current[2], 1, shareOf(13n, 600_000));
+      await claimableThenClaim(current[1], 1, spec.shareOf(13n, 100_000));
+      await claimableThenClaim(current[2], 1, spec.shareOf(13n, 600_000));
     });
   });
 

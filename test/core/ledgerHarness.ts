@@ -125,17 +125,9 @@ export function createHarness(feePpm = 0n, ledger: Ledger = createLedger({ feePp
     /** Claims everything `account` can claim now; returns the total. */
     claim(account: Address, token: Address = ETH): bigint {
       let total = 0n;
-      for (const entry of ledger.claimableEntries(account, token)) {
-        emit({
-          type: "Claimed",
-          modelId: entry.modelId,
-          token,
-          account,
-          epoch: entry.epoch,
-          cumulativeBefore: entry.cumulativeBefore,
-          amount: entry.amount,
-        });
-        total += entry.amount;
+      for (const { modelId, epoch, cumulativeBefore, amount } of ledger.claimableEntries(account, token)) {
+        emit({ type: "Claimed", modelId, token, account, epoch, cumulativeBefore, amount });
+        total += amount;
       }
       return total;
     },
@@ -150,17 +142,9 @@ export function createHarness(feePpm = 0n, ledger: Ledger = createLedger({ feePp
         emit({ type: "UpstreamSwept", modelId: id, token, beneficiary, amount: sweepable.upstream });
         total += sweepable.upstream;
       }
-      for (const entry of sweepable.entries) {
-        emit({
-          type: "ContributorSwept",
-          modelId: id,
-          token,
-          beneficiary,
-          epoch: entry.epoch,
-          cumulativeBefore: entry.cumulativeBefore,
-          amount: entry.amount,
-        });
-        total += entry.amount;
+      for (const { epoch, cumulativeBefore, amount } of sweepable.entries) {
+        emit({ type: "ContributorSwept", modelId: id, token, beneficiary, epoch, cumulativeBefore, amount });
+        total += amount;
       }
       return total;
     },

@@ -3,22 +3,11 @@ import { readFileSync } from "node:fs";
 import { PPM } from "../../src/core/constants.js";
 import { InvalidAmountError, InvalidWeightsError } from "../../src/core/errors.js";
 import { feeOf, keptOf, shareOf, sliceOf, splitCumulative, splitTree, upstreamOf } from "../../src/core/splitMath.js";
+import { mulberry32 } from "../helpers/mulberry32.js";
 import { buildSplitVectors, SPLIT_VECTORS_PATH, type SplitVectorFile } from "./splitVectors.js";
 
 const MAX_112 = 2n ** 112n - 1n;
 const sum = (values: readonly bigint[]): bigint => values.reduce((a, b) => a + b, 0n);
-
-/** A small deterministic generator (mulberry32), so failures reproduce. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` positive weights summing to PPM. */
 function randomWeights(random: () => number, count: number): bigint[] {
@@ -65,7 +54,7 @@ describe("splitMath", () => {
     it("is the floor of the pro-rata share, monotone, and never above the entry's slice", () => {
       expect(shareOf(3n, 100_000n)).to.equal(0n);
       expect(shareOf(10n, 333_333n)).to.equal(3n);
-      const random = seeded(7);
+      const random = mulberry32(7);
       for (let run = 0; run < 300; run++) {
         const weights = randomWeights(random, 1 + Math.floor(random() * 12));
         const total = BigInt(Math.floor(random() * 1_000_000_000));
@@ -94,7 +83,7 @@ describe("splitMath", () => {
     });
 
     it("adds up exactly, never shrinks a part as the total grows, and stays within ceil(log2 n) of pro rata", () => {
-      const random = seeded(11);
+      const random = mulberry32(11);
       for (let run = 0; run < 300; run++) {
         const count = 1 + Math.floor(random() * 16);
         const weights = randomWeights(random, count);

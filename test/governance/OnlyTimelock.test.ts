@@ -25,109 +25,79 @@ const role = (name: string) => ethers.id(name);
 const DEFAULT_ADMIN = ethers.ZeroHash;
 const ID = ethers.id("hf:stemma/any");
 
-const unauthorized = (roleId: string) => ({
+/** How a governed call refuses `caller`: the custom error and its arguments. */
+type Refusal = Pick<GovernedCall, "error" | "args">;
+
+const unauthorized = (roleId: string): Refusal => ({
   error: "AccessControlUnauthorizedAccount",
   args: (caller: string) => [caller, roleId],
 });
+/** A custom error whose only argument is the caller. */
+const refusedWith = (error: string): Refusal => ({ error, args: (caller) => [caller] });
+
+const ADMIN = unauthorized(DEFAULT_ADMIN);
+const DISPUTE_MANAGER = unauthorized(role("DISPUTE_MANAGER_ROLE"));
+const FEE_MANAGER = unauthorized(role("FEE_MANAGER_ROLE"));
+
+type Governed = "registry" | "router" | "timelock";
+
+/** The governed calls of one contract, from `[function, call, refusal]` rows. */
+function callsOn(
+  contract: Governed,
+  rows: [fn: string, call: GovernedCall["call"], refusal: Refusal, governorHoldsIt?: true][],
+): GovernedCall[] {
+  return rows.map(([fn, call, refusal, governorHoldsIt]) => ({
+    name: `${contract}.${fn}`,
+    contract: (d) => d[contract],
+    call,
+    ...refusal,
+    ...(governorHoldsIt ? { governorHoldsIt } : {}),
+  }));
+}
 
 const GOVERNED: GovernedCall[] = [
-  // ModelRegistry
-  {
-    name: "registry.setDisputeBond",
-    contract: (d) => d.registry,
-    call: (d, as) => d.registry.connect(as).setDisputeBond(1n),
-    ...unauthorized(role("DISPUTE_MANAGER_ROLE")),
-  },
-  {
-    name: "registry.resolveDispute",
-    contract: (d) => d.registry,
-    call: (d, as) => d.registry.connect(as).resolveDispute(1n, true, as.address),
-    ...unauthorized(role("DISPUTE_MANAGER_ROLE")),
-  },
-  {
-    name: "registry.assignPlaceholder",
-    contract: (d) => d.registry,
-    call: (d, as) => d.registry.connect(as).assignPlaceholder(ID, as.address, contributors([as, 1_000_000])),
-    ...unauthorized(role("PLACEHOLDER_ASSIGNER_ROLE")),
-  },
-  {
-    name: "registry.grantRole",
-    contract: (d) => d.registry,
-    call: (d, as) => d.registry.connect(as).grantRole(role("DISPUTE_MANAGER_ROLE"), as.address),
-    ...unauthorized(DEFAULT_ADMIN),
-  },
-  {
-    name: "registry.revokeRole",
-    contract: (d) => d.registry,
-    call: async (d, as) => d.registry.connect(as).revokeRole(DEFAULT_ADMIN, await d.timelock.getAddress()),
-    ...unauthorized(DEFAULT_ADMIN),
-  },
-  // RevenueRouter
-  {
-    name: "router.setFee",
-    contract: (d) => d.router,
-    call: (d, as) => d.router.connect(as).setFee(0),
-    ...unauthorized(role("FEE_MANAGER_ROLE")),
-  },
-  {
-    name: "router.setTreasury",
-    contract: (d) => d.router,
-    call: (d, as) => d.router.connect(as).setTreasury(as.address),
-    ...unauthorized(role("FEE_MANAGER_ROLE")),
-  },
-  {
-    name: "router.setTokenBlocked",
-    contract: (d) => d.router,
-    call: (d, as) => d.router.connect(as).setTokenBlocked(d.usd, true),
-    ...unauthorized(role("TOKEN_MANAGER_ROLE")),
-  },
-  {
-    name: "router.bindRegistry",
-    contract: (d) => d.router,
-    call: (d, as) => d.router.connect(as).bindRegistry(as.address),
-    ...unauthorized(DEFAULT_ADMIN),
-  },
-  {
-    name: "router.grantRole",
-    contract: (d) => d.router,
-    call: (d, as) => d.router.connect(as).grantRole(role("FEE_MANAGER_ROLE"), as.address),
-    ...unauthorized(DEFAULT_ADMIN),
-  },
-  {
-    name: "router.withdrawFees",
-    contract: (d) => d.router,
-    call: (d, as) => d.router.connect(as).withdrawFees(NATIVE_TOKEN, as.address, 0n),
-    error: "RevenueRouterNotTreasury",
-    args: (caller) => [caller],
-  },
-  // StemmaTimelock
-  {
-    name: "timelock.schedule",
-    contract: (d) => d.timelock,
-    call: (d, as) => d.timelock.connect(as).schedule(as.address, 0n, "0x", ethers.ZeroHash, ethers.ZeroHash, 60n),
-    ...unauthorized(role("PROPOSER_ROLE")),
-    governorHoldsIt: true,
-  },
-  {
-    name: "timelock.cancel",
-    contract: (d) => d.timelock,
-    call: (d, as) => d.timelock.connect(as).cancel(ethers.ZeroHash),
-    ...unauthorized(role("CANCELLER_ROLE")),
-    governorHoldsIt: true,
-  },
-  {
-    name: "timelock.updateDelay",
-    contract: (d) => d.timelock,
-    call: (d, as) => d.timelock.connect(as).updateDelay(0n),
-    error: "TimelockUnauthorizedCaller",
-    args: (caller) => [caller],
-  },
-  {
-    name: "timelock.grantRole",
-    contract: (d) => d.timelock,
-    call: (d, as) => d.timelock.connect(as).grantRole(role("PROPOSER_ROLE"), as.address),
-    ...unauthorized(DEFAULT_ADMIN),
-  },
+  ...callsOn("registry", [
+    ["setDisputeBond", (d, as) => d.registry.connect(as).setDisputeBond(1n), DISPUTE_MANAGER],
+    ["resolveDispute", (d, as) => d.registry.connect(as).resolveDispute(1n, true, as.address), DISPUTE_MANAGER],
+    [
+      "assignPlaceholder",
+      (d, as) => d.registry.connect(as).assignPlaceholder(ID, as.address, contributors([as, 1_000_000])),
+      unauthorized(role("PLACEHOLDER_ASSIGNER_ROLE")),
+    ],
+    ["grantRole", (d, as) => d.registry.connect(as).grantRole(role("DISPUTE_MANAGER_ROLE"), as.address), ADMIN],
+    [
+      "revokeRole",
+      async (d, as) => d.registry.connect(as).revokeRole(DEFAULT_ADMIN, await d.timelock.getAddress()),
+      ADMIN,
+    ],
+  ]),
+  ...callsOn("router", [
+    ["setFee", (d, as) => d.router.connect(as).setFee(0), FEE_MANAGER],
+    ["setTreasury", (d, as) => d.router.connect(as).setTreasury(as.address), FEE_MANAGER],
+    [
+      "setTokenBlocked",
+      (d, as) => d.router.connect(as).setTokenBlocked(d.usd, true),
+      unauthorized(role("TOKEN_MANAGER_ROLE")),
+    ],
+    ["bindRegistry", (d, as) => d.router.connect(as).bindRegistry(as.address), ADMIN],
+    ["grantRole", (d, as) => d.router.connect(as).grantRole(role("FEE_MANAGER_ROLE"), as.address), ADMIN],
+    [
+      "withdrawFees",
+      (d, as) => d.router.connect(as).withdrawFees(NATIVE_TOKEN, as.address, 0n),
+      refusedWith("RevenueRouterNotTreasury"),
+    ],
+  ]),
+  ...callsOn("timelock", [
+    [
+      "schedule",
+      (d, as) => d.timelock.connect(as).schedule(as.address, 0n, "0x", ethers.ZeroHash, ethers.ZeroHash, 60n),
+      unauthorized(role("PROPOSER_ROLE")),
+      true,
+    ],
+    ["cancel", (d, as) => d.timelock.connect(as).cancel(ethers.ZeroHash), unauthorized(role("CANCELLER_ROLE")), true],
+    ["updateDelay", (d, as) => d.timelock.connect(as).updateDelay(0n), refusedWith("TimelockUnauthorizedCaller")],
+    ["grantRole", (d, as) => d.timelock.connect(as).grantRole(role("PROPOSER_ROLE"), as.address), ADMIN],
+  ]),
   // StemmaGovernor: its settings change only through its own executor, the timelock.
   ...(
     [
@@ -144,8 +114,7 @@ const GOVERNED: GovernedCall[] = [
     contract: (d) => d.governor,
     call: (d, as) =>
       (d.governor.connect(as) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[fn]!(...args),
-    error: "GovernorOnlyExecutor",
-    args: (caller) => [caller],
+    ...refusedWith("GovernorOnlyExecutor"),
   })),
 ];
 

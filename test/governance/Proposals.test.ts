@@ -42,12 +42,10 @@ async function deployWorld(): Promise<World> {
   const { registry, steward, alice, bob } = dao;
   const base = await registerModel(registry, steward, {
     key: "hf:stemma/base-7b",
-    steward: steward.address,
     contributors: contributors([alice, 600_000, Role.FINETUNING], [bob, 400_000, Role.ALIGNMENT]),
   });
   const child = await registerModel(registry, steward, {
     key: "hf:stemma/base-7b-instruct",
-    steward: steward.address,
     upstreamPpm: 200_000,
     ...(await lineage(registry, [[base.id, 1_000_000, Relation.FINETUNE]])),
     contributors: contributors([bob, 1_000_000, Role.FINETUNING]),
@@ -57,7 +55,6 @@ async function deployWorld(): Promise<World> {
   const placeholderId = modelIdOf(placeholderKey);
   const merge = await registerModel(registry, steward, {
     key: "hf:stemma/mistral-merge",
-    steward: steward.address,
     upstreamPpm: 300_000,
     ...(await lineage(registry, [[placeholderId, 1_000_000, Relation.MERGE]])),
     contributors: contributors([alice, 1_000_000, Role.FINETUNING]),

@@ -1,7 +1,9 @@
-import { getAddress } from "viem";
+import { getAddress, type Hex } from "viem";
 
 import { beneficiaryRoot } from "../../src/core/beneficiaryRoot.js";
+import { contributorClaim } from "../../src/core/contributorClaim.js";
 import { contributorTree } from "../../src/core/contributorTree.js";
+import type { ContributorTree } from "../../src/core/types.js";
 import type { ContributorInput } from "./models.js";
 
 /** `StemmaTypes.ContributorClaim`. */
@@ -17,8 +19,14 @@ export type ContributorClaim = {
 
 /** The Merkle root of a contributor set, as the registry computes it. */
 export function rootOf(set: readonly ContributorInput[]): string {
-  return contributorTree(set.map(({ account, role, weightPpm }) => ({ account: getAddress(account), role, weightPpm })))
-    .root;
+  return treeOf(set).root;
+}
+
+/** The contributor tree of a set given with addresses in any case. */
+function treeOf(set: readonly ContributorInput[]): ContributorTree {
+  return contributorTree(
+    set.map(({ account, role, weightPpm }) => ({ account: getAddress(account), role, weightPpm })),
+  );
 }
 
 /** The root of the one-entry set a revoked model's beneficiary gets. */
@@ -28,18 +36,7 @@ export function beneficiaryRootOf(account: string): string {
 
 /** Every entry of a contributor set as a claim for `modelId` in `epoch`, in slice order, with its proof. */
 export function claimsOf(modelId: string, epoch: number, set: readonly ContributorInput[]): ContributorClaim[] {
-  const { entries } = contributorTree(
-    set.map(({ account, role, weightPpm }) => ({ account: getAddress(account), role, weightPpm })),
-  );
-  return entries.map(({ account, role, weightPpm, cumulativeBefore, proof }) => ({
-    modelId,
-    epoch,
-    account,
-    role,
-    weightPpm,
-    cumulativeBefore,
-    proof: [...proof],
-  }));
+  return treeOf(set).entries.map((entry) => contributorClaim({ ...entry, modelId: modelId as Hex, epoch }));
 }
 
 /** The entries of `account` in a contributor set, as claims. */

@@ -108,23 +108,19 @@ export async function deployFamily(connection: NetworkConnection): Promise<Famil
   const { steward, otherSteward, alice, bob, carol } = actors;
   const a = await registerModel(registry, steward, {
     key: "hf:stemma/base-a",
-    steward: steward.address,
     contributors: contributors([alice, 500_000, Role.PRETRAINING_COMPUTE], [bob, 500_000, Role.DATA_CURATION]),
   });
   const b = await registerModel(registry, steward, {
     key: "hf:stemma/base-b",
-    steward: steward.address,
     contributors: contributors([bob, 1_000_000]),
   });
   const c = await registerModel(registry, steward, {
     key: "hf:stemma/base-c",
-    steward: steward.address,
     contributors: contributors([carol, 1_000_000]),
     terms: { derivativesAllowed: true, minDerivativePpm: 50_000 },
   });
   const child = await registerModel(registry, steward, {
     key: "hf:stemma/child",
-    steward: steward.address,
     upstreamPpm: 300_000,
     ...(await lineage(registry, [
       [a.id, 333_333, Relation.FINETUNE],
@@ -139,7 +135,6 @@ export async function deployFamily(connection: NetworkConnection): Promise<Famil
   });
   const grandchild = await registerModel(registry, otherSteward, {
     key: "hf:stemma/grandchild@0123abc",
-    steward: otherSteward.address,
     upstreamPpm: 200_000,
     ...(await lineage(registry, [[child.id, 1_000_000, Relation.QUANTIZED]])),
     contributors: contributors([alice, 1_000_000, Role.QUANTIZATION]),

@@ -1,12 +1,8 @@
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
-
 import { answersChainId, freePort, HARDHAT_BIN, stopChild } from "../../src/cli/childProcesses.js";
 import { sleep } from "../../src/internal/sleep.js";
+import { spawnNode } from "./childProcess.js";
 
 export { freePort, stopChild };
-
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** A `hardhat node` child process serving JSON-RPC on 127.0.0.1. */
 export type HardhatNode = { url: string; port: number; stop(): Promise<void> };
@@ -19,24 +15,22 @@ export type HardhatNode = { url: string; port: number; stop(): Promise<void> };
 export async function startHardhatNode({ timeoutMs = 60_000 } = {}): Promise<HardhatNode> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [HARDHAT_BIN, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
+  const node = spawnNode("hardhat node", [HARDHAT_BIN, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+    keepChars: 4_000,
   });
-  let output = "";
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000));
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
+  const child = node.process;
   const stop = () => stopChild(child);
 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`hardhat node exited (${child.exitCode ?? child.signalCode}) before answering:\n${output}`);
+      throw new Error(
+        `hardhat node exited (${child.exitCode ?? child.signalCode}) before answering:\n${node.output()}`,
+      );
     if (await answersChainId(url)) return { url, port, stop };
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`hardhat node did not answer eth_chainId on ${url} within ${timeoutMs} ms:\n${output}`);
+      throw new Error(`hardhat node did not answer eth_chainId on ${url} within ${timeoutMs} ms:\n${node.output()}`);
     }
     await sleep(100);
   }

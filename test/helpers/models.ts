@@ -51,13 +51,13 @@ export function registration(fields: Partial<Registration> & Pick<Registration, 
   };
 }
 
-/** Registers a model (see {registration} for the defaults) from `signer`. */
+/** Registers a model (see {registration} for the defaults) from `signer`, its steward unless `fields` names another. */
 export async function registerModel(
   registry: ModelRegistry,
   signer: Signer,
-  fields: Partial<Registration> & Pick<Registration, "key" | "steward">,
+  fields: Partial<Registration> & Pick<Registration, "key">,
 ): Promise<RegisteredModel> {
-  const complete = registration(fields);
+  const complete = registration({ steward: await signer.getAddress(), ...fields });
   const tx = await registry.connect(signer).register(complete);
   return { id: modelIdOf(complete.key), registration: complete, tx };
 }

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
+import { mulberry32 } from "./mulberry32.js";
+
 /** The faults the proxy injects at random, each with its own probability per request. */
 export type RpcFaultKind = "http429" | "http5xx" | "hang" | "truncated" | "empty" | "badLog";
 
@@ -316,16 +318,4 @@ function isQuantity(value: unknown): value is string {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** A small seeded PRNG (mulberry32): uniform in [0, 1), the same sequence for the same seed. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -4,60 +4,38 @@
  * clean index of the same chain, and reconcile with zero difference.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { revenueRouterAbi } from "../../src/contracts/abis.js";
-import { reconcile } from "../../src/indexer/reconcile.js";
-import { createRpcClient } from "../../src/chain/rpc/createRpcClient.js";
 import { createStore } from "../../src/store/createStore.js";
 import type { Store } from "../../src/store/types.js";
+import { spawnEntryPoint, storeFlags, waitFor } from "../helpers/childProcess.js";
+import { expectEqualToFreshIndex, expectReconciled, useScenario } from "../helpers/indexer.js";
 import { startRpcFaultProxy } from "../helpers/rpcFaultProxy.js";
 import { Rng } from "../property/rng.js";
-import { dumpStore, freshStore, indexAll, startScenario, type Scenario, type StoreKind } from "./scenario.js";
+import { freshStore, indexAll, type Scenario, type StoreKind } from "./scenario.js";
 import { sleep } from "../../src/internal/sleep.js";
 
 const KILLS = 4;
 const replacer = (_key: string, value: unknown) => (typeof value === "bigint" ? value.toString() : value);
 
-/** Runs `npm run index`'s entry point as a child process with `args`; resolves once it printed `line` (or exited). */
-function spawnIndexer(args: string[]) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "index", ...args], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-8_000)));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, exited, stderr: () => stderr };
-}
-
-async function expectReconciled(scenario: Scenario, store: Store) {
-  const report = await reconcile({
-    rpc: createRpcClient({ url: scenario.node.url }),
-    sql: store,
-    deployment: scenario.record,
-    routerAbi: revenueRouterAbi,
-  });
-  assert.deepEqual(report.differences, []);
-}
+/** Runs `npm run index`'s entry point as a child process with `args`. */
+const spawnIndexer = (args: string[]) => spawnEntryPoint("the indexer", "src/cli/main.ts", ["index", ...args]);
 
 describe("indexer: faults", function () {
   let scenario: Scenario;
   let dir: string;
   let recordPath: string;
+  useScenario({ seed: 21, models: 8, actions: 30 }, (started) => (scenario = started));
 
   before(async function () {
-    scenario = await startScenario(21, 8);
-    await scenario.act(30);
     dir = await mkdtemp(join(tmpdir(), "stemma-faults-"));
     recordPath = join(dir, "deployment.json");
     await writeFile(recordPath, JSON.stringify(scenario.record));
   });
 
   after(async function () {
-    await scenario?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -80,7 +58,6 @@ describe("indexer: faults", function () {
     // At least 120 blocks, read at most 3 at a time: a few hundred requests, so every fault kind shows up.
     for (let i = 0; i < 60; i++) await scenario.d.publicClient.request({ method: "evm_mine" } as never);
     const faulty = await freshStore("pglite");
-    const clean = await freshStore("pglite");
     try {
       const rpcUrl = proxy.url;
       await indexAll(scenario, faulty.store, {
@@ -88,8 +65,7 @@ describe("indexer: faults", function () {
         rpc: { timeoutMs: 1_500 },
         options: { initialRange: 50, maxRange: 3 },
       });
-      await indexAll(scenario, clean.store);
-      assert.deepEqual(await dumpStore(faulty.store), await dumpStore(clean.store));
+      await expectEqualToFreshIndex(scenario, faulty.store, "pglite");
       const { counts } = proxy;
       assert.ok(counts.rangeRefusal > 0, `no range refusals: ${JSON.stringify(counts)}`);
       for (const fault of ["http429", "http5xx", "truncated", "empty", "badLog"] as const) {
@@ -97,7 +73,6 @@ describe("indexer: faults", function () {
       }
     } finally {
       await faulty.dispose();
-      await clean.dispose();
       await proxy.close();
     }
   });
@@ -108,16 +83,12 @@ describe("indexer: faults", function () {
       const target = await freshStore(kind);
       // The child processes open the database themselves: close this handle (PGlite allows one process per folder).
       await target.store.close();
-      const where =
-        "dataDir" in target.options
-          ? ["--data-dir", target.options.dataDir]
-          : ["--database", target.options.databaseUrl];
       const args = [
         "--rpc",
         scenario.node.url,
         "--deployment",
         recordPath,
-        ...where,
+        ...storeFlags(target.options),
         "--initial-range",
         "2",
         "--max-range",
@@ -138,17 +109,14 @@ describe("indexer: faults", function () {
           await scenario.act(3);
           const indexer = spawnIndexer(args);
           // Kill at a random point after its first commit (a progress line follows every commit for the first time).
-          const deadline = Date.now() + 30_000;
-          while (!/backfill block=/.test(indexer.stderr())) {
-            assert.ok(Date.now() < deadline, `no progress within 30 s: ${indexer.stderr()}`);
-            assert.equal(indexer.child.exitCode, null, `the indexer exited: ${indexer.stderr()}`);
-            await sleep(10);
-          }
+          await waitFor("progress", [indexer], async () => /backfill block=/.test(indexer.output()) || undefined, {
+            pollMs: 10,
+          });
           await sleep(rng.range(0, 800));
           const head = await scenario.d.publicClient.getBlockNumber();
-          indexer.child.kill("SIGKILL");
+          indexer.process.kill("SIGKILL");
           const code = await indexer.exited;
-          assert.equal(code, null, `the indexer exited on its own before the kill: ${indexer.stderr()}`);
+          assert.equal(code, null, `the indexer exited on its own before the kill: ${indexer.output()}`);
           const peek = await createStore(target.options);
           const [row] = await peek.query<{ block_number: string }>("SELECT block_number FROM indexer_checkpoint");
           await peek.close();
@@ -168,13 +136,7 @@ describe("indexer: faults", function () {
         store = await createStore(target.options);
         await indexAll(scenario, store);
         await expectReconciled(scenario, store);
-        const clean = await freshStore(kind);
-        try {
-          await indexAll(scenario, clean.store);
-          assert.deepEqual(await dumpStore(store), await dumpStore(clean.store));
-        } finally {
-          await clean.dispose();
-        }
+        await expectEqualToFreshIndex(scenario, store, kind);
       } finally {
         await store?.close();
         await target.dispose();
@@ -186,24 +148,15 @@ describe("indexer: faults", function () {
     it(`${kind}: a second indexer on the same database refuses to start, naming the first`, async function () {
       const target = await freshStore(kind);
       await target.store.close();
-      const where =
-        "dataDir" in target.options
-          ? ["--data-dir", target.options.dataDir]
-          : ["--database", target.options.databaseUrl];
-      const args = ["--rpc", scenario.node.url, "--deployment", recordPath, ...where];
+      const args = ["--rpc", scenario.node.url, "--deployment", recordPath, ...storeFlags(target.options)];
       const first = spawnIndexer(args);
       try {
-        const deadline = Date.now() + 30_000;
-        while (!first.stderr().includes("following new blocks")) {
-          assert.ok(Date.now() < deadline, `the first indexer did not catch up: ${first.stderr()}`);
-          assert.equal(first.child.exitCode, null, `the first indexer exited: ${first.stderr()}`);
-          await sleep(50);
-        }
+        await waitFor("catching up", [first], async () => first.output().includes("following new blocks") || undefined);
         const second = spawnIndexer(args);
         assert.equal(await second.exited, 1);
-        assert.match(second.stderr(), /error: Another indexer is writing to .*pid \d+/);
+        assert.match(second.output(), /error: Another indexer is writing to .*pid \d+/);
       } finally {
-        first.child.kill("SIGKILL");
+        first.process.kill("SIGKILL");
         await first.exited;
         await target.dispose();
       }

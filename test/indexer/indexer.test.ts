@@ -17,21 +17,12 @@ import { revenueRouterAbi } from "../../src/contracts/abis.js";
 import { reconcile } from "../../src/indexer/reconcile.js";
 import { createRpcClient } from "../../src/chain/rpc/createRpcClient.js";
 import type { Store } from "../../src/store/types.js";
+import { storeFlags } from "../helpers/childProcess.js";
+import { expectEqualToFreshIndex, expectReconciled, useScenario } from "../helpers/indexer.js";
 import { PAYER, send, sync } from "../property/harness.js";
-import { dumpStore, freshStore, indexAll, startScenario, type Scenario, type StoreKind } from "./scenario.js";
+import { dumpStore, freshStore, indexAll, type Scenario, type StoreKind } from "./scenario.js";
 
 const STORES: StoreKind[] = ["pglite", "postgres"];
-
-async function expectReconciled(scenario: Scenario, store: Store) {
-  const report = await reconcile({
-    rpc: createRpcClient({ url: scenario.node.url }),
-    sql: store,
-    deployment: scenario.record,
-    routerAbi: revenueRouterAbi,
-  });
-  assert.deepEqual(report.differences, [], `the mirror differs from the chain at block ${report.block}`);
-  return report;
-}
 
 /** The mirror's owed-after-propagation figures equal the engine's (the property test proves those equal the chain). */
 async function expectOwedAfterPropagation(scenario: Scenario, store: Store) {
@@ -53,15 +44,7 @@ async function expectOwedAfterPropagation(scenario: Scenario, store: Store) {
 
 describe("indexer: random scenarios against hardhat node", function () {
   let scenario: Scenario;
-
-  before(async function () {
-    scenario = await startScenario(11);
-    await scenario.act(40);
-  });
-
-  after(async function () {
-    await scenario?.stop();
-  });
+  useScenario({ seed: 11, actions: 40 }, (started) => (scenario = started));
 
   for (const kind of STORES) {
     it(`${kind}: backfills in small ranges, reconciles with zero difference, then follows new blocks`, async function () {
@@ -79,13 +62,7 @@ describe("indexer: random scenarios against hardhat node", function () {
         await expectOwedAfterPropagation(scenario, store);
 
         // Incremental indexing equals one fresh pass over the final chain.
-        const fresh = await freshStore(kind);
-        try {
-          await indexAll(scenario, fresh.store);
-          assert.deepEqual(await dumpStore(store), await dumpStore(fresh.store));
-        } finally {
-          await fresh.dispose();
-        }
+        await expectEqualToFreshIndex(scenario, store, kind);
       } finally {
         await dispose();
       }
@@ -95,15 +72,7 @@ describe("indexer: random scenarios against hardhat node", function () {
 
 describe("reconcile", function () {
   let scenario: Scenario;
-
-  before(async function () {
-    scenario = await startScenario(13, 6);
-    await scenario.act(25);
-  });
-
-  after(async function () {
-    await scenario?.stop();
-  });
+  useScenario({ seed: 13, models: 6, actions: 25 }, (started) => (scenario = started));
 
   it("refuses to continue a database that mirrors another deployment", async function () {
     const { store, dispose } = await freshStore("pglite");
@@ -172,8 +141,7 @@ describe("reconcile", function () {
           scenario.node.url,
           "--deployment",
           recordPath,
-          "--data-dir",
-          (options as { dataDir: string }).dataDir,
+          ...storeFlags(options),
         ],
         { encoding: "utf8", timeout: 60_000 },
       );
@@ -189,15 +157,7 @@ describe("reconcile", function () {
 
 describe("indexer: reorgs", function () {
   let scenario: Scenario;
-
-  before(async function () {
-    scenario = await startScenario(12, 6);
-    await scenario.act(20);
-  });
-
-  after(async function () {
-    await scenario?.stop();
-  });
+  useScenario({ seed: 12, models: 6, actions: 20 }, (started) => (scenario = started));
 
   const rpc = (method: string, params: unknown[] = []) =>
     scenario.d.publicClient.request({ method, params } as never) as Promise<unknown>;
@@ -232,14 +192,7 @@ describe("indexer: reorgs", function () {
         const afterReorg = await dumpStore(store);
         assert.notDeepEqual(afterReorg.ledger_events, onBranchA.ledger_events);
         await expectReconciled(scenario, store);
-
-        const fresh = await freshStore(kind);
-        try {
-          await indexAll(scenario, fresh.store);
-          assert.deepEqual(afterReorg, await dumpStore(fresh.store));
-        } finally {
-          await fresh.dispose();
-        }
+        await expectEqualToFreshIndex(scenario, store, kind);
       } finally {
         await dispose();
       }

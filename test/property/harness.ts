@@ -134,19 +134,12 @@ export async function send(
   return receipt;
 }
 
-/** Sends a transaction that must revert with the custom error `errorName`. */
-export async function sendExpectingRevert(
-  d: Deployment,
-  from: number,
-  address: Address,
-  abi: Abi,
-  functionName: string,
-  args: readonly unknown[],
-  errorName: string,
-): Promise<void> {
+/** Sends a transaction (as {send} takes it) that must revert with the custom error `errorName`. */
+export async function sendExpectingRevert(errorName: string, ...transaction: Parameters<typeof send>): Promise<void> {
+  const [d, , , , functionName] = transaction;
   let error: unknown = null;
   try {
-    await send(d, from, address, abi, functionName, args);
+    await send(...transaction);
   } catch (caught) {
     error = caught;
   }

@@ -382,13 +382,13 @@ export async function runAction(w: World, kind: ActionKind): Promise<string> {
         const error = model.status === ModelStatus.DISPUTED ? "RevenueRouterModelFrozen" : "RevenueRouterModelRevoked";
         touch(w, token);
         await sendExpectingRevert(
+          error,
           d,
           rng.int(WALLET_COUNT),
           d.router.address,
           d.routerAbi,
           "propagate",
           propagateArgs(model, token),
-          error,
         );
         return `propagate ${short(model)} ${tokenName(token)}: reverts (${error})`;
       }
@@ -429,15 +429,10 @@ export async function runAction(w: World, kind: ActionKind): Promise<string> {
       const error =
         ref.model.status === ModelStatus.DISPUTED ? "RevenueRouterModelFrozen" : "RevenueRouterModelRevoked";
       touch(w, token);
-      await sendExpectingRevert(
-        d,
-        rng.int(WALLET_COUNT),
-        d.router.address,
-        d.routerAbi,
-        "claim",
-        [token.address, [claimArg(ref)]],
-        error,
-      );
+      await sendExpectingRevert(error, d, rng.int(WALLET_COUNT), d.router.address, d.routerAbi, "claim", [
+        token.address,
+        [claimArg(ref)],
+      ]);
       return `claim frozen entry ${short(ref.model)}/e${ref.epoch}/${ref.entry.cumulativeBefore} ${token.symbol}: reverts (${error})`;
     }
     case "setContributors": {

@@ -9,7 +9,6 @@ import {
     ParentEdge,
     Contributor,
     ContributorClaim,
-    Terms,
     Relation,
     Role,
     NATIVE_TOKEN
@@ -22,6 +21,7 @@ import {LedgerHandler} from "./handlers/LedgerHandler.sol";
 import {ContributorTree} from "./helpers/ContributorTree.sol";
 import {LedgerDeployment} from "./helpers/LedgerDeployment.sol";
 import {Random} from "./helpers/Random.sol";
+import {Registrations} from "./helpers/Registrations.sol";
 import {vm} from "./helpers/Vm.sol";
 
 /**
@@ -396,21 +396,13 @@ contract LedgerBatchingTest {
         ParentEdge[] memory parents,
         Contributor[] memory set
     ) private returns (bytes32 id) {
-        Terms[] memory expected = new Terms[](parents.length);
-        for (uint256 i = 0; i < parents.length; ++i)
-            expected[i] = Terms({derivativesAllowed: true, minDerivativePpm: 0});
-        IModelRegistry.Registration memory registration = IModelRegistry.Registration({
-            key: key,
-            steward: address(this),
-            upstreamPpm: upstreamPpm,
-            parents: parents,
-            expectedParentTerms: expected,
-            contributors: set,
-            terms: Terms({derivativesAllowed: true, minDerivativePpm: 0}),
-            weightsDigest: keccak256(bytes(key)),
-            metadataURI: "",
-            license: "MIT"
-        });
+        IModelRegistry.Registration memory registration = Registrations.open(
+            key,
+            upstreamPpm,
+            parents,
+            set,
+            keccak256(bytes(key))
+        );
         id = _registryA.register(registration);
         require(_registryB.register(registration) == id, "ids differ between deployments");
         _ids.push(id);

@@ -581,15 +581,9 @@ contract LedgerHandler {
         if (!found) return;
         address token = _token(tokenSeed);
         uint256 pending = router.pendingUpstream(id, token);
-        address beneficiary = router.beneficiary(id);
-        uint256 balanceBefore = _balanceOf(token, beneficiary);
-        try router.sweepUpstream(id, token) returns (uint256 amount) {
-            if (amount != pending) _fail("sweepUpstream moved other than pendingUpstream", "");
-            if (_balanceOf(token, beneficiary) != balanceBefore + amount) _fail("sweepUpstream: not paid", "");
-            paidOut[token] += amount;
+        bytes memory sweep = abi.encodeCall(IRevenueRouter.sweepUpstream, (id, token));
+        if (_sweepExpecting(id, token, sweep, pending, "sweepUpstream", "pendingUpstream")) {
             _count(this.sweepUpstream.selector);
-        } catch (bytes memory reason) {
-            _fail("sweepUpstream reverted", reason);
         }
     }
 
@@ -605,16 +599,37 @@ contract LedgerHandler {
         ContributorClaim memory entry = ContributorTree.entry(id, epoch, set, (seed >> 64) % set.length);
         address token = _token(tokenSeed);
         uint256 expected = _checkedClaimable(token, entry);
+        bytes memory sweep = abi.encodeCall(IRevenueRouter.sweepContributor, (token, entry));
+        if (_sweepExpecting(id, token, sweep, expected, "sweepContributor", "the entry's claimable")) {
+            _count(this.sweepContributor.selector);
+        }
+    }
+
+    /**
+     * @dev Makes the router sweep call `sweep` on revoked model `id` in `token`: it must succeed, return exactly
+     * `expected` (`expectedName` in the failure message) and pay that much to the model's beneficiary. Returns
+     * whether it succeeded; `what` names the call in failures.
+     */
+    function _sweepExpecting(
+        bytes32 id,
+        address token,
+        bytes memory sweep,
+        uint256 expected,
+        string memory what,
+        string memory expectedName
+    ) private returns (bool swept) {
         address beneficiary = router.beneficiary(id);
         uint256 balanceBefore = _balanceOf(token, beneficiary);
-        try router.sweepContributor(token, entry) returns (uint256 amount) {
-            if (amount != expected) _fail("sweepContributor moved other than the entry's claimable", "");
-            if (_balanceOf(token, beneficiary) != balanceBefore + amount) _fail("sweepContributor: not paid", "");
-            paidOut[token] += amount;
-            _count(this.sweepContributor.selector);
-        } catch (bytes memory reason) {
-            _fail("sweepContributor reverted", reason);
+        (bool success, bytes memory result) = address(router).call(sweep);
+        if (!success) {
+            _fail(string.concat(what, " reverted"), result);
+            return false;
         }
+        uint256 amount = abi.decode(result, (uint256));
+        if (amount != expected) _fail(string.concat(what, " moved other than ", expectedName), "");
+        if (_balanceOf(token, beneficiary) != balanceBefore + amount) _fail(string.concat(what, ": not paid"), "");
+        paidOut[token] += amount;
+        return true;
     }
 
     /**

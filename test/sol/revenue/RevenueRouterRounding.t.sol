@@ -2,12 +2,10 @@
 // Stemma (test/sol/revenue/RevenueRouterRounding.t.sol)
 pragma solidity ^0.8.24;
 
-import {IModelRegistry} from "../../../contracts/interfaces/IModelRegistry.sol";
 import {
     ParentEdge,
     Contributor,
     ContributorClaim,
-    Terms,
     Relation,
     Role,
     NATIVE_TOKEN,
@@ -19,6 +17,7 @@ import {RevenueRouter} from "../../../contracts/revenue/RevenueRouter.sol";
 import {ContributorTree} from "../helpers/ContributorTree.sol";
 import {LedgerDeployment} from "../helpers/LedgerDeployment.sol";
 import {Random} from "../helpers/Random.sol";
+import {Registrations} from "../helpers/Registrations.sol";
 import {vm} from "../helpers/Vm.sol";
 
 /**
@@ -309,23 +308,6 @@ contract RevenueRouterRoundingTest {
         ParentEdge[] memory parents,
         Contributor[] memory set
     ) private returns (bytes32) {
-        Terms[] memory expected = new Terms[](parents.length);
-        for (uint256 i = 0; i < parents.length; ++i)
-            expected[i] = Terms({derivativesAllowed: true, minDerivativePpm: 0});
-        return
-            _registry.register(
-                IModelRegistry.Registration({
-                    key: key,
-                    steward: address(this),
-                    upstreamPpm: upstreamPpm,
-                    parents: parents,
-                    expectedParentTerms: expected,
-                    contributors: set,
-                    terms: Terms({derivativesAllowed: true, minDerivativePpm: 0}),
-                    weightsDigest: bytes32(0),
-                    metadataURI: "",
-                    license: "MIT"
-                })
-            );
+        return _registry.register(Registrations.open(key, upstreamPpm, parents, set, bytes32(0)));
     }
 }
