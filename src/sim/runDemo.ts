@@ -1,22 +1,6 @@
-import {
-  formatUnits,
-  getContract,
-  keccak256,
-  parseEther,
-  parseUnits,
-  toHex,
-  type Abi,
-  type Account,
-  type Address,
-  type Chain,
-  type ContractFunctionArgs,
-  type ContractFunctionName,
-  type Hex,
-  type PublicClient,
-  type TestClient,
-  type Transport,
-  type WalletClient,
-} from "viem";
+import { formatUnits, getContract, keccak256, parseEther, parseUnits, toHex } from "viem";
+import type { Abi, Account, Address, Chain, ContractFunctionArgs, ContractFunctionName, Hex } from "viem";
+import type { PublicClient, TestClient, Transport, WalletClient } from "viem";
 import { decodeLedgerLogs } from "../chain/decodeLogs.js";
 import type { FunctionCall, WriteMutability } from "../chain/functionCall.js";
 import { proposalCall, runProposal } from "../chain/runProposal.js";

@@ -68,6 +68,21 @@ async function subscribe(api: ReturnType<typeof createApi>, query: string, varia
   };
 }
 
+/** Fails with `message` when the store is queried during the next five poll intervals. */
+async function expectNoMoreQueries(counting: { queries(): number }, message: string) {
+  const queries = counting.queries();
+  await delay(SUBSCRIPTION_POLL_MS * 5);
+  assert.equal(counting.queries(), queries, message);
+}
+
+/** A model's payments and an account's claimable balances, the two kinds of subscription, on `api`. */
+function subscribeToBoth(api: ReturnType<typeof createApi>, model: string, account: string) {
+  return Promise.all([
+    subscribe(api, "subscription ($m: Bytes32!) { paymentReceived(model: $m) { amount } }", { m: model }),
+    subscribe(api, "subscription ($a: Address!) { claimableChanged(account: $a) { claimable } }", { a: account }),
+  ]);
+}
+
 /** A store that counts the queries run through it, to see a subscription's poller stop. */
 function countingStore(store: Store): { store: Store; queries(): number } {
   let queries = 0;
@@ -155,25 +170,12 @@ describe("GraphQL API: subscriptions over SSE", function () {
     const disposable = createApi({ store: counting.store, abi: ledgerAbi });
     const output = captureConsole();
     try {
-      const payments = await subscribe(
-        disposable,
-        "subscription ($m: Bytes32!) { paymentReceived(model: $m) { amount } }",
-        {
-          m: model.id,
-        },
-      );
-      const balances = await subscribe(
-        disposable,
-        "subscription ($a: Address!) { claimableChanged(account: $a) { claimable } }",
-        { a: model.sets[0]![0]!.account },
-      );
+      const [payments, balances] = await subscribeToBoth(disposable, model.id, model.sets[0]![0]!.account);
       await balances.next();
       await disposable.dispose();
       assert.match(await payments.rest(), /event: complete\ndata:\n\n$/);
       assert.match(await balances.rest(), /event: complete\ndata:\n\n$/);
-      const queries = counting.queries();
-      await delay(SUBSCRIPTION_POLL_MS * 5);
-      assert.equal(counting.queries(), queries, "the pollers still query the store");
+      await expectNoMoreQueries(counting, "the pollers still query the store");
     } finally {
       output.restore();
     }
@@ -186,17 +188,10 @@ describe("GraphQL API: subscriptions over SSE", function () {
     const orphaned = createApi({ store: counting.store, abi: ledgerAbi });
     const output = captureConsole();
     try {
-      const payments = await subscribe(
+      const [payments, balances] = await subscribeToBoth(
         orphaned,
-        "subscription ($m: Bytes32!) { paymentReceived(model: $m) { amount } }",
-        {
-          m: scenario.world.models[0]!.id,
-        },
-      );
-      const balances = await subscribe(
-        orphaned,
-        "subscription ($a: Address!) { claimableChanged(account: $a) { claimable } }",
-        { a: scenario.d.accounts[2]! },
+        scenario.world.models[0]!.id,
+        scenario.d.accounts[2]!,
       );
       assert.deepEqual(await balances.next(), { data: { claimableChanged: [] } });
       await closing.store.close();
@@ -210,9 +205,7 @@ describe("GraphQL API: subscriptions over SSE", function () {
         assert.doesNotMatch(JSON.stringify(ended), /pglite|closed|stack|\.ts/i);
         assert.match(await subscription.rest(), /event: complete\ndata:\n\n$/);
       }
-      const queries = counting.queries();
-      await delay(SUBSCRIPTION_POLL_MS * 5);
-      assert.equal(counting.queries(), queries, "the pollers still query the closed store");
+      await expectNoMoreQueries(counting, "the pollers still query the closed store");
     } finally {
       output.restore();
       await orphaned.dispose();

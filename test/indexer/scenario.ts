@@ -107,39 +107,42 @@ export type StoreOptions = { dataDir: string } | { databaseUrl: string };
 export async function freshStore(
   kind: StoreKind,
 ): Promise<{ store: Store; dispose(): Promise<void>; options: StoreOptions }> {
-  if (kind === "pglite") {
-    const dir = await mkdtemp(join(tmpdir(), "stemma-index-"));
-    const dataDir = join(dir, "pglite");
-    const store = await createStore({ dataDir });
-    await migrate(store, migrations);
-    return {
-      store,
-      options: { dataDir },
-      async dispose() {
-        await store.close().catch(() => {});
-        await rm(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const server = await testPostgres();
-  const name = `stemma_ix_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
-  const admin = new pg.Client({ connectionString: server.adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const databaseUrl = server.databaseUrl(name);
-  const store = await createStore({ databaseUrl });
+  const { options, drop } = kind === "pglite" ? await newDataDir() : await newDatabase();
+  const store = await createStore(options);
   await migrate(store, migrations);
   return {
     store,
-    options: { databaseUrl },
+    options,
     async dispose() {
       await store.close().catch(() => {});
-      const cleanup = new pg.Client({ connectionString: server.adminUrl });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
+      await drop();
     },
+  };
+}
+
+/** An empty PGlite data folder under the system's temporary folder, and how to delete it. */
+async function newDataDir() {
+  const dir = await mkdtemp(join(tmpdir(), "stemma-index-"));
+  return { options: { dataDir: join(dir, "pglite") }, drop: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** An empty database on the test PostgreSQL (test/helpers/postgres.ts), and how to drop it. */
+async function newDatabase() {
+  const server = await testPostgres();
+  const name = `stemma_ix_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+  const asAdmin = async (sql: string) => {
+    const admin = new pg.Client({ connectionString: server.adminUrl });
+    await admin.connect();
+    try {
+      await admin.query(sql);
+    } finally {
+      await admin.end();
+    }
+  };
+  await asAdmin(`CREATE DATABASE ${name}`);
+  return {
+    options: { databaseUrl: server.databaseUrl(name) },
+    drop: () => asAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
 }
 
