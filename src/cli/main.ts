@@ -26,25 +26,19 @@ Commands:
 type Command = (argv: string[]) => Promise<number>;
 
 /**
- * Commands that take their arguments and resolve with an exit code; user errors are thrown as CliError (index, serve
- * and reconcile print their own, pointing at `npm run <command> -- --help`, which they are too). Each module is
- * loaded when its command runs: `npm run index` does not load the registration code.
+ * The commands. Each takes its arguments and resolves with an exit code; user errors are thrown as CliError (index,
+ * serve and reconcile print their own, pointing at `npm run <command> -- --help`, which they are too). A command is
+ * the function of its name in the module of its name (`index` lives in indexer.ts), loaded when it runs: `npm run
+ * index` does not load the registration code.
  */
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  dev: async () => (await import("./dev.js")).dev,
-  deploy: async () => (await import("./deploy.js")).deploy,
-  register: async () => (await import("./register.js")).register,
-  update: async () => (await import("./update.js")).update,
-  pay: async () => (await import("./pay.js")).pay,
-  propagate: async () => (await import("./propagate.js")).propagate,
-  claim: async () => (await import("./claim.js")).claim,
-  dispute: async () => (await import("./dispute.js")).dispute,
-  show: async () => (await import("./show.js")).show,
-  index: async () => (await import("./indexer.js")).index,
-  serve: async () => (await import("./serve.js")).serve,
-  simulate: async () => (await import("./simulate.js")).simulate,
-  reconcile: async () => (await import("./reconcile.js")).reconcile,
-};
+const COMMANDS = new Set(
+  "dev deploy register update pay propagate claim dispute show index serve simulate reconcile".split(" "),
+);
+
+async function loadCommand(command: string): Promise<Command> {
+  const module = (await import(`./${command === "index" ? "indexer" : command}.js`)) as Record<string, Command>;
+  return module[command]!;
+}
 
 // Killed with its parent (the launcher, tsx, npm) even when that dies by SIGKILL: a server must not run on as an orphan.
 exitWithParent();
@@ -52,8 +46,8 @@ const [command, ...rest] = process.argv.slice(2);
 try {
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
     process.stdout.write(HELP);
-  } else if (Object.hasOwn(COMMANDS, command)) {
-    process.exitCode = await (await COMMANDS[command]!())(rest);
+  } else if (COMMANDS.has(command)) {
+    process.exitCode = await (await loadCommand(command))(rest);
   } else {
     process.stderr.write(`error: unknown command "${command}": stemma --help lists the commands.\n`);
     process.exitCode = 1;
