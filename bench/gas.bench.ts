@@ -37,7 +37,14 @@ if (!admin || !treasury || !payer) throw new Error("the in-process network has t
 
 const router = await viem.deployContract("RevenueRouter", [admin.account.address, treasury.account.address, FEE_PPM]);
 const DISPUTE_BOND = parseEther("0.1");
-const registry = await viem.deployContract("ModelRegistry", [admin.account.address, router.address, DISPUTE_BOND]);
+const registry = await viem.deployContract("ModelRegistry", [
+  admin.account.address,
+  router.address,
+  DISPUTE_BOND,
+  [],
+  0,
+  { provisional: 0, disputeCooldown: 0, epochRenewal: 0 },
+]);
 await router.write.bindRegistry([registry.address]);
 const usdc = await viem.deployContract("TestToken", ["Test USD", "TUSD", 6]);
 await usdc.write.mint([payer.account.address, 10n ** 30n], { account: payer.account });

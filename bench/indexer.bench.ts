@@ -45,7 +45,14 @@ if (!admin || !treasury || !payer) throw new Error("the node has too few account
 
 const router = await viem.deployContract("RevenueRouter", [admin.account.address, treasury.account.address, 10_000]);
 const startBlock = Number(await publicClient.getBlockNumber());
-const registry = await viem.deployContract("ModelRegistry", [admin.account.address, router.address, 0n]);
+const registry = await viem.deployContract("ModelRegistry", [
+  admin.account.address,
+  router.address,
+  0n,
+  [],
+  0,
+  { provisional: 0, disputeCooldown: 0, epochRenewal: 0 },
+]);
 await router.write.bindRegistry([registry.address]);
 const bulk = await viem.deployContract("BulkPayer", [router.address]);
 const ledgerAddresses = new Set([router.address.toLowerCase(), registry.address.toLowerCase()]);

@@ -19,14 +19,17 @@ import {ParentEdge, ContributorClaim, ModelStatus} from "./StemmaTypes.sol";
  *   the epoch closes {claim} pays `floor(kept * weight / PPM)`, never more than the final slice.
  *
  * Nothing walks the graph inside a payment: every call's gas is bounded by the caps on parents and claims.
- * While a model is `DISPUTED`, payments still arrive but nothing leaves it. When a dispute is upheld the model is
- * `REVOKED`: a new epoch whose only contributor is the beneficiary starts, and the beneficiary can sweep the
- * not-yet-pushed upstream and every unclaimed entitlement of the earlier epochs.
+ * While a model is provisional (registered without attestation), payments arrive but nothing leaves it. While it
+ * is `DISPUTED`, only its current epoch's claims wait: closed epochs stay claimable and upstream keeps flowing.
+ * When a dispute is upheld the model is `REVOKED`: a new epoch whose only contributor is the beneficiary starts,
+ * the beneficiary can sweep the contested epoch's unclaimed entitlements, earlier epochs stay their contributors'
+ * and upstream still flows to the parents.
  *
  * NOTE: Lifetime amounts are stored in 112 bits (5.19e33 base units) per model and token; a payment, or a
  * propagation into a parent, that would exceed it reverts. A model's `received` never exceeds the total ever paid
- * into it and its descendants, so only a token with a supply above 2^112 can reach the limit. Tokens whose balance does not grow by exactly the paid amount (fee-on-transfer) are rejected;
- * rebasing tokens must not be used.
+ * into it and its descendants, so only a token with a supply above 2^112 can reach the limit. Tokens whose balance
+ * does not grow by exactly the paid amount (fee-on-transfer) are rejected; rebasing tokens must not be used, which
+ * the allowlist mode ({setAllowlistOnly}, on in the production parameters) enforces.
  */
 interface IRevenueRouter {
     /// @dev The money-flow configuration of a model, written by the registry.
@@ -37,6 +40,15 @@ interface IRevenueRouter {
         /// @dev The first epoch of the beneficiary when `REVOKED`, otherwise 0.
         uint32 revokedEpoch;
         ModelStatus status;
+        /// @dev Registered without attestation and not yet verified or past its window: nothing leaves the model.
+        bool provisional;
+    }
+
+    /// @dev Which tokens {pay} accepts: in allowlist mode only `ALLOWED` ones, otherwise any but `BLOCKED` ones.
+    enum TokenPolicy {
+        NONE,
+        ALLOWED,
+        BLOCKED
     }
 
     /// @dev A model's lifetime totals in one token.
@@ -72,11 +84,19 @@ interface IRevenueRouter {
     error RevenueRouterTokenDeliveryMismatch(address token, uint256 expected, uint256 delivered);
     /// @dev Thrown when the parents passed in are not the model's registered edges.
     error RevenueRouterParentsMismatch(bytes32 id);
-    /// @dev Thrown when funds would leave a `DISPUTED` model.
+    /// @dev Thrown when a claim targets the contested (current) epoch of a `DISPUTED` model.
     error RevenueRouterModelFrozen(bytes32 id);
-    /// @dev Thrown when a revoked model's funds are moved any way but to its beneficiary.
+    /// @dev Thrown when funds would leave a provisional model.
+    error RevenueRouterModelProvisional(bytes32 id);
+    /// @dev Thrown when allowlist mode is on and the token is not allowed.
+    error RevenueRouterTokenNotAllowed(address token);
+    /// @dev Thrown when {claimTo} is called by someone other than the entries' account.
+    error RevenueRouterNotAccount(address account, address caller);
+    /// @dev Thrown when a registry hook needs a provisional model and the model is not.
+    error RevenueRouterNotProvisional(bytes32 id);
+    /// @dev Thrown when a claim targets an epoch of a revoked model that belongs to its beneficiary by sweep.
     error RevenueRouterModelRevoked(bytes32 id);
-    /// @dev Thrown when a sweep targets a model that is not revoked, or an epoch of the beneficiary.
+    /// @dev Thrown when a sweep targets a model that is not revoked, or an epoch that is not sweepable.
     error RevenueRouterNotSweepable(bytes32 id, uint32 epoch);
     /// @dev Thrown when the epoch has no contributor set (a placeholder's escrow, or an epoch not started).
     error RevenueRouterNoContributors(bytes32 id, uint32 epoch);
@@ -96,8 +116,6 @@ interface IRevenueRouter {
     error RevenueRouterRegistryAlreadySet(address registry);
     /// @dev Thrown when a model is configured twice.
     error RevenueRouterModelExists(bytes32 id);
-    /// @dev Thrown when a placeholder's escrow epoch is assigned a second time.
-    error RevenueRouterNotPlaceholder(bytes32 id);
     /// @dev Thrown when anyone but the treasury withdraws fees.
     error RevenueRouterNotTreasury(address caller);
     /// @dev Thrown when the treasury withdraws more than it accrued.
@@ -123,10 +141,11 @@ interface IRevenueRouter {
         uint256 amount
     );
 
-    /// @dev Emitted when a revoked model's not-yet-pushed upstream is paid to its beneficiary.
-    event UpstreamSwept(bytes32 indexed modelId, address indexed token, address indexed beneficiary, uint256 amount);
+    /// @dev Emitted after the {Claimed} events of a {claimTo}: the account had `total` paid to `recipient`.
+    event ClaimRedirected(address indexed account, address indexed token, address indexed recipient, uint256 total);
 
-    /// @dev Emitted when an unclaimed entitlement of a revoked model's earlier epoch is paid to its beneficiary.
+    /// @dev Emitted when an unclaimed entitlement of a revoked model's contested epoch, or of an earlier
+    /// beneficiary's epoch, is paid to its current beneficiary.
     event ContributorSwept(
         bytes32 indexed modelId,
         address indexed token,
@@ -154,8 +173,14 @@ interface IRevenueRouter {
     /// @dev Emitted when the treasury address changes.
     event TreasuryUpdated(address treasury);
 
-    /// @dev Emitted when a token is blocked or unblocked.
-    event TokenPolicyUpdated(address indexed token, bool blocked);
+    /// @dev Emitted when a token's policy changes.
+    event TokenPolicyUpdated(address indexed token, TokenPolicy policy);
+
+    /// @dev Emitted when allowlist mode is switched.
+    event AllowlistModeUpdated(bool allowlistOnly);
+
+    /// @dev Emitted when a provisional model is verified, claimed or past its window: its funds may move.
+    event ProvisionCleared(bytes32 indexed modelId);
 
     /// @dev Emitted once, when the registry is bound.
     event RegistryBound(address registry);
@@ -164,8 +189,9 @@ interface IRevenueRouter {
 
     /**
      * @dev Pays `amount` of `token` (NATIVE_TOKEN for ETH, sent as `msg.value`) to a model. The fee,
-     * `floor(amount * feePpm / PPM)`, is added to the treasury balance and the rest to the model's `received`,
-     * counted in the model's current contributor epoch. Disputed and revoked models accept payments.
+     * `ceil(amount * feePpm / PPM)` (so that splitting a payment never saves fee), is added to the treasury balance and the rest to the model's `received`,
+     * counted in the model's current contributor epoch (read after the token is pulled, so that a token's hook
+     * cannot make it stale). Provisional, disputed and revoked models accept payments.
      *
      * Emits a {Paid} event.
      */
@@ -174,7 +200,7 @@ interface IRevenueRouter {
     /**
      * @dev Pushes a model's not-yet-pushed upstream one hop to its parents, given as registered. Anyone may call
      * this; the result does not depend on when or how often it runs. Does nothing when nothing is pending.
-     * Reverts while the model is disputed or revoked.
+     * Reverts while the model is provisional; disputed and revoked models keep paying their parents.
      *
      * Emits a {Propagated} event when something moved.
      * @return amount What left the model in this step.
@@ -196,12 +222,17 @@ interface IRevenueRouter {
      */
     function claim(address token, ContributorClaim[] calldata entries) external returns (uint256 total);
 
-    /// @dev Pays a revoked model's not-yet-pushed upstream to its beneficiary. Anyone may call this.
-    /// Emits an {UpstreamSwept} event.
-    function sweepUpstream(bytes32 modelId, address token) external returns (uint256 amount);
+    /// @dev {claim}, paid to `recipient` instead of the account (a contract that refuses ETH, an address a token
+    /// blacklists). The caller must be the entries' account. Emits {ClaimRedirected} after the {Claimed} events.
+    function claimTo(
+        address token,
+        ContributorClaim[] calldata entries,
+        address recipient
+    ) external returns (uint256 total);
 
-    /// @dev Pays the unclaimed entitlement of an entry of a revoked model's earlier epoch to the beneficiary.
-    /// Anyone may call this. Emits a {ContributorSwept} event.
+    /// @dev Pays a revoked model's unclaimed entitlement of the contested epoch (the one current when it was
+    /// revoked), or of an earlier beneficiary's epoch, to the current beneficiary. Anyone may call this. Emits a
+    /// {ContributorSwept} event.
     function sweepContributor(address token, ContributorClaim calldata entry) external returns (uint256 amount);
 
     /// @dev Sends accrued protocol fees to `to`. Treasury only. Emits a {FeesWithdrawn} event.
@@ -219,22 +250,47 @@ interface IRevenueRouter {
     /// Token managers only. Emits a {TokenPolicyUpdated} event.
     function setTokenBlocked(address token, bool blocked) external;
 
+    /// @dev Allows tokens for payments in allowlist mode (or withdraws that, leaving them unblocked). Token managers
+    /// only. Emits a {TokenPolicyUpdated} event per token.
+    function setTokensAllowed(address[] calldata tokens, bool allowed) external;
+
+    /// @dev Switches allowlist mode: only allowed tokens can be paid. Token managers only. Emits an
+    /// {AllowlistModeUpdated} event.
+    function setAllowlistOnly(bool allowlistOnly) external;
+
     /// @dev Binds the registry that configures models, once. Default admins only. Emits a {RegistryBound} event.
     function bindRegistry(address registry) external;
 
     // ---------------------------------------------------------------- registry hooks
 
     /// @dev Configures a new model's flow with its epoch-0 root (zero for a placeholder's escrow).
-    function configureModel(bytes32 id, uint32 upstreamPpm, bytes32 parentsHash, bytes32 root) external;
+    function configureModel(
+        bytes32 id,
+        uint32 upstreamPpm,
+        bytes32 parentsHash,
+        bytes32 root,
+        bool provisional
+    ) external;
+
+    /// @dev Ends a model's provisional state: its funds may move.
+    function clearProvisional(bytes32 id) external;
+
+    /// @dev Settles a provisional model for its rightful steward: nothing has moved, so the current epoch's root and
+    /// the lineage are replaced, and its funds may move. Returns the current epoch.
+    function settleProvisional(
+        bytes32 id,
+        uint32 upstreamPpm,
+        bytes32 parentsHash,
+        bytes32 root
+    ) external returns (uint32 epoch);
 
     /// @dev Starts a new contributor epoch with `root`. Returns the new epoch.
     function startEpoch(bytes32 id, bytes32 root) external returns (uint32 epoch);
 
-    /// @dev Gives a placeholder's escrow epoch its root. Returns that epoch.
-    function assignEscrow(bytes32 id, bytes32 root) external returns (uint32 epoch);
 
     /// @dev Sets a model's status; `REVOKED` starts the beneficiary's epoch with `beneficiaryRoot` (on an unassigned
-    /// placeholder, the beneficiary takes over the escrow epoch instead).
+    /// placeholder, the beneficiary takes over the escrow epoch instead) and ends a provisional state. For a revoked
+    /// model, `REVOKED` again replaces the beneficiary with a new epoch.
     /// @return epoch The model's current epoch afterwards.
     function setStatus(
         bytes32 id,
@@ -255,6 +311,10 @@ interface IRevenueRouter {
     function treasury() external view returns (address);
 
     function isTokenBlocked(address token) external view returns (bool);
+
+    function tokenPolicy(address token) external view returns (TokenPolicy);
+
+    function allowlistOnly() external view returns (bool);
 
     /// @dev Accrued, not yet withdrawn protocol fees.
     function fees(address token) external view returns (uint256);
@@ -280,10 +340,13 @@ interface IRevenueRouter {
     /// @dev What an entry has claimed (or had swept) so far.
     function claimed(bytes32 id, address token, uint32 epoch, uint32 cumulativeBefore) external view returns (uint256);
 
-    /// @dev What {claim} would pay for this entry now (reverts like {claim} on a bad proof; ignores freezes).
+    /// @dev What {claim} would pay for this entry now: 0 while a claim of it would be refused (provisional model,
+    /// contested epoch, an epoch that belongs to a revoked model's beneficiary by sweep). Reverts like {claim} on a
+    /// bad proof.
     function claimable(address token, ContributorClaim calldata entry) external view returns (uint256);
 
-    /// @dev What {propagate} would add to each parent now, in the order given.
+    /// @dev What {propagate} would add to each parent now, in the order given (zeros while the model is
+    /// provisional and {propagate} would refuse).
     function previewPropagate(
         bytes32 id,
         address token,

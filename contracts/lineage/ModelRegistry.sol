@@ -4,6 +4,8 @@ pragma solidity 0.8.37;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {IRevenueRouter} from "../interfaces/IRevenueRouter.sol";
 import {ParentEdge, Contributor, Terms, ModelStatus, Role, PPM} from "../interfaces/StemmaTypes.sol";
@@ -11,16 +13,26 @@ import {LineageLib} from "../libraries/LineageLib.sol";
 
 /**
  * @dev Implementation of {IModelRegistry}. Administrative powers are roles: {DISPUTE_MANAGER_ROLE} (bond size,
- * dispute resolution) and {PLACEHOLDER_ASSIGNER_ROLE}. The deployment hands them, and the default admin role, to
- * the stewardship DAO's timelock.
+ * dispute resolution, reassignment, beneficiaries), {PLACEHOLDER_ASSIGNER_ROLE} (placeholders by vote),
+ * {IDENTITY_MANAGER_ROLE} (attesters, threshold, time windows) and {GUARDIAN_ROLE} (dismissal only). The deployment
+ * hands the first three, and the default admin role, to the stewardship DAO's timelock, which grants guardians.
  *
  * NOTE: Only commitments are stored for contributor sets (a Merkle root per epoch, in the router) and parents (a
  * hash, in the router), which is what keeps registration at about 1.5k gas per extra contributor. The events
  * carry the full lists; metadata URI and license live in events only.
  */
-contract ModelRegistry is IModelRegistry, AccessControl {
+contract ModelRegistry is IModelRegistry, AccessControl, EIP712 {
     bytes32 public constant DISPUTE_MANAGER_ROLE = keccak256("DISPUTE_MANAGER_ROLE");
     bytes32 public constant PLACEHOLDER_ASSIGNER_ROLE = keccak256("PLACEHOLDER_ASSIGNER_ROLE");
+    bytes32 public constant IDENTITY_MANAGER_ROLE = keccak256("IDENTITY_MANAGER_ROLE");
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+
+    bytes32 private constant ATTESTATION_TYPEHASH =
+        keccak256("Attestation(bytes32 modelId,address steward,bytes32 revision,uint32 nonce,uint64 deadline)");
+    /// @dev Dismissals past this many stop doubling the bond (2^8 times the base is deterrent enough).
+    uint8 private constant MAX_BOND_DOUBLINGS = 8;
+    /// @dev A placeholder's provisional window: it never ends by time.
+    uint40 private constant FOREVER = type(uint40).max;
 
     /// @inheritdoc IModelRegistry
     uint256 public constant MAX_PARENTS = 16;
@@ -33,8 +45,14 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     mapping(bytes32 id => address) private _pendingStewards;
     mapping(bytes32 id => uint256 disputeId) private _activeDisputes;
     mapping(uint256 disputeId => Dispute) private _disputes;
+    mapping(bytes32 id => Identity) private _identities;
+    mapping(address account => bool) private _attesters;
     uint256 private _disputeCount;
     uint256 private _disputeBond;
+    uint64 private _modelCount;
+    uint8 private _attesterCount;
+    uint8 private _attesterThreshold;
+    TrustPeriods private _periods;
 
     modifier onlySteward(bytes32 id) {
         _checkSteward(id);
@@ -42,32 +60,77 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     }
 
     /**
-     * @param admin Receives every role (the deployment moves them to the DAO's timelock).
+     * @param admin Receives every role but {GUARDIAN_ROLE} (the deployment makes it the DAO's timelock).
      * @param revenueRouter The router this registry configures; it must bind this registry.
-     * @param initialDisputeBond The bond a dispute needs, in wei.
+     * @param initialDisputeBond The base bond a dispute needs, in wei.
+     * @param initialAttesters The first attesters (governance changes them later).
+     * @param initialThreshold How many of their signatures a verification needs.
+     * @param initialPeriods The first time windows.
      */
-    constructor(address admin, IRevenueRouter revenueRouter, uint256 initialDisputeBond) {
+    constructor(
+        address admin,
+        IRevenueRouter revenueRouter,
+        uint256 initialDisputeBond,
+        address[] memory initialAttesters,
+        uint8 initialThreshold,
+        TrustPeriods memory initialPeriods
+    ) EIP712("Stemma ModelRegistry", "1") {
         if (admin == address(0) || address(revenueRouter) == address(0)) revert ModelRegistryZeroAddress();
         _router = revenueRouter;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(DISPUTE_MANAGER_ROLE, admin);
         _grantRole(PLACEHOLDER_ASSIGNER_ROLE, admin);
+        _grantRole(IDENTITY_MANAGER_ROLE, admin);
         _setDisputeBond(initialDisputeBond);
+        for (uint256 i = 0; i < initialAttesters.length; ++i) _setAttester(initialAttesters[i], true);
+        _setAttesterThreshold(initialThreshold);
+        _setTrustPeriods(initialPeriods);
     }
 
     // ---------------------------------------------------------------- registration
 
     /// @inheritdoc IModelRegistry
     function register(Registration calldata registration) external returns (bytes32 id) {
+        return _registerProvisional(registration);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function registerWithPlaceholders(
+        Registration calldata registration,
+        string[] calldata placeholderKeys
+    ) external returns (bytes32 id) {
+        _createParentPlaceholders(registration.parents, placeholderKeys);
+        return _registerProvisional(registration);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function registerVerified(
+        Registration calldata registration,
+        string[] calldata placeholderKeys,
+        VerificationProof calldata proof
+    ) external returns (bytes32 id) {
+        if (msg.sender != registration.steward) revert ModelRegistryNotAttestedSteward(registration.steward, msg.sender);
+        _createParentPlaceholders(registration.parents, placeholderKeys);
+        id = _register(registration, false);
+        _recordVerification(id, registration.steward, proof);
+    }
+
+    /// @dev A registration without attestation; a provisional window of 0 turns provisional registration off.
+    function _registerProvisional(Registration calldata registration) private returns (bytes32 id) {
+        uint40 period = _periods.provisional;
+        id = _register(registration, period != 0);
+        if (period == 0) return id;
+        uint40 until = uint40(block.timestamp) + period;
+        _identities[id].provisionalUntil = until;
+        emit ModelProvisional(id, until);
+    }
+
+    function _register(Registration calldata registration, bool provisional) private returns (bytes32 id) {
         id = _checkNewKey(registration.key);
         if (registration.steward == address(0)) revert ModelRegistryZeroAddress();
         _checkTerms(registration.terms);
-        _checkLineage(registration.upstreamPpm, registration.parents, registration.expectedParentTerms);
+        _checkLineage(registration.upstreamPpm, registration.parents, registration.expectedParentTerms, 0);
         bytes32 root = _contributorsRoot(registration.contributors);
-        _register(id, registration, root);
-    }
-
-    function _register(bytes32 id, Registration calldata registration, bytes32 root) private {
         _models[id] = Model({
             steward: registration.steward,
             status: ModelStatus.ACTIVE,
@@ -75,6 +138,7 @@ contract ModelRegistry is IModelRegistry, AccessControl {
             terms: registration.terms,
             weightsDigest: registration.weightsDigest
         });
+        _newIdentity(id);
         emit ModelRegistered(
             id,
             registration.key,
@@ -87,12 +151,35 @@ contract ModelRegistry is IModelRegistry, AccessControl {
             registration.license
         );
         _emitContributorsSet(id, 0, root, registration.contributors);
-        _router.configureModel(id, registration.upstreamPpm, keccak256(abi.encode(registration.parents)), root);
+        _router.configureModel(
+            id,
+            registration.upstreamPpm,
+            keccak256(abi.encode(registration.parents)),
+            root,
+            provisional
+        );
+    }
+
+    /// @dev Creates a placeholder for each key not registered yet; each must name one of `parents`.
+    function _createParentPlaceholders(ParentEdge[] calldata parents, string[] calldata keys) private {
+        for (uint256 i = 0; i < keys.length; ++i) {
+            if (!LineageLib.isValidKey(keys[i])) revert ModelRegistryInvalidKey(keys[i]);
+            bytes32 id = keccak256(bytes(keys[i]));
+            bool named = false;
+            for (uint256 j = 0; j < parents.length && !named; ++j) named = parents[j].parentId == id;
+            if (!named) revert ModelRegistryPlaceholderNotParent(id);
+            // A key registered meanwhile (by its authors, say) is simply used as it is.
+            if (_models[id].status == ModelStatus.NONE) _registerPlaceholder(id, keys[i]);
+        }
     }
 
     /// @inheritdoc IModelRegistry
-    function registerPlaceholder(string calldata key) external returns (bytes32 id) {
+    function registerPlaceholder(string calldata key) external onlyRole(PLACEHOLDER_ASSIGNER_ROLE) returns (bytes32 id) {
         id = _checkNewKey(key);
+        _registerPlaceholder(id, key);
+    }
+
+    function _registerPlaceholder(bytes32 id, string calldata key) private {
         _models[id] = Model({
             steward: address(0),
             status: ModelStatus.ACTIVE,
@@ -100,9 +187,16 @@ contract ModelRegistry is IModelRegistry, AccessControl {
             terms: Terms({derivativesAllowed: true, minDerivativePpm: 0}),
             weightsDigest: bytes32(0)
         });
+        _newIdentity(id).provisionalUntil = FOREVER;
         emit PlaceholderRegistered(id, key, msg.sender);
-        // Root zero: the escrow epoch, which {assignPlaceholder} fills in later.
-        _router.configureModel(id, 0, keccak256(abi.encode(new ParentEdge[](0))), bytes32(0));
+        // Root zero: the escrow epoch, which a claim or {assignPlaceholder} fills in later.
+        _router.configureModel(id, 0, keccak256(abi.encode(new ParentEdge[](0))), bytes32(0), true);
+    }
+
+    function _newIdentity(bytes32 id) private returns (Identity storage identity_) {
+        identity_ = _identities[id];
+        identity_.serial = ++_modelCount;
+        identity_.epochStartedAt = uint40(block.timestamp);
     }
 
     /// @inheritdoc IModelRegistry
@@ -118,8 +212,118 @@ contract ModelRegistry is IModelRegistry, AccessControl {
         bytes32 root = _contributorsRoot(contributors);
         record.steward = steward;
         emit StewardshipTransferred(id, address(0), steward);
-        uint32 epoch = _router.assignEscrow(id, root);
+        _emitContributorsSet(id, _installSet(id, root), root, contributors);
+    }
+
+    // ---------------------------------------------------------------- identity
+
+    /// @inheritdoc IModelRegistry
+    function verify(bytes32 id, VerificationProof calldata proof) external {
+        _checkActive(id);
+        address steward = _models[id].steward;
+        // A placeholder has no steward to verify: its authors claim it ({claimModel}).
+        if (steward == address(0)) revert ModelRegistryStewardMismatch(id, steward);
+        _recordVerification(id, steward, proof);
+        Identity storage identity_ = _identities[id];
+        if (identity_.provisionalUntil != 0) {
+            identity_.provisionalUntil = 0;
+            _router.clearProvisional(id);
+        }
+    }
+
+    /// @inheritdoc IModelRegistry
+    function claimModel(
+        bytes32 id,
+        Contributor[] calldata contributors,
+        bool correctLineage,
+        Lineage calldata lineage,
+        VerificationProof calldata proof
+    ) external {
+        Model storage record = _existing(id);
+        if (record.status != ModelStatus.ACTIVE) revert ModelRegistryModelNotActive(id, record.status);
+        bytes32 root = _contributorsRoot(contributors);
+        address previous = record.steward;
+        if (previous != msg.sender) {
+            record.steward = msg.sender;
+            delete _pendingStewards[id];
+            emit StewardshipTransferred(id, previous, msg.sender);
+        }
+        uint32 epoch;
+        if (correctLineage) {
+            epoch = _correctLineage(id, record, lineage, root);
+        } else {
+            epoch = _installSet(id, root);
+        }
         _emitContributorsSet(id, epoch, root, contributors);
+        _recordVerification(id, msg.sender, proof);
+    }
+
+    /// @dev A verified claimant's lineage replaces a provisional model's, with its set: nothing has moved yet.
+    function _correctLineage(
+        bytes32 id,
+        Model storage record,
+        Lineage calldata lineage,
+        bytes32 root
+    ) private returns (uint32) {
+        Identity storage identity_ = _identities[id];
+        if (identity_.provisionalUntil == 0) revert ModelRegistryLineageLocked(id);
+        _checkLineage(lineage.upstreamPpm, lineage.parents, lineage.expectedParentTerms, identity_.serial);
+        identity_.provisionalUntil = 0;
+        identity_.epochStartedAt = uint40(block.timestamp);
+        record.upstreamPpm = lineage.upstreamPpm;
+        emit LineageCorrected(id, lineage.upstreamPpm, lineage.parents);
+        return _router.settleProvisional(id, lineage.upstreamPpm, keccak256(abi.encode(lineage.parents)), root);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function endProvisional(bytes32 id) external {
+        Model storage record = _existing(id);
+        Identity storage identity_ = _identities[id];
+        uint40 until = identity_.provisionalUntil;
+        // A placeholder waits for its authors for ever (`FOREVER`); no steward could take its funds anyway.
+        if (until == 0 || until == FOREVER || block.timestamp < until || record.steward == address(0)) {
+            revert ModelRegistryNotEndable(id, until);
+        }
+        identity_.provisionalUntil = 0;
+        emit ProvisionEnded(id);
+        _router.clearProvisional(id);
+    }
+
+    /// @dev Checks an attestation that `steward` stewards `id` and records it: verified, nonce used.
+    function _recordVerification(bytes32 id, address steward, VerificationProof calldata proof) private {
+        Identity storage identity_ = _identities[id];
+        uint32 nonce = identity_.nonce;
+        _checkAttestation(id, steward, nonce, proof);
+        identity_.nonce = nonce + 1;
+        identity_.verified = true;
+        emit ModelVerified(id, steward, proof.revision, nonce);
+    }
+
+    function _checkAttestation(bytes32 id, address steward, uint32 nonce, VerificationProof calldata proof) private view {
+        if (block.timestamp > proof.deadline) revert ModelRegistryAttestationExpired(proof.deadline);
+        bytes32 digest = _attestationDigest(id, steward, proof.revision, nonce, proof.deadline);
+        uint256 threshold = _attesterThreshold;
+        uint256 count = proof.signatures.length;
+        if (threshold == 0 || count < threshold) revert ModelRegistryNotEnoughAttestations(count, threshold);
+        address previous = address(0);
+        for (uint256 i = 0; i < count; ++i) {
+            (address signer, ECDSA.RecoverError failure, ) = ECDSA.tryRecover(digest, proof.signatures[i]);
+            // Ascending order makes each signer count once.
+            if (failure != ECDSA.RecoverError.NoError || signer <= previous || !_attesters[signer]) {
+                revert ModelRegistryInvalidAttestation(i);
+            }
+            previous = signer;
+        }
+    }
+
+    function _attestationDigest(
+        bytes32 id,
+        address steward,
+        bytes32 revision,
+        uint32 nonce,
+        uint64 deadline
+    ) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(ATTESTATION_TYPEHASH, id, steward, revision, nonce, deadline)));
     }
 
     // ---------------------------------------------------------------- steward actions
@@ -129,10 +333,46 @@ contract ModelRegistry is IModelRegistry, AccessControl {
         bytes32 id,
         Contributor[] calldata contributors
     ) external onlySteward(id) returns (uint32 epoch) {
+        return _rotate(id, contributors);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function rotateContributors(
+        bytes32 id,
+        Contributor[] calldata contributors,
+        IRevenueRouter.Propagation[] calldata children
+    ) external onlySteward(id) returns (uint32 epoch) {
+        _router.propagateBatch(children);
+        return _rotate(id, contributors);
+    }
+
+    /// @dev A steward's new contributor set: `ACTIVE` and not provisional (a provisional model's epoch 0 is the one
+    /// a verified claimant may still replace).
+    function _rotate(bytes32 id, Contributor[] calldata contributors) private returns (uint32 epoch) {
         _checkActive(id);
+        _checkNotProvisional(id);
         bytes32 root = _contributorsRoot(contributors);
-        epoch = _router.startEpoch(id, root);
+        epoch = _startEpoch(id, root);
         _emitContributorsSet(id, epoch, root, contributors);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function renewEpoch(bytes32 id, Contributor[] calldata contributors) external returns (uint32 epoch) {
+        _checkActive(id);
+        _checkNotProvisional(id);
+        uint256 from = uint256(_identities[id].epochStartedAt) + _periods.epochRenewal;
+        bytes32 root = _contributorsRoot(contributors);
+        IRevenueRouter.Flow memory modelFlow = _router.flow(id);
+        if (block.timestamp < from || root != _router.epochRoot(id, modelFlow.epoch)) {
+            revert ModelRegistryEpochNotRenewable(id, from);
+        }
+        epoch = _startEpoch(id, root);
+        _emitContributorsSet(id, epoch, root, contributors);
+    }
+
+    function _startEpoch(bytes32 id, bytes32 root) private returns (uint32 epoch) {
+        _identities[id].epochStartedAt = uint40(block.timestamp);
+        return _router.startEpoch(id, root);
     }
 
     /// @inheritdoc IModelRegistry
@@ -150,12 +390,14 @@ contract ModelRegistry is IModelRegistry, AccessControl {
         string calldata metadataURI,
         string calldata license
     ) external onlySteward(id) {
+        _checkNotFrozen(id);
         _models[id].weightsDigest = weightsDigest;
         emit MetadataUpdated(id, weightsDigest, metadataURI, license);
     }
 
     /// @inheritdoc IModelRegistry
     function transferStewardship(bytes32 id, address newSteward) external onlySteward(id) {
+        _checkNotFrozen(id);
         _pendingStewards[id] = newSteward;
         emit StewardshipTransferStarted(id, msg.sender, newSteward);
     }
@@ -165,6 +407,7 @@ contract ModelRegistry is IModelRegistry, AccessControl {
         if (_pendingStewards[id] != msg.sender || msg.sender == address(0)) {
             revert ModelRegistryNotPendingSteward(id, msg.sender);
         }
+        _checkNotFrozen(id);
         Model storage record = _models[id];
         address previous = record.steward;
         record.steward = msg.sender;
@@ -177,12 +420,15 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     /// @inheritdoc IModelRegistry
     function raiseDispute(bytes32 id, bytes32 evidenceHash) external payable returns (uint256 disputeId) {
         _checkActive(id);
-        if (msg.value != _disputeBond) revert ModelRegistryWrongBond(msg.value, _disputeBond);
+        uint256 until = _identities[id].disputeCooldownUntil;
+        if (block.timestamp < until) revert ModelRegistryDisputeCooldown(id, until);
+        uint256 bond = _bondFor(id);
+        if (msg.value != bond) revert ModelRegistryWrongBond(msg.value, bond);
         disputeId = ++_disputeCount;
         _disputes[disputeId] = Dispute({
             modelId: id,
             disputer: msg.sender,
-            // Fits: {setDisputeBond} caps the bond at 96 bits and msg.value equals it.
+            // Fits: {_bondFor} reverts above 96 bits and msg.value equals it.
             bond: uint96(msg.value),
             outcome: DisputeOutcome.PENDING,
             bondWithdrawn: false,
@@ -200,22 +446,89 @@ contract ModelRegistry is IModelRegistry, AccessControl {
         bool upheld,
         address beneficiary
     ) external onlyRole(DISPUTE_MANAGER_ROLE) {
-        Dispute storage record = _existingDispute(disputeId);
-        if (record.outcome != DisputeOutcome.PENDING) revert ModelRegistryDisputeState(disputeId, record.outcome);
+        Dispute storage record = _pendingDispute(disputeId);
+        if (!upheld) return _dismiss(disputeId, record);
+        if (beneficiary == address(0)) revert ModelRegistryZeroAddress();
         bytes32 id = record.modelId;
         delete _activeDisputes[id];
-        if (!upheld) {
-            record.outcome = DisputeOutcome.DISMISSED;
-            _models[id].status = ModelStatus.ACTIVE;
-            emit DisputeResolved(disputeId, id, false, address(0));
-            _router.setStatus(id, ModelStatus.ACTIVE, address(0), bytes32(0));
-            return;
-        }
-        if (beneficiary == address(0)) revert ModelRegistryZeroAddress();
         record.outcome = DisputeOutcome.UPHELD;
         _models[id].status = ModelStatus.REVOKED;
+        _identities[id].provisionalUntil = 0;
         emit DisputeResolved(disputeId, id, true, beneficiary);
+        _startBeneficiaryEpoch(id, beneficiary);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function dismissDispute(uint256 disputeId) external onlyRole(GUARDIAN_ROLE) {
+        _dismiss(disputeId, _pendingDispute(disputeId));
+    }
+
+    function _dismiss(uint256 disputeId, Dispute storage record) private {
+        bytes32 id = record.modelId;
+        delete _activeDisputes[id];
+        record.outcome = DisputeOutcome.DISMISSED;
+        _models[id].status = ModelStatus.ACTIVE;
+        Identity storage identity_ = _identities[id];
+        identity_.disputeCooldownUntil = uint40(block.timestamp) + _periods.disputeCooldown;
+        if (identity_.dismissedDisputes < MAX_BOND_DOUBLINGS) ++identity_.dismissedDisputes;
+        emit DisputeResolved(disputeId, id, false, address(0));
+        _router.setStatus(id, ModelStatus.ACTIVE, address(0), bytes32(0));
+    }
+
+    /// @inheritdoc IModelRegistry
+    function reassign(
+        bytes32 id,
+        address steward,
+        Contributor[] calldata contributors
+    ) external onlyRole(DISPUTE_MANAGER_ROLE) {
+        Model storage record = _existing(id);
+        if (record.status == ModelStatus.REVOKED) revert ModelRegistryModelNotActive(id, record.status);
+        if (steward == address(0)) revert ModelRegistryZeroAddress();
+        bytes32 root = _contributorsRoot(contributors);
+        if (record.status == ModelStatus.DISPUTED) _upholdByReassignment(id, record);
+        address previous = record.steward;
+        record.steward = steward;
+        delete _pendingStewards[id];
+        emit StewardshipTransferred(id, previous, steward);
+        emit ModelReassigned(id, steward);
+        _emitContributorsSet(id, _installSet(id, root), root, contributors);
+    }
+
+    /// @dev Upholds the pending dispute on a model being reassigned: the bond returns to the disputer and the model,
+    /// under its new steward, is `ACTIVE` again.
+    function _upholdByReassignment(bytes32 id, Model storage record) private {
+        uint256 disputeId = _activeDisputes[id];
+        delete _activeDisputes[id];
+        _disputes[disputeId].outcome = DisputeOutcome.UPHELD;
+        record.status = ModelStatus.ACTIVE;
+        emit DisputeResolved(disputeId, id, true, address(0));
+        _router.setStatus(id, ModelStatus.ACTIVE, address(0), bytes32(0));
+    }
+
+    /// @dev Puts a new set in force for a model taken over with its lineage unchanged: a provisional model's
+    /// current set is replaced (nothing has moved), any other's is followed by a new epoch. Returns the epoch.
+    function _installSet(bytes32 id, bytes32 root) private returns (uint32 epoch) {
+        Identity storage identity_ = _identities[id];
+        if (identity_.provisionalUntil == 0) return _startEpoch(id, root);
+        identity_.provisionalUntil = 0;
+        identity_.epochStartedAt = uint40(block.timestamp);
+        return _router.settleProvisional(id, _models[id].upstreamPpm, _router.parentsHash(id), root);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function replaceBeneficiary(bytes32 id, address beneficiary) external onlyRole(DISPUTE_MANAGER_ROLE) {
+        ModelStatus status = _existing(id).status;
+        if (status != ModelStatus.REVOKED) revert ModelRegistryModelNotActive(id, status);
+        if (beneficiary == address(0)) revert ModelRegistryZeroAddress();
+        emit BeneficiaryReplaced(id, _router.beneficiary(id), beneficiary);
+        _startBeneficiaryEpoch(id, beneficiary);
+    }
+
+    /// @dev Revokes `id` for `beneficiary`, or replaces a revoked model's beneficiary: a new epoch whose only
+    /// contributor is the beneficiary.
+    function _startBeneficiaryEpoch(bytes32 id, address beneficiary) private {
         bytes32 root = LineageLib.beneficiaryRoot(beneficiary);
+        _identities[id].epochStartedAt = uint40(block.timestamp);
         uint32 epoch = _router.setStatus(id, ModelStatus.REVOKED, beneficiary, root);
         Contributor[] memory entries = new Contributor[](1);
         entries[0] = Contributor({account: beneficiary, role: Role.OTHER, weightPpm: PPM});
@@ -244,6 +557,50 @@ contract ModelRegistry is IModelRegistry, AccessControl {
         if (bond > type(uint96).max) revert ModelRegistryBondTooLarge(bond);
         _disputeBond = bond;
         emit DisputeBondUpdated(bond);
+    }
+
+    /// @dev The base bond doubled per dismissed dispute on the model.
+    function _bondFor(bytes32 id) private view returns (uint256 bond) {
+        bond = _disputeBond << _identities[id].dismissedDisputes;
+        if (bond > type(uint96).max) revert ModelRegistryBondTooLarge(bond);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function setAttester(address attester, bool appointed) external onlyRole(IDENTITY_MANAGER_ROLE) {
+        _setAttester(attester, appointed);
+        // Removing an attester must not leave a threshold no set of attesters can meet.
+        if (_attesterThreshold > _attesterCount) _setAttesterThreshold(_attesterCount);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function setAttesterThreshold(uint8 threshold) external onlyRole(IDENTITY_MANAGER_ROLE) {
+        _setAttesterThreshold(threshold);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function setTrustPeriods(TrustPeriods calldata periods) external onlyRole(IDENTITY_MANAGER_ROLE) {
+        _setTrustPeriods(periods);
+    }
+
+    function _setAttester(address attester, bool appointed) private {
+        if (attester == address(0)) revert ModelRegistryZeroAddress();
+        if (_attesters[attester] == appointed) return;
+        _attesters[attester] = appointed;
+        if (appointed) ++_attesterCount;
+        else --_attesterCount;
+        emit AttesterUpdated(attester, appointed);
+    }
+
+    function _setAttesterThreshold(uint8 threshold) private {
+        uint8 count = _attesterCount;
+        if (threshold > count || (threshold == 0 && count != 0)) revert ModelRegistryInvalidThreshold(threshold, count);
+        _attesterThreshold = threshold;
+        emit AttesterThresholdUpdated(threshold);
+    }
+
+    function _setTrustPeriods(TrustPeriods memory periods) private {
+        _periods = periods;
+        emit TrustPeriodsUpdated(periods);
     }
 
     /// @dev Emits {ContributorsSet} for a validated calldata list.
@@ -286,6 +643,42 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     }
 
     /// @inheritdoc IModelRegistry
+    function disputeBondFor(bytes32 id) external view returns (uint256) {
+        return _bondFor(id);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function identity(bytes32 id) external view returns (Identity memory) {
+        return _identities[id];
+    }
+
+    /// @inheritdoc IModelRegistry
+    function isAttester(address account) external view returns (bool) {
+        return _attesters[account];
+    }
+
+    /// @inheritdoc IModelRegistry
+    function attesterThreshold() external view returns (uint8) {
+        return _attesterThreshold;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function trustPeriods() external view returns (TrustPeriods memory) {
+        return _periods;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function attestationDigest(
+        bytes32 id,
+        address steward,
+        bytes32 revision,
+        uint32 nonce,
+        uint64 deadline
+    ) external view returns (bytes32) {
+        return _attestationDigest(id, steward, revision, nonce, deadline);
+    }
+
+    /// @inheritdoc IModelRegistry
     function dispute(uint256 disputeId) external view returns (Dispute memory) {
         return _disputes[disputeId];
     }
@@ -314,10 +707,13 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     }
 
     /// @dev Every rule of SPEC.md on parents: count, weights, existence, status, terms and the front-running guard.
+    /// `olderThan` is 0 at registration (every parent exists, so is older) or, for a correction, the model's serial:
+    /// every parent must have been registered before it, so that no correction can close a cycle.
     function _checkLineage(
         uint32 upstreamPpm,
         ParentEdge[] calldata parents,
-        Terms[] calldata expectedTerms
+        Terms[] calldata expectedTerms,
+        uint64 olderThan
     ) private view {
         uint256 count = parents.length;
         if (count > MAX_PARENTS) revert ModelRegistryTooManyParents(count, MAX_PARENTS);
@@ -337,6 +733,9 @@ contract ModelRegistry is IModelRegistry, AccessControl {
                 if (parents[j].parentId == edge.parentId) revert ModelRegistryDuplicateParent(edge.parentId);
             }
             _checkParent(edge, upstreamPpm, expectedTerms[i]);
+            if (olderThan != 0 && _identities[edge.parentId].serial >= olderThan) {
+                revert ModelRegistryParentNotOlder(edge.parentId);
+            }
         }
         if (total != PPM) revert ModelRegistryWeightsSum(total, PPM);
     }
@@ -386,6 +785,19 @@ contract ModelRegistry is IModelRegistry, AccessControl {
         if (status != ModelStatus.ACTIVE) revert ModelRegistryModelNotActive(id, status);
     }
 
+    /// @dev Metadata and stewardship stay as they are while a dispute or revocation stands.
+    function _checkNotFrozen(bytes32 id) private view {
+        ModelStatus status = _models[id].status;
+        if (status == ModelStatus.DISPUTED || status == ModelStatus.REVOKED) {
+            revert ModelRegistryModelNotActive(id, status);
+        }
+    }
+
+    function _checkNotProvisional(bytes32 id) private view {
+        uint256 until = _identities[id].provisionalUntil;
+        if (until != 0) revert ModelRegistryProvisional(id, until);
+    }
+
     function _existing(bytes32 id) private view returns (Model storage record) {
         record = _models[id];
         if (record.status == ModelStatus.NONE) revert ModelRegistryUnknownModel(id);
@@ -394,5 +806,10 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     function _existingDispute(uint256 disputeId) private view returns (Dispute storage record) {
         record = _disputes[disputeId];
         if (record.modelId == bytes32(0)) revert ModelRegistryUnknownDispute(disputeId);
+    }
+
+    function _pendingDispute(uint256 disputeId) private view returns (Dispute storage record) {
+        record = _existingDispute(disputeId);
+        if (record.outcome != DisputeOutcome.PENDING) revert ModelRegistryDisputeState(disputeId, record.outcome);
     }
 }

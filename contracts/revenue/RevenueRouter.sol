@@ -48,6 +48,8 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
     struct Config {
         address treasury;
         uint32 feePpm;
+        /// @dev Only `ALLOWED` tokens can be paid. In the fee's slot, which {pay} reads anyway.
+        bool allowlistOnly;
     }
 
     Config private _config;
@@ -62,7 +64,7 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
     mapping(bytes32 id => mapping(address token => mapping(uint32 epoch => uint256))) private _closedEpochKept;
     mapping(bytes32 entryKey => uint256) private _claimed;
     mapping(address token => uint256) private _fees;
-    mapping(address token => bool) private _blocked;
+    mapping(address token => TokenPolicy) private _tokenPolicies;
 
     modifier onlyRegistry() {
         if (msg.sender != _registry) revert RevenueRouterNotRegistry(msg.sender);
@@ -87,23 +89,39 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
 
     /// @inheritdoc IRevenueRouter
     function pay(bytes32 modelId, address token, uint256 amount) external payable nonReentrant {
-        Flow memory modelFlow = _flows[modelId];
-        if (modelFlow.status == ModelStatus.NONE) revert RevenueRouterUnknownModel(modelId);
+        if (_flows[modelId].status == ModelStatus.NONE) revert RevenueRouterUnknownModel(modelId);
         if (amount == 0) revert RevenueRouterZeroAmount();
         if (amount > type(uint112).max) revert RevenueRouterAmountTooLarge(amount, type(uint112).max);
-        if (token == address(0)) revert RevenueRouterInvalidToken(token);
-        if (_blocked[token]) revert RevenueRouterTokenBlocked(token);
+        Config memory config = _config;
+        _checkTokenPolicy(token, config.allowlistOnly);
         if (token == NATIVE_TOKEN) {
             if (msg.value != amount) revert RevenueRouterValueMismatch(msg.value, amount);
         } else {
             if (msg.value != 0) revert RevenueRouterValueMismatch(msg.value, 0);
-            // Pulled before the effects so that the delivered amount can be checked; `nonReentrant` guards it.
+            // Pulled before the effects so that the delivered amount can be checked; `nonReentrant` guards the
+            // router, and the model's flow is read only afterwards, since a token's hook may reach the registry
+            // (a steward starting an epoch) while it runs.
             _pullExactly(token, amount);
         }
-        uint256 fee = (amount * _config.feePpm) / PPM;
+        uint256 fee = _feeOf(amount, config.feePpm);
         if (fee != 0) _fees[token] += fee;
-        _arrive(modelId, token, amount - fee, modelFlow);
+        _arrive(modelId, token, amount - fee, _flows[modelId]);
         emit Paid(modelId, token, msg.sender, amount, fee);
+    }
+
+    function _checkTokenPolicy(address token, bool allowlistOnly_) private view {
+        if (token == address(0)) revert RevenueRouterInvalidToken(token);
+        TokenPolicy policy = _tokenPolicies[token];
+        if (policy == TokenPolicy.BLOCKED) revert RevenueRouterTokenBlocked(token);
+        if (allowlistOnly_ && policy != TokenPolicy.ALLOWED) revert RevenueRouterTokenNotAllowed(token);
+    }
+
+    /// @dev `ceil(amount * feePpm / PPM)`: rounded up, so that no split of a payment pays less fee than the whole.
+    function _feeOf(uint256 amount, uint256 feePpm_) private pure returns (uint256) {
+        // Safe: amount < 2^112 and feePpm_ <= MAX_FEE_PPM, so the sum stays far below 2^256.
+        unchecked {
+            return (amount * feePpm_ + PPM - 1) / PPM;
+        }
     }
 
     /// @inheritdoc IRevenueRouter
@@ -111,19 +129,19 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
         bytes32 modelId,
         address token,
         ParentEdge[] calldata parents
-    ) external returns (uint256 amount) {
+    ) external nonReentrant returns (uint256 amount) {
         return _propagate(modelId, token, parents);
     }
 
     /// @inheritdoc IRevenueRouter
-    function propagateBatch(Propagation[] calldata steps) external returns (uint256 total) {
+    function propagateBatch(Propagation[] calldata steps) external nonReentrant returns (uint256 total) {
         for (uint256 i = 0; i < steps.length; ++i) {
             total += _propagate(steps[i].modelId, steps[i].token, steps[i].parents);
         }
     }
 
     function _propagate(bytes32 modelId, address token, ParentEdge[] calldata parents) private returns (uint256) {
-        Flow memory modelFlow = _movableFlow(modelId);
+        Flow memory modelFlow = _propagatableFlow(modelId);
         _checkParents(modelId, parents);
         uint256 upstream = SplitMath.upstreamOf(_balances[modelId][token].received, modelFlow.upstreamPpm);
         uint256 pushed = _pushed[modelId][token];
@@ -163,32 +181,38 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
 
     /// @inheritdoc IRevenueRouter
     function claim(address token, ContributorClaim[] calldata entries) external nonReentrant returns (uint256 total) {
+        total = _claimEntries(token, entries);
+        if (total != 0) _send(token, entries[0].account, total);
+    }
+
+    /// @inheritdoc IRevenueRouter
+    function claimTo(
+        address token,
+        ContributorClaim[] calldata entries,
+        address recipient
+    ) external nonReentrant returns (uint256 total) {
+        if (recipient == address(0)) revert RevenueRouterZeroAddress();
+        total = _claimEntries(token, entries);
+        address account = entries[0].account;
+        if (msg.sender != account) revert RevenueRouterNotAccount(account, msg.sender);
+        emit ClaimRedirected(account, token, recipient, total);
+        if (total != 0) _send(token, recipient, total);
+    }
+
+    /// @dev Settles every entry (all of one account) and returns the sum to pay.
+    function _claimEntries(address token, ContributorClaim[] calldata entries) private returns (uint256 total) {
         if (entries.length == 0) revert RevenueRouterEmptyClaim();
         address account = entries[0].account;
         for (uint256 i = 0; i < entries.length; ++i) {
             ContributorClaim calldata entry = entries[i];
             if (entry.account != account) revert RevenueRouterMixedAccounts(account, entry.account);
-            Flow memory modelFlow = _movableFlowForEpoch(entry.modelId, entry.epoch);
+            Flow memory modelFlow = _claimableFlow(entry.modelId, entry.epoch);
             uint256 amount = _settle(token, entry, modelFlow);
             if (amount != 0) {
                 total += amount;
                 emit Claimed(entry.modelId, token, account, entry.epoch, entry.cumulativeBefore, amount);
             }
         }
-        if (total != 0) _send(token, account, total);
-    }
-
-    /// @inheritdoc IRevenueRouter
-    function sweepUpstream(bytes32 modelId, address token) external nonReentrant returns (uint256 amount) {
-        Flow memory modelFlow = _flows[modelId];
-        if (modelFlow.status != ModelStatus.REVOKED) revert RevenueRouterNotSweepable(modelId, modelFlow.epoch);
-        uint256 upstream = SplitMath.upstreamOf(_balances[modelId][token].received, modelFlow.upstreamPpm);
-        amount = upstream - _pushed[modelId][token];
-        if (amount == 0) return 0;
-        _pushed[modelId][token] = upstream;
-        address recipient = _beneficiaries[modelId];
-        emit UpstreamSwept(modelId, token, recipient, amount);
-        _send(token, recipient, amount);
     }
 
     /// @inheritdoc IRevenueRouter
@@ -197,12 +221,7 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
         ContributorClaim calldata entry
     ) external nonReentrant returns (uint256 amount) {
         Flow memory modelFlow = _flows[entry.modelId];
-        // The spec's bound: epochs from `revokedEpoch` on are the beneficiary's (a strict `>` would need
-        // `revokedEpoch - 1`, which underflows when a placeholder's escrow epoch 0 was taken over).
-        // solhint-disable-next-line gas-strict-inequalities
-        if (modelFlow.status != ModelStatus.REVOKED || entry.epoch >= modelFlow.revokedEpoch) {
-            revert RevenueRouterNotSweepable(entry.modelId, entry.epoch);
-        }
+        if (!_isSweepable(modelFlow, entry.epoch)) revert RevenueRouterNotSweepable(entry.modelId, entry.epoch);
         amount = _settle(token, entry, modelFlow);
         if (amount == 0) return 0;
         address recipient = _beneficiaries[entry.modelId];
@@ -282,22 +301,41 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
         return 0;
     }
 
-    /// @dev The flow of a model whose funds may move on: it exists and is neither disputed nor revoked.
-    function _movableFlow(bytes32 id) private view returns (Flow memory modelFlow) {
+    /// @dev The flow of a model whose upstream may move on: it exists and is not provisional. Disputed and revoked
+    /// models keep paying their parents, who are not what a dispute contests.
+    function _propagatableFlow(bytes32 id) private view returns (Flow memory modelFlow) {
         modelFlow = _flows[id];
-        if (modelFlow.status == ModelStatus.ACTIVE) return modelFlow;
         if (modelFlow.status == ModelStatus.NONE) revert RevenueRouterUnknownModel(id);
-        if (modelFlow.status == ModelStatus.DISPUTED) revert RevenueRouterModelFrozen(id);
-        revert RevenueRouterModelRevoked(id);
+        if (modelFlow.provisional) revert RevenueRouterModelProvisional(id);
     }
 
-    /// @dev Like {_movableFlow}, but a revoked model's beneficiary epochs may be claimed.
-    function _movableFlowForEpoch(bytes32 id, uint32 epoch) private view returns (Flow memory modelFlow) {
-        modelFlow = _flows[id];
-        // The spec's bound, as in {sweepContributor}: epochs from `revokedEpoch` on are the beneficiary's.
+    /// @dev The flow of a model whose `epoch` entries may claim now (SPEC "Disputes"): not provisional; not the
+    /// contested current epoch of a disputed model; for a revoked model, its contributors' epochs before the
+    /// contested one, and the current beneficiary's epoch.
+    function _claimableFlow(bytes32 id, uint32 epoch) private view returns (Flow memory modelFlow) {
+        modelFlow = _propagatableFlow(id);
+        if (modelFlow.status == ModelStatus.DISPUTED && epoch == modelFlow.epoch) revert RevenueRouterModelFrozen(id);
+        if (modelFlow.status == ModelStatus.REVOKED && _isSweepable(modelFlow, epoch)) {
+            revert RevenueRouterModelRevoked(id);
+        }
+    }
+
+    /// @dev {_claimableFlow}'s rule as a predicate, for the views.
+    function _claimOpen(Flow memory modelFlow, uint32 epoch) private pure returns (bool) {
+        if (modelFlow.provisional) return false;
+        if (modelFlow.status == ModelStatus.DISPUTED && epoch == modelFlow.epoch) return false;
+        return !_isSweepable(modelFlow, epoch);
+    }
+
+    /// @dev Whether a revoked model's `epoch` goes to its current beneficiary by sweep: the contested epoch (the one
+    /// current when it was revoked; an unassigned placeholder's escrow epoch has none before it) or an earlier
+    /// beneficiary's epoch.
+    function _isSweepable(Flow memory modelFlow, uint32 epoch) private pure returns (bool) {
+        if (modelFlow.status != ModelStatus.REVOKED) return false;
+        // `epoch + 1` cannot overflow in practice (epochs count registry transactions) but is computed wide.
+        if (uint256(epoch) + 1 == modelFlow.revokedEpoch) return true;
         // solhint-disable-next-line gas-strict-inequalities
-        if (modelFlow.status == ModelStatus.REVOKED && epoch >= modelFlow.revokedEpoch) return modelFlow;
-        return _movableFlow(id);
+        return epoch >= modelFlow.revokedEpoch && epoch < modelFlow.epoch;
     }
 
     /// @dev Reverts unless `parents` are the model's registered edges, encoded exactly as the registry hashed them.
@@ -355,9 +393,26 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
 
     /// @inheritdoc IRevenueRouter
     function setTokenBlocked(address token, bool blocked) external onlyRole(TOKEN_MANAGER_ROLE) {
+        _setTokenPolicy(token, blocked ? TokenPolicy.BLOCKED : TokenPolicy.NONE);
+    }
+
+    /// @inheritdoc IRevenueRouter
+    function setTokensAllowed(address[] calldata tokens, bool allowed) external onlyRole(TOKEN_MANAGER_ROLE) {
+        for (uint256 i = 0; i < tokens.length; ++i) {
+            _setTokenPolicy(tokens[i], allowed ? TokenPolicy.ALLOWED : TokenPolicy.NONE);
+        }
+    }
+
+    /// @inheritdoc IRevenueRouter
+    function setAllowlistOnly(bool allowlistOnly_) external onlyRole(TOKEN_MANAGER_ROLE) {
+        _config.allowlistOnly = allowlistOnly_;
+        emit AllowlistModeUpdated(allowlistOnly_);
+    }
+
+    function _setTokenPolicy(address token, TokenPolicy policy) private {
         if (token == address(0)) revert RevenueRouterInvalidToken(token);
-        _blocked[token] = blocked;
-        emit TokenPolicyUpdated(token, blocked);
+        _tokenPolicies[token] = policy;
+        emit TokenPolicyUpdated(token, policy);
     }
 
     /// @inheritdoc IRevenueRouter
@@ -383,12 +438,54 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
     // ---------------------------------------------------------------- registry hooks
 
     /// @inheritdoc IRevenueRouter
-    function configureModel(bytes32 id, uint32 upstreamPpm, bytes32 parentsHash_, bytes32 root) external onlyRegistry {
+    function configureModel(
+        bytes32 id,
+        uint32 upstreamPpm,
+        bytes32 parentsHash_,
+        bytes32 root,
+        bool provisional
+    ) external onlyRegistry {
         if (_flows[id].status != ModelStatus.NONE) revert RevenueRouterModelExists(id);
-        _flows[id] = Flow({upstreamPpm: upstreamPpm, epoch: 0, revokedEpoch: 0, status: ModelStatus.ACTIVE});
+        _flows[id] = Flow({
+            upstreamPpm: upstreamPpm,
+            epoch: 0,
+            revokedEpoch: 0,
+            status: ModelStatus.ACTIVE,
+            provisional: provisional
+        });
         _parentsHashes[id] = parentsHash_;
         if (root != bytes32(0)) _roots[id][0] = root;
         emit FlowConfigured(id, upstreamPpm, parentsHash_, root);
+    }
+
+    /// @inheritdoc IRevenueRouter
+    function clearProvisional(bytes32 id) external onlyRegistry {
+        Flow storage modelFlow = _flows[id];
+        if (!modelFlow.provisional) revert RevenueRouterNotProvisional(id);
+        modelFlow.provisional = false;
+        emit ProvisionCleared(id);
+    }
+
+    /// @inheritdoc IRevenueRouter
+    function settleProvisional(
+        bytes32 id,
+        uint32 upstreamPpm,
+        bytes32 parentsHash_,
+        bytes32 root
+    ) external onlyRegistry returns (uint32 epoch) {
+        Flow storage modelFlow = _flows[id];
+        // Provisional means nothing ever left the model (no propagation, no claim), so every token's `pushed` and
+        // `claimed` are zero and the whole `received` can be split anew; the registry keeps the epoch unchanged
+        // while provisional, so `keptAtEpochStart` is zero too.
+        if (!modelFlow.provisional) revert RevenueRouterNotProvisional(id);
+        modelFlow.provisional = false;
+        modelFlow.upstreamPpm = upstreamPpm;
+        epoch = modelFlow.epoch;
+        _parentsHashes[id] = parentsHash_;
+        _roots[id][epoch] = root;
+        emit FlowConfigured(id, upstreamPpm, parentsHash_, root);
+        emit EpochRootSet(id, epoch, root);
+        emit ProvisionCleared(id);
     }
 
     /// @inheritdoc IRevenueRouter
@@ -401,14 +498,6 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IRevenueRouter
-    function assignEscrow(bytes32 id, bytes32 root) external onlyRegistry returns (uint32 epoch) {
-        epoch = _flows[id].epoch;
-        if (_roots[id][epoch] != bytes32(0)) revert RevenueRouterNotPlaceholder(id);
-        _roots[id][epoch] = root;
-        emit EpochRootSet(id, epoch, root);
-    }
-
-    /// @inheritdoc IRevenueRouter
     function setStatus(
         bytes32 id,
         ModelStatus status,
@@ -416,6 +505,7 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
         bytes32 beneficiaryRoot
     ) external onlyRegistry returns (uint32 epoch) {
         Flow storage modelFlow = _flows[id];
+        bool replacing = modelFlow.status == ModelStatus.REVOKED;
         modelFlow.status = status;
         epoch = modelFlow.epoch;
         if (status == ModelStatus.REVOKED) {
@@ -425,7 +515,9 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
             // solhint-disable-next-line gas-increment-by-one
             if (_roots[id][epoch] != bytes32(0)) epoch += 1;
             modelFlow.epoch = epoch;
-            modelFlow.revokedEpoch = epoch;
+            // A replaced beneficiary keeps the contested epoch where it was.
+            if (!replacing) modelFlow.revokedEpoch = epoch;
+            modelFlow.provisional = false;
             _roots[id][epoch] = beneficiaryRoot;
             _beneficiaries[id] = beneficiary_;
             emit EpochRootSet(id, epoch, beneficiaryRoot);
@@ -452,7 +544,17 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
 
     /// @inheritdoc IRevenueRouter
     function isTokenBlocked(address token) external view returns (bool) {
-        return _blocked[token];
+        return _tokenPolicies[token] == TokenPolicy.BLOCKED;
+    }
+
+    /// @inheritdoc IRevenueRouter
+    function tokenPolicy(address token) external view returns (TokenPolicy) {
+        return _tokenPolicies[token];
+    }
+
+    /// @inheritdoc IRevenueRouter
+    function allowlistOnly() external view returns (bool) {
+        return _config.allowlistOnly;
     }
 
     /// @inheritdoc IRevenueRouter
@@ -513,6 +615,7 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
         Flow memory modelFlow = _flows[entry.modelId];
         if (modelFlow.status == ModelStatus.NONE) revert RevenueRouterUnknownModel(entry.modelId);
         uint256 owed = _entitlement(token, entry, modelFlow);
+        if (!_claimOpen(modelFlow, entry.epoch)) return 0;
         uint256 already = _claimed[_entryKey(entry.modelId, token, entry.epoch, entry.cumulativeBefore)];
         return owed > already ? owed - already : 0;
     }
@@ -526,6 +629,7 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
         Flow memory modelFlow = _flows[id];
         if (modelFlow.status == ModelStatus.NONE) revert RevenueRouterUnknownModel(id);
         _checkParents(id, parents);
+        if (modelFlow.provisional) return new uint256[](parents.length);
         uint256 upstream = SplitMath.upstreamOf(_balances[id][token].received, modelFlow.upstreamPpm);
         uint256 pushed = _pushed[id][token];
         if (parents.length == 0) return new uint256[](0);
@@ -535,7 +639,7 @@ contract RevenueRouter is IRevenueRouter, AccessControl, ReentrancyGuardTransien
     /// @inheritdoc IRevenueRouter
     function previewPay(uint256 amount) external view returns (uint256 fee, uint256 net) {
         if (amount > type(uint112).max) revert RevenueRouterAmountTooLarge(amount, type(uint112).max);
-        fee = (amount * _config.feePpm) / PPM;
+        fee = _feeOf(amount, _config.feePpm);
         net = amount - fee;
     }
 }

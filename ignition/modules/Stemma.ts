@@ -20,7 +20,12 @@ const CANCELLER_ROLE = role("CANCELLER_ROLE");
  * - `allocation`: the votes token's whole supply, as `[{ holder, amount }]` (amounts in wei, 18 decimals).
  * - `votingDelay`, `votingPeriod`, `lateQuorumVoteExtension`: in blocks. `proposalThreshold`: in votes (wei).
  *   `quorumPercent`: percent of the supply. `timelockDelay`: seconds.
- * - `feePpm`: the protocol fee in parts per million (at most 100,000). `disputeBond`: wei.
+ * - `feePpm`: the protocol fee in parts per million (at most 100,000). `disputeBond`: the base bond, in wei.
+ * - `attesters`, `attesterThreshold`: who verifies model identities, and how many signatures a verification needs
+ *   (an empty list with threshold 0 leaves verification off until governance appoints attesters).
+ * - `trustPeriods`: `{ provisional, disputeCooldown, epochRenewal }` in seconds (docs/SECURITY.md).
+ * - `allowlistOnly`, `allowedTokens`: the router's token allowlist mode and the tokens it starts with
+ *   (`0xEeee...EEeE` is ETH).
  *
  * The deployer holds admin powers only between two steps of this module: it binds the registry to the router and
  * wires the governor into the timelock, then grants the timelock every router role and renounces all of its own.
@@ -44,8 +49,19 @@ export default buildModule("Stemma", (m) => {
   ]);
 
   const router = m.contract("RevenueRouter", [deployer, timelock, m.getParameter("feePpm")]);
-  const registry = m.contract("ModelRegistry", [timelock, router, m.getParameter("disputeBond")]);
+  const registry = m.contract("ModelRegistry", [
+    timelock,
+    router,
+    m.getParameter("disputeBond"),
+    m.getParameter("attesters"),
+    m.getParameter("attesterThreshold"),
+    m.getParameter("trustPeriods"),
+  ]);
   const bound = m.call(router, "bindRegistry", [registry]);
+  // The token policy is set while the deployer still manages tokens, before it hands the role over.
+  const allowedTokens = m.getParameter<string[]>("allowedTokens");
+  const allowed = m.call(router, "setTokensAllowed", [allowedTokens, true], { after: [bound] });
+  const allowlist = m.call(router, "setAllowlistOnly", [m.getParameter("allowlistOnly")], { after: [allowed] });
 
   const governorProposes = m.call(timelock, "grantRole", [PROPOSER_ROLE, governor], { id: "timelock_grant_proposer" });
   const governorCancels = m.call(timelock, "grantRole", [CANCELLER_ROLE, governor], { id: "timelock_grant_canceller" });
@@ -61,7 +77,7 @@ export default buildModule("Stemma", (m) => {
   for (const [name, id] of Object.entries(ROUTER_ROLES)) {
     m.call(router, "renounceRole", [id, deployer], {
       id: `router_renounce_${name}`,
-      after: [...grants, bound],
+      after: [...grants, bound, allowlist],
     });
   }
 

@@ -13,6 +13,11 @@ export type StemmaParameters = {
   timelockDelay: number;
   feePpm: number;
   disputeBond: bigint;
+  attesters: string[];
+  attesterThreshold: number;
+  trustPeriods: { provisional: number; disputeCooldown: number; epochRenewal: number };
+  allowlistOnly: boolean;
+  allowedTokens: string[];
 };
 
 const REQUIRED: readonly (keyof StemmaParameters)[] = [
@@ -25,6 +30,11 @@ const REQUIRED: readonly (keyof StemmaParameters)[] = [
   "timelockDelay",
   "feePpm",
   "disputeBond",
+  "attesters",
+  "attesterThreshold",
+  "trustPeriods",
+  "allowlistOnly",
+  "allowedTokens",
 ];
 
 /** `local` and `production` name the files in ignition/parameters/; anything else is a path to a file. */

@@ -60,15 +60,41 @@ export type Stemma = {
 };
 
 /**
+ * Time windows of 0: registrations are not provisional, dismissals start no cool-down, epochs renew at once. The
+ * identity and dispute tests set their own with `setTrustPeriods`.
+ */
+export const NO_TRUST_PERIODS = { provisional: 0, disputeCooldown: 0, epochRenewal: 0 };
+
+/**
  * The router (admin, treasury, 1% fee) bound to the registry (admin, router, 0.1 ETH bond), three ERC-20s minted to
  * and approved by the payer, and named actors. Use through `networkHelpers.loadFixture(deployStemma)`.
  */
 export async function deployStemma({ ethers }: NetworkConnection): Promise<Stemma> {
-  const [admin, treasury, steward, otherSteward, alice, bob, carol, payer, disputer, beneficiary, stranger] =
+  const [admin, treasury, steward, otherSteward, alice, bob, carol, payer, disputer, beneficiary, stranger, attester] =
     await ethers.getSigners();
-  const actors = { admin, treasury, steward, otherSteward, alice, bob, carol, payer, disputer, beneficiary, stranger };
+  const actors = {
+    admin,
+    treasury,
+    steward,
+    otherSteward,
+    alice,
+    bob,
+    carol,
+    payer,
+    disputer,
+    beneficiary,
+    stranger,
+    attester,
+  };
   const router = await ethers.deployContract("RevenueRouter", [admin.address, treasury.address, FEE_PPM]);
-  const registry = await ethers.deployContract("ModelRegistry", [admin.address, router, DISPUTE_BOND]);
+  const registry = await ethers.deployContract("ModelRegistry", [
+    admin.address,
+    router,
+    DISPUTE_BOND,
+    [attester.address],
+    1,
+    NO_TRUST_PERIODS,
+  ]);
   await router.bindRegistry(registry);
 
   const token18 = await ethers.deployContract("TestToken", ["Test Dollar 18", "TD18", 18]);

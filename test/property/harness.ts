@@ -68,6 +68,9 @@ export async function deploy(connection: NetworkConnection, parameters: DeployPa
     accounts[ADMIN]!,
     router.address,
     parameters.disputeBond,
+    [],
+    0,
+    { provisional: 0, disputeCooldown: 0, epochRenewal: 0 },
   ]);
   const token18 = await viem.deployContract("TestToken", ["Test Dollar 18", "TD18", 18]);
   const token6 = await viem.deployContract("TestToken", ["Test Dollar 6", "TD6", 6]);

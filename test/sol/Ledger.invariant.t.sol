@@ -69,7 +69,7 @@ contract LedgerInvariantTest {
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
-        bytes4[] memory selectors = new bytes4[](17);
+        bytes4[] memory selectors = new bytes4[](16);
         selectors[0] = LedgerHandler.register.selector;
         selectors[1] = LedgerHandler.pay.selector;
         selectors[2] = LedgerHandler.payAndSettle.selector;
@@ -81,12 +81,11 @@ contract LedgerInvariantTest {
         selectors[8] = LedgerHandler.raiseDispute.selector;
         selectors[9] = LedgerHandler.resolveDispute.selector;
         selectors[10] = LedgerHandler.withdrawBond.selector;
-        selectors[11] = LedgerHandler.sweepUpstream.selector;
-        selectors[12] = LedgerHandler.sweepContributor.selector;
-        selectors[13] = LedgerHandler.setFee.selector;
-        selectors[14] = LedgerHandler.withdrawFees.selector;
-        selectors[15] = LedgerHandler.moveOutOfDisputed.selector;
-        selectors[16] = LedgerHandler.disputeMisuse.selector;
+        selectors[11] = LedgerHandler.sweepContributor.selector;
+        selectors[12] = LedgerHandler.setFee.selector;
+        selectors[13] = LedgerHandler.withdrawFees.selector;
+        selectors[14] = LedgerHandler.moveOutOfDisputed.selector;
+        selectors[15] = LedgerHandler.disputeMisuse.selector;
         targets = new FuzzSelector[](1);
         targets[0] = FuzzSelector({addr: address(_handler), selectors: selectors});
     }

@@ -575,18 +575,6 @@ contract LedgerHandler {
         }
     }
 
-    /// @dev Sweeps a revoked model's pending upstream to its beneficiary.
-    function sweepUpstream(uint256 modelSeed, uint256 tokenSeed) external {
-        (bool found, bytes32 id) = _findModel(modelSeed, _isRevoked);
-        if (!found) return;
-        address token = _token(tokenSeed);
-        uint256 pending = router.pendingUpstream(id, token);
-        bytes memory sweep = abi.encodeCall(IRevenueRouter.sweepUpstream, (id, token));
-        if (_sweepExpecting(id, token, sweep, pending, "sweepUpstream", "pendingUpstream")) {
-            _count(this.sweepUpstream.selector);
-        }
-    }
-
     /// @dev Sweeps one entry of an earlier epoch of a revoked model to its beneficiary.
     function sweepContributor(uint256 modelSeed, uint256 seed, uint256 tokenSeed) external {
         (bool found, bytes32 id) = _findModel(modelSeed, _isRevoked);
@@ -660,13 +648,6 @@ contract LedgerHandler {
             abi.encodeCall(IRevenueRouter.propagateBatch, (_batchEndingWith(id, token, seed))),
             frozen,
             "propagateBatch from a disputed model"
-        );
-        _expectRevert(
-            address(router),
-            0,
-            abi.encodeCall(IRevenueRouter.sweepUpstream, (id, token)),
-            abi.encodeWithSelector(IRevenueRouter.RevenueRouterNotSweepable.selector, id, router.flow(id).epoch),
-            "sweepUpstream of a disputed model"
         );
         // An unassigned placeholder has no entries: its kept revenue is escrow, which only an assignment releases.
         (bool hasEntry, ContributorClaim memory entry) = _entryOf(id, seed >> 8);
@@ -834,7 +815,6 @@ contract LedgerHandler {
         else if (action < 78) this.raiseDispute(a, b);
         else if (action < 82) this.resolveDispute(a, b);
         else if (action < 84) this.withdrawBond(a);
-        else if (action < 87) this.sweepUpstream(a, b);
         else if (action < 90) this.sweepContributor(a, b, c);
         else if (action < 93) this.moveOutOfDisputed(a, b, c);
         else if (action < 95) this.disputeMisuse(a, b);
