@@ -283,9 +283,7 @@ describe("Identity (F1 key squatting, F2 placeholder squatting)", function () {
       await expect(f.router.connect(mallory).propagate(squat.id, NATIVE_TOKEN, squat.registration.parents))
         .to.be.revertedWithCustomError(f.router, "RevenueRouterModelProvisional")
         .withArgs(squat.id);
-      expect(await f.router.previewPropagate(squat.id, NATIVE_TOKEN, squat.registration.parents)).to.deep.equal([
-        0n,
-      ]);
+      expect(await f.router.previewPropagate(squat.id, NATIVE_TOKEN, squat.registration.parents)).to.deep.equal([0n]);
       await expect(f.registry.connect(mallory).setContributors(squat.id, contributors([f.actors.disputer, 1_000_000])))
         .to.be.revertedWithCustomError(f.registry, "ModelRegistryProvisional")
         .withArgs(squat.id, until);
