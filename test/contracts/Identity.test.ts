@@ -9,7 +9,7 @@ import { ATTESTATION_TYPES, REVISION, attest, attestationDomain, signAttestation
 import { claimsOf, rootOf } from "../helpers/claims.js";
 import { raiseDispute } from "../helpers/disputes.js";
 import { NO_TRUST_PERIODS, type Stemma, deployStemma, pay } from "../helpers/fixtures.js";
-import { PPM, sharesOf, slicesOf, upstreamOf } from "../helpers/math.js";
+import { sharesOf, slicesOf, upstreamOf } from "../helpers/math.js";
 import {
   type ContributorInput,
   type RegisteredModel,
@@ -397,7 +397,11 @@ describe("Identity (F1 key squatting, F2 placeholder squatting)", function () {
         .to.be.revertedWithCustomError(f.registry, "ModelRegistryNotAttestedSteward")
         .withArgs(meta.address, mallory.address);
       // Naming herself as steward, the attestation no longer matches.
-      const hers = registration({ key: KEY, steward: mallory.address, contributors: contributors([mallory, PPM]) });
+      const hers = registration({
+        key: KEY,
+        steward: mallory.address,
+        contributors: contributors([mallory, 1_000_000]),
+      });
       await expect(f.registry.connect(mallory).registerVerified(hers, [], proof))
         .to.be.revertedWithCustomError(f.registry, "ModelRegistryInvalidAttestation")
         .withArgs(0);
@@ -408,7 +412,11 @@ describe("Identity (F1 key squatting, F2 placeholder squatting)", function () {
     it("registers first with plain register, and Meta takes the key with the same attestation", async function () {
       await openWindow();
       const proof = await proofFor(ID, meta);
-      const hers = registration({ key: KEY, steward: mallory.address, contributors: contributors([mallory, PPM]) });
+      const hers = registration({
+        key: KEY,
+        steward: mallory.address,
+        contributors: contributors([mallory, 1_000_000]),
+      });
       await f.registry.connect(mallory).register(hers);
       await pay(f.router, f.actors.payer, ID, NATIVE_TOKEN, DIRECT);
       await expect(f.registry.connect(meta).registerVerified(metaRegistration(), [], proof))
