@@ -448,7 +448,8 @@ function engineOver(state: LedgerState): Engine {
     const name = event.type;
     const id = newModelId(event);
     const steward = address(event.steward);
-    if (steward === ZERO_ADDRESS) throw new LedgerEventError({ event: name, reason: "the steward is the zero address" });
+    if (steward === ZERO_ADDRESS)
+      throw new LedgerEventError({ event: name, reason: "the steward is the zero address" });
     const { upstreamPpm } = event;
     const parents = checkedLineage(name, id, state.order.length, upstreamPpm, event.parents);
     // Epoch 0's set arrives in the ContributorsSet event that follows, and ModelProvisional after it if unattested.
