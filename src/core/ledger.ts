@@ -188,7 +188,9 @@ export type Ledger = {
  * propagation) are counted in `m`'s current epoch: `keptInEpoch[e] += kept(after) - kept(before)`. Propagation adds
  * to parent `i` its {@link splitTree} part of `upstream` less its part of `pushed`, then sets `pushed = upstream`.
  * Entry `(c, w)` of epoch `e` is owed `sliceOf(keptInEpoch[e], c, w) - claimed[e][c]`; while `e` is current it can
- * claim `shareOf(keptInEpoch[e], w) - claimed[e][c]`.
+ * claim `shareOf(keptInEpoch[e], w) - claimed[e][c]`. Nothing leaves a provisional model; a disputed model's current
+ * epoch cannot claim; a revoked model's contested epoch and earlier beneficiaries' epochs go to its current
+ * beneficiary by sweep (docs/SPEC.md "Identity" and "Disputes, revocation and placeholders").
  *
  * @example
  * import { createLedger } from "./ledger.js";
