@@ -531,8 +531,13 @@ function engineOver(state: LedgerState): Engine {
   function onBeneficiaryReplaced(event: Extract<LedgerEvent, { type: "BeneficiaryReplaced" }>): void {
     const name = event.type;
     const model = modelOf(event.id, name);
-    if (model.status !== ModelStatus.REVOKED || model.nextBeneficiary !== null)
+    if (model.status !== ModelStatus.REVOKED)
       throw new LedgerEventError({ event: name, reason: `model ${model.id} is not revoked` });
+    if (model.nextBeneficiary !== null)
+      throw new LedgerEventError({
+        event: name,
+        reason: `model ${model.id} already awaits its router's StatusUpdated`,
+      });
     const previous = address(event.previous);
     if (previous !== model.beneficiary)
       throw new MirrorMismatchError({ event: name, field: "previous", expected: model.beneficiary, actual: previous });

@@ -697,6 +697,10 @@ describe("ledger", () => {
       );
       const clone = h.ledger.clone();
       clone.apply({ type: "BeneficiaryReplaced", id: C, previous: ben, beneficiary: zed });
+      expect(() => clone.apply({ type: "BeneficiaryReplaced", id: C, previous: ben, beneficiary: zed })).to.throw(
+        LedgerEventError,
+        /awaits/,
+      );
       expect(() =>
         clone.apply({ type: "StatusUpdated", modelId: C, status: ModelStatus.REVOKED, beneficiary: ben }),
       ).to.throw(MirrorMismatchError, /beneficiary/);
