@@ -385,6 +385,31 @@ describe("Identity (F1 key squatting, F2 placeholder squatting)", function () {
       await expect(claimed).not.to.emit(f.registry, "LineageCorrected");
       expect((await f.registry.model(squat.id)).upstreamPpm).to.equal(1_000_000n);
     });
+
+    it("cannot run the window out behind a dispute of her own: it lasts through the dismissal's cool-down", async function () {
+      const cooldown = 7n * 24n * 3600n;
+      await f.registry.setTrustPeriods({ ...NO_TRUST_PERIODS, provisional: WINDOW, disputeCooldown: cooldown });
+      const disputeId = await raiseDispute(f.registry, f.actors.disputer, squat.id); // a sock puppet's
+      const proof = await proofFor(squat.id, meta);
+      await expect(f.registry.connect(meta).claimModel(squat.id, metaSet(), true, NO_LINEAGE, proof))
+        .to.be.revertedWithCustomError(f.registry, "ModelRegistryModelNotActive")
+        .withArgs(squat.id, ModelStatus.DISPUTED);
+      await networkHelpers.time.increaseTo(until + 1n);
+      await expect(f.registry.endProvisional(squat.id))
+        .to.be.revertedWithCustomError(f.registry, "ModelRegistryModelNotActive")
+        .withArgs(squat.id, ModelStatus.DISPUTED);
+
+      const dismissal = f.registry.resolveDispute(disputeId, false, ethers.ZeroAddress);
+      const extendedTo = (await timestampOf(await dismissal)) + cooldown;
+      await expect(dismissal).to.emit(f.registry, "ModelProvisional").withArgs(squat.id, extendedTo);
+      expect((await f.registry.identity(squat.id)).provisionalUntil).to.equal(extendedTo);
+      await expect(f.registry.endProvisional(squat.id))
+        .to.be.revertedWithCustomError(f.registry, "ModelRegistryNotEndable")
+        .withArgs(squat.id, extendedTo);
+      const fresh = await proofFor(squat.id, meta);
+      await f.registry.connect(meta).claimModel(squat.id, metaSet(), true, NO_LINEAGE, fresh);
+      expect((await f.router.modelBalance(malloryBase.id, NATIVE_TOKEN)).received).to.equal(0n);
+    });
   });
 
   describe("F1: a squatter who front-runs Meta's registration", function () {
