@@ -70,7 +70,7 @@ describe("Placeholders", function () {
 
   describe("registerPlaceholder", function () {
     it("lets anyone register an unclaimed placeholder and emits PlaceholderRegistered and FlowConfigured", async function () {
-      const key = "hf:mistralai/Mistral-7B-v0.1";
+      const key = "hf:mistralai/mistral-7b-v0.1";
       const newId = modelIdOf(key);
       const registry = f.registry.connect(f.actors.payer);
       expect(await registry.registerPlaceholder.staticCall(key)).to.equal(newId);

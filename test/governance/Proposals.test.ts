@@ -50,7 +50,7 @@ async function deployWorld(): Promise<World> {
     ...(await lineage(registry, [[base.id, 1_000_000, Relation.FINETUNE]])),
     contributors: contributors([bob, 1_000_000, Role.FINETUNING]),
   });
-  const placeholderKey = "hf:mistralai/Mistral-7B-v0.1";
+  const placeholderKey = "hf:mistralai/mistral-7b-v0.1";
   await registry.registerPlaceholder(placeholderKey);
   const placeholderId = modelIdOf(placeholderKey);
   const merge = await registerModel(registry, steward, {
