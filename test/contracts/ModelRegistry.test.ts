@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import { ModelStatus, NATIVE_TOKEN, Relation, Role } from "../../src/core/constants.js";
+import { validateKey } from "../../src/core/validateKey.js";
 import { claimsFor, claimsOf, rootOf } from "../helpers/claims.js";
 import { raiseDispute, revoke } from "../helpers/disputes.js";
 import { DISPUTE_BOND, type Family, NO_TRUST_PERIODS, deployFamily, pay } from "../helpers/fixtures.js";
@@ -121,7 +122,7 @@ describe("ModelRegistry", function () {
     it("stores a root model and emits ModelRegistered, ContributorsSet and the router's FlowConfigured", async function () {
       const { registry, router, actors } = f;
       const fields = registration({
-        key: "hf:meta-llama/Llama-3.1-8B",
+        key: "hf:meta-llama/llama-3.1-8b",
         steward: actors.steward.address,
         contributors: contributors([actors.alice, 700_000], [actors.bob, 300_000, Role.DATA_CURATION]),
         terms: { derivativesAllowed: true, minDerivativePpm: 20_000 },
@@ -217,13 +218,13 @@ describe("ModelRegistry", function () {
         expect((await f.registry.model(modelIdOf(key))).status).to.equal(ModelStatus.ACTIVE);
       });
 
-      it("accepts every printable ASCII byte, from space (0x20) to tilde (0x7e)", async function () {
-        await expect(register({ key: printable })).to.emit(f.registry, "ModelRegistered");
+      it("accepts every printable ASCII byte, from space (0x20) to tilde (0x7e), inside a key outside hf:", async function () {
+        await expect(register({ key: `gh:${printable}` })).to.emit(f.registry, "ModelRegistered");
       });
 
-      it("treats keys as case-sensitive", async function () {
-        await register({ key: "hf:Org/Name" });
-        await expect(register({ key: "hf:org/name" })).to.emit(f.registry, "ModelRegistered");
+      it("treats keys outside hf: as case-sensitive", async function () {
+        await register({ key: "gh:Org/Name" });
+        await expect(register({ key: "gh:org/name" })).to.emit(f.registry, "ModelRegistered");
       });
     });
 
@@ -843,7 +844,7 @@ describe("ModelRegistry", function () {
     });
 
     it("modelId returns keccak256 of the key", async function () {
-      expect(await f.registry.modelId("hf:meta-llama/Llama-3.1-8B")).to.equal(ethers.id("hf:meta-llama/Llama-3.1-8B"));
+      expect(await f.registry.modelId("hf:meta-llama/llama-3.1-8b")).to.equal(ethers.id("hf:meta-llama/llama-3.1-8b"));
     });
 
     it("modelId reverts with ModelRegistryInvalidKey for an invalid key", async function () {
@@ -871,4 +872,64 @@ describe("ModelRegistry", function () {
       weightPpm: i === count - 1 ? 1_000_000 - weight * (count - 1) : weight,
     }));
   }
+});
+
+describe("canonical keys (F14)", function () {
+  let f: Family;
+
+  beforeEach(async function () {
+    f = await networkHelpers.loadFixture(deployFamily);
+  });
+
+  const CANONICAL = "hf:meta-llama/llama-3.1-8b";
+  /** Lookalikes of CANONICAL (and of any hf: key) that would otherwise be other models. */
+  const LOOKALIKES = [
+    "hf:Meta-Llama/llama-3.1-8b",
+    "hf:meta-llama/llama-3.1-8b ",
+    " hf:x",
+    "HF:meta-llama/llama-3.1-8b",
+    "hf:meta-llama/llama-3.1-8B",
+    "hf:meta-llama/llama 3.1-8b",
+  ];
+
+  const register = (key: string) =>
+    f.registry.connect(f.actors.steward).register(registration({ key, steward: f.actors.steward.address }));
+
+  for (const key of LOOKALIKES) {
+    it(`reverts with ModelRegistryInvalidKey when registering ${JSON.stringify(key)}`, async function () {
+      await expect(register(key)).to.be.revertedWithCustomError(f.registry, "ModelRegistryInvalidKey").withArgs(key);
+    });
+  }
+
+  it("refuses every lookalike of a registered key, as a model and as a placeholder", async function () {
+    await expect(register(CANONICAL)).to.emit(f.registry, "ModelRegistered");
+    for (const key of LOOKALIKES) {
+      await expect(register(key)).to.be.revertedWithCustomError(f.registry, "ModelRegistryInvalidKey").withArgs(key);
+      await expect(f.registry.connect(f.actors.stranger).registerPlaceholder(key))
+        .to.be.revertedWithCustomError(f.registry, "ModelRegistryInvalidKey")
+        .withArgs(key);
+    }
+  });
+
+  it("refuses a space first or last outside hf: too, and keeps the case of other namespaces", async function () {
+    for (const key of [" gh:Org/Repo", "gh:Org/Repo "])
+      await expect(register(key)).to.be.revertedWithCustomError(f.registry, "ModelRegistryInvalidKey").withArgs(key);
+    await expect(register("gh:Org/Repo")).to.emit(f.registry, "ModelRegistered");
+    await expect(register("gh:org/repo")).to.emit(f.registry, "ModelRegistered");
+  });
+
+  it("accepts exactly the keys src/core validateKey accepts", async function () {
+    const keys = [...LOOKALIKES, CANONICAL, "hf:", "HF", "Hf:x", "hF:x", " ", "a b", "hf:a~b", "gh:A B", "hf:a\tb"];
+    for (const key of keys) {
+      let accepted = true;
+      try {
+        validateKey(key);
+      } catch {
+        accepted = false;
+      }
+      if (accepted) expect(await f.registry.modelId(key), key).to.equal(ethers.id(key));
+      else
+        await expect(f.registry.modelId(key), key).to.be.revertedWithCustomError(f.registry, "ModelRegistryInvalidKey");
+    }
+  });
 });

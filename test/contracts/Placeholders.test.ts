@@ -70,7 +70,7 @@ describe("Placeholders", function () {
 
   describe("registerPlaceholder", function () {
     it("lets a placeholder manager register an unclaimed, provisional placeholder, and emits every event", async function () {
-      const key = "hf:mistralai/Mistral-7B-v0.1";
+      const key = "hf:mistralai/mistral-7b-v0.1";
       const newId = modelIdOf(key);
       const registry = f.registry.connect(f.actors.admin);
       expect(await registry.registerPlaceholder.staticCall(key)).to.equal(newId);
@@ -91,7 +91,7 @@ describe("Placeholders", function () {
     });
 
     it("reverts with AccessControlUnauthorizedAccount for anyone else (F2)", async function () {
-      await expect(f.registry.connect(f.actors.payer).registerPlaceholder("hf:mistralai/Mistral-7B-v0.1"))
+      await expect(f.registry.connect(f.actors.payer).registerPlaceholder("hf:mistralai/mistral-7b-v0.1"))
         .to.be.revertedWithCustomError(f.registry, "AccessControlUnauthorizedAccount")
         .withArgs(f.actors.payer.address, f.roles.ASSIGNER);
     });

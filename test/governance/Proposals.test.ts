@@ -63,7 +63,7 @@ async function deployWorld(): Promise<World> {
     contributors: contributors([bob, 1_000_000, Role.FINETUNING]),
   });
   // The merge's registration creates its parent's placeholder (anyone may, but only with a child).
-  const placeholderKey = "hf:mistralai/Mistral-7B-v0.1";
+  const placeholderKey = "hf:mistralai/mistral-7b-v0.1";
   const placeholderId = modelIdOf(placeholderKey);
   const mergeRegistration = registration({
     key: "hf:stemma/mistral-merge",
