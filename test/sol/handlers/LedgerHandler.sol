@@ -686,7 +686,8 @@ contract LedgerHandler {
         if (available == 0) return;
         uint256 amount = amountSeed % 2 == 0 ? available : (amountSeed >> 1).bound(0, available);
         address to = _actor(toSeed);
-        if (amount != 0 && !_canReceive(token, to)) {
+        // Even a withdrawal of 0 calls the recipient, and reverts if it refuses.
+        if (!_canReceive(token, to)) {
             _expectRevert(
                 address(router),
                 0,
@@ -800,12 +801,15 @@ contract LedgerHandler {
     struct BeforeResolution {
         uint32 epoch;
         uint8 dismissed;
+        uint40 provisionalUntil;
         uint256[] held;
     }
 
     function _beforeResolution(bytes32 id) private view returns (BeforeResolution memory before) {
         before.epoch = _models[id].epochs - 1;
-        before.dismissed = registry.identity(id).dismissedDisputes;
+        IModelRegistry.Identity memory identity_ = registry.identity(id);
+        before.dismissed = identity_.dismissedDisputes;
+        before.provisionalUntil = identity_.provisionalUntil;
         before.held = new uint256[](_tokens.length);
         for (uint256 t = 0; t < _tokens.length; ++t) before.held[t] = _owedBy(id, _tokens[t]);
     }
@@ -873,7 +877,8 @@ contract LedgerHandler {
     /**
      * @dev A resolution moves nothing: in each token, the model owes to the wei what it owed right before (pending
      * upstream, unclaimed entitlements and escrow). Dismissed: the model is active again in the same epoch with the
-     * same root, with a cool-down of the current period and one more dismissal counted (up to 8). Upheld: the
+     * same root, with a cool-down of the current period, a provisional window extended through it, and one more
+     * dismissal counted (up to 8). Upheld: the
      * router names the beneficiary, from the epoch the handler expects; who may take each epoch is then checked by
      * every claim and sweep ({_claimOpen}, {_isSweepable}).
      */
@@ -895,9 +900,14 @@ contract LedgerHandler {
                 router.epochRoot(id, before.epoch) != root
             ) _fail("dismissed dispute: model not active again in the same epoch, with the same set", "");
             IModelRegistry.Identity memory identity_ = registry.identity(id);
-            if (identity_.disputeCooldownUntil != block.timestamp + registry.trustPeriods().disputeCooldown) {
+            uint256 cooldownEnd = block.timestamp + registry.trustPeriods().disputeCooldown;
+            if (identity_.disputeCooldownUntil != cooldownEnd) {
                 _fail("dismissed dispute: cool-down not the current period from now", "");
             }
+            // A squatter's provisional window lasts at least through the cool-down (a placeholder's never ends).
+            uint256 until = before.provisionalUntil;
+            if (until != 0 && until != type(uint40).max && until < cooldownEnd) until = cooldownEnd;
+            if (identity_.provisionalUntil != until) _fail("dismissed dispute: provisional window not extended", "");
             if (identity_.dismissedDisputes != (before.dismissed < 8 ? before.dismissed + 1 : 8)) {
                 _fail("dismissed dispute: not counted", "");
             }
@@ -1438,14 +1448,23 @@ contract LedgerHandler {
         _count(this.claimModel.selector);
     }
 
-    /// @dev Anyone ends a provisional window that has passed; refused ({ModelRegistryNotEndable}) before it ends and
-    /// for placeholders, which wait for their authors.
+    /// @dev Anyone ends an active model's provisional window that has passed; refused ({ModelRegistryNotEndable})
+    /// before it ends and for placeholders, which wait for their authors, and for a disputed model
+    /// ({ModelRegistryModelNotActive}).
     function endProvisional(uint256 modelSeed) external {
         (bool found, bytes32 id) = _findModel(modelSeed, _isProvisional);
         if (!found) return;
         uint40 until = registry.identity(id).provisionalUntil;
         bool endable = _models[id].steward != address(0) && until != type(uint40).max && block.timestamp >= until;
-        if (!endable) {
+        if (!_isActive(id)) {
+            _expectRevert(
+                address(registry),
+                0,
+                abi.encodeCall(IModelRegistry.endProvisional, (id)),
+                abi.encodeWithSelector(IModelRegistry.ModelRegistryModelNotActive.selector, id, _status(id)),
+                "endProvisional of a disputed model"
+            );
+        } else if (!endable) {
             _expectRevert(
                 address(registry),
                 0,
