@@ -248,7 +248,8 @@ async function explainBinding(
     const binding = await readCardBinding(values.cards, key);
     if (binding.steward === steward) {
       say(`The repository names ${binding.steward} as steward (${binding.file}).`);
-      for (const line of next) say(line);
+      const done = model.status !== ModelStatus.NONE && model.steward === steward && identity.verified;
+      if (!done) for (const line of next) say(line);
       return;
     }
     say(
