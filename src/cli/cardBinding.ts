@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { keccak256, type Address, type Hex } from "viem";
 
 import { fieldOf, readAddress, readObject } from "./manifestFields.js";
+import { STEMMA_FIELDS } from "./modelCard.js";
 import { splitModelCard } from "./modelCardFrontMatter.js";
 import { CliError } from "./shared.js";
 
@@ -57,16 +58,17 @@ export async function repositoryFolder(dir: string, key: string): Promise<string
 
 const readText = (path: string) => readFile(path, "utf8").catch(() => undefined);
 
-/** The steward a card's front matter names in its `stemma:` section; the card's other fields are not read here. */
+/**
+ * The steward a card's front matter names in its `stemma:` section. The section's other fields are the registration's
+ * (not read here), but an unknown one is refused, so that a slip such as `stewart:` is caught rather than ignored.
+ */
 function stewardOfCard(text: string, source: string): Address | undefined {
   // A card without front matter names no steward (stemma.json may).
   if (!/^\uFEFF?---/.test(text)) return undefined;
   const { frontMatter } = splitModelCard(text, source);
   if (frontMatter.stemma === undefined || frontMatter.stemma === null) return undefined;
   const context = { source, path: "stemma" };
-  if (typeof frontMatter.stemma !== "object" || Array.isArray(frontMatter.stemma))
-    readObject(frontMatter.stemma, context, ["steward"]);
-  const { steward } = frontMatter.stemma as Record<string, unknown>;
+  const { steward } = readObject(frontMatter.stemma, context, STEMMA_FIELDS);
   return steward === undefined ? undefined : readAddress(steward, fieldOf(context, "steward"));
 }
 

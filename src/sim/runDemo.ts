@@ -8,7 +8,7 @@ import { decodeLedgerLogs } from "../chain/decodeLogs.js";
 import type { FunctionCall, WriteMutability } from "../chain/functionCall.js";
 import { proposalCall, runProposal } from "../chain/runProposal.js";
 import { modelRegistryAbi, revenueRouterAbi, stemmaTokenAbi, testTokenAbi } from "../contracts/abis.js";
-import { NATIVE_TOKEN, PPM, Relation, Role } from "../core/constants.js";
+import { ModelStatus, NATIVE_TOKEN, PPM, Relation, Role } from "../core/constants.js";
 import { contributorClaim } from "../core/contributorClaim.js";
 import { createLedger } from "../core/ledger.js";
 import { modelId } from "../core/modelId.js";
@@ -261,8 +261,9 @@ export async function runDemo({
     const expectedParentTerms = await Promise.all(
       model.parents.map(async (p) => {
         const stored = await registryView.model([modelId(p.key)]);
-        if (stored.status === 0) missing.push(p.key);
-        return stored.status === 0 ? { derivativesAllowed: true, minDerivativePpm: 0 } : stored.terms;
+        if (stored.status !== ModelStatus.NONE) return stored.terms;
+        missing.push(p.key);
+        return { derivativesAllowed: true, minDerivativePpm: 0 };
       }),
     );
     const contributors: Contributor[] = model.contributors.map((c) => ({

@@ -78,6 +78,8 @@ describe("card binding and attestation files", function () {
       "hf:nobody/Missing",
       /^no model card for hf:nobody\/Missing in .*: expected .*nobody\/Missing\/README\.md/,
     );
+    await writeRepository("org6", "Typo-7B", { "README.md": `---\nstemma:\n  stewart: "${STEWARD}"\n---\n` });
+    await refusal("hf:org6/Typo-7B", /README\.md: stemma\.stewart is not a known field \(did you mean "steward"\?\)/);
     await writeRepository("org5", "Bad-7B", { "stemma.json": "{steward: 0x}" });
     await refusal("hf:org5/Bad-7B", /stemma\.json is not JSON .*: write it as \{"steward": "0x..."\}/);
     await refusal("local:my-model", /^local:my-model is not a Hugging Face key \(hf:org\/name\)/);
