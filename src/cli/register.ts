@@ -60,12 +60,12 @@ stemma: section for contributors) can describe it; the flags below then override
   --placeholders                   create parents that do not exist yet as unclaimed placeholders, in the same
                                    transaction (their authors claim them with stemma verify)
 
-A model registered this way is provisional while the deployment holds registrations for a verified claimant
-(nothing leaves it until then); stemma verify registers it verified instead, with attestations of its steward.
-
   stemma register --key hf:me/Llama-3.1-8B-Legal --parent hf:meta-llama/Llama-3.1-8B:finetune:100% \\
     --upstream 20% --contributor 0x70997970C51812dc3A010C7d01b50e0d17dc79C8:finetuning:70% \\
     --contributor 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC:data_curation:30% --license Apache-2.0 --min-derivative 5%
+
+A model registered this way is provisional while the deployment holds registrations for a verified claimant
+(nothing leaves it until then); stemma verify registers it verified instead, with attestations of its steward.
 
 ${CHAIN_HELP}
 `;

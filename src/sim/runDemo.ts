@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
-import { formatUnits, getContract, keccak256, parseEther, parseUnits, toHex, zeroAddress } from "viem";
+import { formatUnits, getAddress, getContract, keccak256, parseEther, parseUnits, toHex, zeroAddress } from "viem";
 import type { Abi, Account, Address, Chain, ContractFunctionArgs, ContractFunctionName, Hex } from "viem";
 import type { PublicClient, TestClient, Transport, WalletClient } from "viem";
 import { decodeLedgerLogs } from "../chain/decodeLogs.js";
@@ -203,7 +203,7 @@ export async function runDemo({
   // Checked above: every index below PEOPLE.length exists.
   const wallet = (who: number) => wallets[who]!;
   const [member, payer] = [wallet(0), wallet(2)];
-  const address = (who: number): Address => wallet(who).account.address;
+  const address = (who: number): Address => getAddress(wallet(who).account.address);
   const wait = async (hash: Hex) => {
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
