@@ -30,6 +30,7 @@ import { hardhat } from "viem/chains";
 import { readDeploymentRecord, type DeploymentRecord } from "../../src/chain/deploymentRecord.js";
 import { decodeLedgerLogs } from "../../src/chain/decodeLogs.js";
 import { attest } from "../../src/cli/attest.js";
+import { attestationJson, attestationTypedData, readAttestation } from "../../src/cli/attestation.js";
 import { claim } from "../../src/cli/claim.js";
 import { deploy } from "../../src/cli/deploy.js";
 import { dispute } from "../../src/cli/dispute.js";
@@ -651,6 +652,23 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
       squat,
       "--proof",
       unsigned,
+      "--contributor",
+      `${squatted}:pretraining_compute`,
+      "--account",
+      "5",
+    );
+    // A well-formed signature by an account that is no attester.
+    const statement = await readAttestation(claimProof);
+    const outsider = createWalletClient({ account: accounts[3]!, chain: hardhat, transport: http(node.url) });
+    const forged = join(folder, "forged.json");
+    const signature = await outsider.signTypedData(attestationTypedData(statement));
+    await writeFile(forged, attestationJson({ ...statement, signatures: [{ signer: accounts[3]!, signature }] }));
+    await refused(
+      /^ModelRegistryInvalidAttestation\(0\): signature 0 is malformed, not by a current attester/,
+      verify,
+      squat,
+      "--proof",
+      forged,
       "--contributor",
       `${squatted}:pretraining_compute`,
       "--account",
