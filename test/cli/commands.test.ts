@@ -690,6 +690,27 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
     assert.match(shown, new RegExp(`steward {5}${squatted}`));
     assert.match(shown, /identity {4}verified/);
     assert.match(shown, new RegExp(`${squatted} +pretraining_compute +100%`));
+    // A fresh attestation (nonce 1) of the steward it now has: anyone may submit it, with verify.
+    const again = join(folder, "squatted-again.json");
+    await stemma(attest, squat, "--cards", cards, "--account", "9", "--out", again);
+    await refused(
+      /already stewards hf:cli-verify\/Squatted-7B: verify only confirms it/,
+      verify,
+      squat,
+      "--proof",
+      again,
+      "--contributor",
+      `${squatter}:other`,
+      "--account",
+      "2",
+    );
+    const verified = await stemma(verify, squat, "--proof", again, "--account", "2");
+    assert.ok(
+      verified.some((l) =>
+        l.startsWith(`Verifying ${squat}: its steward ${squatted} is attested by 1 attester signature`),
+      ),
+    );
+    assert.equal(verified.at(-1), `${squat} is verified.`);
 
     // claim --to: the steward of Own-7B has its share paid to another address, to the wei the engine computes.
     await stemma(pay, own, "1 ETH");
