@@ -6,6 +6,7 @@
 import { writeFile } from "node:fs/promises";
 import { isHex, pad, type Hex } from "viem";
 
+import { canonicalKey } from "../core/canonicalKey.js";
 import { attestationJson, attestFromCards, walletSigner } from "./attestation.js";
 import { CHAIN_HELP, parseCommand } from "./chainFlags.js";
 import { connect } from "./connect.js";
@@ -26,7 +27,7 @@ with stemma verify <key> --proof FILE. The signer (same key handling as every co
   --valid-days N     how long the attestation may be used                                            [7]
   --out FILE         write the attestation there instead of printing it
 
-  stemma attest hf:stemma-demo/Llama-3.1-8B-Medical --cards .stemma/dev/cards --account 9 --out medical.json
+  stemma attest hf:stemma-demo/llama-3.1-8b-medical --cards .stemma/dev/cards --account 9 --out medical.json
 
 ${CHAIN_HELP}
 `;
@@ -51,8 +52,9 @@ export async function attest(argv: string[], say: Output = stdout): Promise<numb
     say(ATTEST_HELP.trimEnd());
     return 0;
   }
-  const [key, extra] = positionals;
-  if (!key || extra !== undefined) throw new CliError("name one model: stemma attest <key> --cards DIR.");
+  const [typed, extra] = positionals;
+  if (!typed || extra !== undefined) throw new CliError("name one model: stemma attest <key> --cards DIR.");
+  const key = canonicalKey(typed);
   if (!values.cards) throw new CliError("say where the model cards are: --cards DIR (DIR/<org>/<name>/README.md).");
   const days = values["valid-days"];
   if (!/^\d+$/.test(days) || Number(days) < 1 || Number(days) > 365)

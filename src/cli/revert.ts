@@ -34,7 +34,8 @@ const ROLE_NAMES = new Map(
 const EXPLANATIONS: Record<string, Explain> = {
   ModelRegistryIdTaken: () =>
     "a model with this key is already registered: pick another key, or change it with stemma update",
-  ModelRegistryUnknownModel: () => "no model has this id: check the key (keys are case-sensitive)",
+  ModelRegistryUnknownModel: () =>
+    "no model has this id: check the key (hf: keys are all lowercase; others are case-sensitive)",
   ModelRegistryUnknownParent: () =>
     "a parent is not registered: register it first, or pass --placeholders to create it as an unclaimed placeholder with this registration",
   ModelRegistryPlaceholderNotParent: () => "a placeholder created with a registration must be one of its parents",
@@ -82,7 +83,8 @@ const EXPLANATIONS: Record<string, Explain> = {
     `${name(parentId as Hex)} was registered after the model: a corrected lineage names only parents registered before it, so the lineage stays acyclic`,
   AccessControlUnauthorizedAccount: ([account, role]) =>
     `${account as string} does not hold ${ROLE_NAMES.get(role as Hex) ?? "the role this needs"}: ${role === keccak256(toHex("GUARDIAN_ROLE")) ? "only guardians the DAO appointed may dismiss a dispute" : "only the DAO may do this, by proposal"}`,
-  RevenueRouterUnknownModel: () => "no model has this id: check the key (keys are case-sensitive)",
+  RevenueRouterUnknownModel: () =>
+    "no model has this id: check the key (hf: keys are all lowercase; others are case-sensitive)",
   RevenueRouterModelFrozen: () =>
     "the model is disputed: its current epoch waits until the dispute is resolved (earlier epochs stay claimable)",
   RevenueRouterModelProvisional: () =>

@@ -6,6 +6,7 @@
  */
 import type { Address, Hex } from "viem";
 
+import { canonicalKey } from "../core/canonicalKey.js";
 import { ModelStatus, ZERO_ADDRESS } from "../core/constants.js";
 import { formatPercent } from "../core/percent.js";
 import { modelId } from "../core/modelId.js";
@@ -52,8 +53,8 @@ matter (stemma: { steward: "0x..." }) or in a stemma.json file next to the card.
                        (parents registered before the model only)
   Registration flags (a key not registered yet): see stemma register --help
 
-  stemma verify hf:me/My-Model --cards ./mirror
-  stemma verify hf:me/My-Model --proof attester1.json --proof attester2.json --manifest my-model.yaml
+  stemma verify hf:me/my-model --cards ./mirror
+  stemma verify hf:me/my-model --proof attester1.json --proof attester2.json --manifest my-model.yaml
 
 ${CHAIN_HELP}
 `;
@@ -71,9 +72,10 @@ export async function verify(argv: string[], say: Output = stdout): Promise<numb
     say(VERIFY_HELP.trimEnd());
     return 0;
   }
-  const [key, extra] = positionals;
-  if (!key || extra !== undefined) throw new CliError("name one model: stemma verify <key> [--proof FILE ...].");
-  if (values.key !== undefined && values.key !== key)
+  const [typed, extra] = positionals;
+  if (!typed || extra !== undefined) throw new CliError("name one model: stemma verify <key> [--proof FILE ...].");
+  const key = canonicalKey(typed);
+  if (values.key !== undefined && canonicalKey(values.key) !== key)
     throw new CliError(`--key ${values.key} differs from the model to verify, ${key}: leave --key out.`);
   const context = await connect(values);
   const signer = await resolveSigner(context, values);

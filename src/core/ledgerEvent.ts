@@ -59,6 +59,56 @@ export type TermsUpdatedEvent = {
   terms: Terms;
 };
 
+/**
+ * IModelRegistry `ModelProvisional`: follows the `ModelRegistered` of a registration without attestation (in the
+ * same transaction, after the first `ContributorsSet`). Payments arrive, but nothing leaves the model (no
+ * propagation, no claims) until `ModelVerified` or `ProvisionEnded`.
+ */
+export type ModelProvisionalEvent = {
+  type: "ModelProvisional";
+  id: Hex;
+  /** Unix time (seconds) after which anyone may end the provisional state. */
+  until: number;
+};
+
+/**
+ * IModelRegistry `ModelVerified`: attesters confirmed `steward` (at registration, `verify` or `claimModel`); a
+ * provisional model stops being provisional.
+ */
+export type ModelVerifiedEvent = {
+  type: "ModelVerified";
+  id: Hex;
+  steward: Address;
+  revision: Hex;
+  /** The identity nonce the attestation used up. */
+  nonce: number;
+};
+
+/** IModelRegistry `ProvisionEnded`: a provisional model's window passed with no verified claimant. */
+export type ProvisionEndedEvent = {
+  type: "ProvisionEnded";
+  id: Hex;
+};
+
+/** IModelRegistry `LineageCorrected`: a verified claimant replaced a provisional model's lineage (nothing had moved). */
+export type LineageCorrectedEvent = {
+  type: "LineageCorrected";
+  id: Hex;
+  upstreamPpm: number;
+  parents: readonly ParentEdge[];
+};
+
+/**
+ * IModelRegistry `BeneficiaryReplaced`: a revoked model's beneficiary changed. The router's `StatusUpdated`
+ * (`REVOKED`, the new beneficiary) and the new epoch's `ContributorsSet` follow.
+ */
+export type BeneficiaryReplacedEvent = {
+  type: "BeneficiaryReplaced";
+  id: Hex;
+  previous: Address;
+  beneficiary: Address;
+};
+
 /** IRevenueRouter `StatusUpdated`. `REVOKED` starts the beneficiary's epoch (the registry also emits its set). */
 export type StatusUpdatedEvent = {
   type: "StatusUpdated";
@@ -99,16 +149,10 @@ export type ClaimedEvent = {
   amount: bigint;
 };
 
-/** IRevenueRouter `UpstreamSwept`: a revoked model's not-yet-pushed upstream paid to its beneficiary. */
-export type UpstreamSweptEvent = {
-  type: "UpstreamSwept";
-  modelId: Hex;
-  token: Address;
-  beneficiary: Address;
-  amount: bigint;
-};
-
-/** IRevenueRouter `ContributorSwept`: an unclaimed entitlement of a revoked model's earlier epoch paid to its beneficiary. */
+/**
+ * IRevenueRouter `ContributorSwept`: an unclaimed entitlement of a revoked model paid to its current beneficiary:
+ * one of the contested epoch (`revokedEpoch - 1`) or of an earlier beneficiary's epoch (after a replacement).
+ */
 export type ContributorSweptEvent = {
   type: "ContributorSwept";
   modelId: Hex;
@@ -140,11 +184,15 @@ export type LedgerEvent =
   | ContributorsSetEvent
   | StewardshipTransferredEvent
   | TermsUpdatedEvent
+  | ModelProvisionalEvent
+  | ModelVerifiedEvent
+  | ProvisionEndedEvent
+  | LineageCorrectedEvent
+  | BeneficiaryReplacedEvent
   | StatusUpdatedEvent
   | PaidEvent
   | PropagatedEvent
   | ClaimedEvent
-  | UpstreamSweptEvent
   | ContributorSweptEvent
   | FeeUpdatedEvent
   | FeesWithdrawnEvent;
@@ -158,11 +206,15 @@ export const LEDGER_EVENT_NAMES: ReadonlySet<string> = new Set<LedgerEventName>(
   "ContributorsSet",
   "StewardshipTransferred",
   "TermsUpdated",
+  "ModelProvisional",
+  "ModelVerified",
+  "ProvisionEnded",
+  "LineageCorrected",
+  "BeneficiaryReplaced",
   "StatusUpdated",
   "Paid",
   "Propagated",
   "Claimed",
-  "UpstreamSwept",
   "ContributorSwept",
   "FeeUpdated",
   "FeesWithdrawn",

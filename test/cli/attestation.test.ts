@@ -54,13 +54,13 @@ describe("card binding and attestation files", function () {
 
     const json = `{"steward": "${STEWARD}"}\n`;
     await writeRepository("org2", "File-7B", { "README.md": "# no front matter\n", "stemma.json": json });
-    const fromFile = await readCardBinding(dir, "hf:org2/File-7B");
+    const fromFile = await readCardBinding(dir, "hf:org2/file-7b");
     assert.equal(fromFile.steward, STEWARD);
     assert.equal(fromFile.revision, keccak256(toHex(json)));
 
     await writeRepository("org3", "Unnamed-7B", { "README.md": "---\nlicense: mit\n---\n" });
-    assert.equal((await readCardBinding(dir, "hf:org3/Unnamed-7B")).steward, undefined);
-    assert.ok(bindingInstructions("hf:org3/Unnamed-7B", STEWARD).includes(`    steward: "${STEWARD}"`));
+    assert.equal((await readCardBinding(dir, "hf:org3/unnamed-7b")).steward, undefined);
+    assert.ok(bindingInstructions("hf:org3/unnamed-7b", STEWARD).includes(`    steward: "${STEWARD}"`));
   });
 
   it("refuses two different stewards, a missing card, a malformed stemma.json and keys without a repository", async function () {
@@ -73,23 +73,23 @@ describe("card binding and attestation files", function () {
         readCardBinding(dir, key),
         (error) => error instanceof CliError && pattern.test(error.message),
       );
-    await refusal("hf:org4/Two-7B", /names two stewards: 0x90F7.* in .*README\.md and 0x15d3.* in .*stemma\.json/);
+    await refusal("hf:org4/two-7b", /names two stewards: 0x90F7.* in .*README\.md and 0x15d3.* in .*stemma\.json/);
     await refusal(
       "hf:nobody/Missing",
       /^no model card for hf:nobody\/Missing in .*: expected .*nobody\/Missing\/README\.md/,
     );
     await writeRepository("org6", "Typo-7B", { "README.md": `---\nstemma:\n  stewart: "${STEWARD}"\n---\n` });
-    await refusal("hf:org6/Typo-7B", /README\.md: stemma\.stewart is not a known field \(did you mean "steward"\?\)/);
+    await refusal("hf:org6/typo-7b", /README\.md: stemma\.stewart is not a known field \(did you mean "steward"\?\)/);
     await writeRepository("org5", "Bad-7B", { "stemma.json": "{steward: 0x}" });
-    await refusal("hf:org5/Bad-7B", /stemma\.json is not JSON .*: write it as \{"steward": "0x..."\}/);
+    await refusal("hf:org5/bad-7b", /stemma\.json is not JSON .*: write it as \{"steward": "0x..."\}/);
     await refusal("local:my-model", /^local:my-model is not a Hugging Face key \(hf:org\/name\)/);
     await refusal("hf:../escape", /is not a Hugging Face key/);
   });
 
   it("merges the attesters' files into one proof, signatures in ascending signer order, and refuses a tampered one", async function () {
     const statement: AttestationStatement = {
-      key: "hf:org/Model-7B",
-      modelId: modelId("hf:org/Model-7B"),
+      key: "hf:org/model-7b",
+      modelId: modelId("hf:org/model-7b"),
       steward: STEWARD,
       revision: keccak256(toHex("card")),
       nonce: 0,

@@ -50,10 +50,10 @@ import { startHardhatNode, type HardhatNode } from "../helpers/hardhatNode.js";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const run = promisify(execFile);
 
-const BASE = "hf:cli-test/Base-7B";
-const FINETUNE = "hf:cli-test/Base-7B-Legal";
-const QUANTIZED = "hf:cli-test/Base-7B-Legal-GGUF";
-const PLACEHOLDER = "hf:unclaimed/Other-7B";
+const BASE = "hf:cli-test/base-7b";
+const FINETUNE = "hf:cli-test/base-7b-legal";
+const QUANTIZED = "hf:cli-test/base-7b-legal-gguf";
+const PLACEHOLDER = "hf:unclaimed/other-7b";
 
 /** Hardhat's well-known test account 0 and its key (public knowledge: never use it on a real network). */
 const ACCOUNT_0_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -237,7 +237,7 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
     await writeFile(
       manifest,
       [
-        "key: hf:cli-test/Legal-Base-Merge",
+        "key: hf:cli-test/legal-base-merge",
         "upstream: 30%",
         "parents:",
         `  - { key: "${BASE}", relation: merge, weight: 50% }`,
@@ -249,7 +249,7 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
       ].join("\n"),
     );
     await stemma(register, "--manifest", manifest, "--license", "Apache-2.0");
-    let shown = (await stemma(show, "hf:cli-test/Legal-Base-Merge")).join("\n");
+    let shown = (await stemma(show, "hf:cli-test/legal-base-merge")).join("\n");
     assert.match(shown, /license {5}Apache-2\.0/);
     assert.match(shown, new RegExp(`${BASE} +merge +50% +15%`));
     assert.match(shown, new RegExp(`${ed} +finetuning +100%`));
@@ -263,13 +263,13 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
       register,
       ...flags({
         "from-model-card": card,
-        key: "hf:cli-test/Legal-Q4-GGUF",
+        key: "hf:cli-test/legal-q4-gguf",
         upstream: "10%",
         contributor: `${di}:quantization:100%`,
       }),
     );
     assert.ok(lines.some((l) => l.startsWith("note: ")));
-    shown = (await stemma(show, "hf:cli-test/Legal-Q4-GGUF")).join("\n");
+    shown = (await stemma(show, "hf:cli-test/legal-q4-gguf")).join("\n");
     assert.match(shown, new RegExp(`${FINETUNE} +quantized +100% +10%`));
     assert.match(shown, /license {5}Apache-2\.0/);
     await refused(/manifest/, register, "--manifest", join(folder, "missing.yaml"));
@@ -285,7 +285,7 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
     const eth = await stemma(pay, FINETUNE, "1.5", "ETH");
     assert.match(
       eth.at(-1)!,
-      /^Paid 1.5 ETH to hf:cli-test\/Base-7B-Legal: 0.015 ETH protocol fee, 1.485 ETH to the model.$/,
+      /^Paid 1.5 ETH to hf:cli-test\/base-7b-legal: 0.015 ETH protocol fee, 1.485 ETH to the model.$/,
     );
     assert.ok(fee > 0n);
 
@@ -391,7 +391,7 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
     shown = (await stemma(show, BASE)).join("\n");
     assert.match(shown, new RegExp(`steward {5}${ada}`));
     await refused(
-      /is not the steward of hf:cli-test\/Base-7B .*sign with the steward's key\.$/,
+      /is not the steward of hf:cli-test\/base-7b .*sign with the steward's key\.$/,
       update,
       BASE,
       "--license",
@@ -459,9 +459,9 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
       join(folder, "nowhere.json"),
     );
     await refused(
-      /^unknown model hf:nobody\/Nothing \(id 0x[0-9a-f]{64}\): check the key/,
+      /^unknown model hf:nobody\/nothing \(id 0x[0-9a-f]{64}\): check the key/,
       pay,
-      "hf:nobody/Nothing",
+      "hf:nobody/nothing",
       "1 ETH",
     );
     const other = `${accounts[1]}:other`;
@@ -473,18 +473,18 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
         { contributor: [`${accounts[1]}:other:50%`, `${accounts[2]}:other:40%`] },
       ],
       [
-        /^unknown parent hf:nobody\/Base: register it first, or pass --placeholders/,
-        { parent: "hf:nobody/Base:finetune", upstream: "10%", contributor: other },
+        /^unknown parent hf:nobody\/base: register it first, or pass --placeholders/,
+        { parent: "hf:nobody/base:finetune", upstream: "10%", contributor: other },
       ],
       [
-        /^parent hf:cli-test\/Base-7B asks for at least 2\.5% .* gives it 1%: raise --upstream/,
+        /^parent hf:cli-test\/base-7b asks for at least 2\.5% .* gives it 1%: raise --upstream/,
         { parent: `${BASE}:finetune`, upstream: "1%", contributor: other },
       ],
       // Refused before anything is sent: the missing parent is not left behind as a placeholder.
       [
-        /^parent hf:cli-test\/Base-7B asks for at least 2\.5% .* gives it 0\.5%: raise --upstream/,
+        /^parent hf:cli-test\/base-7b asks for at least 2\.5% .* gives it 0\.5%: raise --upstream/,
         {
-          parent: [`${BASE}:merge:50%`, "hf:nobody/New-Base:merge:50%"],
+          parent: [`${BASE}:merge:50%`, "hf:nobody/new-base:merge:50%"],
           upstream: "1%",
           contributor: other,
           placeholders: true,
@@ -493,7 +493,7 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
     ] as const) {
       await refused(pattern, register, ...flags({ key: "hf:x/y", ...values }));
     }
-    await refused(/^hf:cli-test\/Base-7B is already registered/, register, ...flags({ key: BASE, contributor: other }));
+    await refused(/^hf:cli-test\/base-7b is already registered/, register, ...flags({ key: BASE, contributor: other }));
     await refused(
       /^1\.5 TUSD has more decimals|^1\.1234567 TUSD has more decimals than TUSD's 6/,
       pay,
@@ -526,17 +526,17 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
     const raised = await stemma(dispute, FINETUNE, "--evidence", evidence, "--account", "7");
     assert.match(
       raised.at(-1)!,
-      /^Dispute 1 is open: hf:cli-test\/Base-7B-Legal's current epoch waits until the DAO resolves it \(or a guardian dismisses it\)\.$/,
+      /^Dispute 1 is open: hf:cli-test\/base-7b-legal's current epoch waits until the DAO resolves it \(or a guardian dismisses it\)\.$/,
     );
     await refused(
-      /^ModelRegistryModelNotActive\(hf:cli-test\/Base-7B-Legal, 2\): the model is disputed: this change needs an active model\.$/,
+      /^ModelRegistryModelNotActive\(hf:cli-test\/base-7b-legal, 2\): the model is disputed: this change needs an active model\.$/,
       update,
       FINETUNE,
       "--contributor",
       `${accounts[1]}:other:100%`,
     );
     await refused(
-      /^ModelRegistryModelNotActive\(hf:cli-test\/Base-7B-Legal, 2\): the model is disputed/,
+      /^ModelRegistryModelNotActive\(hf:cli-test\/base-7b-legal, 2\): the model is disputed/,
       dispute,
       FINETUNE,
       "--evidence",
@@ -547,8 +547,8 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
   it("attest signs what a card names; verify registers verified with a placeholder parent, claims a squatted model, and claim --to pays another address", async function () {
     const [, , , , steward, squatted, squatter, , recipient] = accounts as Address[];
     const cards = join(folder, "cards");
-    const own = "hf:cli-verify/Own-7B";
-    const ownParent = "hf:cli-verify/Unclaimed-Base";
+    const own = "hf:cli-verify/own-7b";
+    const ownParent = "hf:cli-verify/unclaimed-base";
     const card = join(cards, "cli-verify", "Own-7B", "README.md");
     await mkdir(dirname(card), { recursive: true });
     await writeFile(card, "---\nlicense: mit\n---\n\n# Own-7B\n");
@@ -559,7 +559,7 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
     assert.ok(lines.some((l) => l.startsWith("The repository names no steward yet")));
     assert.ok(lines.includes(`    steward: "${steward}"`) && lines.includes(`  {"steward": "${steward}"}`));
     await refused(
-      /^hf:cli-verify\/Own-7B's repository names no steward .*stemma: \{ steward/,
+      /^hf:cli-verify\/own-7b's repository names no steward .*stemma: \{ steward/,
       attest,
       own,
       "--cards",
@@ -575,7 +575,8 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
     // The attester (account 9 under the local parameters) signs the card's steward, at the card's hash, nonce 0.
     const proof = join(folder, "own.json");
     await refused(/is not an attester of the registry/, attest, own, "--cards", cards, "--account", "3");
-    await stemma(attest, own, "--cards", cards, "--account", "9", "--out", proof);
+    // Typed as the hub shows it: the key is made canonical, the mirror's folder found whatever its case.
+    await stemma(attest, "HF:CLI-Verify/Own-7B", "--cards", cards, "--account", "9", "--out", proof);
     const attestation = JSON.parse(await readFile(proof, "utf8")) as Record<string, unknown>;
     assert.equal(attestation.steward, steward);
     assert.equal(attestation.revision, keccak256(toHex(text)));
@@ -606,7 +607,7 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
     assert.match((await stemma(show, own)).join("\n"), /identity {4}verified: attesters confirmed its steward/);
     assert.match((await stemma(show, ownParent)).join("\n"), /identity {4}provisional until its authors claim it/);
     await refused(
-      /^the attestation carries nonce 0 but hf:cli-verify\/Own-7B is at nonce 1/,
+      /^the attestation carries nonce 0 but hf:cli-verify\/own-7b is at nonce 1/,
       verify,
       own,
       "--proof",
@@ -616,14 +617,14 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
     );
 
     // Someone else registered a key first: its rightful steward claims it with the card's attestation and a new set.
-    const squat = "hf:cli-verify/Squatted-7B";
+    const squat = "hf:cli-verify/squatted-7b";
     await stemma(register, ...flags({ key: squat, contributor: `${squatter}:other` }), "--account", "6");
     await mkdir(join(cards, "cli-verify", "Squatted-7B"), { recursive: true });
     await writeFile(join(cards, "cli-verify", "Squatted-7B", "stemma.json"), JSON.stringify({ steward: squatted }));
     const claimProof = join(folder, "squatted.json");
     await stemma(attest, squat, "--cards", cards, "--account", "9", "--out", claimProof);
     await refused(
-      /^claiming hf:cli-verify\/Squatted-7B names its contributors: --contributor/,
+      /^claiming hf:cli-verify\/squatted-7b names its contributors: --contributor/,
       verify,
       squat,
       "--proof",
@@ -632,7 +633,7 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
       "5",
     );
     await refused(
-      /^hf:cli-verify\/Squatted-7B is not provisional .*claim it without --correct-lineage/,
+      /^hf:cli-verify\/squatted-7b is not provisional .*claim it without --correct-lineage/,
       verify,
       squat,
       "--proof",
@@ -694,7 +695,7 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
     const again = join(folder, "squatted-again.json");
     await stemma(attest, squat, "--cards", cards, "--account", "9", "--out", again);
     await refused(
-      /already stewards hf:cli-verify\/Squatted-7B: verify only confirms it/,
+      /already stewards hf:cli-verify\/squatted-7b: verify only confirms it/,
       verify,
       squat,
       "--proof",
@@ -768,7 +769,7 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
       /disputes {4}a dispute needs a bond of 0\.2 ETH; no dispute before \d{4}-/,
     );
     await refused(
-      /^ModelRegistryDisputeCooldown\(hf:cli-test\/Base-7B-Legal-GGUF, \d+\): a dispute on this model was dismissed recently/,
+      /^ModelRegistryDisputeCooldown\(hf:cli-test\/base-7b-legal-gguf, \d+\): a dispute on this model was dismissed recently/,
       dispute,
       QUANTIZED,
       "--evidence",
@@ -790,14 +791,14 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
     const flags = ["--rpc", node.url, "--deployment", recordPath];
     const failed = await run(
       process.execPath,
-      [join(ROOT, "bin/stemma.cjs"), "pay", "hf:nobody/Nothing", "1", "ETH", ...flags],
+      [join(ROOT, "bin/stemma.cjs"), "pay", "hf:nobody/nothing", "1", "ETH", ...flags],
       { cwd: ROOT },
     ).then(
       () => assert.fail("stemma pay to an unknown model succeeded"),
       (e: { code: number; stdout: string; stderr: string }) => e,
     );
     assert.equal(failed.code, 1);
-    assert.match(failed.stderr, /^error: unknown model hf:nobody\/Nothing \(id 0x[0-9a-f]{64}\): check the key.*\n$/);
+    assert.match(failed.stderr, /^error: unknown model hf:nobody\/nothing \(id 0x[0-9a-f]{64}\): check the key.*\n$/);
     assert.equal(failed.stderr.split("\n").length, 2);
     assert.equal(failed.stdout, "");
 
@@ -813,20 +814,59 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
     const shown = await run(process.execPath, [join(ROOT, "bin/stemma.cjs"), "show", QUANTIZED, ...flags], {
       cwd: ROOT,
     });
-    assert.match(shown.stdout, /^hf:cli-test\/Base-7B-Legal-GGUF\n/);
+    assert.match(shown.stdout, /^hf:cli-test\/base-7b-legal-gguf\n/);
     assert.equal(shown.stderr, "");
   });
+  it("makes every key a user types canonical (F14): HF:CLI-Test/Typed-7B is hf:cli-test/typed-7b", async function () {
+    const canonical = "hf:cli-test/typed-7b";
+    const lines = await stemma(
+      register,
+      ...flags({
+        key: " HF:CLI-Test/Typed-7B ",
+        parent: "HF:CLI-Test/Base-7B:finetune",
+        upstream: "10%",
+        contributor: `${accounts[8]}:finetuning`,
+      }),
+    );
+    assert.ok(lines.includes(canonical), lines.join("\n"));
+    assert.ok(!lines.some((line) => line.includes("placeholder")), "the parent was taken for another model");
+    const registered = (await engine()).model(modelId(canonical));
+    assert.equal(registered.key, canonical);
+    assert.deepEqual(
+      registered.parents.map((edge) => edge.parentId),
+      [modelId(BASE)],
+    );
+    const shown = (await stemma(show, "Hf:Cli-Test/TYPED-7b")).join("\n");
+    assert.match(shown, new RegExp(`^${canonical}\n`));
+    assert.match(shown, new RegExp(`${BASE} +finetune +100% +10%`));
+
+    // A model card names its base as the hub writes it; the parent is the canonical key.
+    const card = join(folder, "typed-card.md");
+    await writeFile(card, "---\nlicense: mit\nbase_model: CLI-Test/Typed-7B\ntags:\n- gguf\n---\n\n# Typed 7B GGUF\n");
+    await stemma(
+      register,
+      ...flags({
+        "from-model-card": card,
+        key: "hf:CLI-Test/Typed-7B-GGUF",
+        upstream: "10%",
+        contributor: `${accounts[8]}:quantization`,
+      }),
+    );
+    const quantized = (await stemma(show, "hf:cli-test/typed-7b-gguf")).join("\n");
+    assert.match(quantized, new RegExp(`${canonical} +quantized +100% +10%`));
+  });
+
   // Last, and checked on the chain itself: the claim replaces epoch 0's set in place, which every later command's
   // ledger (rebuilt from the events) must mirror.
   it("a provisional model is claimed by its rightful steward, who corrects its lineage once, with older parents only", async function () {
     const [, , , , steward, rightful, squatter] = accounts as Address[];
     const cards = join(folder, "cards");
-    const key = "hf:cli-verify/Provisional-7B";
+    const key = "hf:cli-verify/provisional-7b";
     await asTimelock("setTrustPeriods", [{ provisional: 86_400, disputeCooldown: 86_400, epochRenewal: 2_592_000 }]);
     try {
       await stemma(register, ...flags({ key, contributor: `${squatter}:other` }), "--account", "6");
       assert.match((await stemma(show, key)).join("\n"), /identity {4}provisional until \d{4}-.*: nothing leaves it/);
-      const younger = "hf:cli-verify/Younger-7B";
+      const younger = "hf:cli-verify/younger-7b";
       await stemma(register, ...flags({ key: younger, contributor: `${steward}:other` }), "--account", "4");
       await mkdir(join(cards, "cli-verify", "Provisional-7B"), { recursive: true });
       await writeFile(
@@ -837,7 +877,7 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
       await stemma(attest, key, "--cards", cards, "--account", "9", "--out", proof);
       const claimFlags = ["--proof", proof, "--contributor", `${rightful}:finetuning`, "--correct-lineage"];
       await refused(
-        /^ModelRegistryParentNotOlder\(hf:cli-verify\/Younger-7B\): hf:cli-verify\/Younger-7B was registered after the model/,
+        /^ModelRegistryParentNotOlder\(hf:cli-verify\/younger-7b\): hf:cli-verify\/younger-7b was registered after the model/,
         verify,
         key,
         ...claimFlags,

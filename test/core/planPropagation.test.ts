@@ -13,10 +13,10 @@ import { acct, createHarness, ETH, USDC, type Harness } from "./ledgerHarness.js
  */
 function paidLineage(): { h: Harness; A: Hex; B: Hex; C: Hex; X: Hex } {
   const h = createHarness();
-  const A = h.register("hf:org/A", [[acct(1), 1_000_000]]);
-  const B = h.register("hf:org/B", [[acct(2), 1_000_000]], { upstreamPpm: 500_000, parents: [[A, 1_000_000]] });
-  const C = h.register("hf:org/C", [[acct(3), 1_000_000]], { upstreamPpm: 500_000, parents: [[B, 1_000_000]] });
-  const X = h.register("hf:org/X", [[acct(4), 1_000_000]], {
+  const A = h.register("hf:org/a", [[acct(1), 1_000_000]]);
+  const B = h.register("hf:org/b", [[acct(2), 1_000_000]], { upstreamPpm: 500_000, parents: [[A, 1_000_000]] });
+  const C = h.register("hf:org/c", [[acct(3), 1_000_000]], { upstreamPpm: 500_000, parents: [[B, 1_000_000]] });
+  const X = h.register("hf:org/x", [[acct(4), 1_000_000]], {
     parents: [
       [A, 300_000],
       [B, 700_000],
@@ -75,13 +75,35 @@ describe("planPropagation", () => {
     ]);
   });
 
-  it("gives no push to a disputed or revoked model: it holds its upstream, and what it would have sent its parents", () => {
-    const { h, B, C, X } = paidLineage();
-    const names = { [B]: "B", [C]: "C", [X]: "X" };
-    h.dispute(C);
-    expect(brief(planPropagation(h.ledger, { tokens: [ETH] }), names)).to.deep.equal(["X ETH 200", "B ETH 70"]);
-    h.revoke(C, acct(9));
-    h.revoke(X, acct(9));
-    expect(planPropagation(h.ledger)).to.deep.equal([]);
+  it("pushes disputed and revoked models' upstream like any other: a dispute does not hold what parents are owed", () => {
+    const { h } = paidLineage();
+    const active = planPropagation(h.ledger);
+    const [, , C, X] = h.ledger.models();
+    h.dispute(C!);
+    expect(planPropagation(h.ledger)).to.deep.equal(active);
+    h.revoke(C!, acct(9));
+    h.dispute(X!);
+    h.revoke(X!, acct(9));
+    expect(planPropagation(h.ledger)).to.deep.equal(active);
+  });
+
+  it("gives no push to a provisional model: it holds its upstream, and what it would have sent its parents", () => {
+    const { h, A, B, C, X } = paidLineage();
+    const P = h.register("hf:org/p", [[acct(5), 1_000_000]], {
+      upstreamPpm: 500_000,
+      parents: [[C, 1_000_000]],
+      provisional: true,
+    });
+    h.pay(P, 1000n);
+    const names = { [A]: "A", [B]: "B", [C]: "C", [X]: "X", [P]: "P" };
+    const steps = brief(planPropagation(h.ledger, { tokens: [ETH] }), names);
+    expect(steps).to.deep.equal(["X ETH 200", "C ETH 500", "B ETH 320"]);
+    h.verify(P);
+    expect(brief(planPropagation(h.ledger, { tokens: [ETH] }), names)).to.deep.equal([
+      "P ETH 500",
+      "X ETH 200",
+      "C ETH 750",
+      "B ETH 445",
+    ]);
   });
 });

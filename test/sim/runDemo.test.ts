@@ -27,10 +27,10 @@ describe("runDemo (npm start)", function () {
     assert.deepEqual(Object.keys(report.verified).sort(), [...keys].sort());
     assert.ok(Object.values(report.verified).every(Boolean), JSON.stringify(report.verified));
     assert.match(
-      await readFile(join(cards, "stemma-demo", "Llama-3.1-8B-Medical", "README.md"), "utf8"),
+      await readFile(join(cards, "stemma-demo", "llama-3.1-8b-medical", "README.md"), "utf8"),
       /stemma:\n {2}steward: "0x/,
     );
-    assert.match(await readFile(join(cards, "mistralai", "Mistral-7B-v0.3", "stemma.json"), "utf8"), /"steward":"0x/);
+    assert.match(await readFile(join(cards, "mistralai", "mistral-7b-v0.3", "stemma.json"), "utf8"), /"steward":"0x/);
     // The placeholder's escrow went to its author by their claim: 40% of the 30% upstream of the merge's 4,950 TUSD.
     const mia = report.owed.find((row) => row.label.startsWith("Mia"));
     assert.equal(mia?.amounts.TUSD, 594_000_000n);

@@ -92,7 +92,6 @@ export function createMirror(): Mirror {
         models.add(event.id);
         break;
       case "Paid":
-      case "UpstreamSwept":
         totals.add(key(event.modelId, event.token));
         tokens.add(event.token);
         break;
