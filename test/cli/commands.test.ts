@@ -856,8 +856,6 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
     assert.match(quantized, new RegExp(`${canonical} +quantized +100% +10%`));
   });
 
-  // Last, and checked on the chain itself: the claim replaces epoch 0's set in place, which every later command's
-  // ledger (rebuilt from the events) must mirror.
   it("a provisional model is claimed by its rightful steward, who corrects its lineage once, with older parents only", async function () {
     const [, , , , steward, rightful, squatter] = accounts as Address[];
     const cards = join(folder, "cards");
@@ -932,6 +930,12 @@ describe("stemma chain commands (deploy, register, attest, verify, update, pay, 
           [0, rightful],
         ],
       );
+      // The engine mirrors the replaced set and the corrected lineage: show reads them back.
+      const shown = (await stemma(show, key)).join("\n");
+      assert.match(shown, /identity {4}verified/);
+      assert.match(shown, /epoch {7}0 /);
+      assert.match(shown, new RegExp(`${rightful} +finetuning +100%`));
+      assert.match(shown, new RegExp(`${BASE} +finetune +100% +10%`));
     } finally {
       await asTimelock("setTrustPeriods", [{ provisional: 0, disputeCooldown: 86_400, epochRenewal: 2_592_000 }]);
     }
