@@ -6,8 +6,10 @@
  *   STEMMA_DEV_RPC_URL   the node's URL                          [http://127.0.0.1:8545]
  *   STEMMA_DEV_RECORD    where to write the deployment record    [.stemma/dev/deployment.json]
  *   STEMMA_DEV_REPORT    where to write the demo's report (JSON) [.stemma/dev/demo.json]
+ *   STEMMA_DEV_CARDS     the card folder the demo writes its models' cards into, for the attester [.stemma/dev/cards]
  *
- * Hardhat-dependent, so it lives in scripts/ (src/ may not import Hardhat); the CLI only reads the two files.
+ * Hardhat-dependent, so it lives in scripts/ (src/ may not import Hardhat); the CLI only reads the two files (and
+ * points users at the cards, which `stemma attest` reads).
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -21,15 +23,16 @@ import { demoParameters } from "../demo/demoParameters.js";
 const url = process.env.STEMMA_DEV_RPC_URL ?? "http://127.0.0.1:8545";
 const recordPath = process.env.STEMMA_DEV_RECORD ?? ".stemma/dev/deployment.json";
 const reportPath = process.env.STEMMA_DEV_REPORT ?? ".stemma/dev/demo.json";
+const cardsDir = process.env.STEMMA_DEV_CARDS ?? ".stemma/dev/cards";
 
 try {
   const connection = await network.create({ network: "localhost", override: { url } });
   console.log(`Deploying the stewardship DAO and the ledger to ${url} with Hardhat Ignition (local parameters)...`);
-  const { record, ...parameters } = await demoParameters(connection, (line) => console.log(line));
+  const { record, ...parameters } = await demoParameters(connection, (line) => console.log(line), cardsDir);
   await writeDeploymentRecord(recordPath, record);
   console.log(`Seeding the demo lineage...`);
   const report = await runDemo(parameters);
-  if (!report.mirrorMatches || !report.conserved) {
+  if (!report.mirrorMatches || !report.conserved || !Object.values(report.verified).every(Boolean)) {
     throw new Error("the demo found a mismatch between the engine and the chain: this is a bug, please report it");
   }
   await mkdir(dirname(reportPath), { recursive: true });

@@ -35,8 +35,10 @@ Runs the whole stack locally until Ctrl-C:
   1. a local chain: hardhat node on 127.0.0.1:PORT (chain 31337)
   2. compiles the contracts and deploys the DAO and the ledger with Hardhat Ignition (local parameters)
   3. seeds a demo lineage: a base model, a fine-tune, an adapter, a quantized build, a merge with an unclaimed
-     placeholder parent (Mistral), contributors in their roles; pays ETH and a test stablecoin (TUSD), propagates,
-     and has the DAO hand the placeholder to its authors
+     placeholder parent (Mistral), contributors in their roles, each model verified: its card (in the local card
+     folder .stemma/dev/cards) names its steward and the local attester (account #9) signs what it says; pays ETH
+     and a test stablecoin (TUSD), propagates, lets the placeholder's authors claim it by attestation, and has the
+     DAO appoint a guardian by proposal
   4. indexes the chain into an embedded PGlite store (.stemma/dev/pglite) and keeps following it
   5. serves GraphQL at http://127.0.0.1:API_PORT/graphql (with /health, /ready, /metrics)
 Then it prints the URLs, example queries and who is owed what.
@@ -59,6 +61,8 @@ const STATE_DIR = join(ROOT, ".stemma", "dev");
 const PID_FILE = join(STATE_DIR, "node.pid");
 const RECORD_FILE = join(STATE_DIR, "deployment.json");
 const REPORT_FILE = join(STATE_DIR, "demo.json");
+/** The local stand-in for the hub: the demo models' cards, which the attester reads (stemma attest --cards). */
+const CARDS_DIR = join(STATE_DIR, "cards");
 /** The genesis hash of the chain given with --rpc that the state describes. */
 const CHAIN_FILE = join(STATE_DIR, "chain.json");
 /** How long `hardhat node` may take to answer, and how long a stopping child gets before SIGKILL. */
@@ -177,6 +181,7 @@ type DemoReportFile = {
   owed: { label: string; account: Address; roles: string }[];
   tokens: { symbol: string; address: Address; decimals: number }[];
   models: Record<"base" | "finetune" | "adapter" | "quantized" | "merge" | "placeholder", string>;
+  verified: Record<string, boolean>;
 };
 
 /** `stemma dev`'s flags, checked. `external`: the chain given with --rpc, when it does not start one. */
@@ -397,7 +402,12 @@ async function waitForChain(node: ChildProcess, rpcUrl: string, signal: AbortSig
 async function deployAndSeed(rpcUrl: string, external: boolean, children: Set<ChildProcess>): Promise<void> {
   await runHardhat(
     ["run", "--network", "localhost", "scripts/dev/seed.ts"],
-    { STEMMA_DEV_RPC_URL: rpcUrl, STEMMA_DEV_RECORD: RECORD_FILE, STEMMA_DEV_REPORT: REPORT_FILE },
+    {
+      STEMMA_DEV_RPC_URL: rpcUrl,
+      STEMMA_DEV_RECORD: RECORD_FILE,
+      STEMMA_DEV_REPORT: REPORT_FILE,
+      STEMMA_DEV_CARDS: CARDS_DIR,
+    },
     children,
   );
   if (external) await writeFile(CHAIN_FILE, `${JSON.stringify({ genesis: await genesisHash(rpcUrl) })}\n`);
@@ -505,6 +515,12 @@ async function printReady({
   say(`  GraphQL    ${apiUrl}/graphql   (GraphiQL in a browser)`);
   say(`  health     ${apiUrl}/health   ready ${apiUrl}/ready   metrics ${apiUrl}/metrics`);
   say(`  chain      ${rpcUrl}   (chain 31337; hardhat's funded test accounts)`);
+  say(`  cards      ${CARDS_DIR}   (the local attester is account 9)`);
+  say();
+  const verified = Object.entries(report.verified);
+  say(
+    `Verified: ${verified.filter(([, yes]) => yes).length} of ${verified.length} models (each card names its steward; stemma verify <key> --cards ${CARDS_DIR} explains)`,
+  );
   say();
   say("Example queries (POST them to /graphql, or paste them into GraphiQL):");
   say();

@@ -11,11 +11,13 @@ Commands:
              (what npm start runs)
   deploy     deploys the DAO and the ledger with Hardhat Ignition; writes deployments/<network>.json
   register   registers a model: lineage, upstream share, contributors, terms, metadata
+  attest     (attesters) signs that a model's repository names its steward: stemma attest hf:org/name --cards DIR
+  verify     (stewards) what the repository must name; submits attestations: registers verified, verifies, claims
   update     changes a model you steward: contributors, terms, metadata, stewardship
   pay        pays revenue to a model: stemma pay hf:org/name 1.5 ETH
   propagate  pushes upstream revenue to parents: one model, or --all
-  claim      claims everything you are owed, one transaction per token
-  dispute    raises a dispute on a model, with evidence and the bond
+  claim      claims everything you are owed, one transaction per token (--to: paid to another address)
+  dispute    raises a dispute on a model, with evidence and the bond; guardians dismiss one (--dismiss)
   show       a model or an account as readable tables
   index      the indexer alone: follows a deployment into PGlite or PostgreSQL (same as npm run index)
   serve      the GraphQL API alone over the indexer's store (same as npm run serve)
@@ -32,7 +34,7 @@ type Command = (argv: string[]) => Promise<number>;
  * index` does not load the registration code.
  */
 const COMMANDS = new Set(
-  "dev deploy register update pay propagate claim dispute show index serve simulate reconcile".split(" "),
+  "dev deploy register attest verify update pay propagate claim dispute show index serve simulate reconcile".split(" "),
 );
 
 async function loadCommand(command: string): Promise<Command> {

@@ -75,7 +75,7 @@ export type ModelCardOverrides = {
 };
 
 /** The fields of a card's `stemma:` section: a manifest's, with parents replaced by `base_model` and these two. */
-const STEMMA_FIELDS = [
+export const STEMMA_FIELDS = [
   "key",
   "steward",
   "upstream",

@@ -1,9 +1,10 @@
 /**
  * `stemma register`: registers a model with its lineage, contributors, terms and metadata, described by flags, a
  * manifest file (`--manifest`) or a Hugging Face model card (`--from-model-card`); flags override the file's values.
- * Parents must exist:
- * `--placeholders` registers the missing ones as unclaimed placeholders first. Each parent's current terms are read
- * and sent as the terms the registration expects, so a parent cannot change them under it unnoticed.
+ * Parents must exist, or
+ * with `--placeholders` the missing ones are created as unclaimed placeholders in the registration's own transaction.
+ * Each parent's current terms are read and sent as the terms the registration expects, so a parent cannot change
+ * them under it unnoticed.
  */
 import { zeroHash, type Hex } from "viem";
 
@@ -25,7 +26,8 @@ import { readModelCard } from "./modelCard.js";
 import { stdout, type Output } from "./output.js";
 import { formatPercent } from "../core/percent.js";
 import { addressFlag, contributorsFromFlags, digestFlag, percentFlag, parentsFromFlags } from "./registrationFlags.js";
-import { rewordUpstream } from "./registrationParts.js";
+import type { VerificationProof } from "./attestation.js";
+import { DEFAULT_TERMS, rewordUpstream } from "./registrationParts.js";
 import { CliError } from "./shared.js";
 import { resolveSigner, type Signer } from "./signer.js";
 import { sendContractCall } from "./transaction.js";
@@ -57,16 +59,20 @@ stemma: section for contributors) can describe it; the flags below then override
   --metadata-uri URI               where the model card lives
   --weights-digest 0xHASH          32 bytes, e.g. sha256 of the weight files' manifest
   --steward ADDRESS                who manages the model                                         [the signer]
-  --placeholders                   register parents that do not exist yet as unclaimed placeholders first
+  --placeholders                   create parents that do not exist yet as unclaimed placeholders, in the same
+                                   transaction (their authors claim them with stemma verify)
 
   stemma register --key hf:me/llama-3.1-8b-legal --parent hf:meta-llama/llama-3.1-8b:finetune:100% \\
     --upstream 20% --contributor 0x70997970C51812dc3A010C7d01b50e0d17dc79C8:finetuning:70% \\
     --contributor 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC:data_curation:30% --license Apache-2.0 --min-derivative 5%
 
+A model registered this way is provisional while the deployment holds registrations for a verified claimant
+(nothing leaves it until then); stemma verify registers it verified instead, with attestations of its steward.
+
 ${CHAIN_HELP}
 `;
 
-const REGISTER_FLAGS = {
+export const REGISTER_FLAGS = {
   manifest: { type: "string" },
   "from-model-card": { type: "string" },
   key: { type: "string" },
@@ -82,7 +88,7 @@ const REGISTER_FLAGS = {
   placeholders: { type: "boolean", default: false },
 } as const;
 
-type RegisterFlagValues = ReturnType<typeof parseCommand<typeof REGISTER_FLAGS>>["values"];
+export type RegisterFlagValues = ReturnType<typeof parseCommand<typeof REGISTER_FLAGS>>["values"];
 
 /**
  * What the flags say, field by field: the registration when nothing else describes it, the overrides of a manifest's
@@ -148,26 +154,31 @@ export async function register(argv: string[], say: Output = stdout): Promise<nu
   if (positionals.length > 0) {
     throw new CliError(`stemma register takes flags only (got "${positionals[0]}"): the key goes in --key.`);
   }
+  const manifest = await manifestOf(values, say);
+  const context = await connect(values);
+  const signer = await resolveSigner(context, values);
+  await sendRegistration(context, signer, manifest, { placeholders: values.placeholders }, say);
+  return 0;
+}
+
+/** The registration the flags describe, alone or over a manifest file or a model card (whose notes are printed). */
+export async function manifestOf(values: RegisterFlagValues, say: Output): Promise<RegistrationManifest> {
   const flags = manifestFromFlags(values);
-  let manifest: RegistrationManifest;
   if (values.manifest && values["from-model-card"]) {
     throw new CliError("pass --manifest or --from-model-card, not both.");
   } else if (values.manifest) {
-    manifest = completeManifest({ ...(await readManifestFile(values.manifest)), ...flags });
+    return completeManifest({ ...(await readManifestFile(values.manifest)), ...flags });
   } else if (values["from-model-card"]) {
     const card = await readModelCard(values["from-model-card"], flags);
     for (const note of card.notes) say(`note: ${note}`);
-    manifest = completeManifest(card.manifest);
-  } else manifest = completeManifest(flags);
-  const context = await connect(values);
-  const signer = await resolveSigner(context, values);
-  await sendRegistration(context, signer, manifest, values.placeholders, say);
-  return 0;
+    return completeManifest(card.manifest);
+  }
+  return completeManifest(flags);
 }
 
 type StoredModel = { steward: `0x${string}`; status: number; terms: Terms };
 
-async function readModel(context: ChainContext, id: Hex): Promise<StoredModel> {
+export async function readModel(context: ChainContext, id: Hex): Promise<StoredModel> {
   return await context.publicClient.readContract({
     address: context.registry,
     abi: context.abi.registry,
@@ -176,12 +187,24 @@ async function readModel(context: ChainContext, id: Hex): Promise<StoredModel> {
   });
 }
 
-/** Registers missing parents as placeholders (when allowed), reads every parent's terms, then registers. */
+/** How a registration is sent: with missing parents as placeholders (in the same transaction), verified or not. */
+export type RegistrationOptions = {
+  /** Missing parents become unclaimed placeholders, created in the registration's own transaction. */
+  placeholders: boolean;
+  /** The attesters' proof that the steward controls the key: the model is registered verified (registerVerified). */
+  proof?: VerificationProof | undefined;
+};
+
+/**
+ * Checks every parent, reads their terms, then registers: `register`, `registerWithPlaceholders` when parents are
+ * missing (they are created in the same transaction, so a refused registration leaves none), or `registerVerified`
+ * with a proof.
+ */
 export async function sendRegistration(
   context: ChainContext,
   signer: Signer,
   manifest: RegistrationManifest,
-  placeholders: boolean,
+  { placeholders, proof }: RegistrationOptions,
   say: Output,
 ): Promise<Hex> {
   const id = modelId(manifest.key);
@@ -192,16 +215,93 @@ export async function sendRegistration(
     );
   }
   const parents = await Promise.all(manifest.parents.map(async (parent) => ({ ...parent, id: modelId(parent.key) })));
-  // Everything the registry would refuse about a parent is checked before anything is sent, so a refused
-  // registration leaves no placeholder behind.
-  const missing = [];
+  const missing = await checkParents(context, parents, manifest.upstreamPpm);
+  if (missing.length > 0 && !placeholders) {
+    const [them, placeholder] =
+      missing.length > 1 ? ["them", "unclaimed placeholders"] : ["it", "an unclaimed placeholder"];
+    throw new CliError(
+      `unknown parent${missing.length > 1 ? "s" : ""} ${missing.join(", ")}: register ${them} first, or pass --placeholders to register ${them} as ${placeholder} with this model (its authors claim it later with stemma verify).`,
+    );
+  }
+  const chain = await readChainLedger(context);
+  const nameOf = (modelIdToName: Hex) =>
+    parents.find((p) => p.id === modelIdToName.toLowerCase())?.key ??
+    (modelIdToName === id ? manifest.key : chain.keyOf(modelIdToName));
+  // A placeholder has open terms: what a missing parent will have once the registration creates it.
+  const expectedParentTerms = await Promise.all(
+    parents.map(async (parent) =>
+      missing.includes(parent.key) ? { ...DEFAULT_TERMS } : (await readModel(context, parent.id)).terms,
+    ),
+  );
+
+  const steward = manifest.steward ?? signer.address;
+  say(`${manifest.key}`);
+  say(`  steward      ${steward}`);
+  say(`  upstream     ${formatPercent(manifest.upstreamPpm)}`);
+  for (const parent of parents)
+    say(
+      `  parent       ${parent.key} (${relationName(parent.relation)}, ${formatPercent(parent.weightPpm)})${missing.includes(parent.key) ? ", created as an unclaimed placeholder" : ""}`,
+    );
+  for (const c of manifest.contributors)
+    say(`  contributor  ${c.account} (${roleName(c.role)}, ${formatPercent(c.weightPpm)})`);
+  say(
+    `  terms        ${manifest.terms.derivativesAllowed ? `derivatives allowed, at least ${formatPercent(manifest.terms.minDerivativePpm)} of their revenue` : "no derivatives"}`,
+  );
+  if (manifest.license) say(`  license      ${manifest.license}`);
+  const registration = {
+    key: manifest.key,
+    steward,
+    upstreamPpm: manifest.upstreamPpm,
+    parents: parents.map(({ id: parentId, relation, weightPpm }) => ({ parentId, relation, weightPpm })),
+    expectedParentTerms,
+    contributors: manifest.contributors,
+    terms: manifest.terms,
+    weightsDigest: manifest.weightsDigest,
+    metadataURI: manifest.metadataURI,
+    license: manifest.license,
+  };
+  const withPlaceholders =
+    missing.length > 0 ? ` with placeholder${missing.length > 1 ? "s" : ""} ${missing.join(", ")}` : "";
+  const label = `Registering ${manifest.key}${withPlaceholders}${proof ? " as verified" : ""} from ${signer.address} (${signer.source})`;
+  const target = { label, address: context.registry, abi: context.abi.registry } as const;
+  if (proof)
+    await sendContractCall(
+      context,
+      signer,
+      { ...target, functionName: "registerVerified", args: [registration, missing, proof] },
+      say,
+      nameOf,
+    );
+  else if (missing.length > 0)
+    await sendContractCall(
+      context,
+      signer,
+      { ...target, functionName: "registerWithPlaceholders", args: [registration, missing] },
+      say,
+      nameOf,
+    );
+  else
+    await sendContractCall(context, signer, { ...target, functionName: "register", args: [registration] }, say, nameOf);
+  say(`Registered ${manifest.key} (id ${id})${proof ? ", verified" : ""}.`);
+  return id;
+}
+
+/**
+ * Checks what the registry would refuse about the parents before anything is sent (not revoked, derivatives allowed,
+ * their minimum share met) and resolves with the keys of those not registered yet.
+ */
+export async function checkParents(
+  context: ChainContext,
+  parents: readonly { key: string; id: Hex; weightPpm: number }[],
+  upstreamPpm: number,
+): Promise<string[]> {
+  const missing: string[] = [];
   for (const parent of parents) {
     const stored = await readModel(context, parent.id);
     if (stored.status === ModelStatus.NONE) missing.push(parent.key);
     else if (stored.status === ModelStatus.REVOKED) {
       throw new CliError(`parent ${parent.key} was revoked by the DAO: a revoked model cannot have new derivatives.`);
     } else {
-      const { upstreamPpm } = manifest;
       const edge = { parent: parent.key, terms: stored.terms, upstreamPpm, weightPpm: parent.weightPpm };
       rewordError(
         ParentTermsError,
@@ -217,73 +317,5 @@ export async function sendRegistration(
       );
     }
   }
-  if (missing.length > 0 && !placeholders) {
-    const [them, placeholder] =
-      missing.length > 1 ? ["them", "unclaimed placeholders"] : ["it", "an unclaimed placeholder"];
-    throw new CliError(
-      `unknown parent${missing.length > 1 ? "s" : ""} ${missing.join(", ")}: register ${them} first, or pass --placeholders to register ${them} as ${placeholder} (the DAO assigns placeholders to their authors later).`,
-    );
-  }
-  const chain = await readChainLedger(context);
-  const nameOf = (modelIdToName: Hex) =>
-    parents.find((p) => p.id === modelIdToName.toLowerCase())?.key ??
-    (modelIdToName === id ? manifest.key : chain.keyOf(modelIdToName));
-  for (const key of missing) {
-    await sendContractCall(
-      context,
-      signer,
-      {
-        label: `Registering ${key} as an unclaimed placeholder parent`,
-        address: context.registry,
-        abi: context.abi.registry,
-        functionName: "registerPlaceholder",
-        args: [key],
-      },
-      say,
-      nameOf,
-    );
-  }
-  const expectedParentTerms = await Promise.all(
-    parents.map(async (parent) => (await readModel(context, parent.id)).terms),
-  );
-
-  say(`${manifest.key}`);
-  say(`  steward      ${manifest.steward ?? signer.address}`);
-  say(`  upstream     ${formatPercent(manifest.upstreamPpm)}`);
-  for (const parent of parents)
-    say(`  parent       ${parent.key} (${relationName(parent.relation)}, ${formatPercent(parent.weightPpm)})`);
-  for (const c of manifest.contributors)
-    say(`  contributor  ${c.account} (${roleName(c.role)}, ${formatPercent(c.weightPpm)})`);
-  say(
-    `  terms        ${manifest.terms.derivativesAllowed ? `derivatives allowed, at least ${formatPercent(manifest.terms.minDerivativePpm)} of their revenue` : "no derivatives"}`,
-  );
-  if (manifest.license) say(`  license      ${manifest.license}`);
-  await sendContractCall(
-    context,
-    signer,
-    {
-      label: `Registering ${manifest.key} from ${signer.address} (${signer.source})`,
-      address: context.registry,
-      abi: context.abi.registry,
-      functionName: "register",
-      args: [
-        {
-          key: manifest.key,
-          steward: manifest.steward ?? signer.address,
-          upstreamPpm: manifest.upstreamPpm,
-          parents: parents.map(({ id: parentId, relation, weightPpm }) => ({ parentId, relation, weightPpm })),
-          expectedParentTerms,
-          contributors: manifest.contributors,
-          terms: manifest.terms,
-          weightsDigest: manifest.weightsDigest,
-          metadataURI: manifest.metadataURI,
-          license: manifest.license,
-        },
-      ],
-    },
-    say,
-    nameOf,
-  );
-  say(`Registered ${manifest.key} (id ${id}).`);
-  return id;
+  return missing;
 }

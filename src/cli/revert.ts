@@ -4,6 +4,8 @@ import {
   decodeErrorResult,
   isAddress,
   isHex,
+  keccak256,
+  toHex,
   type Abi,
   type Hex,
 } from "viem";
@@ -18,6 +20,15 @@ export type NameOfModel = (id: Hex) => string;
 type Explain = (args: readonly unknown[], name: NameOfModel) => string;
 
 const percentOfPpm2 = (value: unknown) => formatPercent(BigInt(value as bigint) / PPM);
+const dateOf = (seconds: unknown) => new Date(Number(seconds) * 1000).toISOString();
+
+/** The registry's roles by hash, for AccessControl's refusal. */
+const ROLE_NAMES = new Map(
+  ["DISPUTE_MANAGER_ROLE", "PLACEHOLDER_ASSIGNER_ROLE", "IDENTITY_MANAGER_ROLE", "GUARDIAN_ROLE"].map((role) => [
+    keccak256(toHex(role)),
+    role,
+  ]),
+);
 
 /** The reverts a user meets in practice, in words, with what to do about them. */
 const EXPLANATIONS: Record<string, Explain> = {
@@ -26,7 +37,8 @@ const EXPLANATIONS: Record<string, Explain> = {
   ModelRegistryUnknownModel: () =>
     "no model has this id: check the key (hf: keys are all lowercase; others are case-sensitive)",
   ModelRegistryUnknownParent: () =>
-    "a parent is not registered: register it first, or pass --placeholders to register it as an unclaimed placeholder",
+    "a parent is not registered: register it first, or pass --placeholders to create it as an unclaimed placeholder with this registration",
+  ModelRegistryPlaceholderNotParent: () => "a placeholder created with a registration must be one of its parents",
   ModelRegistryParentRevoked: () => "a parent was revoked by the DAO: a revoked model cannot have new derivatives",
   ModelRegistryDerivativesNotAllowed: () => "a parent's terms do not allow derivatives",
   ModelRegistryParentTermsChanged: () =>
@@ -43,9 +55,43 @@ const EXPLANATIONS: Record<string, Explain> = {
   ModelRegistryModelNotActive: ([, status]) =>
     `the model is ${["unknown", "active", "disputed", "revoked"][Number(status)] ?? "not active"}: this change needs an active model`,
   ModelRegistryWrongBond: ([, required]) => `the dispute bond is now ${required} wei: run the command again`,
+  ModelRegistryDisputeCooldown: ([, until]) =>
+    `a dispute on this model was dismissed recently: no new dispute before ${dateOf(until)}`,
+  ModelRegistryUnknownDispute: () => "no dispute has this id: stemma show <model> names a model's open dispute",
+  ModelRegistryDisputeState: ([, outcome]) =>
+    `the dispute is already ${["pending", "dismissed", "upheld"][Number(outcome)] ?? "resolved"}: nothing to resolve`,
+  ModelRegistryNotEnoughAttestations: ([valid, threshold]) =>
+    BigInt(threshold as bigint) === 0n
+      ? "no attester is appointed on this deployment: governance appoints them (setAttester) before models can be verified"
+      : `${valid} attester signature(s) given, the registry needs ${threshold}: ask more attesters to run stemma attest and pass each file with --proof`,
+  ModelRegistryInvalidAttestation: ([index]) =>
+    `signature ${index} is malformed, not by a current attester, or out of ascending signer order: ask that attester to attest again`,
+  ModelRegistryAttestationExpired: ([deadline]) =>
+    `the attestation expired at ${dateOf(deadline)}: ask the attesters for a new one`,
+  ModelRegistryNotAttestedSteward: ([attested, caller]) =>
+    `the attestation names ${attested as string} but ${caller as string} sends the transaction: send it with the attested steward's key`,
+  ModelRegistryStewardMismatch: ([, steward]) =>
+    steward === "0x0000000000000000000000000000000000000000"
+      ? "the model is an unclaimed placeholder: its authors claim it with stemma verify --contributor ..."
+      : `the attestation does not name the model's steward ${steward as string}: a steward who is not attested claims the model instead (stemma verify --contributor ...)`,
+  ModelRegistryProvisional: ([, until]) =>
+    `the model is provisional until ${dateOf(until)}: its contributors cannot change before it is verified (stemma verify) or that time passes`,
+  ModelRegistryNotEndable: () => "the model is not provisional, or its window has not passed yet",
+  ModelRegistryLineageLocked: () =>
+    "the model is no longer provisional (its funds may have moved): its lineage can no longer be corrected; claim it without --correct-lineage",
+  ModelRegistryParentNotOlder: ([parentId], name) =>
+    `${name(parentId as Hex)} was registered after the model: a corrected lineage names only parents registered before it, so the lineage stays acyclic`,
+  AccessControlUnauthorizedAccount: ([account, role]) =>
+    `${account as string} does not hold ${ROLE_NAMES.get(role as Hex) ?? "the role this needs"}: ${role === keccak256(toHex("GUARDIAN_ROLE")) ? "only guardians the DAO appointed may dismiss a dispute" : "only the DAO may do this, by proposal"}`,
   RevenueRouterUnknownModel: () =>
     "no model has this id: check the key (hf: keys are all lowercase; others are case-sensitive)",
-  RevenueRouterModelFrozen: () => "the model is disputed: nothing leaves it until the DAO resolves the dispute",
+  RevenueRouterModelFrozen: () =>
+    "the model is disputed: its current epoch waits until the dispute is resolved (earlier epochs stay claimable)",
+  RevenueRouterModelProvisional: () =>
+    "the model is provisional: payments arrive but nothing leaves it until it is verified (stemma verify) or its window passes",
+  RevenueRouterNotAccount: ([account]) =>
+    `only ${account as string} may redirect its own claim: sign with its key, or claim without --to`,
+  RevenueRouterTokenNotAllowed: () => "the DAO allows only listed tokens for payments: pay in an allowed token",
   RevenueRouterModelRevoked: () => "the model was revoked: only its beneficiary can move its funds",
   RevenueRouterTokenBlocked: () => "the DAO blocked this token for payments: pay in another token",
   RevenueRouterTokenDeliveryMismatch: () =>

@@ -2,7 +2,7 @@
  * `stemma show <model key|id>` and `stemma show <address>`: a model or an account as readable tables, read from the
  * chain's events through the exact engine, in human units.
  */
-import { getAddress, isAddress, type Address, type Hex } from "viem";
+import { formatEther, getAddress, isAddress, type Address, type Hex } from "viem";
 
 import { PPM, ZERO_ADDRESS } from "../core/constants.js";
 import { edgeSharePpm } from "../core/validateParentTerms.js";
@@ -15,6 +15,7 @@ import { resolveModel } from "./modelRef.js";
 import { stdout, type Output } from "./output.js";
 import { formatPercent } from "../core/percent.js";
 import { renderTable } from "./table.js";
+import { identityWords } from "./identity.js";
 
 export const SHOW_HELP = `Usage: stemma show <model key|id>      a model: steward, status, upstream, terms, parents, contributors, revenue
        stemma show <address>           an account: what it can claim now and after full propagation, its contributions
@@ -53,6 +54,24 @@ async function showModel(context: ChainContext, chain: ChainLedger, id: Hex, say
     `  steward     ${model.placeholder ? "none: an unclaimed placeholder (its kept share accrues in escrow)" : model.steward}`,
   );
   say(`  status      ${statusName(model.status)}${model.beneficiary ? `, funds go to ${model.beneficiary}` : ""}`);
+  const { registry, abi, publicClient } = context;
+  const read = { address: registry, abi: abi.registry } as const;
+  const [identity, disputeId, bond, { timestamp }] = await Promise.all([
+    publicClient.readContract({ ...read, functionName: "identity", args: [id] }),
+    publicClient.readContract({ ...read, functionName: "activeDispute", args: [id] }),
+    publicClient.readContract({ ...read, functionName: "disputeBondFor", args: [id] }),
+    publicClient.getBlock(),
+  ]);
+  say(`  identity    ${identityWords(identity)}`);
+  if (disputeId !== 0n)
+    say(`  dispute     ${disputeId} is open (a guardian may dismiss it: stemma dispute --dismiss ${disputeId})`);
+  else {
+    const coolDown =
+      BigInt(identity.disputeCooldownUntil) > timestamp
+        ? `; no dispute before ${new Date(identity.disputeCooldownUntil * 1000).toISOString()}`
+        : "";
+    say(`  disputes    a dispute needs a bond of ${formatEther(bond)} ETH${coolDown}`);
+  }
   say(`  upstream    ${formatPercent(model.upstreamPpm)} of its revenue flows to its parents`);
   say(
     `  terms       ${model.terms.derivativesAllowed ? `derivatives allowed; each must pass it at least ${formatPercent(model.terms.minDerivativePpm)} of its revenue` : "no derivatives allowed"}`,

@@ -1,11 +1,14 @@
-import { formatUnits, getContract, keccak256, parseEther, parseUnits, toHex } from "viem";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+import { formatUnits, getAddress, getContract, keccak256, parseEther, parseUnits, toHex, zeroAddress } from "viem";
 import type { Abi, Account, Address, Chain, ContractFunctionArgs, ContractFunctionName, Hex } from "viem";
 import type { PublicClient, TestClient, Transport, WalletClient } from "viem";
 import { decodeLedgerLogs } from "../chain/decodeLogs.js";
 import type { FunctionCall, WriteMutability } from "../chain/functionCall.js";
 import { proposalCall, runProposal } from "../chain/runProposal.js";
 import { modelRegistryAbi, revenueRouterAbi, stemmaTokenAbi, testTokenAbi } from "../contracts/abis.js";
-import { NATIVE_TOKEN, PPM, Relation, Role } from "../core/constants.js";
+import { ModelStatus, NATIVE_TOKEN, PPM, Relation, Role } from "../core/constants.js";
 import { contributorClaim } from "../core/contributorClaim.js";
 import { createLedger } from "../core/ledger.js";
 import { modelId } from "../core/modelId.js";
@@ -29,15 +32,24 @@ export type RunDemoParameters = {
   /** Mines blocks and moves time, for the DAO's proposal. */
   testClient: TestClient;
   /**
-   * At least 13 funded accounts: two holders of the local votes allocation (40% and 30%), the payer, then
-   * contributors.
+   * At least 14 funded accounts: two holders of the local votes allocation (40% and 30%), the payer, then
+   * contributors, with the attester the local parameters appoint at #9.
    */
   wallets: readonly WalletClient<Transport, Chain, Account>[];
   system: DemoSystem;
   /** The test ERC-20's creation code (constructor: name, symbol, decimals), from its artifact. */
   tokenBytecode: Hex;
+  /**
+   * The local stand-in for the hub and its attester: `dir` is a card folder (`<dir>/<org>/<name>/README.md`) the demo
+   * writes its models' cards into, each naming its steward; `attest` runs the attester's step on it for a key (the
+   * CLI's `stemma attest`, with the attester the local parameters appoint, Hardhat account #9).
+   */
+  cards: { dir: string; attest: (key: string) => Promise<VerificationProof> };
   log: (line: string) => void;
 };
+
+/** The registry's proof of an attested steward: what `registerVerified`, `verify` and `claimModel` take. */
+export type VerificationProof = { revision: Hex; deadline: bigint; signatures: Hex[] };
 
 export type DemoReport = {
   /** Per account label and token symbol: what the account can claim after full propagation. */
@@ -46,6 +58,8 @@ export type DemoReport = {
   tokens: { symbol: string; address: Address; decimals: number }[];
   /** The demo lineage's model keys, parents first; `placeholder` is the parent registered before its authors came. */
   models: { base: string; finetune: string; adapter: string; quantized: string; merge: string; placeholder: string };
+  /** Per model key: the registry marks it verified (attesters confirmed the steward its card names). */
+  verified: Record<string, boolean>;
   /** The engine's figures equal the chain's for every account, entry and token. */
   mirrorMatches: boolean;
   /** The router's balance equals everything owed, per token. */
@@ -62,12 +76,17 @@ const PEOPLE = [
   "Di (fine-tuning)",
   "Ed (medical data)",
   "Flo (red-teaming)",
+  "attester (reads model cards)",
   "Gus (quantization)",
   "Hal (maintenance)",
   "Ivy (merging)",
   "Mia (Mistral pre-training)",
 ] as const;
-const MISTRAL_AUTHOR = 12;
+/** Hardhat account #9, the attester the local parameters appoint: it signs, it is owed nothing. */
+const ATTESTER = 9;
+/** The DAO member the DAO appoints as guardian (a one-member security council, for the demo). */
+const GUARDIAN = 1;
+const MISTRAL_AUTHOR = 13;
 
 const BASE = "hf:meta-llama/llama-3.1-8b";
 const PLACEHOLDER = "hf:mistralai/mistral-7b-v0.3";
@@ -99,11 +118,11 @@ const share = (who: number, role: number, weightPpm: number) => ({ who, role, we
 const LINEAGE: Pick<DemoModel, "key" | "steward" | "upstreamPpm" | "parents">[] = [
   { key: BASE, steward: 3, upstreamPpm: 0, parents: [] },
   { key: FINETUNE, steward: 6, upstreamPpm: 200_000, parents: [parent(BASE, Relation.FINETUNE)] },
-  { key: ADAPTER, steward: 10, upstreamPpm: 250_000, parents: [parent(BASE, Relation.ADAPTER)] },
-  { key: QUANTIZED, steward: 9, upstreamPpm: 500_000, parents: [parent(FINETUNE, Relation.QUANTIZED)] },
+  { key: ADAPTER, steward: 11, upstreamPpm: 250_000, parents: [parent(BASE, Relation.ADAPTER)] },
+  { key: QUANTIZED, steward: 10, upstreamPpm: 500_000, parents: [parent(FINETUNE, Relation.QUANTIZED)] },
   {
     key: MERGE,
-    steward: 11,
+    steward: 12,
     upstreamPpm: 300_000,
     parents: [parent(FINETUNE, Relation.MERGE, 600_000), parent(PLACEHOLDER, Relation.MERGE, 400_000)],
   },
@@ -121,9 +140,9 @@ const CONTRIBUTORS: Record<string, DemoModel["contributors"]> = {
     share(7, Role.DATA_CURATION, 200_000),
     share(8, Role.EVALUATION_REDTEAM, 100_000),
   ],
-  [ADAPTER]: [share(10, Role.FINETUNING, 600_000), share(7, Role.DATA_CURATION, 400_000)],
-  [QUANTIZED]: [share(9, Role.QUANTIZATION, 800_000), share(10, Role.MAINTENANCE, 200_000)],
-  [MERGE]: [share(11, Role.FINETUNING, Number(PPM))],
+  [ADAPTER]: [share(11, Role.FINETUNING, 600_000), share(7, Role.DATA_CURATION, 400_000)],
+  [QUANTIZED]: [share(10, Role.QUANTIZATION, 800_000), share(11, Role.MAINTENANCE, 200_000)],
+  [MERGE]: [share(12, Role.FINETUNING, Number(PPM))],
 };
 
 /** The least share of their revenue the base and the fine-tune ask of derivatives; the others ask nothing. */
@@ -146,10 +165,26 @@ const edgesOf = (model: DemoModel): ParentEdge[] =>
 const ROLE_NAMES = Object.fromEntries(Object.entries(Role).map(([name, value]) => [value, name]));
 
 /**
+ * Writes the model card of `key` into the card folder, as its authors publish it on the hub: its front matter names
+ * the steward (`stemma: { steward }`). The Mistral authors name theirs in a `stemma.json` next to the card instead.
+ */
+async function writeCard(dir: string, key: string, steward: Address, parents: string[], license: string) {
+  const folder = join(dir, ...key.slice("hf:".length).split("/"));
+  await mkdir(folder, { recursive: true });
+  const baseModels = parents.length ? [`base_model:`, ...parents.map((p) => `  - ${p.slice("hf:".length)}`)] : [];
+  const binding = key === PLACEHOLDER ? [] : ["stemma:", `  steward: "${steward}"`];
+  const frontMatter = [`license: ${license}`, ...baseModels, ...binding];
+  await writeFile(join(folder, "README.md"), `---\n${frontMatter.join("\n")}\n---\n\n# ${key.slice("hf:".length)}\n`);
+  if (key === PLACEHOLDER) await writeFile(join(folder, "stemma.json"), `${JSON.stringify({ steward })}\n`);
+}
+
+/**
  * On a freshly deployed system, registers a small lineage (a base model, a fine-tune and an adapter of it, a
- * quantized build of the fine-tune, and a merge of the fine-tune with an unclaimed placeholder), pays revenue in ETH and a test
- * stablecoin, propagates it all, has the stewardship DAO hand the placeholder to its authors by proposal, and
- * reports who is owed what, checking the TypeScript engine against the chain.
+ * quantized build of the fine-tune, and a merge of the fine-tune with an unclaimed placeholder created with it), each
+ * model verified: its authors name their steward in its model card and the attester signs what the card says. It
+ * pays revenue in ETH and a test stablecoin, propagates it all, lets the placeholder's authors claim it the same way,
+ * has the stewardship DAO appoint a guardian by proposal, and reports who is owed what, checking the TypeScript
+ * engine against the chain.
  *
  * @example
  * import { runDemo } from "./runDemo.js";
@@ -161,13 +196,14 @@ export async function runDemo({
   wallets,
   system,
   tokenBytecode,
+  cards,
   log,
 }: RunDemoParameters): Promise<DemoReport> {
   if (wallets.length < PEOPLE.length) throw new Error(`the demo needs ${PEOPLE.length} funded accounts`);
   // Checked above: every index below PEOPLE.length exists.
   const wallet = (who: number) => wallets[who]!;
   const [member, payer] = [wallet(0), wallet(2)];
-  const address = (who: number): Address => wallet(who).account.address;
+  const address = (who: number): Address => getAddress(wallet(who).account.address);
   const wait = async (hash: Hex) => {
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
@@ -206,34 +242,51 @@ export async function runDemo({
   const usd = { symbol: "TUSD", address: tusd, decimals: 6 };
   const tokens = [eth, usd];
 
-  log(`Registering the lineage (placeholder for ${PLACEHOLDER})...`);
-  await write(payer, registry, registryAbi, "registerPlaceholder", [PLACEHOLDER]);
+  log(`The models' authors name their stewards in their model cards (a local mirror of the hub: ${cards.dir}).`);
+  for (const model of MODELS)
+    await writeCard(
+      cards.dir,
+      model.key,
+      address(model.steward),
+      model.parents.map((p) => p.key),
+      model.license,
+    );
+  await writeCard(cards.dir, PLACEHOLDER, address(MISTRAL_AUTHOR), [], "Apache-2.0");
+
+  log(`Registering the lineage, each model verified by the attester (${address(ATTESTER)}) reading its card...`);
   for (const model of MODELS) {
     const parents = edgesOf(model);
+    // A parent not registered yet is created as a placeholder in the same transaction, with open terms.
+    const missing: string[] = [];
     const expectedParentTerms = await Promise.all(
-      parents.map(async (p) => (await registryView.model([p.parentId])).terms),
+      model.parents.map(async (p) => {
+        const stored = await registryView.model([modelId(p.key)]);
+        if (stored.status !== ModelStatus.NONE) return stored.terms;
+        missing.push(p.key);
+        return { derivativesAllowed: true, minDerivativePpm: 0 };
+      }),
     );
     const contributors: Contributor[] = model.contributors.map((c) => ({
       account: address(c.who),
       role: c.role,
       weightPpm: c.weightPpm,
     }));
-    await write(wallet(model.steward), registry, registryAbi, "register", [
-      {
-        key: model.key,
-        steward: address(model.steward),
-        upstreamPpm: model.upstreamPpm,
-        parents,
-        expectedParentTerms,
-        contributors,
-        terms: model.terms,
-        weightsDigest: keccak256(toHex(`weights of ${model.key}`)),
-        metadataURI: `https://huggingface.co/${model.key.slice(3)}`,
-        license: model.license,
-      },
-    ]);
+    const proof = await cards.attest(model.key);
+    const registration = {
+      key: model.key,
+      steward: address(model.steward),
+      upstreamPpm: model.upstreamPpm,
+      parents,
+      expectedParentTerms,
+      contributors,
+      terms: model.terms,
+      weightsDigest: keccak256(toHex(`weights of ${model.key}`)),
+      metadataURI: `https://huggingface.co/${model.key.slice(3)}`,
+      license: model.license,
+    };
+    await write(wallet(model.steward), registry, registryAbi, "registerVerified", [registration, missing, proof]);
     log(
-      `  ${model.key}  upstream ${model.upstreamPpm / 10_000}%${parents.length ? `  <- ${model.parents.map((p) => `${p.key} (${p.weightPpm / 10_000}%)`).join(", ")}` : ""}`,
+      `  ${model.key}  verified, upstream ${model.upstreamPpm / 10_000}%${parents.length ? `  <- ${model.parents.map((p) => `${p.key} (${p.weightPpm / 10_000}%)${missing.includes(p.key) ? " created as an unclaimed placeholder" : ""}`).join(", ")}` : ""}`,
     );
   }
 
@@ -268,23 +321,44 @@ export async function runDemo({
   }
 
   const mistral = modelId(PLACEHOLDER);
-  log(`The DAO hands ${PLACEHOLDER} to its authors by proposal (propose, vote, queue, execute)...`);
-  for (const voter of [wallet(0), wallet(1)]) {
-    await write(voter, system.votesToken, stemmaTokenAbi, "delegate", [voter.account.address]);
-  }
+  log(`${PLACEHOLDER}'s authors claim the placeholder: the attester reads their stemma.json, no vote needed...`);
   const authors: Contributor[] = [
     { account: address(MISTRAL_AUTHOR), role: Role.PRETRAINING_COMPUTE, weightPpm: 1_000_000 },
   ];
+  const noLineage = { upstreamPpm: 0, parents: [], expectedParentTerms: [] };
+  const claimed = await write(wallet(MISTRAL_AUTHOR), registry, registryAbi, "claimModel", [
+    mistral,
+    authors,
+    false,
+    noLineage,
+    await cards.attest(PLACEHOLDER),
+  ]);
+  log(`  claimed by ${address(MISTRAL_AUTHOR)}: its escrow is its authors' (tx ${claimed.transactionHash})`);
+
+  log(`The DAO appoints a guardian that may dismiss disputes at once, by proposal (propose, vote, queue, execute)...`);
+  for (const voter of [wallet(0), wallet(1)]) {
+    await write(voter, system.votesToken, stemmaTokenAbi, "delegate", [voter.account.address]);
+  }
+  const guardianRole = await registryView.GUARDIAN_ROLE();
   await runProposal({
     publicClient,
     testClient,
     governor: system.governor,
     proposer: member,
     voters: [wallet(0), wallet(1)],
-    calls: [proposalCall(registry, registryAbi, "assignPlaceholder", [mistral, address(MISTRAL_AUTHOR), authors])],
-    description: `Assign ${PLACEHOLDER} to its authors`,
+    calls: [proposalCall(registry, registryAbi, "grantRole", [guardianRole, address(GUARDIAN)])],
+    description: `Appoint ${address(GUARDIAN)} guardian of the model registry`,
     log: (line) => log(`  ${line}`),
   });
+
+  const verified: Record<string, boolean> = {};
+  for (const key of [...MODELS.map((m) => m.key), PLACEHOLDER]) {
+    const { verified: isVerified, provisionalUntil } = await registryView.identity([modelId(key)]);
+    const { steward } = await registryView.model([modelId(key)]);
+    verified[key] = isVerified && provisionalUntil === 0 && steward !== zeroAddress;
+  }
+  const allVerified = Object.values(verified).every(Boolean);
+  log(`Every model is verified (its steward attested from its card): ${allVerified ? "yes" : "NO"}`);
 
   // The ledger from the events alone, checked against the contracts' views.
   const ledger = await ledgerFromEvents();
@@ -293,6 +367,7 @@ export async function runDemo({
   let conserved = true;
   const owed: DemoReport["owed"] = [];
   for (let who = 3; who < PEOPLE.length; who++) {
+    if (who === ATTESTER) continue;
     const amounts: Record<string, bigint> = {};
     for (const token of tokens) {
       const entries = ledger.claimableEntries(address(who), token.address);
@@ -335,12 +410,12 @@ export async function runDemo({
     `Engine (rebuilt from events) equals the chain's claimable() for every account and token: ${mirrorMatches ? "yes" : "NO"}`,
   );
 
-  const gus = 9;
+  const gus = 10;
   const entries = ledger.claimableEntries(address(gus), NATIVE_TOKEN);
   const receipt = await write(wallet(gus), router, routerAbi, "claim", [NATIVE_TOKEN, entries.map(contributorClaim)]);
   log(
     `${PEOPLE[gus]} claims ${formatUnits(ledger.claimable(address(gus), NATIVE_TOKEN), 18)} ETH in one transaction (${receipt.gasUsed} gas, tx ${receipt.transactionHash}).`,
   );
   const models = { base: BASE, finetune: FINETUNE, adapter: ADAPTER, quantized: QUANTIZED, merge: MERGE };
-  return { owed, tokens, models: { ...models, placeholder: PLACEHOLDER }, mirrorMatches, conserved };
+  return { owed, tokens, models: { ...models, placeholder: PLACEHOLDER }, verified, mirrorMatches, conserved };
 }

@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
@@ -16,9 +16,12 @@ import {
   createWalletClient,
   erc20Abi,
   http,
+  keccak256,
   parseEther,
   parseUnits,
+  toHex,
   type Abi,
+  type ContractFunctionArgs,
   type Address,
   type Hex,
 } from "viem";
@@ -26,6 +29,8 @@ import { hardhat } from "viem/chains";
 
 import { readDeploymentRecord, type DeploymentRecord } from "../../src/chain/deploymentRecord.js";
 import { decodeLedgerLogs } from "../../src/chain/decodeLogs.js";
+import { attest } from "../../src/cli/attest.js";
+import { attestationJson, attestationTypedData, readAttestation } from "../../src/cli/attestation.js";
 import { claim } from "../../src/cli/claim.js";
 import { deploy } from "../../src/cli/deploy.js";
 import { dispute } from "../../src/cli/dispute.js";
@@ -35,10 +40,11 @@ import { register } from "../../src/cli/register.js";
 import { CliError } from "../../src/cli/shared.js";
 import { show } from "../../src/cli/show.js";
 import { update } from "../../src/cli/update.js";
+import { verify } from "../../src/cli/verify.js";
 import { NATIVE_TOKEN } from "../../src/core/constants.js";
 import { createLedger, type Ledger } from "../../src/core/ledger.js";
 import { modelId } from "../../src/core/modelId.js";
-import { ledgerAbi, revenueRouterAbi } from "../../src/contracts/abis.js";
+import { ledgerAbi, modelRegistryAbi, revenueRouterAbi } from "../../src/contracts/abis.js";
 import { startHardhatNode, type HardhatNode } from "../helpers/hardhatNode.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -64,7 +70,7 @@ function flags(values: Record<string, string | readonly string[] | true>): strin
   );
 }
 
-describe("stemma chain commands (deploy, register, update, pay, propagate, claim, dispute, show)", function () {
+describe("stemma chain commands (deploy, register, attest, verify, update, pay, propagate, claim, dispute, show)", function () {
   let node: HardhatNode;
   let folder: string;
   let record: DeploymentRecord;
@@ -119,6 +125,25 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
       ? client().getBalance({ address: account })
       : client().readContract({ address: tokenAddress, abi: erc20Abi, functionName: "balanceOf", args: [account] });
 
+  /**
+   * Sends a registry call as the DAO's timelock, impersonated on the test node: the proposal path to it is the
+   * governance tests' (test/governance), here only its effect matters.
+   */
+  async function asTimelock<const name extends "grantRole" | "setTrustPeriods">(
+    functionName: name,
+    args: ContractFunctionArgs<typeof modelRegistryAbi, "nonpayable", name>,
+  ): Promise<void> {
+    const timelock = record.contracts.StemmaTimelock.address;
+    const rpc = (method: string, params: unknown[]) =>
+      client().request({ method: method as never, params: params as never });
+    await rpc("hardhat_impersonateAccount", [timelock]);
+    await rpc("hardhat_setBalance", [timelock, "0xde0b6b3a7640000"]);
+    const dao = createWalletClient({ account: timelock, chain: hardhat, transport: http(node.url) });
+    const call = { address: record.contracts.ModelRegistry.address, abi: modelRegistryAbi, functionName, args };
+    await client().waitForTransactionReceipt({ hash: await dao.writeContract(call as never) });
+    await rpc("hardhat_stopImpersonatingAccount", [timelock]);
+  }
+
   before(async function () {
     node = await startHardhatNode();
     folder = await mkdtemp(join(tmpdir(), "stemma-cli-"));
@@ -172,7 +197,9 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
         placeholders: true,
       }),
     );
-    assert.ok(lines.some((l) => l.includes(`Registering ${PLACEHOLDER} as an unclaimed placeholder parent`)));
+    // The missing parent is created with the registration, in its one transaction.
+    assert.ok(lines.some((l) => l.startsWith(`Registering ${FINETUNE} with placeholder ${PLACEHOLDER} from`)));
+    assert.equal(lines.filter((l) => /^ {2}transaction /.test(l)).length, 1);
     assert.ok(lines.some((l) => /^ {2}estimated gas \d+$/.test(l)));
     assert.ok(lines.some((l) => /^ {2}transaction 0x[0-9a-f]{64}$/.test(l)));
     assert.ok(lines.some((l) => /^ {2}mined in block \d+, gas used \d+$/.test(l)));
@@ -198,6 +225,10 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
     assert.match(shown, new RegExp(`${bo} +finetuning +70%`));
     assert.match(shown, new RegExp(`${cy} +data_curation +30%`));
     assert.match(shown, /Revenue: none yet/);
+    // The local parameters hold no registration provisional: an unattested model is simply not verified.
+    assert.match(shown, /identity {4}not verified \(stemma verify\)/);
+    assert.match(shown, /disputes {4}a dispute needs a bond of 0\.1 ETH$/m);
+    assert.match((await stemma(show, PLACEHOLDER)).join("\n"), /identity {4}provisional until its authors claim it/);
   });
 
   it("registers from a manifest file and from a Hugging Face model card, flags overriding their values", async function () {
@@ -449,6 +480,16 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
         /^parent hf:cli-test\/base-7b asks for at least 2\.5% .* gives it 1%: raise --upstream/,
         { parent: `${BASE}:finetune`, upstream: "1%", contributor: other },
       ],
+      // Refused before anything is sent: the missing parent is not left behind as a placeholder.
+      [
+        /^parent hf:cli-test\/base-7b asks for at least 2\.5% .* gives it 0\.5%: raise --upstream/,
+        {
+          parent: [`${BASE}:merge:50%`, "hf:nobody/new-base:merge:50%"],
+          upstream: "1%",
+          contributor: other,
+          placeholders: true,
+        },
+      ],
     ] as const) {
       await refused(pattern, register, ...flags({ key: "hf:x/y", ...values }));
     }
@@ -485,12 +526,14 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
     const raised = await stemma(dispute, FINETUNE, "--evidence", evidence, "--account", "7");
     assert.match(
       raised.at(-1)!,
-      /^Dispute 1 is open: hf:cli-test\/base-7b-legal is frozen until the DAO resolves it\.$/,
+      /^Dispute 1 is open: hf:cli-test\/base-7b-legal's current epoch waits until the DAO resolves it \(or a guardian dismisses it\)\.$/,
     );
     await refused(
-      /^RevenueRouterModelFrozen\(hf:cli-test\/base-7b-legal\): the model is disputed: nothing leaves it until the DAO resolves the dispute\.$/,
-      propagate,
+      /^ModelRegistryModelNotActive\(hf:cli-test\/base-7b-legal, 2\): the model is disputed: this change needs an active model\.$/,
+      update,
       FINETUNE,
+      "--contributor",
+      `${accounts[1]}:other:100%`,
     );
     await refused(
       /^ModelRegistryModelNotActive\(hf:cli-test\/base-7b-legal, 2\): the model is disputed/,
@@ -498,6 +541,249 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
       FINETUNE,
       "--evidence",
       evidence,
+    );
+  });
+
+  it("attest signs what a card names; verify registers verified with a placeholder parent, claims a squatted model, and claim --to pays another address", async function () {
+    const [, , , , steward, squatted, squatter, , recipient] = accounts as Address[];
+    const cards = join(folder, "cards");
+    const own = "hf:cli-verify/own-7b";
+    const ownParent = "hf:cli-verify/unclaimed-base";
+    const card = join(cards, "cli-verify", "Own-7B", "README.md");
+    await mkdir(dirname(card), { recursive: true });
+    await writeFile(card, "---\nlicense: mit\n---\n\n# Own-7B\n");
+
+    // Before the card names anyone, verify says exactly what to add; then it sees the steward.
+    let lines = await stemma(verify, own, "--cards", cards, "--account", "4");
+    assert.ok(lines.includes(`${own} is not registered yet.`), lines.join("\n"));
+    assert.ok(lines.some((l) => l.startsWith("The repository names no steward yet")));
+    assert.ok(lines.includes(`    steward: "${steward}"`) && lines.includes(`  {"steward": "${steward}"}`));
+    await refused(
+      /^hf:cli-verify\/own-7b's repository names no steward .*stemma: \{ steward/,
+      attest,
+      own,
+      "--cards",
+      cards,
+      "--account",
+      "9",
+    );
+    const text = `---\nlicense: mit\nstemma:\n  steward: ${steward}\n---\n\n# Own-7B\n`;
+    await writeFile(card, text);
+    lines = await stemma(verify, own, "--cards", cards, "--account", "4");
+    assert.ok(lines.includes(`The repository names ${steward} as steward (${card}).`), lines.join("\n"));
+
+    // The attester (account 9 under the local parameters) signs the card's steward, at the card's hash, nonce 0.
+    const proof = join(folder, "own.json");
+    await refused(/is not an attester of the registry/, attest, own, "--cards", cards, "--account", "3");
+    // Typed as the hub shows it: the key is made canonical, the mirror's folder found whatever its case.
+    await stemma(attest, "HF:CLI-Verify/Own-7B", "--cards", cards, "--account", "9", "--out", proof);
+    const attestation = JSON.parse(await readFile(proof, "utf8")) as Record<string, unknown>;
+    assert.equal(attestation.steward, steward);
+    assert.equal(attestation.revision, keccak256(toHex(text)));
+    assert.equal(attestation.nonce, 0);
+    assert.deepEqual(
+      (attestation.signatures as { signer: string }[]).map((entry) => entry.signer),
+      [accounts[9]],
+    );
+
+    // Only the attested steward may send registerVerified; the missing parent is created in the same transaction.
+    const registration = { contributor: `${steward}:finetuning`, parent: `${ownParent}:finetune`, upstream: "10%" };
+    await refused(
+      /names 0x.* as steward, but the signer is 0x.*: registerVerified must be sent by the attested steward/,
+      verify,
+      own,
+      "--proof",
+      proof,
+      ...flags(registration),
+      "--placeholders",
+      "--account",
+      "5",
+    );
+    lines = await stemma(verify, own, "--proof", proof, ...flags(registration), "--placeholders", "--account", "4");
+    assert.ok(
+      lines.some((l) => l.startsWith(`Registering ${own} with placeholder ${ownParent} as verified from ${steward}`)),
+    );
+    assert.equal(lines.filter((l) => /^ {2}transaction /.test(l)).length, 1);
+    assert.match((await stemma(show, own)).join("\n"), /identity {4}verified: attesters confirmed its steward/);
+    assert.match((await stemma(show, ownParent)).join("\n"), /identity {4}provisional until its authors claim it/);
+    await refused(
+      /^the attestation carries nonce 0 but hf:cli-verify\/own-7b is at nonce 1/,
+      verify,
+      own,
+      "--proof",
+      proof,
+      "--account",
+      "4",
+    );
+
+    // Someone else registered a key first: its rightful steward claims it with the card's attestation and a new set.
+    const squat = "hf:cli-verify/squatted-7b";
+    await stemma(register, ...flags({ key: squat, contributor: `${squatter}:other` }), "--account", "6");
+    await mkdir(join(cards, "cli-verify", "Squatted-7B"), { recursive: true });
+    await writeFile(join(cards, "cli-verify", "Squatted-7B", "stemma.json"), JSON.stringify({ steward: squatted }));
+    const claimProof = join(folder, "squatted.json");
+    await stemma(attest, squat, "--cards", cards, "--account", "9", "--out", claimProof);
+    await refused(
+      /^claiming hf:cli-verify\/squatted-7b names its contributors: --contributor/,
+      verify,
+      squat,
+      "--proof",
+      claimProof,
+      "--account",
+      "5",
+    );
+    await refused(
+      /^hf:cli-verify\/squatted-7b is not provisional .*claim it without --correct-lineage/,
+      verify,
+      squat,
+      "--proof",
+      claimProof,
+      "--contributor",
+      `${squatted}:pretraining_compute`,
+      "--correct-lineage",
+      "--account",
+      "5",
+    );
+    // Fewer signatures than the threshold, or one by a non-attester: the registry's custom errors, decoded.
+    const unsigned = join(folder, "unsigned.json");
+    await writeFile(unsigned, JSON.stringify({ ...JSON.parse(await readFile(claimProof, "utf8")), signatures: [] }));
+    await refused(
+      /^ModelRegistryNotEnoughAttestations\(0, 1\): 0 attester signature\(s\) given, the registry needs 1/,
+      verify,
+      squat,
+      "--proof",
+      unsigned,
+      "--contributor",
+      `${squatted}:pretraining_compute`,
+      "--account",
+      "5",
+    );
+    // A well-formed signature by an account that is no attester.
+    const statement = await readAttestation(claimProof);
+    const outsider = createWalletClient({ account: accounts[3]!, chain: hardhat, transport: http(node.url) });
+    const forged = join(folder, "forged.json");
+    const signature = await outsider.signTypedData(attestationTypedData(statement));
+    await writeFile(forged, attestationJson({ ...statement, signatures: [{ signer: accounts[3]!, signature }] }));
+    await refused(
+      /^ModelRegistryInvalidAttestation\(0\): signature 0 is malformed, not by a current attester/,
+      verify,
+      squat,
+      "--proof",
+      forged,
+      "--contributor",
+      `${squatted}:pretraining_compute`,
+      "--account",
+      "5",
+    );
+    const claimed = await stemma(
+      verify,
+      squat,
+      "--proof",
+      claimProof,
+      "--contributor",
+      `${squatted}:pretraining_compute`,
+      "--account",
+      "5",
+    );
+    assert.ok(claimed.some((l) => l.startsWith(`Claiming ${squat} for ${squatted}, attested by 1 attester signature`)));
+    assert.match(claimed.at(-1)!, /is verified and stewarded by .*; its contributors start a new epoch\.$/);
+    const shown = (await stemma(show, squat)).join("\n");
+    assert.match(shown, new RegExp(`steward {5}${squatted}`));
+    assert.match(shown, /identity {4}verified/);
+    assert.match(shown, new RegExp(`${squatted} +pretraining_compute +100%`));
+    // A fresh attestation (nonce 1) of the steward it now has: anyone may submit it, with verify.
+    const again = join(folder, "squatted-again.json");
+    await stemma(attest, squat, "--cards", cards, "--account", "9", "--out", again);
+    await refused(
+      /already stewards hf:cli-verify\/squatted-7b: verify only confirms it/,
+      verify,
+      squat,
+      "--proof",
+      again,
+      "--contributor",
+      `${squatter}:other`,
+      "--account",
+      "2",
+    );
+    const verified = await stemma(verify, squat, "--proof", again, "--account", "2");
+    assert.ok(
+      verified.some((l) =>
+        l.startsWith(`Verifying ${squat}: its steward ${squatted} is attested by 1 attester signature`),
+      ),
+    );
+    assert.equal(verified.at(-1), `${squat} is verified.`);
+
+    // claim --to: the steward of Own-7B has its share paid to another address, to the wei the engine computes.
+    await stemma(pay, own, "1 ETH");
+    const owed = (await engine()).claimable(steward!, NATIVE_TOKEN);
+    assert.ok(owed > 0n);
+    const before = await balanceOf(recipient!, NATIVE_TOKEN);
+    await refused(
+      /^--to redirects the signer's own claim: it cannot go with --for/,
+      claim,
+      "--for",
+      steward!,
+      "--to",
+      recipient!,
+    );
+    const paid = await stemma(claim, "--to", recipient!, "--account", "4");
+    assert.ok(
+      paid.some((l) => l.includes(`paid to ${recipient}`)),
+      paid.join("\n"),
+    );
+    assert.equal((await balanceOf(recipient!, NATIVE_TOKEN)) - before, owed);
+    assert.equal((await engine()).claimable(steward!, NATIVE_TOKEN), 0n);
+  });
+
+  it("dispute asks the model's own bond; a guardian dismisses at once, the bond doubles and a cool-down follows", async function () {
+    const hash = `0x${"ab".repeat(32)}`;
+    const raised = await stemma(dispute, QUANTIZED, "--evidence", hash, "--account", "7");
+    const disputeId = /^Dispute (\d+) is open/.exec(raised.at(-1)!)?.[1];
+    assert.ok(disputeId, raised.join("\n"));
+    assert.ok(raised.some((l) => l.includes("with a bond of 0.1 ETH")));
+    assert.match((await stemma(show, QUANTIZED)).join("\n"), new RegExp(`dispute {5}${disputeId} is open`));
+    await refused(
+      /^AccessControlUnauthorizedAccount\(0x[0-9a-fA-F]{40}, .*\): .* does not hold GUARDIAN_ROLE: only guardians the DAO appointed/,
+      dispute,
+      "--dismiss",
+      disputeId,
+      "--account",
+      "8",
+    );
+
+    // The DAO's timelock appoints account 8 guardian.
+    const guardianRole = await client().readContract({
+      address: record.contracts.ModelRegistry.address,
+      abi: modelRegistryAbi,
+      functionName: "GUARDIAN_ROLE",
+    });
+    await asTimelock("grantRole", [guardianRole, accounts[8]!]);
+
+    const dismissed = await stemma(dispute, "--dismiss", disputeId, "--account", "8");
+    assert.match(
+      dismissed.at(-1)!,
+      new RegExp(`^Dispute ${disputeId} is dismissed: .* needs a bond of 0\\.2 ETH after its cool-down\\.$`),
+    );
+    assert.match(
+      (await stemma(show, QUANTIZED)).join("\n"),
+      /disputes {4}a dispute needs a bond of 0\.2 ETH; no dispute before \d{4}-/,
+    );
+    await refused(
+      /^ModelRegistryDisputeCooldown\(hf:cli-test\/base-7b-legal-gguf, \d+\): a dispute on this model was dismissed recently/,
+      dispute,
+      QUANTIZED,
+      "--evidence",
+      hash,
+      "--account",
+      "7",
+    );
+    await refused(
+      /^ModelRegistryDisputeState\(.*\): the dispute is already dismissed/,
+      dispute,
+      "--dismiss",
+      disputeId,
+      "--account",
+      "8",
     );
   });
 
@@ -531,7 +817,6 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
     assert.match(shown.stdout, /^hf:cli-test\/base-7b-legal-gguf\n/);
     assert.equal(shown.stderr, "");
   });
-
   it("makes every key a user types canonical (F14): HF:CLI-Test/Typed-7B is hf:cli-test/typed-7b", async function () {
     const canonical = "hf:cli-test/typed-7b";
     const lines = await stemma(
@@ -569,5 +854,90 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
     );
     const quantized = (await stemma(show, "hf:cli-test/typed-7b-gguf")).join("\n");
     assert.match(quantized, new RegExp(`${canonical} +quantized +100% +10%`));
+  });
+
+  it("a provisional model is claimed by its rightful steward, who corrects its lineage once, with older parents only", async function () {
+    const [, , , , steward, rightful, squatter] = accounts as Address[];
+    const cards = join(folder, "cards");
+    const key = "hf:cli-verify/provisional-7b";
+    await asTimelock("setTrustPeriods", [{ provisional: 86_400, disputeCooldown: 86_400, epochRenewal: 2_592_000 }]);
+    try {
+      await stemma(register, ...flags({ key, contributor: `${squatter}:other` }), "--account", "6");
+      assert.match((await stemma(show, key)).join("\n"), /identity {4}provisional until \d{4}-.*: nothing leaves it/);
+      const younger = "hf:cli-verify/younger-7b";
+      await stemma(register, ...flags({ key: younger, contributor: `${steward}:other` }), "--account", "4");
+      await mkdir(join(cards, "cli-verify", "Provisional-7B"), { recursive: true });
+      await writeFile(
+        join(cards, "cli-verify", "Provisional-7B", "stemma.json"),
+        JSON.stringify({ steward: rightful }),
+      );
+      const proof = join(folder, "provisional.json");
+      await stemma(attest, key, "--cards", cards, "--account", "9", "--out", proof);
+      const claimFlags = ["--proof", proof, "--contributor", `${rightful}:finetuning`, "--correct-lineage"];
+      await refused(
+        /^ModelRegistryParentNotOlder\(hf:cli-verify\/younger-7b\): hf:cli-verify\/younger-7b was registered after the model/,
+        verify,
+        key,
+        ...claimFlags,
+        ...flags({ parent: `${younger}:finetune`, upstream: "10%" }),
+        "--account",
+        "5",
+      );
+      const lines = await stemma(
+        verify,
+        key,
+        ...claimFlags,
+        ...flags({ parent: `${BASE}:finetune`, upstream: "10%" }),
+        "--account",
+        "5",
+      );
+      assert.match(lines.at(-1)!, /its contributors replace the provisional set \(nothing had moved\)\.$/);
+      const stored = await client().readContract({
+        address: record.contracts.ModelRegistry.address,
+        abi: modelRegistryAbi,
+        functionName: "model",
+        args: [modelId(key)],
+      });
+      assert.equal(stored.steward, rightful);
+      assert.equal(stored.upstreamPpm, 100_000);
+      const identity = await client().readContract({
+        address: record.contracts.ModelRegistry.address,
+        abi: modelRegistryAbi,
+        functionName: "identity",
+        args: [modelId(key)],
+      });
+      assert.deepEqual([identity.verified, identity.provisionalUntil, identity.nonce], [true, 0, 1]);
+      // The claimant's set replaced epoch 0's: the same epoch number, the claimant's root.
+      const [corrected] = await client().getContractEvents({
+        address: record.contracts.ModelRegistry.address,
+        abi: modelRegistryAbi,
+        eventName: "LineageCorrected",
+        args: { id: modelId(key) },
+        fromBlock: BigInt(record.startBlock),
+      });
+      assert.equal(corrected?.args.parents?.[0]?.parentId, modelId(BASE));
+      const sets = await client().getContractEvents({
+        address: record.contracts.ModelRegistry.address,
+        abi: modelRegistryAbi,
+        eventName: "ContributorsSet",
+        args: { id: modelId(key) },
+        fromBlock: BigInt(record.startBlock),
+      });
+      assert.deepEqual(
+        sets.map((set) => [set.args.epoch, set.args.contributors?.[0]?.account]),
+        [
+          [0, squatter],
+          [0, rightful],
+        ],
+      );
+      // The engine mirrors the replaced set and the corrected lineage: show reads them back.
+      const shown = (await stemma(show, key)).join("\n");
+      assert.match(shown, /identity {4}verified/);
+      assert.match(shown, /epoch {7}0 /);
+      assert.match(shown, new RegExp(`${rightful} +finetuning +100%`));
+      assert.match(shown, new RegExp(`${BASE} +finetune +100% +10%`));
+    } finally {
+      await asTimelock("setTrustPeriods", [{ provisional: 0, disputeCooldown: 86_400, epochRenewal: 2_592_000 }]);
+    }
   });
 });

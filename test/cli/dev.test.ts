@@ -153,6 +153,13 @@ describe("stemma dev (npm start) from a fresh clone", function () {
       model: { id: string; ancestors: { depth: number; model: { key: string } }[] };
     };
     assert.equal(answer._meta.backfillDone, true);
+    // Every demo model was verified from its card in the run's card folder, by the local attester.
+    assert.match(output, /Verified: 6 of 6 models/);
+    const card = await readFile(
+      join(folder, ".stemma", "dev", "cards", ...MERGE.slice(3).split("/"), "README.md"),
+      "utf8",
+    );
+    assert.match(card, /stemma:\n {2}steward: "0x[0-9a-fA-F]{40}"/);
     const ancestors = answer.model.ancestors.map((a) => a.model.key);
     assert.ok(ancestors.includes(BASE), `the merge's ancestors include the base model: ${ancestors}`);
     assert.ok(ancestors.includes(PLACEHOLDER), `the merge's ancestors include the placeholder: ${ancestors}`);
