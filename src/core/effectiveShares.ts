@@ -1,5 +1,5 @@
 import type { Address, Hex } from "viem";
-import { ModelStatus, PPM } from "./constants.js";
+import { PPM } from "./constants.js";
 import { UnknownModelError, type UnknownModelErrorType } from "./errors.js";
 import type { LedgerState, ModelState } from "./ledgerState.js";
 import type { Share } from "./types.js";
@@ -15,8 +15,6 @@ export type EffectiveModelShare = {
   reaches: Share;
   /** The share the model keeps for its current epoch's contributors (or its escrow): `reaches * (1 - u)`. */
   keeps: Share;
-  /** For a revoked model, the share its beneficiary sweeps instead of it flowing on: `reaches * u`; else 0. */
-  swept: Share;
 };
 
 /** One place where a share of the revenue ends. */
@@ -24,8 +22,11 @@ export type EffectiveRecipientShare = {
   modelId: Hex;
   /** The epoch that governs new arrivals (the current one). */
   epoch: number;
-  /** `contributor`: an entry of the current set; `escrow`: a set-less epoch; `beneficiary`: a revoked model's upstream. */
-  kind: "contributor" | "escrow" | "beneficiary";
+  /**
+   * `contributor`: an entry of the current set (a revoked model's is its beneficiary); `escrow`: a set-less epoch,
+   * or a provisional model, whose set a verified claimant may still replace.
+   */
+  kind: "contributor" | "escrow";
   /** The account paid, or `null` for escrow. */
   account: Address | null;
   /** The entry's role, weight and key, or `null` when not a contributor entry. */
@@ -71,8 +72,8 @@ export function addShares(a: Share, b: Share): Share {
  * The exact share of revenue entering `modelId` that ends at each model of its lineage and at each contributor
  * (SPEC "Effective shares"): the share reaching model `x` is the sum over all paths from `modelId` to `x` of the
  * product of `u_a * w_ab / PPM^2` over the path's edges, and `x` keeps `(1 - u_x / PPM)` of it, split over its current
- * epoch's entries by weight. A revoked model passes nothing on: its upstream share goes to its beneficiary. A disputed
- * model counts as active (its funds are frozen, not redirected). The shares are exact; the integer amounts of a
+ * epoch's entries by weight. Every model passes its upstream share on, disputed and revoked ones too (a revoked
+ * model's current entry is its beneficiary); a provisional model's kept share is escrow until its set is final. The shares are exact; the integer amounts of a
  * concrete payment come from the rounding rules (see the ledger's `previewPay`), never from these fractions.
  *
  * @param state - A ledger state.
@@ -114,35 +115,13 @@ export function effectiveShares(state: LedgerState, modelId: Hex): EffectiveShar
     const upstreamPpm = BigInt(model.upstreamPpm);
     const keeps = timesPpm(reaches, PPM - upstreamPpm);
     const upstream = timesPpm(reaches, upstreamPpm);
-    const revoked = model.status === ModelStatus.REVOKED && model.beneficiary !== null;
-    models.push({
-      modelId: model.id,
-      status: model.status,
-      reaches: toShare(reaches),
-      keeps: toShare(keeps),
-      swept: toShare(revoked ? upstream : ZERO),
-    });
-
-    if (revoked && upstream.n > 0n) {
-      recipients.push({
-        modelId: model.id,
-        epoch: model.epoch,
-        kind: "beneficiary",
-        account: model.beneficiary,
-        role: null,
-        weightPpm: null,
-        cumulativeBefore: null,
-        share: toShare(upstream),
-      });
-      credit(model.beneficiary!, upstream);
-    } else if (!revoked) {
-      for (const edge of model.parents)
-        reach.set(edge.parentId, plus(reach.get(edge.parentId) ?? ZERO, timesPpm(upstream, BigInt(edge.weightPpm))));
-    }
+    models.push({ modelId: model.id, status: model.status, reaches: toShare(reaches), keeps: toShare(keeps) });
+    for (const edge of model.parents)
+      reach.set(edge.parentId, plus(reach.get(edge.parentId) ?? ZERO, timesPpm(upstream, BigInt(edge.weightPpm))));
 
     if (keeps.n === 0n) continue;
     const tree = model.epochs.get(model.epoch)?.tree ?? null;
-    if (tree === null) {
+    if (tree === null || model.provisional) {
       recipients.push({
         modelId: model.id,
         epoch: model.epoch,

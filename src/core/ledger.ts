@@ -56,6 +56,10 @@ export type LedgerModel = {
   terms: Terms;
   epoch: number;
   revokedEpoch: number;
+  /** Registered without attestation and not yet verified, claimed or ended: nothing leaves the model. */
+  provisional: boolean;
+  /** Attesters confirmed a steward of the model at least once. */
+  verified: boolean;
 };
 
 /** A contributor entry with what it is owed in one token: what a `ContributorClaim` needs, plus the amount. */
@@ -65,25 +69,29 @@ export type OwedEntry = ContributorEntry & {
   amount: bigint;
 };
 
-/** What a revoked model's beneficiary can sweep in one token. */
+/** What a revoked model's current beneficiary can sweep in one token. */
 export type Sweepable = {
   beneficiary: Address;
-  /** The not-yet-pushed upstream ({sweepUpstream}). */
-  upstream: bigint;
-  /** Unclaimed entries of epochs before the revocation ({sweepContributor}), amount > 0 only. */
+  /**
+   * Unclaimed entries of the sweep-only epochs ({sweepContributor}): the contested epoch (`revokedEpoch - 1`) and
+   * earlier beneficiaries' epochs (`revokedEpoch` up to the current one); amount > 0 only.
+   */
   entries: readonly OwedEntry[];
 };
 
 /** Everything the router holds in one token, by whom it is owed to. */
 export type OwedBreakdown = {
   /**
-   * Per account: unclaimed entitlements (including those frozen by a dispute) plus, for revoked models, the
-   * beneficiary's sweeps (not-yet-pushed upstream and unclaimed entitlements of earlier epochs).
+   * Per account: unclaimed entitlements (including those a dispute holds) plus, for revoked models, the current
+   * beneficiary's sweeps (unclaimed entitlements of the sweep-only epochs).
    */
   accounts: ReadonlyMap<Address, bigint>;
-  /** Per placeholder-like model: kept revenue of epochs that have no contributor set. */
+  /**
+   * Per model: kept revenue no final contributor set is owed yet: epochs without a set (a placeholder's escrow) and
+   * everything a provisional model kept (its set may still be replaced by a verified claimant).
+   */
   escrow: ReadonlyMap<Hex, bigint>;
-  /** Per model that cannot propagate (disputed): its not-yet-pushed upstream. */
+  /** Per model: its not-yet-pushed upstream, owed to its parents (a provisional model's cannot move yet). */
   heldUpstream: ReadonlyMap<Hex, bigint>;
   /** Accrued protocol fees. */
   fees: bigint;
@@ -136,14 +144,13 @@ export type Ledger = {
   /** What an entry claimed (or had swept) so far (IRevenueRouter `claimed`). */
   claimed(modelId: Hex, token: Address, epoch: number, cumulativeBefore: number): bigint;
   /**
-   * What the router would pay an entry now, ignoring freezes (IRevenueRouter `claimable(token, entry)`): its slice
-   * less what it claimed once its epoch has closed, the floor of its pro-rata share while the epoch is current.
+   * What a claim would pay an entry now (IRevenueRouter `claimable(token, entry)`): its slice less what it claimed
+   * once its epoch has closed, the floor of its pro-rata share while the epoch is current, and 0 when the router
+   * would refuse the claim (a provisional model, a disputed model's current epoch, a revoked model's sweep-only
+   * epochs).
    */
   entryOwed(modelId: Hex, token: Address, epoch: number, cumulativeBefore: number): bigint;
-  /**
-   * What `account` can claim now in `token`, over all its entries: entries of a disputed model, and the old
-   * contributors' entries of a revoked model's earlier epochs, count zero.
-   */
+  /** What `account` can claim now in `token`: {entryOwed} summed over all its entries. */
   claimable(account: Address, token: Address): bigint;
   /** The entries behind {claimable} with their amounts and proofs (amount > 0 only). */
   claimableEntries(account: Address, token: Address): OwedEntry[];
@@ -161,7 +168,7 @@ export type Ledger = {
   /** The breakdown of {totalOwed} as it stands, without propagating. */
   owed(token: Address): OwedBreakdown;
   /**
-   * The breakdown after every model that can propagate (not disputed, not revoked) has propagated until nothing
+   * The breakdown after every model that can propagate (every one but the provisional) has propagated until nothing
    * moves (children before parents). Computed on a clone; this ledger is unchanged.
    */
   owedAfterFullPropagation(token: Address): OwedBreakdown;
@@ -200,6 +207,7 @@ export function createLedger(parameters: CreateLedgerParameters = {}): Ledger {
     fees: new Map(),
     balances: new Map(),
     entriesByAccount: new Map(),
+    registering: null,
   }).ledger;
 }
 
@@ -215,6 +223,8 @@ function engineOver(state: LedgerState): Engine {
   const addressCache = new Map<string, Address>();
   /** {fullyPropagated}'s copies, per token; any event makes them stale. */
   const propagatedByToken = new Map<Address, LedgerState>();
+  /** Set by the event being applied when it is a registration's first contributor set. */
+  let registered: Hex | null = null;
   /** Checksummed form of an address (a getAddress per distinct address, then cached). */
   function address(value: string): Address {
     const lower = value.toLowerCase();
@@ -310,15 +320,17 @@ function engineOver(state: LedgerState): Engine {
 
   // ------------------------------------------------------------------ contributor sets
 
-  function setEpoch(
-    model: ModelState,
-    epoch: number,
-    tree: ContributorTree | null,
-    startedWhileDisputed: boolean,
-  ): void {
+  /** Sets an epoch's contributor set; a set it replaces (a provisional model's) leaves the accounts' entries. */
+  function setEpoch(model: ModelState, epoch: number, tree: ContributorTree | null): void {
+    for (const entry of model.epochs.get(epoch)?.tree?.entries ?? []) {
+      const account = address(entry.account);
+      const refs = state.entriesByAccount.get(account)!.filter((r) => r.modelId !== model.id || r.epoch !== epoch);
+      if (refs.length === 0) state.entriesByAccount.delete(account);
+      else state.entriesByAccount.set(account, refs);
+    }
     const byCumulativeBefore = new Map<number, number>();
     tree?.entries.forEach((entry, index) => byCumulativeBefore.set(entry.cumulativeBefore, index));
-    const epochState: EpochState = { tree, byCumulativeBefore, startedWhileDisputed };
+    const epochState: EpochState = { tree, byCumulativeBefore };
     model.epochs.set(epoch, epochState);
     if (tree === null) return;
     tree.entries.forEach((entry, index) => {
@@ -334,6 +346,26 @@ function engineOver(state: LedgerState): Engine {
 
   const beneficiaryTree = (beneficiary: Address): ContributorTree =>
     contributorTree([{ account: beneficiary, role: Role.OTHER, weightPpm: Number(PPM) }]);
+
+  // ------------------------------------------------------------------ who may take an epoch's funds
+
+  /**
+   * A revoked model's epoch that goes to its current beneficiary by sweep (RevenueRouter `_isSweepable`): the
+   * contested epoch (the one current when it was revoked) and earlier beneficiaries' epochs.
+   */
+  const isSweepOnly = (model: ModelState, epoch: number): boolean =>
+    model.status === ModelStatus.REVOKED &&
+    (epoch + 1 === model.revokedEpoch || (epoch >= model.revokedEpoch && epoch < model.epoch));
+
+  /** Why the router refuses a claim of `epoch`'s entries now (RevenueRouter `_claimableFlow`), or `null`. */
+  function claimRefusal(model: ModelState, epoch: number): string | null {
+    if (model.provisional) return `model ${model.id} is provisional: nothing leaves it yet`;
+    if (model.status === ModelStatus.DISPUTED && epoch === model.epoch)
+      return `epoch ${epoch} of model ${model.id} is contested: its funds are frozen while disputed`;
+    if (isSweepOnly(model, epoch))
+      return `epoch ${epoch} of revoked model ${model.id} goes to its beneficiary (sweep it)`;
+    return null;
+  }
 
   // ------------------------------------------------------------------ event handlers
 
@@ -359,7 +391,7 @@ function engineOver(state: LedgerState): Engine {
   function addModel(
     id: Hex,
     key: string,
-    fields: Pick<ModelState, "steward" | "upstreamPpm" | "parents" | "terms">,
+    fields: Pick<ModelState, "steward" | "upstreamPpm" | "parents" | "terms" | "provisional">,
   ): void {
     const model: ModelState = {
       id,
@@ -368,6 +400,9 @@ function engineOver(state: LedgerState): Engine {
       ...fields,
       status: ModelStatus.ACTIVE,
       beneficiary: null,
+      nextBeneficiary: null,
+      verified: false,
+      nonce: 0,
       epoch: 0,
       revokedEpoch: 0,
       epochs: new Map(),
@@ -375,51 +410,134 @@ function engineOver(state: LedgerState): Engine {
     };
     state.models.set(id, model);
     state.order.push(id);
-    setEpoch(model, 0, null, false);
+    setEpoch(model, 0, null);
   }
 
-  function onModelRegistered(event: Extract<LedgerEvent, { type: "ModelRegistered" }>): void {
-    const name = event.type;
-    const fail = (reason: string): never => {
-      throw new LedgerEventError({ event: name, reason });
-    };
-    const id = newModelId(event);
-    const steward = address(event.steward);
-    if (steward === ZERO_ADDRESS) fail("the steward is the zero address");
-    const { upstreamPpm } = event;
-    const parents = event.parents.map((edge) => ({ ...edge, parentId: idOf(edge.parentId) }));
+  /**
+   * A lineage as the registry checks it (registration, or a correction): the upstream share and parent edges are
+   * valid, every parent is registered before `index` (so the graph stays acyclic), not revoked, and its terms allow it.
+   */
+  function checkedLineage(
+    name: string,
+    self: Hex,
+    index: number,
+    upstreamPpm: number,
+    edges: readonly ParentEdge[],
+  ): ParentEdge[] {
+    const parents = edges.map((edge) => ({ ...edge, parentId: idOf(edge.parentId) }));
     requireRule(name, () => validateUpstream({ upstreamPpm, parentCount: parents.length }));
     requireRule(name, () =>
-      validateParents({
-        parents: parents.map(({ parentId, weightPpm }) => ({ id: parentId, weightPpm })),
-        self: id,
-      }),
+      validateParents({ parents: parents.map(({ parentId, weightPpm }) => ({ id: parentId, weightPpm })), self }),
     );
     for (const edge of parents) {
       const parent = state.models.get(edge.parentId);
-      if (parent === undefined) fail(`parent ${edge.parentId} is not registered`);
-      else if (parent.status === ModelStatus.REVOKED) fail(`parent ${edge.parentId} is revoked`);
+      const fail = (reason: string): never => {
+        throw new LedgerEventError({ event: name, reason: `parent ${edge.parentId} ${reason}` });
+      };
+      if (parent === undefined || parent.index >= index) fail("is not registered before the model");
+      else if (parent.status === ModelStatus.REVOKED) fail("is revoked");
       else
         requireRule(name, () =>
           validateParentTerms({ parent: edge.parentId, terms: parent.terms, upstreamPpm, weightPpm: edge.weightPpm }),
         );
     }
-    // Epoch 0's set arrives in the ContributorsSet event that follows.
+    return parents;
+  }
+
+  function onModelRegistered(event: Extract<LedgerEvent, { type: "ModelRegistered" }>): void {
+    const name = event.type;
+    const id = newModelId(event);
+    const steward = address(event.steward);
+    if (steward === ZERO_ADDRESS) throw new LedgerEventError({ event: name, reason: "the steward is the zero address" });
+    const { upstreamPpm } = event;
+    const parents = checkedLineage(name, id, state.order.length, upstreamPpm, event.parents);
+    // Epoch 0's set arrives in the ContributorsSet event that follows, and ModelProvisional after it if unattested.
     addModel(id, event.key, {
       steward,
       upstreamPpm,
       parents,
       terms: { derivativesAllowed: event.terms.derivativesAllowed, minDerivativePpm: event.terms.minDerivativePpm },
+      provisional: false,
     });
   }
 
   function onPlaceholderRegistered(event: Extract<LedgerEvent, { type: "PlaceholderRegistered" }>): void {
+    // Provisional until its authors claim it or governance assigns it: nothing leaves its escrow before.
     addModel(newModelId(event), event.key, {
       steward: ZERO_ADDRESS,
       upstreamPpm: 0,
       parents: [],
       terms: { derivativesAllowed: true, minDerivativePpm: 0 },
+      provisional: true,
     });
+  }
+
+  /** Whether anything ever left the model in any token (a propagation or a claim): never, while provisional. */
+  const anythingLeft = (model: ModelState): boolean =>
+    [...model.tokens.values()].some((b) => b.pushed !== 0n || [...b.claimed.values()].some((c) => c !== 0n));
+
+  function onModelProvisional(event: Extract<LedgerEvent, { type: "ModelProvisional" }>): void {
+    const name = event.type;
+    const model = modelOf(event.id, name);
+    // Emitted by the registration itself, right after its first ContributorsSet.
+    if (state.registering !== model.id)
+      throw new LedgerEventError({ event: name, reason: `model ${model.id} is not being registered` });
+    model.provisional = true;
+  }
+
+  function onModelVerified(event: Extract<LedgerEvent, { type: "ModelVerified" }>): void {
+    const name = event.type;
+    const model = modelOf(event.id, name);
+    if (model.status !== ModelStatus.ACTIVE)
+      throw new LedgerEventError({ event: name, reason: `model ${model.id} has status ${model.status}, not ACTIVE` });
+    const steward = address(event.steward);
+    if (steward === ZERO_ADDRESS || steward !== model.steward)
+      throw new MirrorMismatchError({ event: name, field: "steward", expected: model.steward, actual: steward });
+    if (event.nonce !== model.nonce)
+      throw new MirrorMismatchError({ event: name, field: "nonce", expected: model.nonce, actual: event.nonce });
+    model.nonce += 1;
+    model.verified = true;
+    model.provisional = false;
+  }
+
+  function onProvisionEnded(event: Extract<LedgerEvent, { type: "ProvisionEnded" }>): void {
+    const model = modelOf(event.id, event.type);
+    // A placeholder waits for its authors for ever.
+    if (!model.provisional || model.steward === ZERO_ADDRESS)
+      throw new LedgerEventError({ event: event.type, reason: `model ${model.id} has no provisional window to end` });
+    model.provisional = false;
+  }
+
+  function onLineageCorrected(event: Extract<LedgerEvent, { type: "LineageCorrected" }>): void {
+    const name = event.type;
+    const model = modelOf(event.id, name);
+    if (!model.provisional || model.status !== ModelStatus.ACTIVE)
+      throw new LedgerEventError({ event: name, reason: `model ${model.id} is not provisional and ACTIVE` });
+    // Provisional means nothing left the model and it is still in the epoch it was registered in.
+    if (anythingLeft(model) || model.epochs.size !== 1)
+      throw new LedgerEventError({ event: name, reason: `funds of model ${model.id} have moved` });
+    const { upstreamPpm } = event;
+    const parents = checkedLineage(name, model.id, model.index, upstreamPpm, event.parents);
+    model.upstreamPpm = upstreamPpm;
+    model.parents = parents;
+    // Everything received is split anew under the corrected share.
+    for (const balance of model.tokens.values())
+      balance.keptInEpoch = new Map([[model.epoch, keptOf(balance.received, BigInt(upstreamPpm))]]);
+  }
+
+  function onBeneficiaryReplaced(event: Extract<LedgerEvent, { type: "BeneficiaryReplaced" }>): void {
+    const name = event.type;
+    const model = modelOf(event.id, name);
+    if (model.status !== ModelStatus.REVOKED || model.nextBeneficiary !== null)
+      throw new LedgerEventError({ event: name, reason: `model ${model.id} is not revoked` });
+    const previous = address(event.previous);
+    if (previous !== model.beneficiary)
+      throw new MirrorMismatchError({ event: name, field: "previous", expected: model.beneficiary, actual: previous });
+    const beneficiary = address(event.beneficiary);
+    if (beneficiary === ZERO_ADDRESS)
+      throw new LedgerEventError({ event: name, reason: "the beneficiary is the zero address" });
+    // The router's StatusUpdated that follows starts the new beneficiary's epoch.
+    model.nextBeneficiary = beneficiary;
   }
 
   function onContributorsSet(event: Extract<LedgerEvent, { type: "ContributorsSet" }>): void {
@@ -428,26 +546,39 @@ function engineOver(state: LedgerState): Engine {
     const tree = contributorTree(event.contributors.map((entry) => ({ ...entry, account: address(entry.account) })));
     if (tree.root !== event.root.toLowerCase())
       throw new MirrorMismatchError({ event: name, field: "root", expected: tree.root, actual: event.root });
-    if (event.epoch < model.epoch)
-      throw new LedgerEventError({ event: name, reason: `epoch ${event.epoch} is before the current ${model.epoch}` });
+    const fail = (reason: string): never => {
+      throw new LedgerEventError({ event: name, reason });
+    };
+    if (event.epoch < model.epoch) fail(`epoch ${event.epoch} is before the current ${model.epoch}`);
     if (event.epoch > model.epoch) {
-      // A new epoch; while DISPUTED only an upheld dispute starts one (the beneficiary's).
+      // A new epoch (RevenueRouter.startEpoch): a rotation, renewal or reassignment of an active, settled model.
+      if (event.epoch !== model.epoch + 1) fail(`epoch ${event.epoch} skips epoch ${model.epoch + 1}`);
+      if (model.status !== ModelStatus.ACTIVE || model.provisional)
+        fail(`model ${model.id} cannot start an epoch: status ${model.status}, provisional ${model.provisional}`);
       model.epoch = event.epoch;
-      setEpoch(model, event.epoch, tree, model.status === ModelStatus.DISPUTED);
+      setEpoch(model, event.epoch, tree);
       return;
     }
-    const current = model.epochs.get(model.epoch);
-    if (current === undefined || current.tree === null) {
-      // Registration's first set, or a placeholder's escrow epoch assigned: its accrued funds become claimable.
-      setEpoch(model, model.epoch, tree, current?.startedWhileDisputed ?? false);
+    const current = model.epochs.get(model.epoch)!.tree;
+    if (current === null && model.steward !== ZERO_ADDRESS && !model.provisional && model.status === ModelStatus.ACTIVE)
+      registered = model.id;
+    if (current === null || model.provisional) {
+      // Registration's first set; a placeholder's escrow epoch assigned or claimed (its accrued funds become the
+      // set's); or a provisional model's set replaced by a verified claimant or a reassignment. Either of the last
+      // two settles the model (RevenueRouter.settleProvisional): nothing had left it, so the set takes the epoch whole.
+      if (model.provisional && model.status !== ModelStatus.ACTIVE) fail(`model ${model.id} is not ACTIVE`);
+      if (anythingLeft(model)) fail(`funds of provisional model ${model.id} have moved`);
+      setEpoch(model, model.epoch, tree);
+      model.provisional = false;
       return;
     }
-    // The same set again (the registry's event for a revocation the router already started): nothing changes.
-    if (current.tree.root !== tree.root)
+    // The same set again: the registry's event for the beneficiary's epoch the router's StatusUpdated started.
+    if (model.status !== ModelStatus.REVOKED) fail(`epoch ${event.epoch} of model ${model.id} already has a set`);
+    if (current.root !== tree.root)
       throw new MirrorMismatchError({
         event: name,
         field: `root of the current epoch ${model.epoch}`,
-        expected: current.tree.root,
+        expected: current.root,
         actual: tree.root,
       });
   }
@@ -479,35 +610,40 @@ function engineOver(state: LedgerState): Engine {
     const fail = (reason: string): never => {
       throw new LedgerEventError({ event: name, reason });
     };
-    if (model.status === ModelStatus.REVOKED) fail(`model ${model.id} is revoked for good`);
+    const from = (expected: number): void => {
+      if (model.status !== expected)
+        fail(`model ${model.id} has status ${model.status}, not ${expected}, so it cannot become ${event.status}`);
+    };
     switch (event.status) {
-      case ModelStatus.ACTIVE:
-      case ModelStatus.DISPUTED:
+      case ModelStatus.DISPUTED: // raised
+        from(ModelStatus.ACTIVE);
+        model.status = event.status;
+        return;
+      case ModelStatus.ACTIVE: // dismissed, or upheld by a reassignment
+        from(ModelStatus.DISPUTED);
         model.status = event.status;
         return;
       case ModelStatus.REVOKED: {
         const beneficiary = address(event.beneficiary);
         if (beneficiary === ZERO_ADDRESS) fail("the beneficiary is the zero address");
-        const tree = beneficiaryTree(beneficiary);
-        const current = model.epochs.get(model.epoch);
-        if (current?.startedWhileDisputed === true && model.status === ModelStatus.DISPUTED) {
-          // The registry's ContributorsSet for the beneficiary's epoch came first.
-          if (current.tree?.root !== tree.root)
-            throw new MirrorMismatchError({
-              event: name,
-              field: `beneficiary set of epoch ${model.epoch}`,
-              expected: current.tree?.root,
-              actual: tree.root,
-            });
-        } else {
-          // An unassigned placeholder's escrow epoch goes to the beneficiary as it is; any other model starts a
-          // new epoch for it (RevenueRouter.setStatus).
-          if (current?.tree !== null) model.epoch += 1;
-          setEpoch(model, model.epoch, tree, true);
-        }
+        const replacing = model.status === ModelStatus.REVOKED;
+        if (replacing && beneficiary !== model.nextBeneficiary)
+          throw new MirrorMismatchError({
+            event: name,
+            field: "beneficiary",
+            expected: model.nextBeneficiary,
+            actual: beneficiary,
+          });
+        if (!replacing) from(ModelStatus.DISPUTED);
+        // An unassigned placeholder's escrow epoch goes to the beneficiary as it is; otherwise the beneficiary gets
+        // a new epoch (RevenueRouter.setStatus). A replaced beneficiary leaves the contested epoch where it was.
+        if (model.epochs.get(model.epoch)!.tree !== null) model.epoch += 1;
+        setEpoch(model, model.epoch, beneficiaryTree(beneficiary));
+        if (!replacing) model.revokedEpoch = model.epoch;
         model.status = ModelStatus.REVOKED;
         model.beneficiary = beneficiary;
-        model.revokedEpoch = model.epoch;
+        model.nextBeneficiary = null;
+        model.provisional = false;
         return;
       }
       default:
@@ -545,8 +681,9 @@ function engineOver(state: LedgerState): Engine {
     const name = event.type;
     const model = modelOf(event.modelId, name);
     const token = address(event.token);
-    if (model.status !== ModelStatus.ACTIVE)
-      throw new LedgerEventError({ event: name, reason: `model ${model.id} has status ${model.status}, not ACTIVE` });
+    // Disputed and revoked models keep paying their parents, who are not what a dispute contests.
+    if (model.provisional)
+      throw new LedgerEventError({ event: name, reason: `model ${model.id} is provisional: nothing leaves it yet` });
     const balance = peekToken(model, token);
     const upstream = upstreamOfModel(model, balance);
     const amount = upstream - balance.pushed;
@@ -589,12 +726,8 @@ function engineOver(state: LedgerState): Engine {
   function onClaimed(event: Extract<LedgerEvent, { type: "Claimed" }>): void {
     const name = event.type;
     const model = modelOf(event.modelId, name);
-    const fail = (reason: string): never => {
-      throw new LedgerEventError({ event: name, reason });
-    };
-    if (model.status === ModelStatus.DISPUTED) fail(`model ${model.id} is disputed: its funds are frozen`);
-    if (model.status === ModelStatus.REVOKED && event.epoch < model.revokedEpoch)
-      fail(`epoch ${event.epoch} of revoked model ${model.id} belongs to its beneficiary (sweep it)`);
+    const refusal = claimRefusal(model, event.epoch);
+    if (refusal !== null) throw new LedgerEventError({ event: name, reason: refusal });
     const account = address(event.account);
     payEntry(name, model, address(event.token), event.epoch, event.cumulativeBefore, event.amount, (entry) => {
       if (address(entry.account) !== account)
@@ -610,29 +743,14 @@ function engineOver(state: LedgerState): Engine {
       throw new MirrorMismatchError({ event: name, field: "beneficiary", expected: model.beneficiary, actual });
   }
 
-  function onUpstreamSwept(event: Extract<LedgerEvent, { type: "UpstreamSwept" }>): void {
-    const name = event.type;
-    const model = modelOf(event.modelId, name);
-    requireBeneficiary(name, model, event.beneficiary);
-    const token = address(event.token);
-    const balance = peekToken(model, token);
-    const upstream = upstreamOfModel(model, balance);
-    const amount = upstream - balance.pushed;
-    if (amount !== event.amount)
-      throw new MirrorMismatchError({ event: name, field: "amount", expected: amount, actual: event.amount });
-    if (amount === 0n) return;
-    tokenOf(model, token).pushed = upstream;
-    add(state.balances, token, -amount);
-  }
-
   function onContributorSwept(event: Extract<LedgerEvent, { type: "ContributorSwept" }>): void {
     const name = event.type;
     const model = modelOf(event.modelId, name);
     requireBeneficiary(name, model, event.beneficiary);
-    if (event.epoch >= model.revokedEpoch)
+    if (!isSweepOnly(model, event.epoch))
       throw new LedgerEventError({
         event: name,
-        reason: `epoch ${event.epoch} is the beneficiary's own (from ${model.revokedEpoch}): it is claimed, not swept`,
+        reason: `epoch ${event.epoch} of model ${model.id} is not sweep-only (contested epoch ${model.revokedEpoch - 1}, beneficiaries' epochs ${model.revokedEpoch}..${model.epoch - 1})`,
       });
     payEntry(name, model, address(event.token), event.epoch, event.cumulativeBefore, event.amount, () => {});
   }
@@ -658,6 +776,12 @@ function engineOver(state: LedgerState): Engine {
 
   function apply(event: LedgerEvent): void {
     propagatedByToken.clear();
+    registered = null;
+    dispatch(event);
+    state.registering = registered;
+  }
+
+  function dispatch(event: LedgerEvent): void {
     switch (event.type) {
       case "ModelRegistered":
         return onModelRegistered(event);
@@ -669,6 +793,16 @@ function engineOver(state: LedgerState): Engine {
         return onStewardshipTransferred(event);
       case "TermsUpdated":
         return onTermsUpdated(event);
+      case "ModelProvisional":
+        return onModelProvisional(event);
+      case "ModelVerified":
+        return onModelVerified(event);
+      case "ProvisionEnded":
+        return onProvisionEnded(event);
+      case "LineageCorrected":
+        return onLineageCorrected(event);
+      case "BeneficiaryReplaced":
+        return onBeneficiaryReplaced(event);
       case "StatusUpdated":
         return onStatusUpdated(event);
       case "Paid":
@@ -677,8 +811,6 @@ function engineOver(state: LedgerState): Engine {
         return onPropagated(event);
       case "Claimed":
         return onClaimed(event);
-      case "UpstreamSwept":
-        return onUpstreamSwept(event);
       case "ContributorSwept":
         return onContributorSwept(event);
       case "FeeUpdated":
@@ -696,9 +828,6 @@ function engineOver(state: LedgerState): Engine {
   }
 
   // ------------------------------------------------------------------ queries
-
-  const frozenFor = (model: ModelState, epoch: number): boolean =>
-    model.status === ModelStatus.DISPUTED || (model.status === ModelStatus.REVOKED && epoch < model.revokedEpoch);
 
   function owedEntry(model: ModelState, token: Address, epoch: number, entry: ContributorEntry): OwedEntry {
     return { ...entry, modelId: model.id, epoch, amount: payableOf(model, peekToken(model, token), epoch, entry) };
@@ -718,18 +847,15 @@ function engineOver(state: LedgerState): Engine {
       const model = state.models.get(id)!;
       const balance = model.tokens.get(token);
       if (balance === undefined) continue;
-      const revokedTo = model.status === ModelStatus.REVOKED ? model.beneficiary : null;
-      const pending = upstreamOfModel(model, balance) - balance.pushed;
-      if (revokedTo !== null) credit(accounts, revokedTo, pending);
-      else credit(heldUpstream, id, pending);
+      credit(heldUpstream, id, upstreamOfModel(model, balance) - balance.pushed);
       for (const [epoch, kept] of balance.keptInEpoch) {
         const tree = model.epochs.get(epoch)?.tree ?? null;
-        if (tree === null) {
+        if (tree === null || model.provisional) {
           credit(escrow, id, kept);
           continue;
         }
         for (const entry of tree.entries) {
-          const to = revokedTo !== null && epoch < model.revokedEpoch ? revokedTo : address(entry.account);
+          const to = isSweepOnly(model, epoch) ? model.beneficiary! : address(entry.account);
           credit(accounts, to, owedOf(model, balance, epoch, entry));
         }
       }
@@ -770,7 +896,7 @@ function engineOver(state: LedgerState): Engine {
       moved = false;
       for (let i = state.order.length - 1; i >= 0; i--) {
         const model = state.models.get(state.order[i]!)!;
-        if (model.status === ModelStatus.ACTIVE && push(model, token) > 0n) moved = true;
+        if (!model.provisional && push(model, token) > 0n) moved = true;
       }
     }
   }
@@ -807,6 +933,8 @@ function engineOver(state: LedgerState): Engine {
         terms: { ...model.terms },
         epoch: model.epoch,
         revokedEpoch: model.revokedEpoch,
+        provisional: model.provisional,
+        verified: model.verified,
       };
     },
     tokens: () => [...state.balances.keys()],
@@ -828,6 +956,7 @@ function engineOver(state: LedgerState): Engine {
     },
     previewPropagate(id, token) {
       const model = modelOf(id, "previewPropagate");
+      if (model.provisional) return model.parents.map(() => 0n);
       return parentSlices(model, peekToken(model, address(token)));
     },
     claimed: (id, token, epoch, cumulativeBefore) =>
@@ -836,6 +965,7 @@ function engineOver(state: LedgerState): Engine {
       const model = modelOf(id, "entryOwed");
       const entry = entryAt(model, epoch, cumulativeBefore);
       if (entry === undefined) throw new UnknownEntryError({ modelId: model.id, epoch, cumulativeBefore });
+      if (claimRefusal(model, epoch) !== null) return 0n;
       return payableOf(model, peekToken(model, address(token)), epoch, entry);
     },
     claimable(account, token) {
@@ -845,7 +975,7 @@ function engineOver(state: LedgerState): Engine {
       const out: OwedEntry[] = [];
       for (const ref of state.entriesByAccount.get(address(account)) ?? []) {
         const model = state.models.get(ref.modelId)!;
-        if (frozenFor(model, ref.epoch)) continue;
+        if (claimRefusal(model, ref.epoch) !== null) continue;
         const entry = model.epochs.get(ref.epoch)!.tree!.entries[ref.index]!;
         const owedNow = owedEntry(model, address(token), ref.epoch, entry);
         if (owedNow.amount > 0n) out.push(owedNow);
@@ -856,16 +986,15 @@ function engineOver(state: LedgerState): Engine {
       const model = modelOf(id, "sweepable");
       if (model.status !== ModelStatus.REVOKED || model.beneficiary === null) return null;
       const normalized = address(token);
-      const balance = peekToken(model, normalized);
       const entries: OwedEntry[] = [];
       for (const [epoch, epochState] of model.epochs) {
-        if (epoch >= model.revokedEpoch || epochState.tree === null) continue;
+        if (!isSweepOnly(model, epoch) || epochState.tree === null) continue;
         for (const entry of epochState.tree.entries) {
           const owedNow = owedEntry(model, normalized, epoch, entry);
           if (owedNow.amount > 0n) entries.push(owedNow);
         }
       }
-      return { beneficiary: model.beneficiary, upstream: upstreamOfModel(model, balance) - balance.pushed, entries };
+      return { beneficiary: model.beneficiary, entries };
     },
     fees: (token) => state.fees.get(address(token)) ?? 0n,
     balance: (token) => state.balances.get(address(token)) ?? 0n,

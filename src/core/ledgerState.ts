@@ -12,8 +12,6 @@ export type EpochState = {
   tree: ContributorTree | null;
   /** Entry index by `cumulativeBefore`, the key of the router's `claimed` mapping. */
   byCumulativeBefore: ReadonlyMap<number, number>;
-  /** The epoch started while the model was `DISPUTED`: only an upheld dispute (revocation) does that. */
-  startedWhileDisputed: boolean;
 };
 
 /** A model's lifetime totals in one token. */
@@ -36,12 +34,23 @@ export type ModelState = {
   status: number;
   /** The beneficiary once `REVOKED`, else `null`. */
   beneficiary: Address | null;
+  /** The beneficiary a `BeneficiaryReplaced` announced, until the router's `StatusUpdated` installs it. */
+  nextBeneficiary: Address | null;
+  /** Nothing may leave the model (no propagation, no claims) until it is verified, claimed or its window ends. */
+  provisional: boolean;
+  /** Attesters confirmed a steward of the model at least once. */
+  verified: boolean;
+  /** The identity nonce the next attestation must use (one per `ModelVerified`). */
+  nonce: number;
   upstreamPpm: number;
   parents: readonly ParentEdge[];
   terms: Terms;
   /** The current contributor epoch. */
   epoch: number;
-  /** The beneficiary's first epoch once `REVOKED`, else 0. */
+  /**
+   * The first beneficiary's epoch once `REVOKED`, else 0. The epoch before it is the contested one; a replaced
+   * beneficiary starts a later epoch and leaves this unchanged.
+   */
   revokedEpoch: number;
   epochs: Map<number, EpochState>;
   tokens: Map<Address, TokenState>;
@@ -61,6 +70,11 @@ export type LedgerState = {
   balances: Map<Address, bigint>;
   /** Every contributor entry of every account. */
   entriesByAccount: Map<Address, EntryRef[]>;
+  /**
+   * The model whose registration's first contributor set was the last event applied: the only one a
+   * `ModelProvisional` (emitted next in the same transaction) can name.
+   */
+  registering: Hex | null;
 };
 
 /** The key of an entry in {@link TokenState.claimed}. */
@@ -117,5 +131,6 @@ export function cloneLedgerState(state: LedgerState, only?: ReadonlySet<Hex>): L
     fees: new Map(state.fees),
     balances: new Map(state.balances),
     entriesByAccount,
+    registering: state.registering,
   };
 }

@@ -188,7 +188,8 @@ export function keptOf(received: bigint, upstreamPpm: bigint): bigint {
 }
 
 /**
- * The protocol fee on a payment: `floor(amount * feePpm / PPM)`.
+ * The protocol fee on a payment: `ceil(amount * feePpm / PPM)`. Rounded up so that splitting a payment never saves
+ * fee: `ceil(a) + ceil(b) >= ceil(a + b)`, where a floor would let payments under `PPM / feePpm` pay none.
  *
  * @param amount - The paid amount.
  * @param feePpm - The router's fee, 0..PPM (the router caps it at MAX_FEE_PPM).
@@ -198,9 +199,10 @@ export function keptOf(received: bigint, upstreamPpm: bigint): bigint {
  * @example
  * import { feeOf } from "./splitMath.js";
  * feeOf(1_000_000n, 25_000n); // 25_000n
+ * feeOf(39n, 25_000n); // 1n (0.975 rounded up)
  */
 export function feeOf(amount: bigint, feePpm: bigint): bigint {
   requireAmount("amount", amount);
   requirePpm("feePpm", feePpm);
-  return (amount * feePpm) / PPM;
+  return (amount * feePpm + PPM - 1n) / PPM;
 }

@@ -6,6 +6,7 @@ import { LedgerEventError, MirrorMismatchError, UnknownEntryError, UnknownModelE
 import { createLedger } from "../../src/core/ledger.js";
 import { LEDGER_EVENT_NAMES } from "../../src/core/ledgerEvent.js";
 import { modelId } from "../../src/core/modelId.js";
+import { sliceOf } from "../../src/core/splitMath.js";
 import { acct, createHarness, ETH, set, USDC, type Harness } from "./ledgerHarness.js";
 
 const alice = acct(1);
@@ -16,6 +17,8 @@ const erin = acct(5);
 const frank = acct(6);
 const ben = acct(7);
 const pat = acct(8);
+const gus = acct(9);
+const zed = acct(10);
 
 /**
  * A 3-level lineage with a merge:
@@ -72,11 +75,12 @@ describe("ledger", () => {
       expect(h.claim(alice)).to.equal(585n);
       expect(h.ledger.claimable(alice, ETH)).to.equal(0n);
       expect(h.ledger.claimed(A, ETH, 0, 0)).to.equal(585n);
-      h.pay(A, 41n); // fee floor(41 * 2.5%) = 1, net 40: received 1015, alice floor(609) = 609
-      expect(h.ledger.claimable(alice, ETH)).to.equal(609n - 585n);
-      expect(h.ledger.claimable(bob, ETH)).to.equal(1015n - 609n);
+      h.pay(A, 41n); // fee ceil(41 * 2.5%) = 2, net 39: received 1014, alice floor(608.4) = 608
+      expect(h.ledger.fees(ETH)).to.equal(27n);
+      expect(h.ledger.claimable(alice, ETH)).to.equal(608n - 585n);
+      expect(h.ledger.claimable(bob, ETH)).to.equal(405n); // floor(1014 * 0.4) while the epoch is open; 1 wei waits
       h.expectConserved();
-      h.emit({ type: "FeesWithdrawn", token: ETH, to: ben, amount: 26n });
+      h.emit({ type: "FeesWithdrawn", token: ETH, to: ben, amount: 27n });
       expect(h.ledger.fees(ETH)).to.equal(0n);
       h.expectConserved();
     });
@@ -104,6 +108,11 @@ describe("ledger", () => {
       expect(() =>
         h.ledger.apply({ type: "Paid", modelId: A, token: ETH, payer: bob, amount: 1_000n, fee: 24n }),
       ).to.throw(MirrorMismatchError, /fee is 24 on chain but the engine computed 25/);
+      // Rounded up: 1 wei at 2.5% pays 1 wei of fee, not 0.
+      expect(() => h.ledger.apply({ type: "Paid", modelId: A, token: ETH, payer: bob, amount: 1n, fee: 0n })).to.throw(
+        MirrorMismatchError,
+        /fee is 0 on chain but the engine computed 1/,
+      );
       const claim = { type: "Claimed", modelId: A, token: ETH, epoch: 0, cumulativeBefore: 0 } as const;
       expect(() => h.ledger.apply({ ...claim, account: alice, amount: 584n })).to.throw(MirrorMismatchError, /amount/);
       expect(() => h.ledger.apply({ ...claim, account: bob, amount: 585n })).to.throw(MirrorMismatchError, /account/);
@@ -113,6 +122,10 @@ describe("ledger", () => {
       expect(() => h.ledger.apply({ type: "FeesWithdrawn", token: ETH, to: bob, amount: 26n })).to.throw(
         LedgerEventError,
         /only 25 accrued/,
+      );
+      expect(() => h.ledger.apply({ ...claim, type: "ContributorSwept", beneficiary: bob, amount: 0n })).to.throw(
+        LedgerEventError,
+        /not revoked/,
       );
       expect(h.ledger.owed(ETH)).to.deep.equal(before);
       h.expectConserved();
@@ -385,129 +398,332 @@ describe("ledger", () => {
       const X = h.register("hf:org/X", [[alice, 1_000_000]], { upstreamPpm: 500_000, parents: [[P, 1_000_000]] });
       h.pay(X, 1_001n);
       h.propagateAll();
-      expect(h.ledger.model(P).placeholder).to.be.true;
+      expect(h.ledger.model(P)).to.include({ placeholder: true, provisional: true, verified: false });
       expect(h.ledger.owed(ETH).escrow.get(P)).to.equal(500n);
       expect(h.ledger.contributorSet(P, 0)).to.equal(null);
-      expect(() =>
-        h.ledger.apply({
-          type: "Claimed",
-          modelId: P,
-          token: ETH,
-          account: pat,
-          epoch: 0,
-          cumulativeBefore: 0,
-          amount: 500n,
-        }),
-      ).to.throw(UnknownEntryError);
+      const claim = { type: "Claimed", modelId: P, token: ETH, account: pat, epoch: 0, cumulativeBefore: 0 } as const;
+      expect(() => h.ledger.apply({ ...claim, amount: 500n })).to.throw(LedgerEventError, /provisional/);
       h.expectConserved();
+      // A placeholder waits for its authors for ever: its window cannot be ended.
+      expect(() => h.endProvisional(P)).to.throw(LedgerEventError, /no provisional window/);
 
       h.assign(P, pat, [[pat, 1_000_000]]);
-      expect(h.ledger.model(P)).to.include({ placeholder: false, steward: pat, epoch: 0 });
+      expect(h.ledger.model(P)).to.include({ placeholder: false, provisional: false, steward: pat, epoch: 0 });
       expect(h.ledger.owed(ETH).escrow.size).to.equal(0);
       expect(h.claim(pat)).to.equal(500n);
       expect(h.claim(alice)).to.equal(501n);
       h.expectConserved();
       expect(h.ledger.totalOwed(ETH)).to.equal(0n);
     });
+
+    it("are claimed by their verified authors, who declare their lineage once", () => {
+      const h = createHarness();
+      const A = h.register("hf:org/A", [[alice, 1_000_000]]);
+      const P = h.placeholder("hf:upstream/base");
+      const X = h.register("hf:org/X", [[bob, 1_000_000]], { upstreamPpm: 500_000, parents: [[P, 1_000_000]] });
+      h.pay(X, 1_001n);
+      h.propagate(X); // P received 500, all escrow
+      h.claimModel(P, pat, [[pat, 1_000_000]], { upstreamPpm: 200_000, parents: [[A, 1_000_000]] });
+      expect(h.ledger.model(P)).to.include({ placeholder: false, provisional: false, verified: true, epoch: 0 });
+      expect(h.ledger.model(P).parents.map((e) => e.parentId)).to.deep.equal([A]);
+      // The 500 it received is split anew: 100 upstream to A, 400 kept for pat.
+      expect(h.ledger.modelBalance(P, ETH)).to.deep.equal({ received: 500n, upstream: 100n, pushed: 0n, kept: 400n });
+      expect(h.claim(pat)).to.equal(400n);
+      h.propagate(P);
+      expect(h.claim(alice)).to.equal(100n);
+      h.expectConserved();
+    });
+  });
+
+  describe("provisional models", () => {
+    /** The lineage plus D, registered without attestation under C: payments arrive, nothing leaves. */
+    function provisional() {
+      const { h, A, B, C } = lineage();
+      const D = h.register(
+        "hf:org/squatted",
+        [
+          [erin, 500_000],
+          [frank, 500_000],
+        ],
+        { upstreamPpm: 400_000, parents: [[C, 1_000_000]], steward: pat, provisional: true },
+      );
+      h.pay(D, 1_000n);
+      return { h, A, B, C, D };
+    }
+
+    it("take payments but let nothing leave: no propagation, no claims, escrow in the breakdown", () => {
+      const { h, D } = provisional();
+      expect(h.ledger.model(D)).to.include({ provisional: true, verified: false, epoch: 0 });
+      expect(() => h.propagate(D)).to.throw(LedgerEventError, /provisional/);
+      expect(h.ledger.previewPropagate(D, ETH)).to.deep.equal([0n]);
+      expect(h.ledger.pendingUpstream(D, ETH)).to.equal(400n);
+      expect(h.ledger.claimable(erin, ETH)).to.equal(0n);
+      expect(h.ledger.entryOwed(D, ETH, 0, 0)).to.equal(0n);
+      const claim = { type: "Claimed", modelId: D, token: ETH, account: erin, epoch: 0, cumulativeBefore: 0 } as const;
+      expect(() => h.ledger.apply({ ...claim, amount: 300n })).to.throw(LedgerEventError, /provisional/);
+      const full = h.ledger.owedAfterFullPropagation(ETH);
+      expect(full.escrow.get(D)).to.equal(600n);
+      expect(full.heldUpstream.get(D)).to.equal(400n);
+      expect(full.accounts.get(erin) ?? 0n).to.equal(0n);
+      expect(h.ledger.effectiveShares(D).recipients.find((r) => r.modelId === D)).to.include({ kind: "escrow" });
+      // The steward cannot rotate its set while provisional (the registry refuses), so no new epoch can appear.
+      expect(() => h.setContributors(D, [[erin, 1_000_000]])).to.throw(LedgerEventError, /cannot start an epoch/);
+      h.expectConserved();
+    });
+
+    it("open once verified, with the attestation's nonce used up", () => {
+      const { h, C, D } = provisional();
+      const verified = { type: "ModelVerified", id: D, revision: `0x${"00".repeat(32)}` } as const;
+      expect(() => h.ledger.apply({ ...verified, steward: erin, nonce: 0 })).to.throw(MirrorMismatchError, /steward/);
+      expect(() => h.ledger.apply({ ...verified, steward: pat, nonce: 1 })).to.throw(MirrorMismatchError, /nonce/);
+      h.verify(D);
+      expect(h.ledger.model(D)).to.include({ provisional: false, verified: true });
+      expect(h.ledger.claimable(erin, ETH)).to.equal(300n);
+      expect(h.propagate(D)).to.equal(400n);
+      expect(h.ledger.modelBalance(C, ETH).received).to.equal(400n);
+      h.verify(D); // a second attestation uses the next nonce
+      expect(() => h.ledger.apply({ ...verified, steward: pat, nonce: 1 })).to.throw(MirrorMismatchError, /nonce/);
+      h.expectConserved();
+    });
+
+    it("open when the window ends with no verified claimant", () => {
+      const { h, D } = provisional();
+      h.endProvisional(D);
+      expect(h.ledger.model(D)).to.include({ provisional: false, verified: false });
+      expect(h.claim(erin)).to.equal(300n);
+      expect(() => h.endProvisional(D)).to.throw(LedgerEventError, /no provisional window/);
+      h.expectConserved();
+    });
+
+    it("start provisional only right after their registration", () => {
+      const { h, C, D } = provisional();
+      const late = /is not being registered/;
+      expect(() => h.ledger.apply({ type: "ModelProvisional", id: D, until: 1 })).to.throw(LedgerEventError, late);
+      expect(() => h.ledger.apply({ type: "ModelProvisional", id: C, until: 1 })).to.throw(LedgerEventError, late);
+      const X = h.register("hf:org/X", [[alice, 1_000_000]]);
+      h.pay(X, 1n); // any event in between
+      expect(() => h.ledger.apply({ type: "ModelProvisional", id: X, until: 1 })).to.throw(LedgerEventError, late);
+    });
+
+    it("are taken over by the verified claimant: the current epoch's set is replaced, nothing else moves", () => {
+      const { h, D } = provisional();
+      h.claimModel(D, ben, [[carol, 1_000_000]]);
+      expect(h.ledger.model(D)).to.include({ steward: ben, provisional: false, verified: true, epoch: 0 });
+      expect(h.ledger.contributorSet(D, 0)!.entries.map((e) => e.account)).to.deep.equal([carol]);
+      // The squatter's contributors have no entry left; the claimant's set takes the epoch whole.
+      expect(h.ledger.claimableEntries(erin, ETH)).to.deep.equal([]);
+      expect(h.ledger.entryOwed(D, ETH, 0, 0)).to.equal(600n);
+      expect(h.claim(carol)).to.equal(600n);
+      h.expectConserved();
+      // Lineage can be corrected only while provisional; a later claim starts a new epoch.
+      expect(() =>
+        h.ledger.apply({ type: "LineageCorrected", id: D, upstreamPpm: 0, parents: [] }),
+      ).to.throw(LedgerEventError, /not provisional/);
+      h.claimModel(D, pat, [[frank, 1_000_000]]);
+      expect(h.ledger.model(D)).to.include({ steward: pat, epoch: 1 });
+      h.expectConserved();
+    });
+
+    it("can have their lineage corrected once, to parents registered before them", () => {
+      const { h, A, B, C, D } = provisional();
+      const late = h.register("hf:org/late", [[alice, 1_000_000]]);
+      const correct = (parents: readonly (readonly [Hex, number])[]) => () =>
+        h.ledger.clone().apply({
+          type: "LineageCorrected",
+          id: D,
+          upstreamPpm: 100_000,
+          parents: parents.map(([parentId, weightPpm]) => ({ parentId, relation: Relation.MERGE, weightPpm })),
+        });
+      expect(correct([[late, 1_000_000]])).to.throw(LedgerEventError, /not registered before/);
+      expect(correct([[D, 1_000_000]])).to.throw(LedgerEventError);
+      expect(correct([[A, 999_999]])).to.throw(LedgerEventError, /sum to 999999/);
+
+      h.claimModel(D, ben, [[carol, 1_000_000]], {
+        upstreamPpm: 100_000,
+        parents: [
+          [A, 500_000],
+          [B, 500_000],
+        ],
+      });
+      const model = h.ledger.model(D);
+      expect(model).to.include({ upstreamPpm: 100_000, provisional: false, verified: true, epoch: 0 });
+      expect(model.parents.map((e) => e.parentId)).to.deep.equal([A, B]);
+      // The 1,000 received is split anew: 100 upstream, 900 kept for the claimant's set.
+      expect(h.ledger.keptInEpoch(D, ETH, 0)).to.equal(900n);
+      expect(h.ledger.previewPropagate(D, ETH)).to.deep.equal([50n, 50n]);
+      expect(h.claim(carol)).to.equal(900n);
+      h.propagateAll();
+      expect(h.ledger.modelBalance(C, ETH).received).to.equal(0n);
+      expect(h.claim(alice)).to.equal(50n);
+      h.expectConserved();
+    });
+
+    it("are reassigned by governance like a claim: the current epoch's set is replaced", () => {
+      const { h, D } = provisional();
+      h.dispute(D);
+      h.reassign(D, ben, [[gus, 1_000_000]]);
+      expect(h.ledger.model(D)).to.include({
+        status: ModelStatus.ACTIVE,
+        steward: ben,
+        provisional: false,
+        verified: false,
+        epoch: 0,
+      });
+      expect(h.claim(gus)).to.equal(600n);
+      h.expectConserved();
+    });
   });
 
   describe("disputes", () => {
-    it("freeze a model: payments arrive, nothing leaves, until dismissed", () => {
-      const { h, C, D } = lineage();
+    it("hold only the contested current epoch: closed epochs stay claimable and upstream keeps flowing", () => {
+      const { h, A, C, D } = lineage();
       h.pay(D, 1_000_003n);
-      h.propagate(D);
+      h.propagate(D); // C: received 240_000, dave's epoch 0 kept 180_000, upstream 60_000 pending
+      h.setContributors(C, [[gus, 1_000_000]]);
+      h.pay(C, 1_000n); // C: received 241_000, upstream 60_250, epoch 1 kept 750
       h.dispute(C);
-      h.pay(C, 1_000n); // still accepted
-      expect(() => h.propagate(C)).to.throw(LedgerEventError, /not ACTIVE/);
-      expect(h.ledger.claimable(dave, ETH)).to.equal(0n);
-      expect(h.ledger.entryOwed(C, ETH, 0, 0)).to.equal(180_000n + 750n);
+      h.pay(C, 1_000n); // still accepted: epoch 1 kept 1_500
+      expect(h.ledger.claimable(dave, ETH)).to.equal(180_000n);
+      expect(h.ledger.claimable(gus, ETH)).to.equal(0n);
+      expect(h.ledger.entryOwed(C, ETH, 1, 0)).to.equal(0n);
       expect(() =>
         h.ledger.apply({
           type: "Claimed",
           modelId: C,
           token: ETH,
-          account: dave,
-          epoch: 0,
+          account: gus,
+          epoch: 1,
           cumulativeBefore: 0,
-          amount: 180_750n,
+          amount: 1_500n,
         }),
-      ).to.throw(LedgerEventError, /frozen/);
-      const full = h.ledger.owedAfterFullPropagation(ETH);
-      expect(full.heldUpstream.get(C)).to.equal(60_250n); // floor(241_000 * 0.25)
-      expect(full.accounts.get(dave)).to.equal(180_750n);
-      expect(full.accounts.get(alice) ?? 0n).to.equal(0n);
+      ).to.throw(LedgerEventError, /contested/);
+      // The held entitlement still counts as the account's.
+      expect(h.ledger.owed(ETH).accounts.get(gus)).to.equal(1_500n);
+      expect(h.propagate(C)).to.equal(60_500n);
+      expect(h.ledger.modelBalance(A, ETH).received).to.equal(60_500n);
+      expect(h.claim(alice)).to.equal(60_500n);
+      expect(h.claim(dave)).to.equal(180_000n);
+      // Nothing can start an epoch while disputed.
+      expect(() => h.setContributors(C, [[dave, 1_000_000]])).to.throw(LedgerEventError, /cannot start an epoch/);
+      expect(() => h.dispute(C)).to.throw(LedgerEventError, /not 1/);
       h.expectConserved();
 
       h.dismiss(C);
-      expect(h.ledger.claimable(dave, ETH)).to.equal(180_750n);
-      h.propagateAll();
-      expect(h.ledger.claimable(alice, ETH)).to.equal(60_250n);
+      expect(h.ledger.claimable(gus, ETH)).to.equal(1_500n);
+      expect(() => h.dismiss(C)).to.throw(LedgerEventError, /not 2/);
       h.expectConserved();
     });
   });
 
   describe("revocation", () => {
-    for (const order of ["routerFirst", "registryFirst"] as const) {
-      it(`routes held and future funds to the beneficiary (${order})`, () => {
-        const { h, C, D } = lineage();
-        h.pay(D, 1_000_003n);
-        h.propagate(D); // C: received 240_000, upstream 60_000 pending, dave owed 180_000
-        h.dispute(C);
-        h.pay(C, 1_000n);
-        h.revoke(C, ben, order);
-        const model = h.ledger.model(C);
-        expect(model).to.include({ status: ModelStatus.REVOKED, beneficiary: ben, epoch: 1, revokedEpoch: 1 });
-        expect(h.ledger.contributorSet(C, 1)!.entries).to.have.length(1);
-        expect(h.ledger.contributorSet(C, 1)!.entries[0]).to.include({
-          account: ben,
-          role: Role.OTHER,
-          weightPpm: 1e6,
-        });
-
-        expect(h.ledger.claimable(dave, ETH)).to.equal(0n);
-        const sweepable = h.ledger.sweepable(C, ETH)!;
-        expect(sweepable.upstream).to.equal(60_250n);
-        expect(sweepable.entries.map((e) => [e.account, e.amount])).to.deep.equal([[dave, 180_750n]]);
-        expect(owedOf(h, ben)).to.equal(60_250n + 180_750n);
-        expect(() => h.propagate(C)).to.throw(LedgerEventError);
-        expect(() =>
-          h.ledger.apply({ type: "UpstreamSwept", modelId: C, token: ETH, beneficiary: dave, amount: 60_250n }),
-        ).to.throw(MirrorMismatchError, /beneficiary/);
-        h.expectConserved();
-        // Nothing flows past a revoked model: C's whole reach (0.4 * 0.6) ends with its beneficiary.
-        const shares = h.ledger.effectiveShares(D);
-        expect(shares.accounts.get(ben)).to.deep.equal({ numerator: 6n, denominator: 25n, ppm: 240_000n });
-        expect(shares.accounts.has(alice)).to.be.false;
-
-        expect(h.sweep(C)).to.equal(241_000n);
-        expect(h.ledger.sweepable(C, ETH)).to.deep.equal({ beneficiary: ben, upstream: 0n, entries: [] });
-        h.expectConserved();
-
-        // Future funds: D's next propagation lands in the beneficiary's epoch, and C's new upstream is swept too.
-        h.pay(D, 1_000_000n);
-        h.propagate(D);
-        expect(h.ledger.keptInEpoch(C, ETH, 1)).to.equal(180_000n);
-        expect(h.claim(ben)).to.equal(180_000n);
-        expect(h.sweep(C)).to.equal(60_000n);
-        expect(() =>
-          h.ledger.apply({ type: "StatusUpdated", modelId: C, status: ModelStatus.ACTIVE, beneficiary: ZERO_ADDRESS }),
-        ).to.throw(LedgerEventError, /revoked for good/);
-        h.expectConserved();
-      });
+    /** C through three epochs (dave, gus, pat), then revoked to ben: epoch 2 is the contested one. */
+    function revoked() {
+      const { h, A, B, C, D } = lineage();
+      h.pay(D, 1_000_003n);
+      h.propagate(D); // C: received 240_000, epoch 0 kept 180_000
+      h.setContributors(C, [[gus, 1_000_000]]);
+      h.pay(C, 1_000n); // epoch 1 kept 750; C upstream 60_250
+      h.setContributors(C, [[pat, 1_000_000]]);
+      h.pay(C, 400n); // received 241_400: upstream 60_350, epoch 2 kept 300
+      h.dispute(C);
+      h.revoke(C, ben);
+      return { h, A, B, C, D };
     }
 
-    it("ends in the same state whichever contract's event comes first", () => {
-      const run = (order: "routerFirst" | "registryFirst") => {
-        const { h, C, D } = lineage();
-        h.pay(D, 123_457n);
-        h.propagate(D);
-        h.dispute(C);
-        h.revoke(C, ben, order);
-        h.pay(D, 99n);
-        h.propagate(D);
-        return h.ledger.owedAfterFullPropagation(ETH);
-      };
-      expect(run("registryFirst")).to.deep.equal(run("routerFirst"));
+    it("sweeps only the contested epoch to the beneficiary; earlier epochs and upstream stay with the innocent", () => {
+      const { h, A, C, D } = revoked();
+      expect(h.ledger.model(C)).to.include({
+        status: ModelStatus.REVOKED,
+        beneficiary: ben,
+        epoch: 3,
+        revokedEpoch: 3,
+      });
+      expect(h.ledger.contributorSet(C, 3)!.entries[0]).to.include({ account: ben, role: Role.OTHER, weightPpm: 1e6 });
+      // Epochs 0 and 1 are their contributors'; epoch 2 (contested) is the beneficiary's by sweep.
+      expect(h.ledger.claimable(dave, ETH)).to.equal(180_000n);
+      expect(h.ledger.claimable(gus, ETH)).to.equal(750n);
+      expect(h.ledger.claimable(pat, ETH)).to.equal(0n);
+      expect(h.ledger.entryOwed(C, ETH, 2, 0)).to.equal(0n);
+      const sweepable = h.ledger.sweepable(C, ETH)!;
+      expect(sweepable.beneficiary).to.equal(ben);
+      expect(sweepable.entries.map((e) => [e.account, e.epoch, e.amount])).to.deep.equal([[pat, 2, 300n]]);
+      expect(h.ledger.owed(ETH).accounts.get(ben)).to.equal(300n);
+      expect(h.ledger.owed(ETH).accounts.get(pat) ?? 0n).to.equal(0n);
+      const swept = { type: "ContributorSwept", modelId: C, token: ETH, cumulativeBefore: 0 } as const;
+      expect(() => h.ledger.apply({ ...swept, beneficiary: ben, epoch: 0, amount: 180_000n })).to.throw(
+        LedgerEventError,
+        /not sweep-only/,
+      );
+      expect(() => h.ledger.apply({ ...swept, beneficiary: dave, epoch: 2, amount: 300n })).to.throw(
+        MirrorMismatchError,
+        /beneficiary/,
+      );
+      expect(() =>
+        h.ledger.apply({ type: "Claimed", modelId: C, token: ETH, account: pat, epoch: 2, cumulativeBefore: 0, amount: 300n }),
+      ).to.throw(LedgerEventError, /sweep it/);
+      h.expectConserved();
+
+      // The pending upstream keeps flowing to the parents, and future upstream too.
+      expect(h.propagate(C)).to.equal(60_350n);
+      expect(h.ledger.modelBalance(A, ETH).received).to.equal(60_350n);
+      const shares = h.ledger.effectiveShares(D);
+      expect(shares.accounts.get(ben)).to.deep.equal({ numerator: 9n, denominator: 50n, ppm: 180_000n }); // .4*.6*.75
+      expect(shares.accounts.get(alice)).to.deep.equal({ numerator: 3n, denominator: 50n, ppm: 60_000n });
+
+      expect(h.sweep(C)).to.equal(300n);
+      expect(h.ledger.sweepable(C, ETH)).to.deep.equal({ beneficiary: ben, entries: [] });
+      h.pay(D, 1_000_000n);
+      h.propagate(D);
+      expect(h.ledger.keptInEpoch(C, ETH, 3)).to.equal(180_000n);
+      expect(h.claim(ben)).to.equal(180_000n);
+      expect(h.claim(dave)).to.equal(180_000n);
+      expect(h.claim(gus)).to.equal(750n);
+      expect(() => h.dismiss(C)).to.throw(LedgerEventError, /not 2/);
+      h.expectConserved();
+    });
+
+    it("moves to a replaced beneficiary: the earlier beneficiary's epoch becomes sweep-only", () => {
+      const { h, C } = revoked();
+      h.pay(C, 1_000n); // epoch 3 (ben's) kept 750
+      expect(() => h.ledger.apply({ type: "BeneficiaryReplaced", id: C, previous: dave, beneficiary: zed })).to.throw(
+        MirrorMismatchError,
+        /previous/,
+      );
+      const clone = h.ledger.clone();
+      clone.apply({ type: "BeneficiaryReplaced", id: C, previous: ben, beneficiary: zed });
+      expect(() =>
+        clone.apply({ type: "StatusUpdated", modelId: C, status: ModelStatus.REVOKED, beneficiary: ben }),
+      ).to.throw(MirrorMismatchError, /beneficiary/);
+
+      h.replaceBeneficiary(C, zed);
+      expect(h.ledger.model(C)).to.include({ beneficiary: zed, epoch: 4, revokedEpoch: 3 });
+      expect(h.ledger.claimable(ben, ETH)).to.equal(0n);
+      expect(h.ledger.claimable(dave, ETH)).to.equal(180_000n);
+      const sweepable = h.ledger.sweepable(C, ETH)!;
+      expect(sweepable.entries.map((e) => [e.account, e.epoch, e.amount])).to.deep.equal([
+        [pat, 2, 300n],
+        [ben, 3, 750n],
+      ]);
+      expect(h.sweep(C)).to.equal(1_050n);
+      h.pay(C, 1_000n);
+      expect(h.claim(zed)).to.equal(750n);
+      h.expectConserved();
+    });
+
+    it("gives an unassigned placeholder's escrow epoch to the beneficiary (no contested epoch before it)", () => {
+      const h = createHarness();
+      const P = h.placeholder("hf:upstream/base");
+      h.pay(P, 500n);
+      h.dispute(P);
+      h.revoke(P, ben);
+      expect(h.ledger.model(P)).to.include({ epoch: 0, revokedEpoch: 0, provisional: false });
+      expect(h.ledger.sweepable(P, ETH)).to.deep.equal({ beneficiary: ben, entries: [] });
+      expect(h.claim(ben)).to.equal(500n);
+      h.pay(P, 10n);
+      h.replaceBeneficiary(P, zed);
+      expect(h.ledger.model(P)).to.include({ epoch: 1, revokedEpoch: 0 });
+      expect(h.sweep(P)).to.equal(10n);
+      h.expectConserved();
     });
   });
 
@@ -558,6 +774,7 @@ function randomRun(seed: number, steps: number): Map<string, number> {
       ids.push(h.placeholder(`hf:random/${seed}/${i}`));
       continue;
     }
+    const provisional = next(3) === 0;
     const parentCount = i === 0 ? 0 : Math.min(i, next(4));
     const parents: Hex[] = [];
     while (parents.length < parentCount) {
@@ -573,9 +790,28 @@ function randomRun(seed: number, steps: number): Map<string, number> {
       h.register(`hf:random/${seed}/${i}`, randomSet(), {
         upstreamPpm: edges.length === 0 ? 0 : 1 + next(999_999),
         parents: edges,
+        provisional,
       }),
     );
   }
+  /** A corrected lineage for `id`: some models registered before it that allow it, and a share their terms accept. */
+  const correctedLineage = (id: Hex): { upstreamPpm: number; parents: [Hex, number][] } => {
+    const chosen = ids
+      .slice(0, ids.indexOf(id))
+      .filter((p) => {
+        const parent = h.ledger.model(p);
+        return parent.status !== ModelStatus.REVOKED && parent.terms.derivativesAllowed && next(2) === 0;
+      })
+      .slice(0, 3);
+    const base = Math.floor(1e6 / Math.max(chosen.length, 1));
+    const parents = chosen.map((p, j): [Hex, number] => [p, j === chosen.length - 1 ? 1e6 - base * j : base]);
+    const required = Math.max(
+      1,
+      ...parents.map(([p, w]) => Math.ceil((h.ledger.model(p).terms.minDerivativePpm * 1e6) / w)),
+    );
+    if (parents.length === 0 || required > 1e6) return { upstreamPpm: 0, parents: [] };
+    return { upstreamPpm: required + next(1e6 - required + 1), parents };
+  };
 
   for (let step = 0; step < steps; step++) {
     const id = ids[next(ids.length)]!;
@@ -583,19 +819,30 @@ function randomRun(seed: number, steps: number): Map<string, number> {
     const model = h.ledger.model(id);
     const action = next(100);
     if (action < 35) h.pay(id, BigInt(1 + next(1_000_000)) * (next(3) === 0 ? 10n ** 18n : 1n), token);
-    else if (action < 55) {
-      if (model.status === ModelStatus.ACTIVE) h.propagate(id, token);
-    } else if (action < 70) h.claim(accounts[next(accounts.length)]!, token);
-    else if (action < 78) {
-      if (model.status === ModelStatus.ACTIVE && !model.placeholder) h.setContributors(id, randomSet());
-      else if (model.placeholder && h.ledger.contributorSet(id, model.epoch) === null)
-        h.assign(id, accounts[0]!, randomSet());
-    } else if (action < 84) {
+    else if (action < 52) {
+      if (!model.provisional) h.propagate(id, token);
+    } else if (action < 65) h.claim(accounts[next(accounts.length)]!, token);
+    else if (action < 73) {
+      const active = model.status === ModelStatus.ACTIVE;
+      if (active && !model.placeholder && !model.provisional) h.setContributors(id, randomSet());
+      else if (active && model.placeholder) h.assign(id, accounts[0]!, randomSet());
+      else if (model.provisional && !model.placeholder) h.endProvisional(id);
+    } else if (action < 78) {
+      // Identity: a verification, or a claim by a verified steward (correcting a provisional model's lineage).
+      const steward = accounts[next(accounts.length)]!;
+      if (model.status !== ModelStatus.ACTIVE) h.claim(steward, token);
+      else if (!model.placeholder && next(2) === 0) h.verify(id);
+      else if (model.provisional && next(2) === 0) h.claimModel(id, steward, randomSet(), correctedLineage(id));
+      else h.claimModel(id, steward, randomSet());
+    } else if (action < 83) {
       if (model.status === ModelStatus.ACTIVE) h.dispute(id);
-      else if (model.status === ModelStatus.DISPUTED) h.dismiss(id);
+      else if (model.status === ModelStatus.DISPUTED) {
+        if (next(3) === 0) h.reassign(id, accounts[next(accounts.length)]!, randomSet());
+        else h.dismiss(id);
+      }
     } else if (action < 87) {
-      if (model.status === ModelStatus.DISPUTED)
-        h.revoke(id, accounts[next(accounts.length)]!, next(2) === 0 ? "routerFirst" : "registryFirst");
+      if (model.status === ModelStatus.DISPUTED) h.revoke(id, accounts[next(accounts.length)]!);
+      else if (model.status === ModelStatus.REVOKED) h.replaceBeneficiary(id, accounts[next(accounts.length)]!);
     } else if (action < 93) h.sweep(id, token);
     else if (action < 95) h.emit({ type: "FeeUpdated", feePpm: next(100_001) });
     else if (action < 97) {
@@ -653,10 +900,12 @@ function randomRun(seed: number, steps: number): Map<string, number> {
     for (const id of ids) {
       const model = h.ledger.model(id);
       openEntries += BigInt(h.ledger.contributorSet(id, model.epoch)?.entries.length ?? 0);
-      if (model.status !== ModelStatus.DISPUTED) continue;
-      for (let epoch = 0; epoch <= model.epoch; epoch++) {
-        const tree = h.ledger.contributorSet(id, epoch);
-        for (const entry of tree?.entries ?? []) frozen += h.ledger.entryOwed(id, token, epoch, entry.cumulativeBefore);
+      if (model.status !== ModelStatus.DISPUTED || model.provisional) continue;
+      // A dispute holds the current epoch only: its entries' whole unclaimed slices.
+      const kept = h.ledger.keptInEpoch(id, token, model.epoch);
+      for (const { cumulativeBefore, weightPpm } of h.ledger.contributorSet(id, model.epoch)?.entries ?? []) {
+        const slice = sliceOf(kept, BigInt(cumulativeBefore), BigInt(weightPpm));
+        frozen += slice - h.ledger.claimed(id, token, model.epoch, cumulativeBefore);
       }
     }
     // What stays with accounts: frozen entitlements, plus at most one wei per entry of a still-open epoch (its

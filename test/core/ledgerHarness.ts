@@ -21,6 +21,16 @@ export const acct = (n: number): Address => `0x${n.toString().padStart(40, "0")}
 
 export type Weights = readonly (readonly [Address, number])[];
 
+/** The model card revision attestations name in these tests. */
+const REVISION: Hex = `0x${"ab".repeat(32)}`;
+
+const edges = (parents: readonly (readonly [Hex, number])[]) =>
+  parents.map(([parentId, weightPpm], i) => ({
+    parentId,
+    relation: i === 0 ? Relation.FINETUNE : Relation.MERGE,
+    weightPpm,
+  }));
+
 export const set = (weights: Weights): Contributor[] =>
   weights.map(([account, weightPpm], i) => ({ account, role: i % 11, weightPpm }));
 
@@ -40,11 +50,18 @@ export function createHarness(feePpm = 0n, ledger: Ledger = createLedger({ feePp
       case "Paid":
         return move(event.token, event.amount);
       case "Claimed":
-      case "UpstreamSwept":
       case "ContributorSwept":
       case "FeesWithdrawn":
         return move(event.token, -event.amount);
     }
+  }
+
+  const nonces = new Map<Hex, number>();
+
+  function beneficiarySet(id: Hex, beneficiary: Address): void {
+    const entries = [{ account: beneficiary, role: Role.OTHER, weightPpm: Number(PPM) }];
+    const epoch = ledger.model(id).epoch;
+    emit({ type: "ContributorsSet", id, epoch, root: contributorTree(entries).root, contributors: entries });
   }
 
   /** Emits a Propagated event when something is pending; returns the amount. */
@@ -63,10 +80,16 @@ export function createHarness(feePpm = 0n, ledger: Ledger = createLedger({ feePp
     /** The router's balance, from the money events alone. */
     balance: (token: Address = ETH): bigint => balances.get(token) ?? 0n,
 
+    /** Registers a model; `provisional` as an unattested registration with a provisional window does. */
     register(
       key: string,
       contributors: Weights,
-      options: { upstreamPpm?: number; parents?: readonly (readonly [Hex, number])[]; steward?: Address } = {},
+      options: {
+        upstreamPpm?: number;
+        parents?: readonly (readonly [Hex, number])[];
+        steward?: Address;
+        provisional?: boolean;
+      } = {},
     ): Hex {
       const id = modelId(key);
       emit({
@@ -75,18 +98,60 @@ export function createHarness(feePpm = 0n, ledger: Ledger = createLedger({ feePp
         key,
         steward: options.steward ?? acct(999),
         upstreamPpm: options.upstreamPpm ?? 0,
-        parents: (options.parents ?? []).map(([parentId, weightPpm], i) => ({
-          parentId,
-          relation: i === 0 ? Relation.FINETUNE : Relation.MERGE,
-          weightPpm,
-        })),
+        parents: edges(options.parents ?? []),
         terms: { derivativesAllowed: true, minDerivativePpm: 0 },
       });
       const entries = set(contributors);
       emit({ type: "ContributorsSet", id, epoch: 0, root: contributorTree(entries).root, contributors: entries });
+      if (options.provisional === true) emit({ type: "ModelProvisional", id, until: 2_000_000_000 });
       return id;
     },
 
+    /** `verify`: attesters confirm the current steward. */
+    verify(id: Hex): void {
+      const { steward } = ledger.model(id);
+      emit({ type: "ModelVerified", id, steward, revision: REVISION, nonce: nonces.get(id) ?? 0 });
+      nonces.set(id, (nonces.get(id) ?? 0) + 1);
+    },
+
+    endProvisional(id: Hex): void {
+      emit({ type: "ProvisionEnded", id });
+    },
+
+    /**
+     * `claimModel` by `steward` with `contributors`, correcting the lineage when given: the registry's events in
+     * its order (StewardshipTransferred?, LineageCorrected?, ContributorsSet, ModelVerified).
+     */
+    claimModel(
+      id: Hex,
+      steward: Address,
+      contributors: Weights,
+      lineage?: { upstreamPpm: number; parents: readonly (readonly [Hex, number])[] },
+    ): void {
+      const model = ledger.model(id);
+      if (model.steward !== steward)
+        emit({ type: "StewardshipTransferred", id, previousSteward: model.steward, newSteward: steward });
+      if (lineage !== undefined)
+        emit({ type: "LineageCorrected", id, upstreamPpm: lineage.upstreamPpm, parents: edges(lineage.parents) });
+      const entries = set(contributors);
+      const epoch = model.provisional ? model.epoch : model.epoch + 1;
+      emit({ type: "ContributorsSet", id, epoch, root: contributorTree(entries).root, contributors: entries });
+      emit({ type: "ModelVerified", id, steward, revision: REVISION, nonce: nonces.get(id) ?? 0 });
+      nonces.set(id, (nonces.get(id) ?? 0) + 1);
+    },
+
+    /** `reassign` by governance: upholds a pending dispute, then a new steward and set. */
+    reassign(id: Hex, steward: Address, contributors: Weights): void {
+      if (ledger.model(id).status === ModelStatus.DISPUTED)
+        emit({ type: "StatusUpdated", modelId: id, status: ModelStatus.ACTIVE, beneficiary: ZERO_ADDRESS });
+      const model = ledger.model(id);
+      emit({ type: "StewardshipTransferred", id, previousSteward: model.steward, newSteward: steward });
+      const entries = set(contributors);
+      const epoch = model.provisional ? model.epoch : model.epoch + 1;
+      emit({ type: "ContributorsSet", id, epoch, root: contributorTree(entries).root, contributors: entries });
+    },
+
+    /** `registerPlaceholder` (governance) or a placeholder created with a child's registration. */
     placeholder(key: string): Hex {
       const id = modelId(key);
       emit({ type: "PlaceholderRegistered", id, key, registrant: acct(998) });
@@ -113,12 +178,12 @@ export function createHarness(feePpm = 0n, ledger: Ledger = createLedger({ feePp
 
     propagate,
 
-    /** Propagates every ACTIVE model, children before parents, until nothing moves. */
+    /** Propagates every model that can (all but the provisional), children before parents, until nothing moves. */
     propagateAll(token: Address = ETH): void {
       for (let moved = true; moved;) {
         moved = false;
         for (const id of [...ledger.models()].reverse())
-          if (ledger.model(id).status === ModelStatus.ACTIVE && propagate(id, token) > 0n) moved = true;
+          if (!ledger.model(id).provisional && propagate(id, token) > 0n) moved = true;
       }
     },
 
@@ -138,10 +203,6 @@ export function createHarness(feePpm = 0n, ledger: Ledger = createLedger({ feePp
       if (sweepable === null) return 0n;
       const { beneficiary } = sweepable;
       let total = 0n;
-      if (sweepable.upstream > 0n) {
-        emit({ type: "UpstreamSwept", modelId: id, token, beneficiary, amount: sweepable.upstream });
-        total += sweepable.upstream;
-      }
       for (const { epoch, cumulativeBefore, amount } of sweepable.entries) {
         emit({ type: "ContributorSwept", modelId: id, token, beneficiary, epoch, cumulativeBefore, amount });
         total += amount;
@@ -157,25 +218,18 @@ export function createHarness(feePpm = 0n, ledger: Ledger = createLedger({ feePp
       emit({ type: "StatusUpdated", modelId: id, status: ModelStatus.ACTIVE, beneficiary: ZERO_ADDRESS });
     },
 
-    /** Upholds a dispute. `order` is which contract's event comes first in the transaction. */
-    revoke(id: Hex, beneficiary: Address, order: "routerFirst" | "registryFirst" = "routerFirst"): void {
-      const entries = [{ account: beneficiary, role: Role.OTHER, weightPpm: Number(PPM) }];
-      const status: LedgerEvent = { type: "StatusUpdated", modelId: id, status: ModelStatus.REVOKED, beneficiary };
-      const epoch = ledger.model(id).epoch + 1;
-      const contributorsSet: LedgerEvent = {
-        type: "ContributorsSet",
-        id,
-        epoch,
-        root: contributorTree(entries).root,
-        contributors: entries,
-      };
-      if (order === "routerFirst") {
-        emit(status);
-        emit(contributorsSet);
-      } else {
-        emit(contributorsSet);
-        emit(status);
-      }
+    /** Upholds a dispute: the router's StatusUpdated starts the beneficiary's epoch, the registry's set follows. */
+    revoke(id: Hex, beneficiary: Address): void {
+      emit({ type: "StatusUpdated", modelId: id, status: ModelStatus.REVOKED, beneficiary });
+      beneficiarySet(id, beneficiary);
+    },
+
+    /** `replaceBeneficiary`: the same epoch start as a revocation, announced by BeneficiaryReplaced. */
+    replaceBeneficiary(id: Hex, beneficiary: Address): void {
+      const previous = ledger.model(id).beneficiary!;
+      emit({ type: "BeneficiaryReplaced", id, previous, beneficiary });
+      emit({ type: "StatusUpdated", modelId: id, status: ModelStatus.REVOKED, beneficiary });
+      beneficiarySet(id, beneficiary);
     },
 
     /** Conservation: everything owed equals the router's balance, counted two independent ways. */

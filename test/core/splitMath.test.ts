@@ -175,16 +175,30 @@ describe("splitMath", () => {
   });
 
   describe("upstreamOf / keptOf / feeOf", () => {
-    it("round the upstream and the fee down and leave the dust with the model", () => {
+    it("round the upstream down and leave the dust with the model", () => {
       expect(upstreamOf(1_000n, 333_333n)).to.equal(333n);
       expect(keptOf(1_000n, 333_333n)).to.equal(667n);
       expect(upstreamOf(1n, 999_999n)).to.equal(0n);
       expect(keptOf(1n, 999_999n)).to.equal(1n);
       expect(upstreamOf(MAX_112, PPM)).to.equal(MAX_112);
       expect(keptOf(MAX_112, 0n)).to.equal(MAX_112);
+    });
+
+    it("round the fee up, so that splitting a payment never pays less fee than paying it whole", () => {
       expect(feeOf(1_000_000n, 25_000n)).to.equal(25_000n);
-      expect(feeOf(39n, 25_000n)).to.equal(0n);
+      expect(feeOf(1n, 25_000n)).to.equal(1n);
+      expect(feeOf(39n, 25_000n)).to.equal(1n);
       expect(feeOf(40n, 25_000n)).to.equal(1n);
+      expect(feeOf(41n, 25_000n)).to.equal(2n);
+      expect(feeOf(0n, 25_000n)).to.equal(0n);
+      expect(feeOf(MAX_112, 0n)).to.equal(0n);
+      const random = mulberry32(13);
+      for (let i = 0; i < 500; i++) {
+        const feePpm = BigInt(Math.floor(random() * 100_001));
+        const a = BigInt(Math.floor(random() * 1_000_000));
+        const b = BigInt(Math.floor(random() * 1_000_000));
+        expect(feeOf(a, feePpm) + feeOf(b, feePpm) >= feeOf(a + b, feePpm), `${a} + ${b} at ${feePpm}`).to.equal(true);
+      }
     });
 
     it("reject negative amounts and shares outside 0..PPM", () => {
