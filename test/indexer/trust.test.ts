@@ -1,122 +1,33 @@
 /**
  * The trust records of issue 13, indexed from a real `hardhat node` on PGlite and PostgreSQL: attester set and
  * threshold, guardians, trust periods and bond, token policies, provisional and verified models with their
- * attestations, a guardian's dismissal (cool-down, doubled bond), a reassignment, a revocation and a beneficiary
+ * attestations, a claim with a lineage correction, a guardian's dismissal (cool-down, doubled bond), a reassignment, a revocation and a beneficiary
  * replacement, and a claim redirected with claimTo. Reconciled with the registry's identity() and the router to zero
  * difference; a reorg that drops an attestation and a claim redirection leaves the mirror equal to a fresh index.
  */
 import assert from "node:assert/strict";
 
-import { getAddress, keccak256, parseEther, stringToHex, type Address, type Hex } from "viem";
+import { getAddress, parseEther, type Address, type Hex } from "viem";
 
 import { NATIVE_TOKEN } from "../../src/core/constants.js";
 import { contributorClaim } from "../../src/core/contributorClaim.js";
-import { contributorTree } from "../../src/core/contributorTree.js";
-import { GUARDIAN_ROLE } from "../../src/store/trustEvents.js";
 import { FOREVER } from "../../src/indexer/derive/createTrustRecords.js";
 import { expectEqualToFreshIndex, expectReconciled } from "../helpers/indexer.js";
-import { ADMIN, DISPUTER, PAYER, send } from "../property/harness.js";
+import { ADMIN, PAYER, send } from "../property/harness.js";
 import { dumpStore, freshStore, indexAll, startScenario, type Scenario, type StoreKind } from "./scenario.js";
+import {
+  ATTESTER,
+  BENEFICIARY,
+  CONTRIBUTOR,
+  GUARDIAN,
+  NEW_STEWARD,
+  RECIPIENT,
+  STEWARD,
+  buildTrustChain,
+  verify,
+} from "./trustChain.js";
 
 const STORES: StoreKind[] = ["pglite", "postgres"];
-const ATTESTER = 18;
-const GUARDIAN = 17;
-const STEWARD = 4;
-const NEW_STEWARD = 5;
-const CONTRIBUTOR = 8;
-const RECIPIENT = 9;
-const BENEFICIARY = 10;
-
-type Registered = { id: Hex; key: string };
-
-/** A trust scenario's chain: settings, two models (one provisional, one verified), disputes and a redirected claim. */
-async function buildTrustChain(scenario: Scenario) {
-  const { d } = scenario;
-  const account = (i: number) => d.accounts[i]!;
-  const registry = (from: number, functionName: string, args: readonly unknown[], value?: bigint) =>
-    send(d, from, d.registry.address, d.registryAbi, functionName, args, value);
-  const router = (from: number, functionName: string, args: readonly unknown[], value?: bigint) =>
-    send(d, from, d.router.address, d.routerAbi, functionName, args, value);
-
-  await registry(ADMIN, "setAttester", [account(ATTESTER), true]);
-  await registry(ADMIN, "setAttesterThreshold", [1]);
-  await registry(ADMIN, "setTrustPeriods", [{ provisional: 1_000_000, disputeCooldown: 3_600, epochRenewal: 0 }]);
-  await registry(ADMIN, "grantRole", [GUARDIAN_ROLE, account(GUARDIAN)]);
-  await router(ADMIN, "setTokenBlocked", [d.tokens[2]!.address, true]);
-  await router(ADMIN, "setTokensAllowed", [[d.tokens[1]!.address], true]);
-
-  const contributors = [{ account: account(CONTRIBUTOR), role: 0, weightPpm: 1_000_000 }];
-  const register = async (key: string): Promise<Registered> => {
-    await registry(STEWARD, "register", [
-      {
-        key,
-        steward: account(STEWARD),
-        upstreamPpm: 0,
-        parents: [],
-        expectedParentTerms: [],
-        contributors,
-        terms: { derivativesAllowed: true, minDerivativePpm: 0 },
-        weightsDigest: keccak256(stringToHex(key)),
-        metadataURI: `https://huggingface.co/${key.slice(3)}`,
-        license: "MIT",
-      },
-    ]);
-    return { id: keccak256(stringToHex(key)), key };
-  };
-  const a = await register("hf:trust/provisional");
-  const b = await register("hf:trust/verified");
-  // c stays provisional: payments arrive, nothing leaves.
-  const c = await register("hf:trust/waiting");
-  await router(PAYER, "pay", [c.id, NATIVE_TOKEN, 5_000n], 5_000n);
-  await verify(scenario, b.id, account(STEWARD));
-
-  // A payment into b, claimed by its contributor to another recipient.
-  await router(PAYER, "pay", [b.id, NATIVE_TOKEN, parseEther("1")], parseEther("1"));
-  const entry = contributorTree(contributors).entries[0]!;
-  await router(CONTRIBUTOR, "claimTo", [
-    NATIVE_TOKEN,
-    [contributorClaim({ ...entry, modelId: b.id, epoch: 0 })],
-    account(RECIPIENT),
-  ]);
-
-  // A dispute on b dismissed by the guardian: cool-down, and the next bond doubles.
-  await registry(DISPUTER, "raiseDispute", [b.id, keccak256(stringToHex("evidence"))], d.disputeBond);
-  await registry(GUARDIAN, "dismissDispute", [1n]);
-  // a: reassigned by governance, then revoked and its beneficiary replaced.
-  await registry(ADMIN, "reassign", [a.id, account(NEW_STEWARD), contributors]);
-  await registry(DISPUTER, "raiseDispute", [a.id, keccak256(stringToHex("squatted"))], d.disputeBond);
-  await registry(ADMIN, "resolveDispute", [2n, true, account(BENEFICIARY)]);
-  await registry(ADMIN, "replaceBeneficiary", [a.id, account(RECIPIENT)]);
-  return { a, b, c, entry, contributors };
-}
-
-/** Attester ATTESTER's signature that `steward` stewards `id`, submitted with verify(). */
-async function verify(scenario: Scenario, id: Hex, steward: Address) {
-  const { d } = scenario;
-  const identity = (await d.registry.read.identity([id])) as { nonce: number };
-  const deadline = BigInt(Math.floor(Date.now() / 1000) + 86_400 * 365);
-  const revision = keccak256(stringToHex(`revision of ${id} ${identity.nonce}`));
-  const signature = await d.wallets[ATTESTER]!.signTypedData({
-    domain: {
-      name: "Stemma ModelRegistry",
-      version: "1",
-      chainId: await d.publicClient.getChainId(),
-      verifyingContract: d.registry.address,
-    },
-    types: {
-      Attestation: [
-        { name: "modelId", type: "bytes32" },
-        { name: "steward", type: "address" },
-        { name: "revision", type: "bytes32" },
-        { name: "nonce", type: "uint32" },
-        { name: "deadline", type: "uint64" },
-      ],
-    },
-    primaryType: "Attestation",
-    message: { modelId: id, steward, revision, nonce: identity.nonce, deadline },
-  });
-  await send(d, 0, d.registry.address, d.registryAbi, "verify", [id, { revision, deadline, signatures: [signature] }]);
-}
 
 describe("indexer: trust records (issue 13)", function () {
   let scenario: Scenario;
@@ -163,9 +74,19 @@ describe("indexer: trust records (issue 13)", function () {
         const identityC = (await d.registry.read.identity([chain.c.id])) as { provisionalUntil: number };
         assert.equal(c!.provisional_until, String(identityC.provisionalUntil));
         const attestations = await store.query<{ model_id: Hex; steward: Address; nonce: string }>(
-          "SELECT model_id, steward, nonce FROM attestations",
+          "SELECT model_id, steward, nonce FROM attestations ORDER BY block_number",
         );
-        assert.deepEqual(attestations, [{ model_id: b!.id, steward: d.accounts[STEWARD], nonce: "0" }]);
+        assert.deepEqual(attestations, [
+          { model_id: chain.e.id, steward: d.accounts[NEW_STEWARD], nonce: "0" },
+          { model_id: b!.id, steward: d.accounts[STEWARD], nonce: "0" },
+        ]);
+        assert.deepEqual(await store.query("SELECT model_id, upstream_ppm, parents FROM lineage_corrections"), [
+          { model_id: chain.e.id, upstream_ppm: 100_000, parents: chain.lineage.parents },
+        ]);
+        // The corrected lineage replaced e's parent edges.
+        assert.deepEqual(await store.query("SELECT parent_id FROM model_parents WHERE model_id = $1", [chain.e.id]), [
+          { parent_id: b!.id },
+        ]);
         // The whole payment but the fee (12,345 ppm, rounded up) was b's contributor's: no upstream.
         assert.deepEqual(await store.query("SELECT account, token, recipient, total FROM claim_redirections"), [
           {
@@ -232,8 +153,8 @@ describe("indexer: trust records (issue 13)", function () {
         ]);
         await indexAll(scenario, store);
         const onBranchA = await dumpStore(store);
-        assert.equal(onBranchA.attestations!.length, 2);
-        assert.equal(onBranchA.claim_redirections!.length, 2);
+        assert.equal(onBranchA.attestations!.length, before.attestations!.length + 1);
+        assert.equal(onBranchA.claim_redirections!.length, before.claim_redirections!.length + 1);
 
         await rpc("evm_revert", [snapshot]);
         // Branch B: longer, without either.
