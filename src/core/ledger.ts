@@ -188,7 +188,9 @@ export type Ledger = {
  * propagation) are counted in `m`'s current epoch: `keptInEpoch[e] += kept(after) - kept(before)`. Propagation adds
  * to parent `i` its {@link splitTree} part of `upstream` less its part of `pushed`, then sets `pushed = upstream`.
  * Entry `(c, w)` of epoch `e` is owed `sliceOf(keptInEpoch[e], c, w) - claimed[e][c]`; while `e` is current it can
- * claim `shareOf(keptInEpoch[e], w) - claimed[e][c]`.
+ * claim `shareOf(keptInEpoch[e], w) - claimed[e][c]`. Nothing leaves a provisional model; a disputed model's current
+ * epoch cannot claim; a revoked model's contested epoch and earlier beneficiaries' epochs go to its current
+ * beneficiary by sweep (docs/SPEC.md "Identity" and "Disputes, revocation and placeholders").
  *
  * @example
  * import { createLedger } from "./ledger.js";
@@ -448,7 +450,8 @@ function engineOver(state: LedgerState): Engine {
     const name = event.type;
     const id = newModelId(event);
     const steward = address(event.steward);
-    if (steward === ZERO_ADDRESS) throw new LedgerEventError({ event: name, reason: "the steward is the zero address" });
+    if (steward === ZERO_ADDRESS)
+      throw new LedgerEventError({ event: name, reason: "the steward is the zero address" });
     const { upstreamPpm } = event;
     const parents = checkedLineage(name, id, state.order.length, upstreamPpm, event.parents);
     // Epoch 0's set arrives in the ContributorsSet event that follows, and ModelProvisional after it if unattested.
@@ -528,8 +531,13 @@ function engineOver(state: LedgerState): Engine {
   function onBeneficiaryReplaced(event: Extract<LedgerEvent, { type: "BeneficiaryReplaced" }>): void {
     const name = event.type;
     const model = modelOf(event.id, name);
-    if (model.status !== ModelStatus.REVOKED || model.nextBeneficiary !== null)
+    if (model.status !== ModelStatus.REVOKED)
       throw new LedgerEventError({ event: name, reason: `model ${model.id} is not revoked` });
+    if (model.nextBeneficiary !== null)
+      throw new LedgerEventError({
+        event: name,
+        reason: `model ${model.id} already awaits its router's StatusUpdated`,
+      });
     const previous = address(event.previous);
     if (previous !== model.beneficiary)
       throw new MirrorMismatchError({ event: name, field: "previous", expected: model.beneficiary, actual: previous });

@@ -1,5 +1,4 @@
 import type { Address, Hex } from "viem";
-import { ModelStatus } from "./constants.js";
 import type { Ledger } from "./ledger.js";
 import type { ParentEdge } from "./types.js";
 
@@ -19,10 +18,11 @@ export type PlanPropagationParameters = {
 
 /**
  * The pushes (`propagate`, or `propagateBatch` with the steps in order) that move everything pending as far up the
- * lineage as it goes: every ACTIVE model, children first (the reverse of registration order, in which parents
- * always come first), each token it has upstream pending in. Each push is applied to a clone of the ledger as it is
- * planned, so what a child pushes into its parents is pending for them when their turn comes. Disputed and revoked
- * models hold their upstream (the router refuses to push it) and get no step. The ledger itself is unchanged.
+ * lineage as it goes: every model but the provisional (disputed and revoked ones still pay their parents), children
+ * first (the reverse of registration order, in which parents always come first), each token it has upstream pending
+ * in. Each push is applied to a clone of the ledger as it is planned, so what a child pushes into its parents is
+ * pending for them when their turn comes. A provisional model holds its upstream (the router refuses to push it) and
+ * gets no step. The ledger itself is unchanged.
  *
  * @example
  * import { planPropagation } from "./planPropagation.js";
@@ -34,7 +34,7 @@ export function planPropagation(ledger: Ledger, { tokens }: PlanPropagationParam
   const steps: PropagationStep[] = [];
   for (const modelId of [...ledger.models()].reverse()) {
     const model = simulated.model(modelId);
-    if (model.status !== ModelStatus.ACTIVE) continue;
+    if (model.provisional) continue;
     for (const token of tokens ?? simulated.tokens()) {
       const amount = simulated.pendingUpstream(modelId, token);
       if (amount === 0n) continue;

@@ -54,9 +54,6 @@ function lineage(feePpm = 0n): { h: Harness; A: Hex; B: Hex; C: Hex; D: Hex } {
   return { h, A, B, C, D };
 }
 
-const owedOf = (h: Harness, account: Address, token: Address = ETH): bigint =>
-  h.ledger.owedAfterFullPropagation(token).accounts.get(account) ?? 0n;
-
 describe("ledger", () => {
   describe("payments and claims", () => {
     it("takes the fee, splits the rest with cumulative rounding and pays claims in full", () => {
@@ -516,9 +513,10 @@ describe("ledger", () => {
       expect(h.claim(carol)).to.equal(600n);
       h.expectConserved();
       // Lineage can be corrected only while provisional; a later claim starts a new epoch.
-      expect(() =>
-        h.ledger.apply({ type: "LineageCorrected", id: D, upstreamPpm: 0, parents: [] }),
-      ).to.throw(LedgerEventError, /not provisional/);
+      expect(() => h.ledger.apply({ type: "LineageCorrected", id: D, upstreamPpm: 0, parents: [] })).to.throw(
+        LedgerEventError,
+        /not provisional/,
+      );
       h.claimModel(D, pat, [[frank, 1_000_000]]);
       expect(h.ledger.model(D)).to.include({ steward: pat, epoch: 1 });
       h.expectConserved();
@@ -659,7 +657,15 @@ describe("ledger", () => {
         /beneficiary/,
       );
       expect(() =>
-        h.ledger.apply({ type: "Claimed", modelId: C, token: ETH, account: pat, epoch: 2, cumulativeBefore: 0, amount: 300n }),
+        h.ledger.apply({
+          type: "Claimed",
+          modelId: C,
+          token: ETH,
+          account: pat,
+          epoch: 2,
+          cumulativeBefore: 0,
+          amount: 300n,
+        }),
       ).to.throw(LedgerEventError, /sweep it/);
       h.expectConserved();
 
@@ -691,6 +697,10 @@ describe("ledger", () => {
       );
       const clone = h.ledger.clone();
       clone.apply({ type: "BeneficiaryReplaced", id: C, previous: ben, beneficiary: zed });
+      expect(() => clone.apply({ type: "BeneficiaryReplaced", id: C, previous: ben, beneficiary: zed })).to.throw(
+        LedgerEventError,
+        /awaits/,
+      );
       expect(() =>
         clone.apply({ type: "StatusUpdated", modelId: C, status: ModelStatus.REVOKED, beneficiary: ben }),
       ).to.throw(MirrorMismatchError, /beneficiary/);

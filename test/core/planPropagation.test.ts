@@ -75,13 +75,35 @@ describe("planPropagation", () => {
     ]);
   });
 
-  it("gives no push to a disputed or revoked model: it holds its upstream, and what it would have sent its parents", () => {
-    const { h, B, C, X } = paidLineage();
-    const names = { [B]: "B", [C]: "C", [X]: "X" };
-    h.dispute(C);
-    expect(brief(planPropagation(h.ledger, { tokens: [ETH] }), names)).to.deep.equal(["X ETH 200", "B ETH 70"]);
-    h.revoke(C, acct(9));
-    h.revoke(X, acct(9));
-    expect(planPropagation(h.ledger)).to.deep.equal([]);
+  it("pushes disputed and revoked models' upstream like any other: a dispute does not hold what parents are owed", () => {
+    const { h } = paidLineage();
+    const active = planPropagation(h.ledger);
+    const [, , C, X] = h.ledger.models();
+    h.dispute(C!);
+    expect(planPropagation(h.ledger)).to.deep.equal(active);
+    h.revoke(C!, acct(9));
+    h.dispute(X!);
+    h.revoke(X!, acct(9));
+    expect(planPropagation(h.ledger)).to.deep.equal(active);
+  });
+
+  it("gives no push to a provisional model: it holds its upstream, and what it would have sent its parents", () => {
+    const { h, A, B, C, X } = paidLineage();
+    const P = h.register("hf:org/P", [[acct(5), 1_000_000]], {
+      upstreamPpm: 500_000,
+      parents: [[C, 1_000_000]],
+      provisional: true,
+    });
+    h.pay(P, 1000n);
+    const names = { [A]: "A", [B]: "B", [C]: "C", [X]: "X", [P]: "P" };
+    const steps = brief(planPropagation(h.ledger, { tokens: [ETH] }), names);
+    expect(steps).to.deep.equal(["X ETH 200", "C ETH 500", "B ETH 320"]);
+    h.verify(P);
+    expect(brief(planPropagation(h.ledger, { tokens: [ETH] }), names)).to.deep.equal([
+      "P ETH 500",
+      "X ETH 200",
+      "C ETH 750",
+      "B ETH 445",
+    ]);
   });
 });

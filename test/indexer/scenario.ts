@@ -71,7 +71,7 @@ export async function startScenario(seed: number, models = 10): Promise<Scenario
   const world: World = {
     d,
     rng,
-    models: await registerLineage(d, rng, plans),
+    models: await registerLineage(d, plans),
     disputes: [],
     trace: [],
     touched: new Set(),

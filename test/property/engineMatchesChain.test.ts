@@ -2,12 +2,16 @@
  * Property test: the TypeScript engine (src/core/ledger.ts), fed only with the registry's and the router's decoded
  * logs, computes the same integers as the contracts, to the wei, on random lineages and random action sequences.
  *
- * Each seed deploys a router (random fee) and a registry, two TestTokens (18 and 6 decimals) next to ETH, registers
- * a random lineage (15-25 models, placeholders, merges of up to 4 parents, depth up to 8, upstream shares including
- * 0 and PPM, parents' minimum shares met at the boundary), then runs 60-120 random actions: payments (1 wei to 1e30,
- * rounding-edge amounts), single and batched propagation, claims (via the engine's claimableEntries and proofs),
- * new contributor epochs, placeholder assignment, fee changes and withdrawals, disputes (raised, dismissed, upheld
- * with a beneficiary), sweeps, and claims/propagations that must revert on frozen models.
+ * Each seed deploys a router (random fee) and a registry (one attester, a guardian), two TestTokens (18 and 6
+ * decimals) next to ETH, registers a random lineage (15-25 models, placeholders made by governance or with a child,
+ * registrations plain, provisional (the admin opens a provisional window for them) or verified by attestation,
+ * merges of up to 4 parents, depth up to 8, upstream shares including 0 and PPM, parents' minimum shares met at the
+ * boundary), then runs 60-120 random actions: payments (1 wei to 1e30, rounding-edge amounts), single and batched
+ * propagation, claims and claims to another recipient (via the engine's claimableEntries and proofs), new
+ * contributor epochs, placeholder assignment, verifications, claims of a model by a verified steward (with and
+ * without lineage correction), provisional windows ended after a time warp, fee changes and withdrawals, disputes
+ * (raised with the doubling bond, dismissed by governance or the guardian, upheld with a beneficiary, upheld by a
+ * reassignment), replaced beneficiaries, sweeps, and claims/propagations that must revert.
  *
  * After every action the engine is synced from the new logs (decodeLedgerLogs) and compared with the router's views
  * (mirror.ts): per model and token modelBalance, pendingUpstream, keptInEpoch of every epoch, roots, status; per
@@ -113,11 +117,12 @@ async function readPending(d: Deployment, models: readonly ModelRecord[]): Promi
 const propagationStep = (m: ModelRecord, t: Token) => ({ modelId: m.id, token: t.address, parents: m.parents });
 
 /**
- * Propagates everything that can move on chain: every active model with parents, children before parents (reverse
- * registration order), in batches; repeats until no propagatable model has pending upstream.
+ * Propagates everything that can move on chain: every model with parents that is not provisional (disputed and
+ * revoked ones too), children before parents (reverse registration order), in batches; repeats until no
+ * propagatable model has pending upstream.
  */
 async function propagateEverything(d: Deployment, models: readonly ModelRecord[], maxPerBatch = 45): Promise<number> {
-  const movable = [...models].reverse().filter((m) => m.status === ModelStatus.ACTIVE && m.parents.length > 0);
+  const movable = [...models].reverse().filter((m) => !m.provisional && m.parents.length > 0);
   let transactions = 0;
   for (let round = 0; ; round++) {
     const pending = await readPending(d, movable);
@@ -147,8 +152,6 @@ async function drainEverything(w: World): Promise<void> {
   for (const model of w.models.filter((m) => m.status === ModelStatus.REVOKED))
     for (const token of d.tokens) {
       const sweepable = d.ledger.sweepable(model.id, token.address)!;
-      if (sweepable.upstream > 0n)
-        await send(d, PAYER, d.router.address, d.routerAbi, "sweepUpstream", [model.id, token.address]);
       for (const e of sweepable.entries)
         await send(d, PAYER, d.router.address, d.routerAbi, "sweepContributor", [token.address, contributorClaim(e)]);
       await sync(d);
@@ -191,8 +194,13 @@ async function runEngineMatchesChain(seed: number, trace: string[]): Promise<voi
   const rng = new Rng(seed);
   const feePpm = rng.pick([0, 100_000, rng.range(0, 100_000), rng.range(0, 100_000)]);
   const d = await deploy(connection, { label: `seed ${seed}`, feePpm, disputeBond: DISPUTE_BOND });
-  const plans = planLineage(rng, { seedLabel: `s${seed}`, count: rng.range(15, 25), accounts: d.accounts });
-  const models = await registerLineage(d, rng, plans);
+  const plans = planLineage(rng, {
+    seedLabel: `s${seed}`,
+    count: rng.range(15, 25),
+    accounts: d.accounts,
+    trust: true,
+  });
+  const models = await registerLineage(d, plans);
   const w: World = { d, rng, models, disputes: [], trace, touched: new Set() };
   const cache: ClaimableCache = new Map();
   log(
@@ -240,15 +248,17 @@ async function runEngineMatchesChain(seed: number, trace: string[]): Promise<voi
   for (const token of d.tokens) {
     for (const account of d.accounts)
       expect(d.ledger.claimable(account, token.address), `claimable(${account}) after draining`).to.equal(0n);
-    // What is left is frozen by a pending dispute, escrowed, held upstream by a disputed model, or rounding that waits
-    // for its epoch to close (at most one wei per entry, checked by checkMirror): exactly the router's balance.
+    // What is left is held by a pending dispute, escrowed, held by a provisional model, or rounding that waits for its
+    // epoch to close (at most one wei per entry, checked by checkMirror): exactly the router's balance.
     const left = chainOwed(drained, models, token.address);
     expect(left.fees, `fees left ${token.symbol}`).to.equal(0n);
     expect(left.total, `router balance vs what is owed, ${token.symbol}`).to.equal(
       drained.tokens.get(token.address)!.balance,
     );
     for (const id of left.heldUpstream.keys())
-      expect(models.find((m) => m.id === id)!.status, `held upstream of ${id}`).to.equal(ModelStatus.DISPUTED);
+      expect(models.find((m) => m.id === id)!.provisional, `held upstream of ${id}: only while provisional`).to.equal(
+        true,
+      );
     // SPEC: an upheld dispute routes the held funds to the beneficiary, and every wei ends up owed to someone.
     for (const model of models.filter((m) => m.status === ModelStatus.REVOKED))
       expect(
@@ -288,8 +298,8 @@ async function runBatchingInvariance(seed: number, trace: string[]): Promise<voi
   const a = await deploy(connection, { label: `seed ${seed} A`, feePpm, disputeBond: DISPUTE_BOND });
   const b = await deploy(connection, { label: `seed ${seed} B`, feePpm, disputeBond: DISPUTE_BOND });
   const plans = planLineage(rng, { seedLabel: `b${seed}`, count: rng.range(12, 20), accounts: a.accounts });
-  const modelsA = await registerLineage(a, rng, plans);
-  const modelsB = await registerLineage(b, rng, plans);
+  const modelsA = await registerLineage(a, plans);
+  const modelsB = await registerLineage(b, plans);
   const wa: World = { d: a, rng: new Rng(seed ^ 0xa11ce), models: modelsA, disputes: [], trace, touched: new Set() };
   const wb: World = { d: b, rng: new Rng(seed ^ 0xb0b), models: modelsB, disputes: [], trace: [], touched: new Set() };
 
@@ -313,6 +323,7 @@ async function runBatchingInvariance(seed: number, trace: string[]): Promise<voi
         record.sets[0] = set;
         record.trees[0] = contributorTree(set);
         record.steward = steward;
+        record.provisional = false;
       }
       trace.push(`assignPlaceholder m${m.index} (both)`);
     }

@@ -18,6 +18,10 @@ export const ADMIN = 0;
 export const TREASURY = 1;
 export const PAYER = 2;
 export const DISPUTER = 3;
+/** Signs attestations (EIP-712, eth_signTypedData_v4): the registry's one attester, threshold 1. */
+export const ATTESTER = TREASURY;
+/** Holds GUARDIAN_ROLE: may dismiss disputes at once. */
+export const GUARDIAN = DISPUTER;
 export const STEWARDS: readonly number[] = [4, 5, 6, 7];
 export const CONTRIBUTORS: readonly number[] = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
 export const WALLET_COUNT = 20;
@@ -50,6 +54,8 @@ export type Deployment = {
   nextBlock: bigint;
   /** Ledger events applied so far. */
   applied: number;
+  /** The chain's clock (time warps for provisional windows). */
+  time: NetworkConnection["networkHelpers"]["time"];
 };
 
 export type DeployParameters = { label: string; feePpm: number; disputeBond: bigint };
@@ -68,8 +74,8 @@ export async function deploy(connection: NetworkConnection, parameters: DeployPa
     accounts[ADMIN]!,
     router.address,
     parameters.disputeBond,
-    [],
-    0,
+    [accounts[ATTESTER]!],
+    1,
     { provisional: 0, disputeCooldown: 0, epochRenewal: 0 },
   ]);
   const token18 = await viem.deployContract("TestToken", ["Test Dollar 18", "TD18", 18]);
@@ -99,8 +105,11 @@ export async function deploy(connection: NetworkConnection, parameters: DeployPa
     fromBlock,
     nextBlock: fromBlock,
     applied: 0,
+    time: networkHelpers.time,
   };
   await send(deployment, ADMIN, router.address, routerAbi, "bindRegistry", [registry.address]);
+  const guardianRole = (await registry.read.GUARDIAN_ROLE()) as Hex;
+  await send(deployment, ADMIN, registry.address, registryAbi, "grantRole", [guardianRole, accounts[GUARDIAN]!]);
   for (const token of [token18, token6]) {
     await send(deployment, PAYER, token.address, erc20Abi, "mint", [accounts[PAYER]!, PAYER_FUNDS]);
     await send(deployment, PAYER, token.address, erc20Abi, "approve", [router.address, 2n ** 256n - 1n]);

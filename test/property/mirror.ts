@@ -12,7 +12,9 @@ import type { ModelBalance } from "../../src/core/types.js";
 import { readMany, type Call, type Deployment, type Token } from "./harness.js";
 import { allEntries, claimArg, type EntryRef, type ModelRecord } from "./world.js";
 
-type Flow = { upstreamPpm: number; epoch: number; revokedEpoch: number; status: number };
+type Flow = { upstreamPpm: number; epoch: number; revokedEpoch: number; status: number; provisional: boolean };
+
+type Identity = { verified: boolean; provisionalUntil: number };
 
 type TokenView = {
   fees: bigint;
@@ -30,6 +32,7 @@ type TokenView = {
 /** Everything the chain shows, as of one block. */
 export type ChainView = {
   flows: Map<Hex, Flow>;
+  identities: Map<Hex, Identity>;
   beneficiaries: Map<Hex, Address>;
   roots: Map<string, Hex>;
   tokens: Map<Address, TokenView>;
@@ -37,6 +40,7 @@ export type ChainView = {
 };
 
 const PPM = 1_000_000n;
+const ZERO_ROOT: Hex = `0x${"0".repeat(64)}`;
 
 export const entryKey = (id: Hex, epoch: number, cumulativeBefore: number): string =>
   `${id}:${epoch}:${cumulativeBefore}`;
@@ -44,14 +48,15 @@ const refKey = (ref: EntryRef): string => entryKey(ref.model.id, ref.epoch, ref.
 
 /**
  * The router's `claimable(entry)` is a pure function of the entry's epoch root, `keptInEpoch(model, token, epoch)`,
- * `claimed(entry)` and whether the epoch is still the model's current one (RevenueRouter `_entitlement`/`claimable`
- * read nothing else that can change), and it is by far the most expensive view (a Merkle proof each). The cache
- * remembers, per token and entry, the `claimable` read together with those inputs; a light check re-reads
- * `claimable` only where the chain shows a different input. A fresh read ignores the cache.
+ * `claimed(entry)`, whether the epoch is still the model's current one and whether a claim of it is refused now
+ * (RevenueRouter `_entitlement`/`claimable` read nothing else that can change), and it is by far the most expensive
+ * view (a Merkle proof each). The cache remembers, per token and entry, the `claimable` read together with those
+ * inputs; a light check re-reads `claimable` only where the chain shows a different input. A fresh read ignores the
+ * cache.
  */
 export type ClaimableCache = Map<
   Address,
-  Map<string, { kept: bigint; claimed: bigint; current: boolean; claimable: bigint }>
+  Map<string, { root: Hex; kept: bigint; claimed: bigint; current: boolean; refused: boolean; claimable: bigint }>
 >;
 
 export type ReadOptions = {
@@ -83,9 +88,18 @@ export async function readChain(
     batch.calls.push({ address: d.router.address, abi: d.routerAbi, functionName, args });
     batch.slots.push(into);
   };
-  const view: ChainView = { flows: new Map(), beneficiaries: new Map(), roots: new Map(), tokens: new Map(), entries };
+  const view: ChainView = {
+    flows: new Map(),
+    identities: new Map(),
+    beneficiaries: new Map(),
+    roots: new Map(),
+    tokens: new Map(),
+    entries,
+  };
   for (const model of models) {
     router(first, "flow", [model.id], (v) => view.flows.set(model.id, v as Flow));
+    first.calls.push({ address: d.registry.address, abi: d.registryAbi, functionName: "identity", args: [model.id] });
+    first.slots.push((v) => view.identities.set(model.id, v as Identity));
     router(first, "beneficiary", [model.id], (v) => view.beneficiaries.set(model.id, v as Address));
     for (let epoch = 0; epoch < model.sets.length; epoch++)
       router(first, "epochRoot", [model.id, epoch], (v) => view.roots.set(`${model.id}:${epoch}`, v as Hex));
@@ -141,20 +155,24 @@ export async function readChain(
       const kept = t.kept.get(`${ref.model.id}:${ref.epoch}`)!;
       const claimed = t.claimed.get(key)!;
       const current = ref.epoch === view.flows.get(ref.model.id)!.epoch;
+      const refused = claimRefusedOnChain(view, ref);
+      const root = view.roots.get(`${ref.model.id}:${ref.epoch}`)!;
       const hit = cached?.get(key);
       if (
         options.fresh !== true &&
         hit !== undefined &&
+        hit.root === root &&
         hit.kept === kept &&
         hit.claimed === claimed &&
-        hit.current === current
+        hit.current === current &&
+        hit.refused === refused
       ) {
         t.claimable.set(key, hit.claimable);
         continue;
       }
       router(second, "claimable", [token.address, claimArg(ref)], (v) => {
         t.claimable.set(key, v as bigint);
-        cached?.set(key, { kept, claimed, current, claimable: v as bigint });
+        cached?.set(key, { root, kept, claimed, current, refused, claimable: v as bigint });
       });
     }
   }
@@ -162,10 +180,26 @@ export async function readChain(
   return view;
 }
 
-/** Whether the router refuses to pay this entry to its account now (a dispute, or a revoked model's old epoch). */
-export function frozenOnChain(view: ChainView, ref: EntryRef): boolean {
+/**
+ * Whether a revoked model's epoch goes to its current beneficiary by sweep, from the chain's flow (RevenueRouter
+ * `_isSweepable`): the contested epoch before the first beneficiary's, and earlier beneficiaries' epochs.
+ */
+function sweepOnlyOnChain(flow: Flow, epoch: number): boolean {
+  if (flow.status !== ModelStatus.REVOKED) return false;
+  return epoch + 1 === flow.revokedEpoch || (epoch >= flow.revokedEpoch && epoch < flow.epoch);
+}
+
+/**
+ * Whether the router refuses to pay this entry to its account now (RevenueRouter `_claimableFlow`): a provisional
+ * model, a disputed model's current epoch, a revoked model's sweep-only epochs.
+ */
+export function claimRefusedOnChain(view: ChainView, ref: EntryRef): boolean {
   const flow = view.flows.get(ref.model.id)!;
-  return flow.status === ModelStatus.DISPUTED || (flow.status === ModelStatus.REVOKED && ref.epoch < flow.revokedEpoch);
+  return (
+    flow.provisional ||
+    (flow.status === ModelStatus.DISPUTED && ref.epoch === flow.epoch) ||
+    sweepOnlyOnChain(flow, ref.epoch)
+  );
 }
 
 /** SPEC cumulative rounding: the slice of `total` for weight `weight` after weights summing to `before`. */
@@ -181,9 +215,9 @@ export function chainEntitlement(view: ChainView, token: Address, ref: EntryRef)
 
 /**
  * The ledger's `owed` breakdown computed from the chain's views alone: per account, what SPEC says its entries are
- * owed (slice of the chain's keptInEpoch less the chain's claimed; a revoked model's earlier epochs and its
- * not-yet-pushed upstream count for the beneficiary); per model, the kept amount of epochs with no set (escrow) and
- * the not-yet-pushed upstream of models that are not revoked; the chain's fees.
+ * owed (slice of the chain's keptInEpoch less the chain's claimed; a revoked model's sweep-only epochs count for its
+ * current beneficiary); per model, the kept amount of epochs with no set and of provisional models (escrow) and the
+ * not-yet-pushed upstream (held for the parents); the chain's fees.
  */
 export function chainOwed(view: ChainView, models: readonly ModelRecord[], token: Address): OwedBreakdown {
   const t = view.tokens.get(token)!;
@@ -198,20 +232,15 @@ export function chainOwed(view: ChainView, models: readonly ModelRecord[], token
   };
   for (const model of models) {
     const flow = view.flows.get(model.id)!;
-    const revoked = flow.status === ModelStatus.REVOKED;
-    const pending = t.pending.get(model.id)!;
-    if (revoked) credit(accounts, view.beneficiaries.get(model.id)!, pending);
-    else credit(heldUpstream, model.id, pending);
+    credit(heldUpstream, model.id, t.pending.get(model.id)!);
     for (let epoch = 0; epoch < model.sets.length; epoch++)
-      if (view.roots.get(`${model.id}:${epoch}`) === `0x${"0".repeat(64)}`)
+      if (flow.provisional || view.roots.get(`${model.id}:${epoch}`) === ZERO_ROOT)
         credit(escrow, model.id, t.kept.get(`${model.id}:${epoch}`)!);
   }
   for (const ref of view.entries) {
     const flow = view.flows.get(ref.model.id)!;
-    const to =
-      flow.status === ModelStatus.REVOKED && ref.epoch < flow.revokedEpoch
-        ? view.beneficiaries.get(ref.model.id)!
-        : ref.entry.account;
+    if (flow.provisional) continue;
+    const to = sweepOnlyOnChain(flow, ref.epoch) ? view.beneficiaries.get(ref.model.id)! : ref.entry.account;
     credit(accounts, to, chainEntitlement(view, token, ref));
   }
   return { accounts, escrow, heldUpstream, fees: t.fees, total };
@@ -263,12 +292,22 @@ export async function checkMirror(
     same(model.sets.length - 1, flow.epoch, () => `${name} epoch (test record vs chain)`);
     same(engineModel.revokedEpoch, flow.revokedEpoch, () => `${name} revokedEpoch`);
     same(engineModel.upstreamPpm, flow.upstreamPpm, () => `${name} upstreamPpm`);
+    same(String(engineModel.provisional), String(flow.provisional), () => `${name} provisional`);
+    same(String(model.provisional), String(flow.provisional), () => `${name} provisional (test record vs chain)`);
+    const identity = view.identities.get(model.id)!;
+    same(String(flow.provisional), String(identity.provisionalUntil !== 0), () => `${name} provisional (registry)`);
+    same(String(engineModel.verified), String(identity.verified), () => `${name} verified`);
+    same(
+      engineModel.parents.map((e) => `${e.parentId}:${e.relation}:${e.weightPpm}`).join(","),
+      model.parents.map((e) => `${e.parentId.toLowerCase()}:${e.relation}:${e.weightPpm}`).join(","),
+      () => `${name} parents (engine vs test record)`,
+    );
     same(engineModel.beneficiary ?? ZERO_ADDRESS, view.beneficiaries.get(model.id)!, () => `${name} beneficiary`);
     for (let epoch = 0; epoch < model.sets.length; epoch++) {
       const root = view.roots.get(`${model.id}:${epoch}`)!;
       const tree = model.trees[epoch] ?? null;
-      same(tree?.root ?? `0x${"0".repeat(64)}`, root, () => `${name} epoch ${epoch} root (test's tree vs chain)`);
-      same(ledger.contributorSet(model.id, epoch)?.root ?? `0x${"0".repeat(64)}`, root, () => `${name} e${epoch} root`);
+      same(tree?.root ?? ZERO_ROOT, root, () => `${name} epoch ${epoch} root (test's tree vs chain)`);
+      same(ledger.contributorSet(model.id, epoch)?.root ?? ZERO_ROOT, root, () => `${name} e${epoch} root`);
     }
   }
 
@@ -308,7 +347,9 @@ export async function checkMirror(
       const owed = chainEntitlement(view, token.address, ref);
       const payable = t.claimable.get(refKey(ref))!;
       const closed = ref.epoch < view.flows.get(id)!.epoch;
-      if (payable > owed || owed - payable > (closed ? 0n : 1n))
+      if (claimRefusedOnChain(view, ref)) {
+        if (payable !== 0n) expect.fail(`${where}: chain claimable ${payable} of a refused claim for ${at()}`);
+      } else if (payable > owed || owed - payable > (closed ? 0n : 1n))
         expect.fail(
           `${where}: chain claimable ${payable} vs SPEC entitlement ${owed} (slice of keptInEpoch less claimed) for ` +
             `${at()} (${closed ? "closed" : "current"} epoch)`,
@@ -318,7 +359,7 @@ export async function checkMirror(
     // Per account: claimable now = the sum of router.claimable over its entries that the router would pay now.
     const chainByAccount = new Map<Address, Map<string, bigint>>();
     for (const ref of view.entries) {
-      if (frozenOnChain(view, ref)) continue;
+      if (claimRefusedOnChain(view, ref)) continue;
       const amount = t.claimable.get(refKey(ref))!;
       if (amount === 0n) continue;
       const account = ref.entry.account;

@@ -14,8 +14,10 @@ import { modelId } from "../../src/core/modelId.js";
 import type { Contributor, ContributorTree, ParentEdge, Terms } from "../../src/core/types.js";
 import {
   ADMIN,
+  ATTESTER,
   CONTRIBUTORS,
   DISPUTER,
+  GUARDIAN,
   PAYER,
   STEWARDS,
   TREASURY,
@@ -33,6 +35,8 @@ import type { Rng } from "./rng.js";
 
 const PPM = 1_000_000;
 const MAX_DEPTH = 8;
+/** The registry's provisional window while a run registers provisional models, in seconds. */
+const PROVISIONAL_WINDOW = 3_600;
 
 // ---------------------------------------------------------------------------------------------- lineage plans
 
@@ -50,9 +54,22 @@ export type ModelPlan = {
   terms: Terms;
   /** Epoch 0's set; `null` for a placeholder (escrow). */
   contributors: Contributor[] | null;
+  /**
+   * How a model is registered: `register` with no provisional window, `register` while the admin has set one
+   * (provisional), or `registerVerified` with an attestation. A placeholder `withChild` is created by the next plan's
+   * `registerWithPlaceholders` instead of by governance.
+   */
+  registration: "plain" | "provisional" | "verified";
+  withChild: boolean;
 };
 
-export type LineageOptions = { seedLabel: string; count: number; accounts: readonly Address[] };
+export type LineageOptions = {
+  seedLabel: string;
+  count: number;
+  accounts: readonly Address[];
+  /** Vary registrations (provisional, verified, placeholders created with a child). @default false */
+  trust?: boolean;
+};
 
 /** A random contributor set: 1..12 entries (accounts repeat across and within sets), weights summing to PPM. */
 export function randomContributors(rng: Rng, accounts: readonly Address[]): Contributor[] {
@@ -82,7 +99,7 @@ const ceilDiv = (a: number, b: number): number => Math.floor((a + b - 1) / b);
  * (`upstream * weight >= min * PPM`), often right at the boundary; drops the most demanding parent while no choice
  * fits. Returns `null` when no parent is left.
  */
-function fitLineage(
+export function fitLineage(
   rng: Rng,
   parents: ModelPlan[],
 ): { upstreamPpm: number; weights: number[]; kept: ModelPlan[] } | null {
@@ -123,7 +140,7 @@ function fitLineage(
  * placeholders, derivatives with 1..4 parents (merges), depth up to 8, upstream shares including 0 and PPM, and
  * parents' terms always met.
  */
-export function planLineage(rng: Rng, { seedLabel, count, accounts }: LineageOptions): ModelPlan[] {
+export function planLineage(rng: Rng, { seedLabel, count, accounts, trust = false }: LineageOptions): ModelPlan[] {
   const plans: ModelPlan[] = [];
   let placeholders = 0;
   for (let i = 0; i < count; i++) {
@@ -142,6 +159,8 @@ export function planLineage(rng: Rng, { seedLabel, count, accounts }: LineageOpt
         parents: [],
         terms: { derivativesAllowed: true, minDerivativePpm: 0 },
         contributors: null,
+        registration: "plain",
+        withChild: false,
       });
       continue;
     }
@@ -172,7 +191,12 @@ export function planLineage(rng: Rng, { seedLabel, count, accounts }: LineageOpt
       parents,
       terms,
       contributors: randomContributors(rng, accounts),
+      registration: trust ? rng.pick(["plain", "provisional", "provisional", "verified"] as const) : "plain",
+      withChild: false,
     });
+    const previous = plans[i - 1];
+    if (trust && previous?.placeholder === true && parents.some((e) => e.parentId === previous.id))
+      previous.withChild = rng.chance(0.7);
   }
   return plans;
 }
@@ -196,6 +220,8 @@ export type ModelRecord = {
   beneficiary: Address | null;
   /** The pending dispute's id. */
   dispute: bigint | null;
+  /** Nothing may leave the model (registered provisional, or an unclaimed placeholder). */
+  provisional: boolean;
 };
 
 export type DisputeRecord = {
@@ -238,14 +264,65 @@ export function allEntries(models: readonly ModelRecord[]): EntryRef[] {
 
 const treeOf = (set: Contributor[] | null): ContributorTree | null => (set === null ? null : contributorTree(set));
 
-/** Registers the planned lineage on a deployment and returns the records. */
-export async function registerLineage(d: Deployment, rng: Rng, plans: readonly ModelPlan[]): Promise<ModelRecord[]> {
+export type VerificationProof = { revision: Hex; deadline: bigint; signatures: Hex[] };
+
+/**
+ * The attester's EIP-712 signature that `steward` stewards `id`, for the model's current identity nonce (0 for a key
+ * never registered).
+ */
+export async function attest(d: Deployment, id: Hex, steward: Address): Promise<VerificationProof> {
+  const { nonce } = (await d.publicClient.readContract({
+    address: d.registry.address,
+    abi: d.registryAbi,
+    functionName: "identity",
+    args: [id],
+  })) as { nonce: number };
+  const revision = keccak256(stringToHex(`model card of ${id} at ${nonce}`));
+  const deadline = 2n ** 62n;
+  const attester = d.wallets[ATTESTER]!;
+  const signature = await attester.signTypedData({
+    account: attester.account,
+    domain: {
+      name: "Stemma ModelRegistry",
+      version: "1",
+      chainId: await d.publicClient.getChainId(),
+      verifyingContract: d.registry.address,
+    },
+    types: {
+      Attestation: [
+        { name: "modelId", type: "bytes32" },
+        { name: "steward", type: "address" },
+        { name: "revision", type: "bytes32" },
+        { name: "nonce", type: "uint32" },
+        { name: "deadline", type: "uint64" },
+      ],
+    },
+    primaryType: "Attestation",
+    message: { modelId: id, steward, revision, nonce, deadline },
+  });
+  return { revision, deadline, signatures: [signature] };
+}
+
+/**
+ * Registers the planned lineage on a deployment and returns the records. The admin turns the registry's provisional
+ * window on for the plans registered provisional and off for the others.
+ */
+export async function registerLineage(d: Deployment, plans: readonly ModelPlan[]): Promise<ModelRecord[]> {
   const records: ModelRecord[] = [];
   const termsOf = new Map(plans.map((p) => [p.id, p.terms]));
+  let window = 0;
+  let withChild: string[] = [];
   for (const plan of plans) {
-    if (plan.placeholder) {
-      await send(d, rng.int(WALLET_COUNT), d.registry.address, d.registryAbi, "registerPlaceholder", [plan.key]);
+    if (plan.placeholder && plan.withChild) withChild.push(plan.key);
+    else if (plan.placeholder) {
+      await send(d, ADMIN, d.registry.address, d.registryAbi, "registerPlaceholder", [plan.key]);
     } else {
+      const wanted = plan.registration === "provisional" ? PROVISIONAL_WINDOW : 0;
+      if (plan.registration !== "verified" && wanted !== window) {
+        const periods = { provisional: wanted, disputeCooldown: 0, epochRenewal: 0 };
+        await send(d, ADMIN, d.registry.address, d.registryAbi, "setTrustPeriods", [periods]);
+        window = wanted;
+      }
       const registration = {
         key: plan.key,
         steward: d.accounts[plan.steward!]!,
@@ -258,7 +335,22 @@ export async function registerLineage(d: Deployment, rng: Rng, plans: readonly M
         metadataURI: `https://huggingface.co/${plan.key.slice(3)}`,
         license: "Apache-2.0",
       };
-      await send(d, plan.steward!, d.registry.address, d.registryAbi, "register", [registration]);
+      const steward = d.accounts[plan.steward!]!;
+      const { registry, registryAbi } = d;
+      if (plan.registration === "verified") {
+        const proof = await attest(d, plan.id, steward);
+        await send(d, plan.steward!, registry.address, registryAbi, "registerVerified", [
+          registration,
+          withChild,
+          proof,
+        ]);
+      } else if (withChild.length > 0) {
+        await send(d, plan.steward!, registry.address, registryAbi, "registerWithPlaceholders", [
+          registration,
+          withChild,
+        ]);
+      } else await send(d, plan.steward!, registry.address, registryAbi, "register", [registration]);
+      withChild = [];
     }
     records.push({
       plan,
@@ -273,8 +365,10 @@ export async function registerLineage(d: Deployment, rng: Rng, plans: readonly M
       revokedEpoch: 0,
       beneficiary: null,
       dispute: null,
+      provisional: plan.placeholder || plan.registration === "provisional",
     });
   }
+  expect(withChild, "every placeholder planned with a child was created with it").to.deep.equal([]);
   await sync(d);
   return records;
 }
@@ -286,7 +380,8 @@ export type ActionKind =
   | "propagate"
   | "propagateBatch"
   | "claim"
-  | "claimFrozen"
+  | "claimTo"
+  | "claimRefused"
   | "setContributors"
   | "assignPlaceholder"
   | "setFee"
@@ -294,11 +389,15 @@ export type ActionKind =
   | "raiseDispute"
   | "resolveDispute"
   | "withdrawBond"
-  | "sweepUpstream"
-  | "sweepContributor";
+  | "reassign"
+  | "replaceBeneficiary"
+  | "sweepContributor"
+  | "verify"
+  | "claimModel"
+  | "endProvisional";
 
 export type ActionOptions = {
-  /** Leave out contributor changes and disputes (batching invariance needs one epoch). */
+  /** Leave out contributor changes, identity changes and disputes (batching invariance needs one epoch). */
   singleEpoch?: boolean;
 };
 
@@ -312,6 +411,24 @@ const step = (model: ModelRecord, token: Token) => ({
   token: token.address,
   parents: model.parents,
 });
+
+const currentEpoch = (model: ModelRecord): number => model.sets.length - 1;
+
+/**
+ * A revoked model's epoch that only its current beneficiary can take, by sweep (SPEC "Revocation"): the contested
+ * epoch just before the first beneficiary's, and earlier beneficiaries' epochs.
+ */
+export const sweepOnly = (model: ModelRecord, epoch: number): boolean =>
+  model.status === ModelStatus.REVOKED &&
+  (epoch + 1 === model.revokedEpoch || (epoch >= model.revokedEpoch && epoch < currentEpoch(model)));
+
+/** The custom error the router refuses a claim of `epoch`'s entries with now, or `null` (RevenueRouter order). */
+export function claimRefusal(model: ModelRecord, epoch: number): string | null {
+  if (model.provisional) return "RevenueRouterModelProvisional";
+  if (model.status === ModelStatus.DISPUTED && epoch === currentEpoch(model)) return "RevenueRouterModelFrozen";
+  if (sweepOnly(model, epoch)) return "RevenueRouterModelRevoked";
+  return null;
+}
 
 /** Checks that `account` received exactly `amount` of `token` in the transaction(s) behind `before`. */
 async function expectReceived(
@@ -333,26 +450,27 @@ function availableActions(w: World, options: ActionOptions): Record<ActionKind, 
   const active = w.models.filter((m) => m.status === ModelStatus.ACTIVE);
   const revoked = w.models.filter((m) => m.status === ModelStatus.REVOKED);
   const pending = w.disputes.filter((x) => x.outcome === "pending");
-  const single = options.singleEpoch === true;
+  const many = options.singleEpoch !== true;
   return {
     pay: 30,
     propagate: 10,
-    propagateBatch: active.some((m) => m.parents.length > 0) ? 10 : 0,
-    claim: 15,
-    claimFrozen: !single && w.models.some((m) => m.status !== ModelStatus.ACTIVE) ? 2 : 0,
-    setContributors: !single && active.some((m) => m.steward !== null) ? 6 : 0,
-    assignPlaceholder: active.some((m) => m.steward === null) ? 4 : 0,
+    propagateBatch: w.models.some((m) => !m.provisional && m.parents.length > 0) ? 10 : 0,
+    claim: 12,
+    claimTo: 3,
+    claimRefused: w.models.some((m) => m.provisional || m.status !== ModelStatus.ACTIVE) ? 2 : 0,
+    setContributors: many && active.some((m) => m.steward !== null && !m.provisional) ? 6 : 0,
+    assignPlaceholder: active.some((m) => m.steward === null) ? 3 : 0,
     setFee: 3,
     withdrawFees: 4,
-    raiseDispute: !single && pending.length < 3 && revoked.length < 3 && active.length > 0 ? 3 : 0,
+    raiseDispute: many && pending.length < 3 && revoked.length < 3 && active.length > 0 ? 3 : 0,
     resolveDispute: pending.length > 0 ? 5 : 0,
     withdrawBond: w.disputes.some((x) => x.outcome !== "pending" && !x.bondWithdrawn) ? 1 : 0,
-    sweepUpstream: revoked.length > 0 ? 3 : 0,
-    sweepContributor: revoked.some(
-      (m) => m.revokedEpoch > 0 && m.trees.slice(0, m.revokedEpoch).some((t) => t !== null),
-    )
-      ? 3
-      : 0,
+    reassign: many && w.models.some((m) => m.status !== ModelStatus.REVOKED) ? 2 : 0,
+    replaceBeneficiary: revoked.length > 0 ? 2 : 0,
+    sweepContributor: revoked.some((m) => allEntries([m]).some((ref) => sweepOnly(m, ref.epoch))) ? 3 : 0,
+    verify: many && active.some((m) => m.steward !== null) ? 3 : 0,
+    claimModel: many && active.length > 0 ? 3 : 0,
+    endProvisional: many && w.models.some((m) => m.provisional && m.steward !== null) ? 2 : 0,
   };
 }
 
@@ -364,6 +482,33 @@ export async function randomAction(w: World, options: ActionOptions = {}): Promi
   w.trace.push(line);
   return line;
 }
+
+/** Gives `model` a contributor set: a provisional model's current epoch is replaced, any other starts a new one. */
+function installSet(model: ModelRecord, set: Contributor[]): number {
+  if (model.provisional) {
+    const epoch = currentEpoch(model);
+    model.sets[epoch] = set;
+    model.trees[epoch] = treeOf(set);
+    model.provisional = false;
+    return epoch;
+  }
+  model.sets.push(set);
+  model.trees.push(treeOf(set));
+  return currentEpoch(model);
+}
+
+/** A revoked model's new beneficiary epoch (an unassigned placeholder's escrow epoch is taken over instead). */
+function beneficiaryEpoch(model: ModelRecord, beneficiary: Address): void {
+  if (model.sets.at(-1) === null) model.sets.pop();
+  const set: Contributor[] = [{ account: beneficiary, role: Role.OTHER, weightPpm: PPM }];
+  model.sets.push(set);
+  model.trees[model.sets.length - 1] = treeOf(set);
+  model.beneficiary = beneficiary;
+  model.provisional = false;
+}
+
+const readRegistry = (d: Deployment, functionName: string, args: readonly unknown[]): Promise<unknown> =>
+  d.publicClient.readContract({ address: d.registry.address, abi: d.registryAbi, functionName, args });
 
 export async function runAction(w: World, kind: ActionKind): Promise<string> {
   const { d, rng } = w;
@@ -378,21 +523,6 @@ export async function runAction(w: World, kind: ActionKind): Promise<string> {
       const model = rng.chance(0.9)
         ? rng.pick(w.models.filter((m) => m.parents.length > 0).concat(w.models.slice(0, 1)))
         : rng.pick(w.models);
-      if (model.status === ModelStatus.DISPUTED || model.status === ModelStatus.REVOKED) {
-        const error = model.status === ModelStatus.DISPUTED ? "RevenueRouterModelFrozen" : "RevenueRouterModelRevoked";
-        touch(w, token);
-        await sendExpectingRevert(
-          error,
-          d,
-          rng.int(WALLET_COUNT),
-          d.router.address,
-          d.routerAbi,
-          "propagate",
-          propagateArgs(model, token),
-        );
-        return `propagate ${short(model)} ${tokenName(token)}: reverts (${error})`;
-      }
-      const expected = d.ledger.pendingUpstream(model.id, token.address);
       touch(w, token);
       const preview = (await d.publicClient.readContract({
         address: d.router.address,
@@ -403,11 +533,19 @@ export async function runAction(w: World, kind: ActionKind): Promise<string> {
       expect([...preview], `previewPropagate ${short(model)} ${token.symbol}: chain vs engine`).to.deep.equal(
         d.ledger.previewPropagate(model.id, token.address),
       );
-      await send(d, rng.int(WALLET_COUNT), d.router.address, d.routerAbi, "propagate", propagateArgs(model, token));
-      return `propagate ${short(model)} ${tokenName(token)} (${expected})`;
+      const args = propagateArgs(model, token);
+      if (model.provisional) {
+        const error = "RevenueRouterModelProvisional";
+        await sendExpectingRevert(error, d, rng.int(WALLET_COUNT), d.router.address, d.routerAbi, "propagate", args);
+        return `propagate ${short(model)} ${tokenName(token)}: reverts (${error})`;
+      }
+      // Disputed and revoked models propagate too: their parents are not what a dispute contests.
+      const expected = d.ledger.pendingUpstream(model.id, token.address);
+      await send(d, rng.int(WALLET_COUNT), d.router.address, d.routerAbi, "propagate", args);
+      return `propagate ${short(model)} (status ${model.status}) ${tokenName(token)} (${expected})`;
     }
     case "propagateBatch": {
-      const movable = w.models.filter((m) => m.status === ModelStatus.ACTIVE && m.parents.length > 0);
+      const movable = w.models.filter((m) => !m.provisional && m.parents.length > 0);
       const pairs = movable.flatMap((m) => d.tokens.map((t) => ({ m, t })));
       const chosen = rng.subset(pairs, 1, 10);
       if (rng.chance(0.2)) chosen.push(rng.pick(chosen));
@@ -418,31 +556,30 @@ export async function runAction(w: World, kind: ActionKind): Promise<string> {
       return `propagateBatch [${chosen.map(({ m, t }) => `${short(m)}/${t.symbol}`).join(" ")}]`;
     }
     case "claim":
-      return claim(w, token);
-    case "claimFrozen": {
-      const frozen = allEntries(w.models).filter(
-        ({ model, epoch }) =>
-          model.status === ModelStatus.DISPUTED || (model.status === ModelStatus.REVOKED && epoch < model.revokedEpoch),
-      );
-      if (frozen.length === 0) return pay(w, rng.pick(w.models), token, rng.amount());
-      const ref = rng.pick(frozen);
-      const error =
-        ref.model.status === ModelStatus.DISPUTED ? "RevenueRouterModelFrozen" : "RevenueRouterModelRevoked";
+      return claim(w, token, false);
+    case "claimTo":
+      return claim(w, token, true);
+    case "claimRefused": {
+      const refused = allEntries(w.models).filter(({ model, epoch }) => claimRefusal(model, epoch) !== null);
+      if (refused.length === 0) return pay(w, rng.pick(w.models), token, rng.amount());
+      const ref = rng.pick(refused);
+      const error = claimRefusal(ref.model, ref.epoch)!;
       touch(w, token);
       await sendExpectingRevert(error, d, rng.int(WALLET_COUNT), d.router.address, d.routerAbi, "claim", [
         token.address,
         [claimArg(ref)],
       ]);
-      return `claim frozen entry ${short(ref.model)}/e${ref.epoch}/${ref.entry.cumulativeBefore} ${token.symbol}: reverts (${error})`;
+      return `claim refused entry ${short(ref.model)}/e${ref.epoch}/${ref.entry.cumulativeBefore} ${token.symbol}: reverts (${error})`;
     }
     case "setContributors": {
-      const model = rng.pick(w.models.filter((m) => m.status === ModelStatus.ACTIVE && m.steward !== null));
+      const model = rng.pick(
+        w.models.filter((m) => m.status === ModelStatus.ACTIVE && m.steward !== null && !m.provisional),
+      );
       const set = randomContributors(rng, d.accounts);
       touch(w, ...d.tokens);
       await send(d, model.steward!, d.registry.address, d.registryAbi, "setContributors", [model.id, set]);
-      model.sets.push(set);
-      model.trees.push(treeOf(set));
-      return `setContributors ${short(model)} -> epoch ${model.sets.length - 1} (${set.length} entries)`;
+      const epoch = installSet(model, set);
+      return `setContributors ${short(model)} -> epoch ${epoch} (${set.length} entries)`;
     }
     case "assignPlaceholder": {
       const model = rng.pick(w.models.filter((m) => m.status === ModelStatus.ACTIVE && m.steward === null));
@@ -454,10 +591,9 @@ export async function runAction(w: World, kind: ActionKind): Promise<string> {
         d.accounts[steward]!,
         set,
       ]);
-      const epoch = model.sets.length - 1;
+      const epoch = currentEpoch(model);
       expect(model.sets[epoch], `placeholder ${short(model)} epoch ${epoch} should be escrow`).to.equal(null);
-      model.sets[epoch] = set;
-      model.trees[epoch] = treeOf(set);
+      installSet(model, set);
       model.steward = steward;
       return `assignPlaceholder ${short(model)} epoch ${epoch} (${set.length} entries)`;
     }
@@ -495,41 +631,37 @@ export async function runAction(w: World, kind: ActionKind): Promise<string> {
       const disputer = rng.chance(0.7) ? DISPUTER : rng.int(WALLET_COUNT);
       touch(w, ...d.tokens);
       const evidence = keccak256(stringToHex(`evidence ${w.trace.length}`));
-      await send(d, disputer, d.registry.address, d.registryAbi, "raiseDispute", [model.id, evidence], d.disputeBond);
-      const id = (await d.publicClient.readContract({
-        address: d.registry.address,
-        abi: d.registryAbi,
-        functionName: "activeDispute",
-        args: [model.id],
-      })) as bigint;
+      // The bond doubles with each dismissed dispute of the model.
+      const bond = (await readRegistry(d, "disputeBondFor", [model.id])) as bigint;
+      await send(d, disputer, d.registry.address, d.registryAbi, "raiseDispute", [model.id, evidence], bond);
+      const id = (await readRegistry(d, "activeDispute", [model.id])) as bigint;
       model.status = ModelStatus.DISPUTED;
       model.dispute = id;
       w.disputes.push({ id, model, outcome: "pending", bondWithdrawn: false });
-      return `raiseDispute #${id} on ${short(model)}`;
+      return `raiseDispute #${id} on ${short(model)} (bond ${bond})`;
     }
     case "resolveDispute": {
       const dispute = rng.pick(w.disputes.filter((x) => x.outcome === "pending"));
       const model = dispute.model;
-      const upheld = rng.chance(0.5);
+      const roll = rng.float();
       touch(w, ...d.tokens);
-      const beneficiary = upheld ? d.accounts[rng.pick([...CONTRIBUTORS, ...STEWARDS, TREASURY])]! : zeroAddress;
-      await send(d, ADMIN, d.registry.address, d.registryAbi, "resolveDispute", [dispute.id, upheld, beneficiary]);
       model.dispute = null;
-      if (!upheld) {
+      if (roll < 0.5) {
+        // Dismissed: by the guardian at once, or by governance.
+        const byGuardian = roll < 0.25;
+        if (byGuardian) await send(d, GUARDIAN, d.registry.address, d.registryAbi, "dismissDispute", [dispute.id]);
+        else
+          await send(d, ADMIN, d.registry.address, d.registryAbi, "resolveDispute", [dispute.id, false, zeroAddress]);
         dispute.outcome = "dismissed";
         model.status = ModelStatus.ACTIVE;
-        return `dismiss #${dispute.id} (${short(model)})`;
+        return `dismiss #${dispute.id} (${short(model)}) by ${byGuardian ? "the guardian" : "governance"}`;
       }
+      const beneficiary = d.accounts[rng.pick([...CONTRIBUTORS, ...STEWARDS, TREASURY])]!;
+      await send(d, ADMIN, d.registry.address, d.registryAbi, "resolveDispute", [dispute.id, true, beneficiary]);
       dispute.outcome = "upheld";
       model.status = ModelStatus.REVOKED;
-      const set: Contributor[] = [{ account: beneficiary, role: Role.OTHER, weightPpm: PPM }];
-      // The beneficiary starts a new epoch, except on an unassigned placeholder, where it takes over the escrow
-      // epoch (which has no entries that could be swept).
-      if (model.sets.at(-1) === null) model.sets.pop();
-      model.sets.push(set);
-      model.trees[model.sets.length - 1] = treeOf(set);
-      model.revokedEpoch = model.sets.length - 1;
-      model.beneficiary = beneficiary;
+      beneficiaryEpoch(model, beneficiary);
+      model.revokedEpoch = currentEpoch(model);
       return `uphold #${dispute.id} (${short(model)}) for ${beneficiary} from epoch ${model.revokedEpoch}`;
     }
     case "withdrawBond": {
@@ -538,41 +670,44 @@ export async function runAction(w: World, kind: ActionKind): Promise<string> {
       dispute.bondWithdrawn = true;
       return `withdrawBond #${dispute.id}`;
     }
-    case "sweepUpstream": {
+    case "reassign": {
+      const model = rng.pick(w.models.filter((m) => m.status !== ModelStatus.REVOKED));
+      const steward = rng.pick([...STEWARDS, ...CONTRIBUTORS]);
+      const set = randomContributors(rng, d.accounts);
+      touch(w, ...d.tokens);
+      await send(d, ADMIN, d.registry.address, d.registryAbi, "reassign", [model.id, d.accounts[steward]!, set]);
+      // A pending dispute is upheld by the reassignment.
+      const upheld = w.disputes.find((x) => x.model === model && x.outcome === "pending");
+      if (upheld !== undefined) upheld.outcome = "upheld";
+      model.dispute = null;
+      model.status = ModelStatus.ACTIVE;
+      model.steward = steward;
+      const epoch = installSet(model, set);
+      return `reassign ${short(model)}${upheld ? ` (upholds #${upheld.id})` : ""} to w${steward}, epoch ${epoch}`;
+    }
+    case "replaceBeneficiary": {
       const model = rng.pick(w.models.filter((m) => m.status === ModelStatus.REVOKED));
-      const sweepable = d.ledger.sweepable(model.id, token.address);
-      touch(w, token);
-      expect(sweepable, `sweepable(${short(model)})`).to.not.equal(null);
-      const beneficiary = model.beneficiary!;
-      const sender = rng.int(WALLET_COUNT);
-      const before = await balanceOf(d, token.address, beneficiary);
-      const receipt = await send(d, sender, d.router.address, d.routerAbi, "sweepUpstream", [model.id, token.address]);
-      const paidGas = d.accounts[sender] === beneficiary ? gasCost(receipt) : 0n;
-      await expectReceived(
-        w,
-        token,
-        beneficiary,
-        before,
-        sweepable!.upstream,
-        paidGas,
-        `sweepUpstream ${short(model)}`,
-      );
-      return `sweepUpstream ${short(model)} ${token.symbol} (${sweepable!.upstream})`;
+      const beneficiary = d.accounts[rng.pick([...CONTRIBUTORS, ...STEWARDS, TREASURY])]!;
+      touch(w, ...d.tokens);
+      await send(d, ADMIN, d.registry.address, d.registryAbi, "replaceBeneficiary", [model.id, beneficiary]);
+      beneficiaryEpoch(model, beneficiary);
+      return `replaceBeneficiary ${short(model)} -> ${beneficiary} (epoch ${currentEpoch(model)})`;
     }
     case "sweepContributor": {
       const model = rng.pick(
         w.models.filter(
-          (m) => m.status === ModelStatus.REVOKED && m.trees.slice(0, m.revokedEpoch).some((t) => t !== null),
+          (m) => m.status === ModelStatus.REVOKED && allEntries([m]).some((ref) => sweepOnly(m, ref.epoch)),
         ),
       );
       const sweepable = d.ledger.sweepable(model.id, token.address)!;
       touch(w, token);
-      const old = allEntries([model]).filter((ref) => ref.epoch < model.revokedEpoch);
+      const old = allEntries([model]).filter((ref) => sweepOnly(model, ref.epoch));
       const owed = new Map(sweepable.entries.map((e) => [`${e.epoch}:${e.cumulativeBefore}`, e.amount]));
       const withMoney = old.filter((ref) => owed.has(`${ref.epoch}:${ref.entry.cumulativeBefore}`));
       const ref = withMoney.length > 0 && rng.chance(0.85) ? rng.pick(withMoney) : rng.pick(old);
       const amount = owed.get(`${ref.epoch}:${ref.entry.cumulativeBefore}`) ?? 0n;
       const beneficiary = model.beneficiary!;
+      expect(sweepable.beneficiary, `sweepable(${short(model)}).beneficiary`).to.equal(beneficiary);
       const sender = rng.int(WALLET_COUNT);
       const before = await balanceOf(d, token.address, beneficiary);
       const receipt = await send(d, sender, d.router.address, d.routerAbi, "sweepContributor", [
@@ -583,7 +718,78 @@ export async function runAction(w: World, kind: ActionKind): Promise<string> {
       await expectReceived(w, token, beneficiary, before, amount, paidGas, `sweepContributor ${short(model)}`);
       return `sweepContributor ${short(model)}/e${ref.epoch}/${ref.entry.cumulativeBefore} ${token.symbol} (${amount})`;
     }
+    case "verify": {
+      const model = rng.pick(w.models.filter((m) => m.status === ModelStatus.ACTIVE && m.steward !== null));
+      touch(w, ...d.tokens);
+      const proof = await attest(d, model.id, d.accounts[model.steward!]!);
+      await send(d, rng.int(WALLET_COUNT), d.registry.address, d.registryAbi, "verify", [model.id, proof]);
+      const ended = model.provisional;
+      model.provisional = false;
+      return `verify ${short(model)}${ended ? " (ends provisional)" : ""}`;
+    }
+    case "claimModel":
+      return claimModel(w, rng.pick(w.models.filter((m) => m.status === ModelStatus.ACTIVE)));
+    case "endProvisional": {
+      const model = rng.pick(w.models.filter((m) => m.provisional && m.steward !== null));
+      const { provisionalUntil } = (await readRegistry(d, "identity", [model.id])) as { provisionalUntil: number };
+      const { timestamp } = await d.publicClient.getBlock();
+      if (timestamp < BigInt(provisionalUntil)) {
+        const args = [model.id] as const;
+        const sender = rng.int(WALLET_COUNT);
+        const error = "ModelRegistryNotEndable";
+        await sendExpectingRevert(error, d, sender, d.registry.address, d.registryAbi, "endProvisional", args);
+        await d.time.increaseTo(provisionalUntil);
+      }
+      touch(w, ...d.tokens);
+      await send(d, rng.int(WALLET_COUNT), d.registry.address, d.registryAbi, "endProvisional", [model.id]);
+      model.provisional = false;
+      return `endProvisional ${short(model)} (window until ${provisionalUntil})`;
+    }
   }
+}
+
+/**
+ * A verified claimant takes `model` over (`claimModel`): a provisional model's current epoch gets the claimant's set,
+ * sometimes with its lineage corrected to parents registered before it; any other model starts a new epoch.
+ */
+async function claimModel(w: World, model: ModelRecord): Promise<string> {
+  const { d, rng } = w;
+  const claimant = rng.pick([...STEWARDS, ...CONTRIBUTORS]);
+  const set = randomContributors(rng, d.accounts);
+  const older = w.models.filter(
+    (m) => m.index < model.index && m.status !== ModelStatus.REVOKED && m.plan.terms.derivativesAllowed,
+  );
+  const fit =
+    model.provisional && older.length > 0 && rng.chance(0.6)
+      ? fitLineage(
+          rng,
+          rng.subset(older, 1, 3).map((m) => m.plan),
+        )
+      : null;
+  const parents: ParentEdge[] =
+    fit === null ? [] : fit.kept.map((p, j) => ({ parentId: p.id, relation: rng.int(6), weightPpm: fit.weights[j]! }));
+  const lineage = {
+    upstreamPpm: fit === null ? 0 : fit.upstreamPpm,
+    parents,
+    expectedParentTerms: fit === null ? [] : fit.kept.map((p) => p.terms),
+  };
+  touch(w, ...d.tokens);
+  const proof = await attest(d, model.id, d.accounts[claimant]!);
+  await send(d, claimant, d.registry.address, d.registryAbi, "claimModel", [
+    model.id,
+    set,
+    fit !== null,
+    lineage,
+    proof,
+  ]);
+  model.steward = claimant;
+  if (fit !== null) {
+    model.upstreamPpm = lineage.upstreamPpm;
+    model.parents = parents;
+  }
+  const epoch = installSet(model, set);
+  const corrected = fit === null ? "" : `, lineage u=${lineage.upstreamPpm} <- ${fit.kept.map((p) => p.key).join(",")}`;
+  return `claimModel ${short(model)} by w${claimant} -> epoch ${epoch}${corrected}`;
 }
 
 export async function pay(w: World, model: ModelRecord, token: Token, amount: bigint): Promise<string> {
@@ -596,14 +802,15 @@ export async function pay(w: World, model: ModelRecord, token: Token, amount: bi
 
 /**
  * A random account claims a random subset of its claimable entries (the engine's `claimableEntries`, with proofs),
- * sent by itself or by anyone; sometimes with an entry repeated or an entry that is owed nothing.
+ * sent by itself or by anyone; sometimes with an entry repeated or an entry that is owed nothing. With `redirect`,
+ * the account itself claims to another recipient (`claimTo`).
  */
-async function claim(w: World, token: Token): Promise<string> {
-  return (await tryClaim(w, token)) ?? pay(w, w.rng.pick(w.models), token, w.rng.amount());
+async function claim(w: World, token: Token, redirect: boolean): Promise<string> {
+  return (await tryClaim(w, token, redirect)) ?? pay(w, w.rng.pick(w.models), token, w.rng.amount());
 }
 
 /** {claim}, or `null` (and nothing sent) when no account has anything to claim. */
-export async function tryClaim(w: World, token: Token): Promise<string | null> {
+export async function tryClaim(w: World, token: Token, redirect = false): Promise<string | null> {
   const { d, rng } = w;
   const candidates = rng
     .shuffle(d.tokens.flatMap((t) => d.accounts.map((a) => ({ t, a }))))
@@ -621,12 +828,20 @@ export async function tryClaim(w: World, token: Token): Promise<string | null> {
     const zero = allEntries(w.models).find(
       (ref) =>
         getAddress(ref.entry.account) === account &&
-        ref.model.status === ModelStatus.ACTIVE &&
+        claimRefusal(ref.model, ref.epoch) === null &&
         d.ledger.entryOwed(ref.model.id, t.address, ref.epoch, ref.entry.cumulativeBefore) === 0n,
     );
     if (zero !== undefined) refs.push(claimArg(zero));
   }
   const expected = chosen.reduce((sum, e) => sum + e.amount, 0n);
+  if (redirect) {
+    const recipient = d.accounts[rng.int(WALLET_COUNT)]!;
+    const before = await balanceOf(d, t.address, recipient);
+    const self = d.accounts.indexOf(account);
+    const receipt = await send(d, self, d.router.address, d.routerAbi, "claimTo", [t.address, refs, recipient]);
+    await expectReceived(w, t, recipient, before, expected, recipient === account ? gasCost(receipt) : 0n, "claimTo");
+    return `claimTo ${account.slice(0, 8)} -> ${recipient.slice(0, 8)} ${t.symbol} ${refs.length} entries (${expected})`;
+  }
   const sender = rng.chance(0.6) ? d.accounts.indexOf(account) : rng.int(WALLET_COUNT);
   const before = await balanceOf(d, t.address, account);
   const receipt = await send(d, sender, d.router.address, d.routerAbi, "claim", [t.address, refs]);
