@@ -39,7 +39,7 @@ const at = (row: Pick<HistoryRow, "block_number" | "transaction_hash">) => ({
 type AppointmentRow = { account: string; block_number: string; transaction_hash: string };
 const appointment = (row: AppointmentRow) => ({ account: row.account, ...at(row) });
 const appointments = (sql: Sql, table: "attesters" | "guardians") =>
-  sql.query<AppointmentRow>(`SELECT account, block_number, transaction_hash FROM ${table} ORDER BY account`);
+  sql.query<AppointmentRow>(`SELECT account, block_number, transaction_hash FROM ${table} ORDER BY lower(account)`);
 
 /**
  * What every resolver sees: `sql` reads one snapshot of the store for the whole request (and the loaders read
@@ -217,7 +217,7 @@ export const resolvers = {
     },
     tokenPolicies: async (_: unknown, __: unknown, { sql, settings }: Context) => {
       const rows = await sql.query<{ token: string; policy: number; block_number: string; transaction_hash: string }>(
-        "SELECT token, policy, block_number, transaction_hash FROM token_policies ORDER BY token",
+        "SELECT token, policy, block_number, transaction_hash FROM token_policies ORDER BY lower(token)",
       );
       return {
         allowlistOnly: (await settings.load("settings"))?.allowlist_only ?? false,

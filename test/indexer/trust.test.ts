@@ -23,7 +23,9 @@ import {
   NEW_STEWARD,
   RECIPIENT,
   STEWARD,
+  attestersOnChain,
   buildTrustChain,
+  guardiansOnChain,
   verify,
 } from "./trustChain.js";
 
@@ -103,12 +105,24 @@ describe("indexer: trust records (issue 13)", function () {
           { model_id: a!.id, previous: d.accounts[BENEFICIARY], beneficiary: d.accounts[RECIPIENT] },
         ]);
         assert.deepEqual(
-          (await store.query<{ account: string }>("SELECT account FROM attesters")).map((r) => r.account),
-          [d.accounts[ATTESTER]],
+          (await store.query<{ account: string }>("SELECT account FROM attesters ORDER BY lower(account)")).map(
+            (r) => r.account,
+          ),
+          await attestersOnChain(scenario),
+        );
+        assert.ok(
+          (await attestersOnChain(scenario)).includes(d.accounts[ATTESTER]!),
+          "the test's attester is among them",
         );
         assert.deepEqual(
-          (await store.query<{ account: string }>("SELECT account FROM guardians")).map((r) => r.account),
-          [d.accounts[GUARDIAN]],
+          (await store.query<{ account: string }>("SELECT account FROM guardians ORDER BY lower(account)")).map(
+            (r) => r.account,
+          ),
+          await guardiansOnChain(scenario),
+        );
+        assert.ok(
+          (await guardiansOnChain(scenario)).includes(d.accounts[GUARDIAN]!),
+          "the test's guardian is among them",
         );
         assert.deepEqual(await store.query("SELECT token, policy FROM token_policies ORDER BY policy"), [
           { token: getAddress(d.tokens[1]!.address), policy: 1 },

@@ -132,3 +132,18 @@ export async function attest(scenario: Scenario, id: Hex, steward: Address) {
   });
   return { revision, deadline, signatures: [signature] };
 }
+
+/** The test accounts `holds` says yes for on chain, in lower-case order (the API's). */
+async function holdersOnChain({ d }: Scenario, holds: (account: Address) => Promise<unknown>): Promise<Address[]> {
+  const holders: Address[] = [];
+  for (const account of d.accounts) if (await holds(account)) holders.push(account);
+  return holders.sort((x, y) => x.toLowerCase().localeCompare(y.toLowerCase()));
+}
+
+/** The test accounts holding GUARDIAN_ROLE, as the registry says. */
+export const guardiansOnChain = (scenario: Scenario) =>
+  holdersOnChain(scenario, (account) => scenario.d.registry.read.hasRole([GUARDIAN_ROLE, account]));
+
+/** The test accounts the registry counts as attesters. */
+export const attestersOnChain = (scenario: Scenario) =>
+  holdersOnChain(scenario, (account) => scenario.d.registry.read.isAttester([account]));

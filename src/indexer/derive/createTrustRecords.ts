@@ -81,6 +81,7 @@ export function createTrustRecords(timeOf: (block: bigint) => bigint): TrustReco
     }
     return found;
   };
+  /** The settings, to change them. */
   const settingsOf = () => {
     settings ??= {
       attesterThreshold: 0,
@@ -138,7 +139,7 @@ export function createTrustRecords(timeOf: (block: bigint) => bigint): TrustReco
             // Revoked (or reassigned, whose own event follows): a revoked model is not provisional.
             if (event.beneficiary !== zeroAddress) found.provisionalUntil = null;
           } else {
-            found.disputeCooldownUntil = timeOf(blockNumber) + settingsOf().disputeCooldown;
+            found.disputeCooldownUntil = timeOf(blockNumber) + (settings?.disputeCooldown ?? 0n);
             found.dismissedDisputes = Math.min(found.dismissedDisputes + 1, MAX_BOND_DOUBLINGS);
           }
           break;
