@@ -32,8 +32,9 @@ type Row = { op: string; token: string; parents: number; contributors: number; p
 const connection = await network.create();
 const { viem, networkHelpers } = connection;
 const publicClient = await viem.getPublicClient();
-const [admin, treasury, payer] = await viem.getWalletClients();
-if (!admin || !treasury || !payer) throw new Error("the in-process network has too few accounts");
+const [admin, treasury, payer, attester, guardian] = await viem.getWalletClients();
+if (!admin || !treasury || !payer || !attester || !guardian)
+  throw new Error("the in-process network has too few accounts");
 
 const router = await viem.deployContract("RevenueRouter", [admin.account.address, treasury.account.address, FEE_PPM]);
 const DISPUTE_BOND = parseEther("0.1");
@@ -41,8 +42,8 @@ const registry = await viem.deployContract("ModelRegistry", [
   admin.account.address,
   router.address,
   DISPUTE_BOND,
-  [],
-  0,
+  [attester.account.address],
+  1,
   { provisional: 0, disputeCooldown: 0, epochRenewal: 0 },
 ]);
 await router.write.bindRegistry([registry.address]);
@@ -85,22 +86,25 @@ async function contributorSet(count: number): Promise<Contributor[]> {
 }
 
 let keySeed = 0;
+/** A registration of `key` stewarded by the admin, with `parents` taking 20% upstream. */
+function registration(key: string, contributors: Contributor[], parents: ParentEdge[] = []) {
+  return {
+    key,
+    steward: admin!.account.address,
+    upstreamPpm: parents.length === 0 ? 0 : 200_000,
+    parents,
+    expectedParentTerms: parents.map(() => ({ derivativesAllowed: true, minDerivativePpm: 0 })),
+    contributors,
+    terms: { derivativesAllowed: true, minDerivativePpm: 0 },
+    weightsDigest: keccak256(toHex(key)),
+    metadataURI: `ipfs://bafy-${key}`,
+    license: "Apache-2.0",
+  };
+}
+
 async function register(parents: ParentEdge[], contributors: Contributor[]): Promise<{ id: Hex; gas: number }> {
   const key = `bench:model-${keySeed++}`;
-  const hash = await registry.write.register([
-    {
-      key,
-      steward: admin!.account.address,
-      upstreamPpm: parents.length === 0 ? 0 : 200_000,
-      parents,
-      expectedParentTerms: parents.map(() => ({ derivativesAllowed: true, minDerivativePpm: 0 })),
-      contributors,
-      terms: { derivativesAllowed: true, minDerivativePpm: 0 },
-      weightsDigest: keccak256(toHex(key)),
-      metadataURI: `ipfs://bafy-${key}`,
-      license: "Apache-2.0",
-    },
-  ]);
+  const hash = await registry.write.register([registration(key, contributors, parents)]);
   return { id: modelId(key), gas: await gasOf(hash) };
 }
 
@@ -113,9 +117,9 @@ async function propagate(id: Hex, token: Address, parents: ParentEdge[]): Promis
   return gasOf(await router.write.propagate([id, token, parents]));
 }
 
-const claimArgs = (id: Hex, entry: ContributorEntry) => contributorClaim({ ...entry, modelId: id, epoch: 0 });
+const claimArgs_ = (id: Hex, entry: ContributorEntry) => contributorClaim({ ...entry, modelId: id, epoch: 0 });
 
-async function claim(token: Address, claims: ReturnType<typeof claimArgs>[]): Promise<number> {
+async function claim(token: Address, claims: ReturnType<typeof claimArgs_>[]): Promise<number> {
   return gasOf(await router.write.claim([token, claims]));
 }
 
@@ -141,7 +145,7 @@ for (const contributors of CONTRIBUTOR_COUNTS) {
     for (const token of tokens) {
       // A fresh model per token keeps `first` honest: its balances in this token start at zero.
       const { id } = token.name === "ETH" ? registered : await register(edges, set);
-      const entry = claimArgs(id, tree.entries[tree.entries.length - 1]!);
+      const entry = claimArgs_(id, tree.entries[tree.entries.length - 1]!);
       const base = { token: token.name, parents, contributors };
       record({ ...base, op: "pay", phase: "first", gas: await pay(id, token.address) });
       record({ ...base, op: "pay", phase: "steady", gas: await pay(id, token.address) });
@@ -171,14 +175,14 @@ async function claimAcrossModels(contributors: number, token: Address): Promise<
   for (const id of ids) await pay(id, token);
   await claim(
     token,
-    ids.map((id) => claimArgs(id, entry)),
+    ids.map((id) => claimArgs_(id, entry)),
   ); // balances now non-zero
   for (const id of ids) await pay(id, token);
-  const one = await claim(token, [claimArgs(ids[0]!, entry)]);
+  const one = await claim(token, [claimArgs_(ids[0]!, entry)]);
   for (const id of ids) await pay(id, token);
   const many = await claim(
     token,
-    ids.map((id) => claimArgs(id, entry)),
+    ids.map((id) => claimArgs_(id, entry)),
   );
   return { one, many };
 }
@@ -228,17 +232,27 @@ for (const phase of ["dismiss", "uphold"] as const) {
   );
 }
 let placeholderSeed = 0;
+/** A placeholder created with a child's registration, as anyone but governance must create one. */
 async function placeholder(on: Address): Promise<Hex> {
   const key = `bench:placeholder-${placeholderSeed++}`;
+  const id = modelId(key);
   await gasOf(
     await admin!.writeContract({
       address: on,
       abi: modelRegistryAbi,
-      functionName: "registerPlaceholder",
-      args: [key],
+      functionName: "registerWithPlaceholders",
+      args: [
+        {
+          ...registration(`${key}-child`, await contributorSet(1)),
+          upstreamPpm: 100_000,
+          parents: [{ parentId: id, relation: Relation.FINETUNE, weightPpm: Number(PPM) }],
+          expectedParentTerms: [{ derivativesAllowed: true, minDerivativePpm: 0 }],
+        },
+        [key],
+      ],
     }),
   );
-  return modelId(key);
+  return id;
 }
 for (const contributors of CONTRIBUTOR_COUNTS) {
   const id = await placeholder(registry.address);
@@ -249,6 +263,120 @@ for (const contributors of CONTRIBUTOR_COUNTS) {
     contributors,
     await gasOf(await registry.write.assignPlaceholder([id, admin.account.address, set])),
   );
+}
+
+// ---------------------------------------------------------------- identity and dispute remedies (issue 13)
+
+const ATTESTATION_TYPES = {
+  Attestation: [
+    { name: "modelId", type: "bytes32" },
+    { name: "steward", type: "address" },
+    { name: "revision", type: "bytes32" },
+    { name: "nonce", type: "uint32" },
+    { name: "deadline", type: "uint64" },
+  ],
+} as const;
+const chainId = await publicClient.getChainId();
+/** The bench attester's attestation (threshold 1) that `steward` stewards `id`, for the model's next nonce. */
+async function proofFor(id: Hex, steward: Address) {
+  const { nonce } = await publicClient.readContract({
+    address: registry.address,
+    abi: modelRegistryAbi,
+    functionName: "identity",
+    args: [id],
+  });
+  const revision = keccak256(toHex(`revision-${id}`));
+  const deadline = 2n ** 63n;
+  const signature = await attester.signTypedData({
+    domain: { name: "Stemma ModelRegistry", version: "1", chainId, verifyingContract: registry.address },
+    types: ATTESTATION_TYPES,
+    primaryType: "Attestation",
+    message: { modelId: id, steward, revision, nonce, deadline },
+  });
+  return { revision, deadline, signatures: [signature] };
+}
+const identityRow = (op: string, phase: string, gas: number) =>
+  record({ op, token: "none", parents: 1, contributors: 2, phase, gas });
+{
+  const key = `bench:model-${keySeed++}`;
+  const args = [
+    registration(key, await contributorSet(2), edgesTo(1)),
+    [],
+    await proofFor(modelId(key), admin.account.address),
+  ] as const;
+  identityRow("registerVerified", "first", await gasOf(await registry.write.registerVerified(args)));
+  const { id } = await register(edgesTo(1), await contributorSet(2));
+  identityRow(
+    "verify",
+    "first",
+    await gasOf(await registry.write.verify([id, await proofFor(id, admin.account.address)])),
+  );
+  // A squatted model, provisional, taken over by its rightful steward with a corrected lineage.
+  await registry.write.setTrustPeriods([{ provisional: 30 * 86_400, disputeCooldown: 0, epochRenewal: 0 }]);
+  const squatted = await register(edgesTo(1), await contributorSet(2));
+  await pay(squatted.id, NATIVE_TOKEN as Address);
+  const lineage = {
+    upstreamPpm: 100_000,
+    parents: edgesTo(2),
+    expectedParentTerms: edgesTo(2).map(() => ({ derivativesAllowed: true, minDerivativePpm: 0 })),
+  };
+  const claimArgs = [
+    squatted.id,
+    await contributorSet(2),
+    true,
+    lineage,
+    await proofFor(squatted.id, payer.account.address),
+  ] as const;
+  identityRow(
+    "claimModel",
+    "provisional",
+    await gasOf(await registry.write.claimModel(claimArgs, { account: payer.account })),
+  );
+  await registry.write.setTrustPeriods([{ provisional: 0, disputeCooldown: 0, epochRenewal: 0 }]);
+  // Dispute remedies: a guardian's dismissal, a reassignment of a disputed model, a replaced beneficiary.
+  await registry.write.grantRole([await registry.read.GUARDIAN_ROLE(), guardian.account.address]);
+  const dismissed = await register(edgesTo(1), await contributorSet(2));
+  const first = await raiseDispute(registry.address, dismissed.id);
+  govern(
+    "resolve",
+    "guardian-dismiss",
+    2,
+    await gasOf(await registry.write.dismissDispute([first.disputeId], { account: guardian.account })),
+  );
+  const reassigned = await register(edgesTo(1), await contributorSet(2));
+  await raiseDispute(registry.address, reassigned.id);
+  govern(
+    "reassign",
+    "disputed",
+    2,
+    await gasOf(await registry.write.reassign([reassigned.id, payer.account.address, await contributorSet(2)])),
+  );
+  const revoked = await register(edgesTo(1), await contributorSet(2));
+  const upheld = await raiseDispute(registry.address, revoked.id);
+  await registry.write.resolveDispute([upheld.disputeId, true, treasury.account.address]);
+  govern(
+    "replaceBeneficiary",
+    "first",
+    1,
+    await gasOf(await registry.write.replaceBeneficiary([revoked.id, payer.account.address])),
+  );
+  // claimTo: the steady claim of one model, paid to a recipient the account chose.
+  const [account] = await fundedAccounts(1);
+  const set: Contributor[] = [{ account: account!, role: Role.DATA_CURATION, weightPpm: Number(PPM) }];
+  const redirected = await register(edgesTo(1), set);
+  const entry = claimArgs_(redirected.id, contributorTree(set).entries[0]!);
+  await networkHelpers.impersonateAccount(account!);
+  for (const round of ["first", "steady"]) {
+    await pay(redirected.id, NATIVE_TOKEN as Address);
+    const hash = await treasury.writeContract({
+      address: router.address,
+      abi: router.abi,
+      functionName: "claimTo",
+      args: [NATIVE_TOKEN as Address, [entry], treasury.account.address],
+      account: account!,
+    });
+    record({ op: "claimTo", token: "ETH", parents: 1, contributors: 1, phase: round, gas: await gasOf(hash) });
+  }
 }
 
 // The same resolutions through the DAO, deployed as `npm run deploy` does (local parameters).
@@ -271,22 +399,7 @@ const viaDao = (description: string, call: ReturnType<typeof proposalCall>) =>
   }).then(({ executeGas }) => Number(executeGas));
 {
   const key = "bench:dao-model";
-  await gasOf(
-    await daoRegistry.write.register([
-      {
-        key,
-        steward: admin.account.address,
-        upstreamPpm: 0,
-        parents: [],
-        expectedParentTerms: [],
-        contributors: await contributorSet(2),
-        terms: { derivativesAllowed: true, minDerivativePpm: 0 },
-        weightsDigest: keccak256(toHex(key)),
-        metadataURI: "",
-        license: "Apache-2.0",
-      },
-    ]),
-  );
+  await gasOf(await daoRegistry.write.register([registration(key, await contributorSet(2))]));
   const { disputeId } = await raiseDispute(daoRegistry.address, modelId(key));
   const upholdCall = proposalCall(daoRegistry.address, modelRegistryAbi, "resolveDispute", [
     disputeId,

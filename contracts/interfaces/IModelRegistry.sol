@@ -197,6 +197,8 @@ interface IModelRegistry {
     error ModelRegistryPlaceholderNotParent(bytes32 id);
     /// @dev Thrown when an epoch is renewed before {TrustPeriods-epochRenewal} passed or with another set.
     error ModelRegistryEpochNotRenewable(bytes32 id, uint256 from);
+    /// @dev Thrown when a governed time window is longer than about ten years.
+    error ModelRegistryPeriodTooLong(uint256 period, uint256 max);
     /// @dev Thrown when an attester threshold is zero with attesters, or above their number.
     error ModelRegistryInvalidThreshold(uint256 threshold, uint256 attesters);
 
@@ -248,7 +250,8 @@ interface IModelRegistry {
     event StewardshipTransferred(bytes32 indexed id, address indexed previousSteward, address indexed newSteward);
 
     /// @dev Emitted when a model is registered without attestation: nothing leaves it before `until` unless it is
-    /// verified or claimed first.
+    /// verified or claimed first. Emitted again with a later `until` when a dismissed dispute extends the window
+    /// through its cool-down.
     event ModelProvisional(bytes32 indexed id, uint40 until);
 
     /// @dev Emitted when attesters confirm `steward` for the model (at registration, {verify} or {claimModel}).
@@ -379,8 +382,8 @@ interface IModelRegistry {
         VerificationProof calldata proof
     ) external;
 
-    /// @dev Ends a provisional model's window once it has passed with no verified claimant: its funds may move.
-    /// Anyone may call this. Not for placeholders. Emits a {ProvisionEnded} event.
+    /// @dev Ends an `ACTIVE` provisional model's window once it has passed with no verified claimant: its funds may
+    /// move. Anyone may call this. Not for placeholders. Emits a {ProvisionEnded} event.
     function endProvisional(bytes32 id) external;
 
     // ---------------------------------------------------------------- steward actions

@@ -13,7 +13,12 @@ library LineageLib {
     uint256 internal constant MAX_KEY_LENGTH = 128;
 
     /**
-     * @dev Whether `key` is 1..128 bytes of printable ASCII (0x20-0x7e).
+     * @dev Whether `key` is canonical: 1..128 bytes of printable ASCII (0x20-0x7e) with no space (0x20) first or last,
+     * and, when its prefix is `hf:` in any case, no uppercase letter (A-Z) and no space at all. Hugging Face
+     * repository ids are case-insensitive and have no spaces, so `hf:meta-llama/llama-3.1-8b` is the one key of that
+     * model and lookalikes (`hf:Meta-Llama/llama-3.1-8b`, `HF:meta-llama/llama-3.1-8b`, a trailing space) are refused
+     * rather than registered as other models. Other namespaces keep their case. `src/core/validateKey.ts` states the
+     * same rule and `canonicalKey` converts what a user types.
      * @param key A canonical model key such as `hf:org/name`.
      * @return True when the key is valid.
      */
@@ -21,9 +26,14 @@ library LineageLib {
         bytes calldata raw = bytes(key);
         uint256 length = raw.length;
         if (length == 0 || length > MAX_KEY_LENGTH) return false;
+        if (raw[0] == 0x20 || raw[length - 1] == 0x20) return false;
+        // `| 0x20` lowercases an ASCII letter (and maps only `H`/`h` to `h`, `F`/`f` to `f`).
+        bool hf = length > 2 && (raw[0] | 0x20) == "h" && (raw[1] | 0x20) == "f" && raw[2] == ":";
         for (uint256 i = 0; i < length; ++i) {
             bytes1 b = raw[i];
             if (b < 0x20 || b > 0x7e) return false;
+            // A space, or an uppercase letter: `A` (0x41) to `Z` (0x5a).
+            if (hf && (b == 0x20 || (b > 0x40 && b < 0x5b))) return false;
         }
         return true;
     }

@@ -27,12 +27,16 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712 {
     bytes32 public constant IDENTITY_MANAGER_ROLE = keccak256("IDENTITY_MANAGER_ROLE");
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
 
-    bytes32 private constant ATTESTATION_TYPEHASH =
+    // The string is hashed at compile time: its length costs nothing at run time.
+    bytes32 private constant _ATTESTATION_TYPEHASH =
+        // solhint-disable-next-line gas-small-strings
         keccak256("Attestation(bytes32 modelId,address steward,bytes32 revision,uint32 nonce,uint64 deadline)");
     /// @dev Dismissals past this many stop doubling the bond (2^8 times the base is deterrent enough).
-    uint8 private constant MAX_BOND_DOUBLINGS = 8;
+    uint8 private constant _MAX_BOND_DOUBLINGS = 8;
     /// @dev A placeholder's provisional window: it never ends by time.
-    uint40 private constant FOREVER = type(uint40).max;
+    uint40 private constant _FOREVER = type(uint40).max;
+    /// @dev The longest governed time window (about ten years): timestamps plus windows stay far inside uint40.
+    uint40 private constant _MAX_PERIOD = 10 * 365 days;
 
     /// @inheritdoc IModelRegistry
     uint256 public constant MAX_PARENTS = 16;
@@ -187,7 +191,7 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712 {
             terms: Terms({derivativesAllowed: true, minDerivativePpm: 0}),
             weightsDigest: bytes32(0)
         });
-        _newIdentity(id).provisionalUntil = FOREVER;
+        _newIdentity(id).provisionalUntil = _FOREVER;
         emit PlaceholderRegistered(id, key, msg.sender);
         // Root zero: the escrow epoch, which a claim or {assignPlaceholder} fills in later.
         _router.configureModel(id, 0, keccak256(abi.encode(new ParentEdge[](0))), bytes32(0), true);
@@ -277,11 +281,12 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712 {
 
     /// @inheritdoc IModelRegistry
     function endProvisional(bytes32 id) external {
-        Model storage record = _existing(id);
+        _checkActive(id);
+        Model storage record = _models[id];
         Identity storage identity_ = _identities[id];
         uint40 until = identity_.provisionalUntil;
-        // A placeholder waits for its authors for ever (`FOREVER`); no steward could take its funds anyway.
-        if (until == 0 || until == FOREVER || block.timestamp < until || record.steward == address(0)) {
+        // A placeholder waits for its authors for ever (`_FOREVER`); no steward could take its funds anyway.
+        if (until == 0 || until == _FOREVER || block.timestamp < until || record.steward == address(0)) {
             revert ModelRegistryNotEndable(id, until);
         }
         identity_.provisionalUntil = 0;
@@ -309,6 +314,7 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712 {
         for (uint256 i = 0; i < count; ++i) {
             (address signer, ECDSA.RecoverError failure, ) = ECDSA.tryRecover(digest, proof.signatures[i]);
             // Ascending order makes each signer count once.
+            // solhint-disable-next-line gas-strict-inequalities
             if (failure != ECDSA.RecoverError.NoError || signer <= previous || !_attesters[signer]) {
                 revert ModelRegistryInvalidAttestation(i);
             }
@@ -323,7 +329,7 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712 {
         uint32 nonce,
         uint64 deadline
     ) private view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(ATTESTATION_TYPEHASH, id, steward, revision, nonce, deadline)));
+        return _hashTypedDataV4(keccak256(abi.encode(_ATTESTATION_TYPEHASH, id, steward, revision, nonce, deadline)));
     }
 
     // ---------------------------------------------------------------- steward actions
@@ -469,9 +475,17 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712 {
         record.outcome = DisputeOutcome.DISMISSED;
         _models[id].status = ModelStatus.ACTIVE;
         Identity storage identity_ = _identities[id];
-        identity_.disputeCooldownUntil = uint40(block.timestamp) + _periods.disputeCooldown;
-        if (identity_.dismissedDisputes < MAX_BOND_DOUBLINGS) ++identity_.dismissedDisputes;
+        uint40 cooldownEnd = uint40(block.timestamp) + _periods.disputeCooldown;
+        identity_.disputeCooldownUntil = cooldownEnd;
+        if (identity_.dismissedDisputes < _MAX_BOND_DOUBLINGS) ++identity_.dismissedDisputes;
         emit DisputeResolved(disputeId, id, false, address(0));
+        // A dispute blocks claims by the rightful steward; a squatter must not run out the provisional window behind
+        // one, so the window lasts at least through the cool-down, when no new dispute can be raised.
+        uint40 until = identity_.provisionalUntil;
+        if (until != 0 && until != _FOREVER && until < cooldownEnd) {
+            identity_.provisionalUntil = cooldownEnd;
+            emit ModelProvisional(id, cooldownEnd);
+        }
         _router.setStatus(id, ModelStatus.ACTIVE, address(0), bytes32(0));
     }
 
@@ -599,6 +613,10 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712 {
     }
 
     function _setTrustPeriods(TrustPeriods memory periods) private {
+        uint40 longest = periods.provisional;
+        if (periods.disputeCooldown > longest) longest = periods.disputeCooldown;
+        if (periods.epochRenewal > longest) longest = periods.epochRenewal;
+        if (longest > _MAX_PERIOD) revert ModelRegistryPeriodTooLong(longest, _MAX_PERIOD);
         _periods = periods;
         emit TrustPeriodsUpdated(periods);
     }
@@ -733,6 +751,7 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712 {
                 if (parents[j].parentId == edge.parentId) revert ModelRegistryDuplicateParent(edge.parentId);
             }
             _checkParent(edge, upstreamPpm, expectedTerms[i]);
+            // solhint-disable-next-line gas-strict-inequalities
             if (olderThan != 0 && _identities[edge.parentId].serial >= olderThan) {
                 revert ModelRegistryParentNotOlder(edge.parentId);
             }

@@ -83,5 +83,41 @@ export async function loadStemmaParameters(
       throw problem(`allocation[${i}].amount`, 'must be a positive amount in wei, written like "1000n"');
     }
   });
+  checkTrust(parameters as StemmaParameters, problem);
   return parameters as StemmaParameters;
+}
+
+/** The largest window the registry stores (uint40 seconds). */
+const MAX_PERIOD = 2 ** 40 - 1;
+
+/** The identity and token parameters, checked as the contracts would refuse them (or worse, accept them). */
+function checkTrust(parameters: StemmaParameters, problem: (field: string, fix: string) => Error): void {
+  const { attesters, attesterThreshold, trustPeriods, allowlistOnly, allowedTokens } = parameters;
+  if (!Array.isArray(attesters)) throw problem("attesters", "must be a list of addresses (it may be empty)");
+  attesters.forEach((attester, i) => {
+    if (!isAddress(attester)) throw problem(`attesters[${i}]`, `is not an address (${String(attester)})`);
+  });
+  const max = attesters.length;
+  const thresholdOk =
+    Number.isInteger(attesterThreshold) && (max === 0 ? attesterThreshold === 0 : attesterThreshold >= 1);
+  if (!thresholdOk || attesterThreshold > max) {
+    throw problem(
+      "attesterThreshold",
+      max === 0 ? "must be 0 when no attester is listed" : `must be between 1 and the number of attesters (${max})`,
+    );
+  }
+  for (const field of ["provisional", "disputeCooldown", "epochRenewal"] as const) {
+    const value = (trustPeriods as Partial<StemmaParameters["trustPeriods"]>)[field];
+    if (!Number.isInteger(value) || value! < 0 || value! > MAX_PERIOD) {
+      throw problem(`trustPeriods.${field}`, "must be a whole number of seconds (0 or more)");
+    }
+  }
+  if (typeof allowlistOnly !== "boolean") throw problem("allowlistOnly", "must be true or false");
+  if (!Array.isArray(allowedTokens)) throw problem("allowedTokens", "must be a list of token addresses");
+  allowedTokens.forEach((token, i) => {
+    if (!isAddress(token)) throw problem(`allowedTokens[${i}]`, `is not an address (${String(token)})`);
+  });
+  if (allowlistOnly && allowedTokens.length === 0) {
+    throw problem("allowedTokens", "is empty while allowlistOnly is on: no payment could be made; list at least one");
+  }
 }

@@ -3,6 +3,7 @@ import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
 import { Relation, Role, ZERO_ADDRESS } from "../core/constants.js";
 import { InvalidModelKeyError } from "../core/errors.js";
 import { fieldReaders, type FieldProblem } from "../core/fieldReaders.js";
+import { canonicalKey } from "../core/canonicalKey.js";
 import { validateKey } from "../core/validateKey.js";
 import { CliError } from "./shared.js";
 
@@ -139,9 +140,9 @@ export const readBoolean = (value: unknown, context: FieldContext): boolean => r
 /** A percentage ("12.5%") in ppm. A bare number is refused: 0.2 and 20 would both be plausible. */
 export const readPercent = (value: unknown, context: FieldContext): number => read.percent(value, context);
 
-/** A model key the registry accepts (1-128 printable ASCII bytes), e.g. `hf:org/name`. */
+/** A model key as written, made canonical ({@link canonicalKey}: `HF:Org/Name` is `hf:org/name`) and checked. */
 export function readKey(value: unknown, context: FieldContext): string {
-  const key = readString(value, context, '"hf:org/name"');
+  const key = canonicalKey(readString(value, context, '"hf:org/name"'));
   try {
     validateKey(key);
   } catch (error) {

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { zeroHash, type Address, type Hex } from "viem";
 
+import { canonicalKey } from "../core/canonicalKey.js";
 import { MAX_CONTRIBUTORS, MAX_PARENTS, PPM, Relation } from "../core/constants.js";
 import { InvalidContributorsError } from "../core/errors.js";
 import type { Contributor, Terms } from "../core/types.js";
@@ -41,7 +42,7 @@ export type ModelCardImport = {
   /** What was inferred or assumed, one line each, for the CLI to print (e.g. "license llama3.1 -> LicenseRef-Llama-3.1-Community"). */
   notes: string[];
   /**
-   * The Stemma keys of the card's `base_model` entries (`hf:<repo id>`), in parent order: the CLI checks which are
+   * The Stemma keys of the card's `base_model` entries (`hf:<repo id>`, canonical), in parent order: the CLI checks which are
    * registered and offers placeholders for the others.
    */
   parentKeys: string[];
@@ -104,7 +105,8 @@ const ADAPTER_TAGS = new Set(["peft", "lora", "qlora", "adapter", "adapters"]);
 /**
  * Reads a Hugging Face model card (README.md with YAML front matter) into a registration.
  *
- * Parents come from `base_model` (as `hf:<repo id>` keys); the relation from `base_model_relation` or, when missing,
+ * Parents come from `base_model` (as canonical `hf:<repo id>` keys: `meta-llama/Llama-3.1-8B` is
+ * `hf:meta-llama/llama-3.1-8b`, since hub ids are case-insensitive; so is the model's own key); the relation from `base_model_relation` or, when missing,
  * from the card (several bases: merge; PEFT/LoRA: adapter; GGUF/GPTQ/AWQ/...: quantized; otherwise finetune); merge
  * weights from a mergekit configuration block when it weights every parent, otherwise equal; the license as SPDX;
  * contributors, upstream share and terms from the card's `stemma:` section or `overrides`.
@@ -112,7 +114,7 @@ const ADAPTER_TAGS = new Set(["peft", "lora", "qlora", "adapter", "adapters"]);
  * @throws {CliError} one line naming what is missing or wrong and how to give it.
  * @example
  * import { importModelCard } from "./modelCard.js";
- * const { manifest, notes } = importModelCard(readme, "README.md", { key: "hf:me/my-model-GGUF" });
+ * const { manifest, notes } = importModelCard(readme, "README.md", { key: "hf:me/my-model-gguf" });
  */
 export function importModelCard(text: string, source: string, overrides: ModelCardOverrides = {}): ModelCardImport {
   const { frontMatter, body } = splitModelCard(text, source);
@@ -245,12 +247,12 @@ function keyOf(
   if (stemma.key !== undefined) return readKey(stemma.key, { source, path: "stemma.key" });
   const cached = HUB_CACHE_PATH.exec(source);
   if (cached) {
-    const key = `hf:${cached[1]}/${cached[2]}`;
+    const key = canonicalKey(`hf:${cached[1]}/${cached[2]}`);
     notes.push(`key ${key} from the Hugging Face cache folder`);
     return key;
   }
   if (name !== undefined && name.includes("/") && REPO_ID.test(name)) {
-    const key = `hf:${name}`;
+    const key = canonicalKey(`hf:${name}`);
     notes.push(`key ${key} from the card's ${frontMatter.model_name === undefined ? "title" : "model_name"}`);
     return key;
   }
@@ -261,7 +263,7 @@ function keyOf(
   );
 }
 
-/** `base_model` (one repo id or a list) as repo ids, duplicates dropped with a note. */
+/** `base_model` (one repo id or a list) as repo ids, duplicates (in any case: hub ids are case-insensitive) dropped with a note. */
 function baseModelsOf(value: unknown, context: FieldContext, notes: string[]): string[] {
   if (value === undefined || value === null) return [];
   const single = typeof value === "string";
@@ -270,7 +272,7 @@ function baseModelsOf(value: unknown, context: FieldContext, notes: string[]): s
   list.forEach((item, index) => {
     const at = single ? context : fieldOf(context, index);
     const base = repoIdOf(readString(item, at, '"org/name"'), at);
-    if (bases.includes(base)) notes.push(`base_model ${base} is listed twice: counted once`);
+    if (bases.some((known) => sameRepo(known, base))) notes.push(`base_model ${base} is listed twice: counted once`);
     else bases.push(base);
   });
   return bases;
@@ -280,9 +282,14 @@ function baseModelsOf(value: unknown, context: FieldContext, notes: string[]): s
 const bareRepoId = (text: string): string =>
   text
     .trim()
-    .replace(/^hf:/, "")
+    .replace(/^hf:/i, "")
     .replace(/^https?:\/\/(?:www\.)?huggingface\.co\//, "")
     .replace(/\/+$/, "");
+
+/** Whether two hub repo ids name one repository (hub ids are case-insensitive). */
+function sameRepo(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
 
 function repoIdOf(text: string, context: FieldContext): string {
   const repo = bareRepoId(text);
@@ -357,7 +364,9 @@ function parentWeightsOf(
   if (count <= 1) return count === 1 ? [Number(PPM)] : [];
   if (relation === Relation.MERGE && mergekit) {
     const method = mergekit.method ?? "unknown";
-    const weights = bases.map((base) => mergekit.models.find((model) => bareRepoId(model.model) === base)?.weight);
+    const weights = bases.map(
+      (base) => mergekit.models.find((model) => sameRepo(bareRepoId(model.model), base))?.weight,
+    );
     const missing = bases.filter((_, index) => weights[index] === undefined);
     const normalized = missing.length === 0 ? normalizeWeightsPpm(weights as string[]) : undefined;
     if (normalized) {

@@ -7,6 +7,7 @@
  */
 import { zeroHash, type Hex } from "viem";
 
+import { canonicalKey } from "../core/canonicalKey.js";
 import { ModelStatus } from "../core/constants.js";
 import { ParentTermsError } from "../core/errors.js";
 import { modelId } from "../core/modelId.js";
@@ -41,7 +42,8 @@ stemma: section for contributors) can describe it; the flags below then override
   --manifest FILE                  a registration manifest (.json, .yaml, .yml)
   --from-model-card README.md      a Hugging Face model card
 
-  --key KEY                        the model's canonical key, e.g. hf:org/name (case-sensitive)
+  --key KEY                        the model's key, e.g. hf:org/name; an hf: key is lowercased (Hugging Face
+                                   ids are case-insensitive), other keys keep their case
   --parent KEY:RELATION:WEIGHT%    a parent, repeatable; RELATION is finetune, adapter, quantized, merge, distill
                                    or other; the weights split the upstream share (the weight may be left out for
                                    a single parent)
@@ -57,7 +59,7 @@ stemma: section for contributors) can describe it; the flags below then override
   --steward ADDRESS                who manages the model                                         [the signer]
   --placeholders                   register parents that do not exist yet as unclaimed placeholders first
 
-  stemma register --key hf:me/Llama-3.1-8B-Legal --parent hf:meta-llama/Llama-3.1-8B:finetune:100% \\
+  stemma register --key hf:me/llama-3.1-8b-legal --parent hf:meta-llama/llama-3.1-8b:finetune:100% \\
     --upstream 20% --contributor 0x70997970C51812dc3A010C7d01b50e0d17dc79C8:finetuning:70% \\
     --contributor 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC:data_curation:30% --license Apache-2.0 --min-derivative 5%
 
@@ -88,7 +90,7 @@ type RegisterFlagValues = ReturnType<typeof parseCommand<typeof REGISTER_FLAGS>>
  */
 export function manifestFromFlags(values: RegisterFlagValues): Partial<RegistrationManifest> {
   const manifest: Partial<RegistrationManifest> = {};
-  if (values.key !== undefined) manifest.key = values.key;
+  if (values.key !== undefined) manifest.key = canonicalKey(values.key);
   if (values.steward !== undefined) manifest.steward = addressFlag(values.steward, "--steward");
   if (values.upstream !== undefined) manifest.upstreamPpm = percentFlag(values.upstream, "--upstream");
   if (values.parent) manifest.parents = parentsFromFlags(values.parent);

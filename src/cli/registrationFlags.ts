@@ -1,8 +1,10 @@
 import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
 
 import { MAX_CONTRIBUTORS, MAX_PARENTS, PPM } from "../core/constants.js";
+import { canonicalKey } from "../core/canonicalKey.js";
 import {
   InvalidContributorsError,
+  InvalidModelKeyError,
   InvalidPercentError,
   type ContributorsProblem,
   type ParentsProblem,
@@ -10,6 +12,7 @@ import {
 import { formatPercent, parsePercent } from "../core/percent.js";
 import type { Contributor } from "../core/types.js";
 import { validateContributors } from "../core/validateContributors.js";
+import { validateKey } from "../core/validateKey.js";
 import { rewordError } from "../internal/rewordError.js";
 import { parseRelation, parseRole } from "./enumNames.js";
 import { validateParentKeys } from "./registrationParts.js";
@@ -25,17 +28,27 @@ export const percentFlag = (text: string, what: string): number =>
     },
   );
 
-/** `--parent KEY:RELATION[:WEIGHT%]`: keys hold colons themselves (`hf:org/name`), so it is read from the right. */
+/**
+ * `--parent KEY:RELATION[:WEIGHT%]`: keys hold colons themselves (`hf:org/name`), so it is read from the right. The key
+ * is made canonical (`HF:Org/Name` is `hf:org/name`) and checked.
+ */
 export function parseParentFlag(text: string): { key: string; relation: number; weightPpm: number | undefined } {
   const parts = text.split(":");
   const weightPpm = parts.at(-1)?.trim().endsWith("%")
     ? percentFlag(parts.pop()!, `--parent ${text}: the weight`)
     : undefined;
   const relation = parts.pop();
-  const key = parts.join(":");
+  const key = canonicalKey(parts.join(":"));
   if (!key || !relation) {
     throw new CliError(`--parent "${text}" must be KEY:RELATION:WEIGHT%, like --parent hf:org/base:finetune:100%.`);
   }
+  rewordError(
+    InvalidModelKeyError,
+    () => validateKey(key),
+    ({ message }) => {
+      throw new CliError(`--parent "${text}": ${message}`);
+    },
+  );
   return { key, relation: parseRelation(relation), weightPpm };
 }
 

@@ -23,7 +23,8 @@ const percentOfPpm2 = (value: unknown) => formatPercent(BigInt(value as bigint) 
 const EXPLANATIONS: Record<string, Explain> = {
   ModelRegistryIdTaken: () =>
     "a model with this key is already registered: pick another key, or change it with stemma update",
-  ModelRegistryUnknownModel: () => "no model has this id: check the key (keys are case-sensitive)",
+  ModelRegistryUnknownModel: () =>
+    "no model has this id: check the key (hf: keys are all lowercase; others are case-sensitive)",
   ModelRegistryUnknownParent: () =>
     "a parent is not registered: register it first, or pass --placeholders to register it as an unclaimed placeholder",
   ModelRegistryParentRevoked: () => "a parent was revoked by the DAO: a revoked model cannot have new derivatives",
@@ -42,7 +43,8 @@ const EXPLANATIONS: Record<string, Explain> = {
   ModelRegistryModelNotActive: ([, status]) =>
     `the model is ${["unknown", "active", "disputed", "revoked"][Number(status)] ?? "not active"}: this change needs an active model`,
   ModelRegistryWrongBond: ([, required]) => `the dispute bond is now ${required} wei: run the command again`,
-  RevenueRouterUnknownModel: () => "no model has this id: check the key (keys are case-sensitive)",
+  RevenueRouterUnknownModel: () =>
+    "no model has this id: check the key (hf: keys are all lowercase; others are case-sensitive)",
   RevenueRouterModelFrozen: () => "the model is disputed: nothing leaves it until the DAO resolves the dispute",
   RevenueRouterModelRevoked: () => "the model was revoked: only its beneficiary can move its funds",
   RevenueRouterTokenBlocked: () => "the DAO blocked this token for payments: pay in another token",

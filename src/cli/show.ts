@@ -22,7 +22,7 @@ export const SHOW_HELP = `Usage: stemma show <model key|id>      a model: stewar
 Reads the chain's events from the deployment's start block through the exact engine (src/core/ledger.ts), so the
 figures are the contracts', to the wei, shown in the tokens' units.
 
-  stemma show hf:meta-llama/Llama-3.1-8B
+  stemma show hf:meta-llama/llama-3.1-8b
   stemma show 0x70997970C51812dc3A010C7d01b50e0d17dc79C8
 
 ${CHAIN_HELP}

@@ -23,14 +23,16 @@ export class CoreError extends BaseError {
 
 export type InvalidModelKeyErrorType = InvalidModelKeyError & { name: "InvalidModelKeyError" };
 
-/** A model key is not 1-128 printable ASCII bytes (the registry's `ModelRegistryInvalidKey`). */
+/** A model key is not canonical (the registry's `ModelRegistryInvalidKey`): see validateKey for the rule. */
 export class InvalidModelKeyError extends CoreError {
   override name = "InvalidModelKeyError";
   readonly key: string;
 
   constructor({ key, reason }: { key: string; reason: string }) {
     super(`Invalid model key ${JSON.stringify(key)}: ${reason}.`, {
-      details: 'A key is 1 to 128 bytes, each a printable ASCII character (0x20-0x7e), e.g. "hf:org/name@<commit>".',
+      details:
+        "A key is 1 to 128 printable ASCII bytes (0x20-0x7e) with no space first or last; an hf: key is all " +
+        'lowercase with no space, e.g. "hf:org/name@<commit>".',
     });
     this.key = key;
   }

@@ -482,9 +482,13 @@ function engineOver(state: LedgerState): Engine {
   function onModelProvisional(event: Extract<LedgerEvent, { type: "ModelProvisional" }>): void {
     const name = event.type;
     const model = modelOf(event.id, name);
-    // Emitted by the registration itself, right after its first ContributorsSet.
-    if (state.registering !== model.id)
-      throw new LedgerEventError({ event: name, reason: `model ${model.id} is not being registered` });
+    // Emitted by the registration itself, right after its first ContributorsSet, and again when a dismissed dispute
+    // extends a provisional window (the model then is provisional already).
+    if (state.registering !== model.id && !(model.provisional && model.steward !== ZERO_ADDRESS))
+      throw new LedgerEventError({
+        event: name,
+        reason: `model ${model.id} is neither being registered nor a provisional model whose window is extended`,
+      });
     model.provisional = true;
   }
 

@@ -6,7 +6,7 @@ export type ValidateParentsErrorType = InvalidParentsErrorType;
 export type ValidateParentsParameters = {
   /**
    * The model's parents in slice order, each by whatever names it for the caller (a model id, or a key) and its
-   * weight. Names compare exactly: ids are lowercase hex, keys are case-sensitive.
+   * weight. Names compare exactly: ids are lowercase hex, keys canonical (validateKey).
    */
   parents: readonly { id: string; weightPpm: number }[];
   /** The model itself, named the same way: it cannot be its own parent. Not checked when absent. */

@@ -69,12 +69,12 @@ const PEOPLE = [
 ] as const;
 const MISTRAL_AUTHOR = 12;
 
-const BASE = "hf:meta-llama/Llama-3.1-8B";
-const PLACEHOLDER = "hf:mistralai/Mistral-7B-v0.3";
-const FINETUNE = "hf:stemma-demo/Llama-3.1-8B-Medical";
-const QUANTIZED = "hf:stemma-demo/Llama-3.1-8B-Medical-GGUF";
-const MERGE = "hf:stemma-demo/Medical-Mistral-Merge-7B";
-const ADAPTER = "hf:stemma-demo/Llama-3.1-8B-Triage-LoRA";
+const BASE = "hf:meta-llama/llama-3.1-8b";
+const PLACEHOLDER = "hf:mistralai/mistral-7b-v0.3";
+const FINETUNE = "hf:stemma-demo/llama-3.1-8b-medical";
+const QUANTIZED = "hf:stemma-demo/llama-3.1-8b-medical-gguf";
+const MERGE = "hf:stemma-demo/medical-mistral-merge-7b";
+const ADAPTER = "hf:stemma-demo/llama-3.1-8b-triage-lora";
 
 type DemoModel = {
   key: string;

@@ -44,10 +44,10 @@ import { startHardhatNode, type HardhatNode } from "../helpers/hardhatNode.js";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const run = promisify(execFile);
 
-const BASE = "hf:cli-test/Base-7B";
-const FINETUNE = "hf:cli-test/Base-7B-Legal";
-const QUANTIZED = "hf:cli-test/Base-7B-Legal-GGUF";
-const PLACEHOLDER = "hf:unclaimed/Other-7B";
+const BASE = "hf:cli-test/base-7b";
+const FINETUNE = "hf:cli-test/base-7b-legal";
+const QUANTIZED = "hf:cli-test/base-7b-legal-gguf";
+const PLACEHOLDER = "hf:unclaimed/other-7b";
 
 /** Hardhat's well-known test account 0 and its key (public knowledge: never use it on a real network). */
 const ACCOUNT_0_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -206,7 +206,7 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
     await writeFile(
       manifest,
       [
-        "key: hf:cli-test/Legal-Base-Merge",
+        "key: hf:cli-test/legal-base-merge",
         "upstream: 30%",
         "parents:",
         `  - { key: "${BASE}", relation: merge, weight: 50% }`,
@@ -218,7 +218,7 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
       ].join("\n"),
     );
     await stemma(register, "--manifest", manifest, "--license", "Apache-2.0");
-    let shown = (await stemma(show, "hf:cli-test/Legal-Base-Merge")).join("\n");
+    let shown = (await stemma(show, "hf:cli-test/legal-base-merge")).join("\n");
     assert.match(shown, /license {5}Apache-2\.0/);
     assert.match(shown, new RegExp(`${BASE} +merge +50% +15%`));
     assert.match(shown, new RegExp(`${ed} +finetuning +100%`));
@@ -232,13 +232,13 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
       register,
       ...flags({
         "from-model-card": card,
-        key: "hf:cli-test/Legal-Q4-GGUF",
+        key: "hf:cli-test/legal-q4-gguf",
         upstream: "10%",
         contributor: `${di}:quantization:100%`,
       }),
     );
     assert.ok(lines.some((l) => l.startsWith("note: ")));
-    shown = (await stemma(show, "hf:cli-test/Legal-Q4-GGUF")).join("\n");
+    shown = (await stemma(show, "hf:cli-test/legal-q4-gguf")).join("\n");
     assert.match(shown, new RegExp(`${FINETUNE} +quantized +100% +10%`));
     assert.match(shown, /license {5}Apache-2\.0/);
     await refused(/manifest/, register, "--manifest", join(folder, "missing.yaml"));
@@ -254,7 +254,7 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
     const eth = await stemma(pay, FINETUNE, "1.5", "ETH");
     assert.match(
       eth.at(-1)!,
-      /^Paid 1.5 ETH to hf:cli-test\/Base-7B-Legal: 0.015 ETH protocol fee, 1.485 ETH to the model.$/,
+      /^Paid 1.5 ETH to hf:cli-test\/base-7b-legal: 0.015 ETH protocol fee, 1.485 ETH to the model.$/,
     );
     assert.ok(fee > 0n);
 
@@ -360,7 +360,7 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
     shown = (await stemma(show, BASE)).join("\n");
     assert.match(shown, new RegExp(`steward {5}${ada}`));
     await refused(
-      /is not the steward of hf:cli-test\/Base-7B .*sign with the steward's key\.$/,
+      /is not the steward of hf:cli-test\/base-7b .*sign with the steward's key\.$/,
       update,
       BASE,
       "--license",
@@ -428,9 +428,9 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
       join(folder, "nowhere.json"),
     );
     await refused(
-      /^unknown model hf:nobody\/Nothing \(id 0x[0-9a-f]{64}\): check the key/,
+      /^unknown model hf:nobody\/nothing \(id 0x[0-9a-f]{64}\): check the key/,
       pay,
-      "hf:nobody/Nothing",
+      "hf:nobody/nothing",
       "1 ETH",
     );
     const other = `${accounts[1]}:other`;
@@ -442,17 +442,17 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
         { contributor: [`${accounts[1]}:other:50%`, `${accounts[2]}:other:40%`] },
       ],
       [
-        /^unknown parent hf:nobody\/Base: register it first, or pass --placeholders/,
-        { parent: "hf:nobody/Base:finetune", upstream: "10%", contributor: other },
+        /^unknown parent hf:nobody\/base: register it first, or pass --placeholders/,
+        { parent: "hf:nobody/base:finetune", upstream: "10%", contributor: other },
       ],
       [
-        /^parent hf:cli-test\/Base-7B asks for at least 2\.5% .* gives it 1%: raise --upstream/,
+        /^parent hf:cli-test\/base-7b asks for at least 2\.5% .* gives it 1%: raise --upstream/,
         { parent: `${BASE}:finetune`, upstream: "1%", contributor: other },
       ],
     ] as const) {
       await refused(pattern, register, ...flags({ key: "hf:x/y", ...values }));
     }
-    await refused(/^hf:cli-test\/Base-7B is already registered/, register, ...flags({ key: BASE, contributor: other }));
+    await refused(/^hf:cli-test\/base-7b is already registered/, register, ...flags({ key: BASE, contributor: other }));
     await refused(
       /^1\.5 TUSD has more decimals|^1\.1234567 TUSD has more decimals than TUSD's 6/,
       pay,
@@ -485,15 +485,15 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
     const raised = await stemma(dispute, FINETUNE, "--evidence", evidence, "--account", "7");
     assert.match(
       raised.at(-1)!,
-      /^Dispute 1 is open: hf:cli-test\/Base-7B-Legal is frozen until the DAO resolves it\.$/,
+      /^Dispute 1 is open: hf:cli-test\/base-7b-legal is frozen until the DAO resolves it\.$/,
     );
     await refused(
-      /^RevenueRouterModelFrozen\(hf:cli-test\/Base-7B-Legal\): the model is disputed: nothing leaves it until the DAO resolves the dispute\.$/,
+      /^RevenueRouterModelFrozen\(hf:cli-test\/base-7b-legal\): the model is disputed: nothing leaves it until the DAO resolves the dispute\.$/,
       propagate,
       FINETUNE,
     );
     await refused(
-      /^ModelRegistryModelNotActive\(hf:cli-test\/Base-7B-Legal, 2\): the model is disputed/,
+      /^ModelRegistryModelNotActive\(hf:cli-test\/base-7b-legal, 2\): the model is disputed/,
       dispute,
       FINETUNE,
       "--evidence",
@@ -505,14 +505,14 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
     const flags = ["--rpc", node.url, "--deployment", recordPath];
     const failed = await run(
       process.execPath,
-      [join(ROOT, "bin/stemma.cjs"), "pay", "hf:nobody/Nothing", "1", "ETH", ...flags],
+      [join(ROOT, "bin/stemma.cjs"), "pay", "hf:nobody/nothing", "1", "ETH", ...flags],
       { cwd: ROOT },
     ).then(
       () => assert.fail("stemma pay to an unknown model succeeded"),
       (e: { code: number; stdout: string; stderr: string }) => e,
     );
     assert.equal(failed.code, 1);
-    assert.match(failed.stderr, /^error: unknown model hf:nobody\/Nothing \(id 0x[0-9a-f]{64}\): check the key.*\n$/);
+    assert.match(failed.stderr, /^error: unknown model hf:nobody\/nothing \(id 0x[0-9a-f]{64}\): check the key.*\n$/);
     assert.equal(failed.stderr.split("\n").length, 2);
     assert.equal(failed.stdout, "");
 
@@ -528,7 +528,46 @@ describe("stemma chain commands (deploy, register, update, pay, propagate, claim
     const shown = await run(process.execPath, [join(ROOT, "bin/stemma.cjs"), "show", QUANTIZED, ...flags], {
       cwd: ROOT,
     });
-    assert.match(shown.stdout, /^hf:cli-test\/Base-7B-Legal-GGUF\n/);
+    assert.match(shown.stdout, /^hf:cli-test\/base-7b-legal-gguf\n/);
     assert.equal(shown.stderr, "");
+  });
+
+  it("makes every key a user types canonical (F14): HF:CLI-Test/Typed-7B is hf:cli-test/typed-7b", async function () {
+    const canonical = "hf:cli-test/typed-7b";
+    const lines = await stemma(
+      register,
+      ...flags({
+        key: " HF:CLI-Test/Typed-7B ",
+        parent: "HF:CLI-Test/Base-7B:finetune",
+        upstream: "10%",
+        contributor: `${accounts[8]}:finetuning`,
+      }),
+    );
+    assert.ok(lines.includes(canonical), lines.join("\n"));
+    assert.ok(!lines.some((line) => line.includes("placeholder")), "the parent was taken for another model");
+    const registered = (await engine()).model(modelId(canonical));
+    assert.equal(registered.key, canonical);
+    assert.deepEqual(
+      registered.parents.map((edge) => edge.parentId),
+      [modelId(BASE)],
+    );
+    const shown = (await stemma(show, "Hf:Cli-Test/TYPED-7b")).join("\n");
+    assert.match(shown, new RegExp(`^${canonical}\n`));
+    assert.match(shown, new RegExp(`${BASE} +finetune +100% +10%`));
+
+    // A model card names its base as the hub writes it; the parent is the canonical key.
+    const card = join(folder, "typed-card.md");
+    await writeFile(card, "---\nlicense: mit\nbase_model: CLI-Test/Typed-7B\ntags:\n- gguf\n---\n\n# Typed 7B GGUF\n");
+    await stemma(
+      register,
+      ...flags({
+        "from-model-card": card,
+        key: "hf:CLI-Test/Typed-7B-GGUF",
+        upstream: "10%",
+        contributor: `${accounts[8]}:quantization`,
+      }),
+    );
+    const quantized = (await stemma(show, "hf:cli-test/typed-7b-gguf")).join("\n");
+    assert.match(quantized, new RegExp(`${canonical} +quantized +100% +10%`));
   });
 });

@@ -24,9 +24,9 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const READY_MS = 240_000;
 const STOP_MS = 30_000;
 
-const BASE = "hf:meta-llama/Llama-3.1-8B";
-const PLACEHOLDER = "hf:mistralai/Mistral-7B-v0.3";
-const MERGE = "hf:stemma-demo/Medical-Mistral-Merge-7B";
+const BASE = "hf:meta-llama/llama-3.1-8b";
+const PLACEHOLDER = "hf:mistralai/mistral-7b-v0.3";
+const MERGE = "hf:stemma-demo/medical-mistral-merge-7b";
 
 /** Pids of processes whose command line mentions `hardhat` and `node` and the given port. */
 async function hardhatNodesOn(port: number): Promise<number[]> {

@@ -25,9 +25,9 @@ const CAROL = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
 /** A valid derivative manifest; tests change one thing at a time. */
 function derivative(): Record<string, unknown> {
   return {
-    key: "hf:acme/Llama-3.1-8B-Legal",
+    key: "hf:acme/llama-3.1-8b-legal",
     upstream: "20%",
-    parents: [{ key: "hf:meta-llama/Llama-3.1-8B", relation: "finetune", weight: "100%" }],
+    parents: [{ key: "hf:meta-llama/llama-3.1-8b", relation: "finetune", weight: "100%" }],
     contributors: [
       { account: ALICE, role: "finetuning", weight: "70%" },
       { account: BOB, role: "data_curation", weight: "30%" },
@@ -66,9 +66,9 @@ describe("registration manifests", () => {
   describe("resolveManifest", () => {
     it("resolves a derivative: shares in ppm, names as enum values, defaults for what is left out", () => {
       expect(resolveManifest(derivative(), "m.yaml")).to.deep.equal({
-        key: "hf:acme/Llama-3.1-8B-Legal",
+        key: "hf:acme/llama-3.1-8b-legal",
         upstreamPpm: 200_000,
-        parents: [{ key: "hf:meta-llama/Llama-3.1-8B", relation: Relation.FINETUNE, weightPpm: 1_000_000 }],
+        parents: [{ key: "hf:meta-llama/llama-3.1-8b", relation: Relation.FINETUNE, weightPpm: 1_000_000 }],
         contributors: [
           { account: ALICE, role: Role.FINETUNING, weightPpm: 700_000 },
           { account: BOB, role: Role.DATA_CURATION, weightPpm: 300_000 },
@@ -84,7 +84,7 @@ describe("registration manifests", () => {
       const digest = `0x${"ab".repeat(32)}`;
       const manifest = resolveManifest(
         {
-          key: "hf:acme/Base-7B",
+          key: "hf:acme/base-7b",
           steward: CAROL.toLowerCase(),
           contributors: [{ account: CAROL, role: "pretraining_compute", weight: "100%" }],
           terms: { derivativesAllowed: false, minDerivative: "12.5%" },
@@ -95,7 +95,7 @@ describe("registration manifests", () => {
         "base.json",
       );
       expect(manifest).to.deep.equal({
-        key: "hf:acme/Base-7B",
+        key: "hf:acme/base-7b",
         steward: CAROL,
         upstreamPpm: 0,
         parents: [],
@@ -187,6 +187,34 @@ describe("registration manifests", () => {
       );
       expect(manifest.parents).to.have.length(16);
       expect(manifest.contributors).to.have.length(1000);
+    });
+    it("makes the keys it reads canonical (F14): an hf: key lowercased, any key trimmed", () => {
+      const manifest = resolveManifest(
+        edit((m) => {
+          m.key = " HF:Acme/Llama-3.1-8B-Legal ";
+          m.parents = [{ key: "hf:Meta-Llama/Llama-3.1-8B", relation: "finetune" }];
+        }),
+        "m.yaml",
+      );
+      expect(manifest.key).to.equal("hf:acme/llama-3.1-8b-legal");
+      expect(manifest.parents.map((parent) => parent.key)).to.deep.equal(["hf:meta-llama/llama-3.1-8b"]);
+      expect(
+        resolveManifest(
+          edit((m) => (m.key = "gh:Acme/Model ")),
+          "m.yaml",
+        ).key,
+      ).to.equal("gh:Acme/Model");
+      expect(errorOf(edit((m) => (m.key = "hf:acme/llama 3.1")))).to.match(
+        /^m\.yaml: key Invalid model key "hf:acme\/llama 3\.1": hf: keys have no spaces .*: a space at offset 13: a key is/,
+      );
+      expect(
+        errorOf(
+          withParents(
+            { key: "hf:Meta-Llama/Llama-3.1-8B", relation: "merge", weight: "50%" },
+            { key: "hf:meta-llama/llama-3.1-8b", relation: "merge", weight: "50%" },
+          ),
+        ),
+      ).to.match(/parents\[1\]\.key "hf:meta-llama\/llama-3\.1-8b" is already parents\[0\]/);
     });
   });
 
@@ -325,8 +353,8 @@ describe("registration manifests", () => {
       ["a bad steward", edit((m) => (m.steward = "alice")), /steward "alice" is not an address/],
       [
         "parents that are not a list",
-        edit((m) => (m.parents = "hf:meta-llama/Llama-3.1-8B")),
-        /parents is "hf:meta-llama\/Llama-3\.1-8B", not a list/,
+        edit((m) => (m.parents = "hf:meta-llama/llama-3.1-8b")),
+        /parents is "hf:meta-llama\/llama-3\.1-8b", not a list/,
       ],
       [
         "17 parents",
@@ -447,11 +475,11 @@ describe("registration manifests", () => {
 
     it("reads the example manifest (the one docs/CLI.md describes)", async () => {
       const manifest = await readManifestFile(EXAMPLE);
-      expect(manifest.key).to.equal("hf:stemma-demo/Llama-3.1-8B-Medical-Triage-Merge");
+      expect(manifest.key).to.equal("hf:stemma-demo/llama-3.1-8b-medical-triage-merge");
       expect(manifest.upstreamPpm).to.equal(300_000);
       expect(manifest.parents).to.deep.equal([
-        { key: "hf:stemma-demo/Llama-3.1-8B-Medical", relation: Relation.MERGE, weightPpm: 600_000 },
-        { key: "hf:stemma-demo/Llama-3.1-8B-Triage-LoRA", relation: Relation.MERGE, weightPpm: 400_000 },
+        { key: "hf:stemma-demo/llama-3.1-8b-medical", relation: Relation.MERGE, weightPpm: 600_000 },
+        { key: "hf:stemma-demo/llama-3.1-8b-triage-lora", relation: Relation.MERGE, weightPpm: 400_000 },
       ]);
       expect(manifest.contributors.map((c) => [c.role, c.weightPpm])).to.deep.equal([
         [Role.FINETUNING, 750_000],
@@ -471,10 +499,10 @@ describe("registration manifests", () => {
     it("reads JSON and YAML (.yaml and .yml) to the same manifest", async () => {
       const fromJson = await readManifestFile(await write("m.json", JSON.stringify(derivative())));
       const yaml = [
-        "key: hf:acme/Llama-3.1-8B-Legal",
+        "key: hf:acme/llama-3.1-8b-legal",
         "upstream: 20%",
         "parents:",
-        "  - { key: hf:meta-llama/Llama-3.1-8B, relation: FineTune, weight: 100% }",
+        "  - { key: hf:meta-llama/llama-3.1-8b, relation: FineTune, weight: 100% }",
         "contributors:",
         `  - { account: ${ALICE}, role: finetuning, weight: 70% }`,
         `  - { account: ${BOB}, role: data_curation, weight: 30% }`,

@@ -52,9 +52,9 @@ describe("model-card import", () => {
     it("a PEFT LoRA adapter: base_model string, adapter inferred from library_name, stemma: section", async () => {
       const { manifest, notes, parentKeys } = await readModelCard(fixture("lora-adapter.md"));
       expect(manifest).to.deep.equal({
-        key: "hf:stemma-demo/Llama-3.1-8B-Triage-LoRA",
+        key: "hf:stemma-demo/llama-3.1-8b-triage-lora",
         upstreamPpm: 250_000,
-        parents: [{ key: "hf:meta-llama/Llama-3.1-8B-Instruct", relation: Relation.ADAPTER, weightPpm: 1_000_000 }],
+        parents: [{ key: "hf:meta-llama/llama-3.1-8b-instruct", relation: Relation.ADAPTER, weightPpm: 1_000_000 }],
         contributors: [
           { account: "0x90F79bf6EB2c4f870365E785982E1f101E93b906", role: Role.FINETUNING, weightPpm: 600_000 },
           { account: "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65", role: Role.DATA_CURATION, weightPpm: 400_000 },
@@ -64,7 +64,7 @@ describe("model-card import", () => {
         metadataURI: "",
         weightsDigest: zeroHash,
       });
-      expect(parentKeys).to.deep.equal(["hf:meta-llama/Llama-3.1-8B-Instruct"]);
+      expect(parentKeys).to.deep.equal(["hf:meta-llama/llama-3.1-8b-instruct"]);
       expect(notes).to.include("relation adapter (no base_model_relation; library_name peft)");
       expect(notes).to.include("license llama3.1 -> LicenseRef-Llama-3.1-Community");
       expect(notes).to.include(
@@ -78,14 +78,14 @@ describe("model-card import", () => {
         upstreamPpm: 150_000,
         contributors: FLAGS.contributors,
       });
-      expect(manifest.key).to.equal("hf:stemma-demo/Mistral-7B-Chat-DPO");
+      expect(manifest.key).to.equal("hf:stemma-demo/mistral-7b-chat-dpo");
       expect(manifest.parents).to.deep.equal([
-        { key: "hf:mistralai/Mistral-7B-v0.3", relation: Relation.FINETUNE, weightPpm: 1_000_000 },
+        { key: "hf:mistralai/mistral-7b-v0.3", relation: Relation.FINETUNE, weightPpm: 1_000_000 },
       ]);
       expect(manifest.upstreamPpm).to.equal(150_000);
       expect(manifest.license).to.equal("Apache-2.0");
       expect(manifest.metadataURI, "not invented from the datasets").to.equal("");
-      expect(notes).to.include("key hf:stemma-demo/Mistral-7B-Chat-DPO from the card's model_name");
+      expect(notes).to.include("key hf:stemma-demo/mistral-7b-chat-dpo from the card's model_name");
       expect(notes.find((note) => note.startsWith("relation finetune"))).to.match(
         /relation finetune \(no base_model_relation; nothing says adapter, merge or quantized, so assumed/,
       );
@@ -101,7 +101,7 @@ describe("model-card import", () => {
     it("a bartowski-style GGUF quantization: quantized inferred from quantized_by", async () => {
       const { manifest, notes } = await readModelCard(fixture("gguf-quantization.md"), FLAGS);
       expect(manifest.parents).to.deep.equal([
-        { key: "hf:stemma-demo/Llama-3.1-8B-Medical", relation: Relation.QUANTIZED, weightPpm: 1_000_000 },
+        { key: "hf:stemma-demo/llama-3.1-8b-medical", relation: Relation.QUANTIZED, weightPpm: 1_000_000 },
       ]);
       expect(notes).to.include("relation quantized (no base_model_relation; quantized_by bartowski)");
     });
@@ -127,13 +127,13 @@ describe("model-card import", () => {
       const { manifest, notes, parentKeys } = await readModelCard(fixture("mergekit-merge.md"));
       // Weights 1.0, 0.3, 0.2 of 1.5: 666666.67, 200000, 133333.33 -> floors 666666 + 200000 + 133333, +1 on the first.
       expect(manifest.parents).to.deep.equal([
-        { key: "hf:stemma-demo/Llama-3.1-8B-Medical", relation: Relation.MERGE, weightPpm: 666_667 },
-        { key: "hf:NousResearch/Hermes-3-Llama-3.1-8B", relation: Relation.MERGE, weightPpm: 200_000 },
-        { key: "hf:meta-llama/Llama-3.1-8B-Instruct", relation: Relation.MERGE, weightPpm: 133_333 },
+        { key: "hf:stemma-demo/llama-3.1-8b-medical", relation: Relation.MERGE, weightPpm: 666_667 },
+        { key: "hf:nousresearch/hermes-3-llama-3.1-8b", relation: Relation.MERGE, weightPpm: 200_000 },
+        { key: "hf:meta-llama/llama-3.1-8b-instruct", relation: Relation.MERGE, weightPpm: 133_333 },
       ]);
       expect(sum(manifest.parents.map((parent) => parent.weightPpm))).to.equal(Number(PPM));
       expect(parentKeys).to.deep.equal(manifest.parents.map((parent) => parent.key));
-      expect(manifest.key).to.equal("hf:stemma-demo/Medical-Hermes-Merge-8B");
+      expect(manifest.key).to.equal("hf:stemma-demo/medical-hermes-merge-8b");
       expect(manifest.steward).to.equal("0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc");
       expect(manifest.upstreamPpm).to.equal(300_000);
       expect(manifest.terms).to.deep.equal({ derivativesAllowed: true, minDerivativePpm: 50_000 });
@@ -146,9 +146,9 @@ describe("model-card import", () => {
     it("a mergekit TIES merge whose base model has no weight: equal weights, remainder on the first, said why", async () => {
       const { manifest, notes } = await readModelCard(fixture("mergekit-ties.md"), FLAGS);
       expect(manifest.parents.map((parent) => [parent.key, parent.relation, parent.weightPpm])).to.deep.equal([
-        ["hf:mistralai/Mistral-7B-v0.1", Relation.MERGE, 333_334],
-        ["hf:WizardLM/WizardMath-7B-V1.1", Relation.MERGE, 333_333],
-        ["hf:stemma-demo/Mistral-7B-Chat-DPO", Relation.MERGE, 333_333],
+        ["hf:mistralai/mistral-7b-v0.1", Relation.MERGE, 333_334],
+        ["hf:wizardlm/wizardmath-7b-v1.1", Relation.MERGE, 333_333],
+        ["hf:stemma-demo/mistral-7b-chat-dpo", Relation.MERGE, 333_333],
       ]);
       expect(notes).to.include(
         "parent weights equal (33.3334%, 33.3333%, 33.3333%): the mergekit ties configuration gives no scalar weight " +
@@ -251,10 +251,10 @@ describe("model-card import", () => {
         [["model_name: Llama-3.1-8B-Instruct-Q4_K_M"], {}, 'name "Llama-3.1-8B-Instruct-Q4_K_M" says Q4_K_M'],
         [
           [],
-          { key: "hf:mlx-community/Llama-3.2-3B-Instruct-4bit" },
-          'key "hf:mlx-community/Llama-3.2-3B-Instruct-4bit" says 4bit',
+          { key: "hf:mlx-community/llama-3.2-3b-instruct-4bit" },
+          'key "hf:mlx-community/llama-3.2-3b-instruct-4bit" says 4bit',
         ],
-        [[], { key: "hf:turboderp/Llama-3-8B-exl2-6.0bpw" }, 'key "hf:turboderp/Llama-3-8B-exl2-6.0bpw" says exl2'],
+        [[], { key: "hf:turboderp/llama-3-8b-exl2-6.0bpw" }, 'key "hf:turboderp/llama-3-8b-exl2-6.0bpw" says exl2'],
       ] as const) {
         const { manifest, notes } = importModelCard(card("base_model: org/base", ...lines), "README.md", {
           ...FLAGS,
@@ -266,7 +266,7 @@ describe("model-card import", () => {
     });
 
     it("does not mistake ordinary names for quantizations", () => {
-      for (const key of ["hf:org/Llama-3.1-8B-Medical", "hf:org/gpt2-awqward", "hf:org/Qwen2.5-7B-Instruct"]) {
+      for (const key of ["hf:org/llama-3.1-8b-medical", "hf:org/gpt2-awqward", "hf:org/qwen2.5-7b-instruct"]) {
         const { manifest } = importModelCard(card("base_model: org/base"), "README.md", { ...FLAGS, key });
         expect(manifest.parents[0]!.relation, key).to.equal(Relation.FINETUNE);
       }
@@ -304,6 +304,36 @@ describe("model-card import", () => {
       expect(notes).to.include(
         "parent weights equal (33.3334%, 33.3333%, 33.3333%): the card gives no weights; set stemma.parentWeights or pass --parent KEY:RELATION:WEIGHT% per parent",
       );
+    });
+
+    it("makes base_model keys canonical (F14): meta-llama/Llama-3.1-8B is hf:meta-llama/llama-3.1-8b, one parent in any case", () => {
+      const text = [
+        card(
+          "base_model:",
+          "  - meta-llama/Llama-3.1-8B",
+          "  - HF:Meta-Llama/llama-3.1-8b",
+          "  - https://huggingface.co/META-LLAMA/Llama-3.1-8B",
+          "  - Org/B",
+          "base_model_relation: merge",
+          "stemma:",
+          "  key: ' HF:Org/Merged-8B '",
+        ),
+        ...yamlBlock(
+          "models:",
+          "  - model: META-LLAMA/LLAMA-3.1-8B",
+          "    parameters: { weight: 0.75 }",
+          "  - model: org/b",
+          "    parameters: { weight: 0.25 }",
+          "merge_method: linear",
+        ),
+      ].join("\n");
+      const { manifest, parentKeys, notes } = importModelCard(text, "README.md", { ...FLAGS, key: undefined });
+      expect(manifest.key).to.equal("hf:org/merged-8b");
+      expect(parentKeys).to.deep.equal(["hf:meta-llama/llama-3.1-8b", "hf:org/b"]);
+      // The mergekit configuration names the same repositories in yet another case: its weights still apply.
+      expect(manifest.parents.map((parent) => parent.weightPpm)).to.deep.equal([750_000, 250_000]);
+      expect(notes).to.include("base_model Meta-Llama/llama-3.1-8b is listed twice: counted once");
+      expect(notes).to.include("base_model META-LLAMA/Llama-3.1-8B is listed twice: counted once");
     });
 
     it("registers a card without base_model as a base model: no parents, upstream 0% without being asked", () => {
@@ -482,8 +512,8 @@ describe("model-card import", () => {
         ...FLAGS,
         key: undefined,
       });
-      expect(fromCache.manifest.key).to.equal("hf:bartowski/Llama-3.1-8B-GGUF");
-      expect(fromCache.notes).to.include("key hf:bartowski/Llama-3.1-8B-GGUF from the Hugging Face cache folder");
+      expect(fromCache.manifest.key).to.equal("hf:bartowski/llama-3.1-8b-gguf");
+      expect(fromCache.notes).to.include("key hf:bartowski/llama-3.1-8b-gguf from the Hugging Face cache folder");
       const fromName = importModelCard(card("base_model: org/base", "model_name: org/from-name"), "README.md", {
         ...FLAGS,
         key: undefined,
@@ -491,8 +521,8 @@ describe("model-card import", () => {
       expect(fromName.manifest.key).to.equal("hf:org/from-name");
       const titled = ["---", "license: mit", "---", "```", "# not a title", "```", "# acme/Titled-7B", ""].join("\n");
       const fromTitle = importModelCard(titled, "README.md", { ...FLAGS, key: undefined, upstreamPpm: undefined });
-      expect(fromTitle.manifest.key).to.equal("hf:acme/Titled-7B");
-      expect(fromTitle.notes).to.include("key hf:acme/Titled-7B from the card's title");
+      expect(fromTitle.manifest.key).to.equal("hf:acme/titled-7b");
+      expect(fromTitle.notes).to.include("key hf:acme/titled-7b from the card's title");
     });
 
     it("refuses a card that names no repository, and bad keys with their field", () => {

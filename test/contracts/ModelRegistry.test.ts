@@ -2,9 +2,10 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import { ModelStatus, NATIVE_TOKEN, Relation, Role } from "../../src/core/constants.js";
+import { validateKey } from "../../src/core/validateKey.js";
 import { claimsFor, claimsOf, rootOf } from "../helpers/claims.js";
 import { raiseDispute, revoke } from "../helpers/disputes.js";
-import { DISPUTE_BOND, type Family, deployFamily, pay } from "../helpers/fixtures.js";
+import { DISPUTE_BOND, type Family, NO_TRUST_PERIODS, deployFamily, pay } from "../helpers/fixtures.js";
 import {
   OPEN_TERMS,
   type Registration,
@@ -34,34 +35,84 @@ describe("ModelRegistry", function () {
     f.registry.connect(f.actors.steward).register(registration({ steward: f.actors.steward.address, ...fields }));
 
   describe("constructor", function () {
-    it("grants every role to the admin and stores the router and the bond", async function () {
+    /** The constructor's arguments with the fixture's values, and `changes` on top. */
+    const args = (changes: Partial<Record<"admin" | "router" | "bond" | "attesters" | "threshold", unknown>> = {}) => {
+      const values = {
+        admin: f.actors.admin.address,
+        router: f.router,
+        bond: DISPUTE_BOND,
+        attesters: [f.actors.attester.address],
+        threshold: 1,
+        ...changes,
+      };
+      return [values.admin, values.router, values.bond, values.attesters, values.threshold, NO_TRUST_PERIODS];
+    };
+
+    it("grants every role but the guardian's to the admin and stores the router and the bond", async function () {
       const { registry, router, actors, roles } = f;
-      for (const role of [roles.DEFAULT_ADMIN, roles.DISPUTE_MANAGER, roles.ASSIGNER]) {
+      for (const role of [roles.DEFAULT_ADMIN, roles.DISPUTE_MANAGER, roles.ASSIGNER, roles.IDENTITY_MANAGER]) {
         expect(await registry.hasRole(role, actors.admin.address)).to.equal(true);
       }
+      expect(await registry.hasRole(roles.GUARDIAN, actors.admin.address)).to.equal(false);
       expect(await registry.router()).to.equal(await router.getAddress());
       expect(await registry.disputeBond()).to.equal(DISPUTE_BOND);
     });
 
-    it("emits DisputeBondUpdated with the initial bond", async function () {
-      const registry = await ethers.deployContract("ModelRegistry", [f.actors.admin.address, f.router, 7n]);
-      await expect(registry.deploymentTransaction()).to.emit(registry, "DisputeBondUpdated").withArgs(7n);
+    it("stores the attesters, the threshold and the time windows, and emits their events", async function () {
+      const periods = { provisional: 100, disputeCooldown: 200, epochRenewal: 300 };
+      const second = f.actors.carol;
+      const registry = await ethers.deployContract("ModelRegistry", [
+        f.actors.admin.address,
+        f.router,
+        7n,
+        [f.actors.attester.address, second.address],
+        2,
+        periods,
+      ]);
+      const deployment = registry.deploymentTransaction();
+      await expect(deployment).to.emit(registry, "DisputeBondUpdated").withArgs(7n);
+      await expect(deployment).to.emit(registry, "AttesterUpdated").withArgs(f.actors.attester.address, true);
+      await expect(deployment).to.emit(registry, "AttesterUpdated").withArgs(second.address, true);
+      await expect(deployment).to.emit(registry, "AttesterThresholdUpdated").withArgs(2);
+      await expect(deployment).to.emit(registry, "TrustPeriodsUpdated").withArgs([100, 200, 300]);
+      expect(await registry.isAttester(second.address)).to.equal(true);
+      expect(await registry.isAttester(f.actors.stranger.address)).to.equal(false);
+      expect(await registry.attesterThreshold()).to.equal(2n);
+      expect([...(await registry.trustPeriods())]).to.deep.equal([100n, 200n, 300n]);
     });
 
-    it("reverts with ModelRegistryZeroAddress when the admin is zero", async function () {
-      await expect(
-        ethers.deployContract("ModelRegistry", [ethers.ZeroAddress, f.router, DISPUTE_BOND]),
-      ).to.be.revertedWithCustomError(f.registry, "ModelRegistryZeroAddress");
+    it("accepts no attesters with threshold 0 (verification off until governance appoints some)", async function () {
+      const registry = await ethers.deployContract("ModelRegistry", args({ attesters: [], threshold: 0 }));
+      expect(await registry.attesterThreshold()).to.equal(0n);
     });
 
-    it("reverts with ModelRegistryZeroAddress when the router is zero", async function () {
-      await expect(
-        ethers.deployContract("ModelRegistry", [f.actors.admin.address, ethers.ZeroAddress, DISPUTE_BOND]),
-      ).to.be.revertedWithCustomError(f.registry, "ModelRegistryZeroAddress");
+    it("reverts with ModelRegistryInvalidThreshold for a threshold above the attesters, or 0 with attesters", async function () {
+      for (const [attesters, threshold] of [
+        [[f.actors.attester.address], 2],
+        [[f.actors.attester.address], 0],
+        [[], 1],
+      ] as const) {
+        await expect(ethers.deployContract("ModelRegistry", args({ attesters, threshold })))
+          .to.be.revertedWithCustomError(f.registry, "ModelRegistryInvalidThreshold")
+          .withArgs(threshold, attesters.length);
+      }
+    });
+
+    it("reverts with ModelRegistryZeroAddress when the admin, the router or an attester is zero", async function () {
+      for (const changes of [
+        { admin: ethers.ZeroAddress },
+        { router: ethers.ZeroAddress },
+        { attesters: [ethers.ZeroAddress] },
+      ]) {
+        await expect(ethers.deployContract("ModelRegistry", args(changes))).to.be.revertedWithCustomError(
+          f.registry,
+          "ModelRegistryZeroAddress",
+        );
+      }
     });
 
     it("reverts with ModelRegistryBondTooLarge when the bond does not fit in 96 bits", async function () {
-      await expect(ethers.deployContract("ModelRegistry", [f.actors.admin.address, f.router, 2n ** 96n]))
+      await expect(ethers.deployContract("ModelRegistry", args({ bond: 2n ** 96n })))
         .to.be.revertedWithCustomError(f.registry, "ModelRegistryBondTooLarge")
         .withArgs(2n ** 96n);
     });
@@ -71,7 +122,7 @@ describe("ModelRegistry", function () {
     it("stores a root model and emits ModelRegistered, ContributorsSet and the router's FlowConfigured", async function () {
       const { registry, router, actors } = f;
       const fields = registration({
-        key: "hf:meta-llama/Llama-3.1-8B",
+        key: "hf:meta-llama/llama-3.1-8b",
         steward: actors.steward.address,
         contributors: contributors([actors.alice, 700_000], [actors.bob, 300_000, Role.DATA_CURATION]),
         terms: { derivativesAllowed: true, minDerivativePpm: 20_000 },
@@ -167,13 +218,13 @@ describe("ModelRegistry", function () {
         expect((await f.registry.model(modelIdOf(key))).status).to.equal(ModelStatus.ACTIVE);
       });
 
-      it("accepts every printable ASCII byte, from space (0x20) to tilde (0x7e)", async function () {
-        await expect(register({ key: printable })).to.emit(f.registry, "ModelRegistered");
+      it("accepts every printable ASCII byte, from space (0x20) to tilde (0x7e), inside a key outside hf:", async function () {
+        await expect(register({ key: `gh:${printable}` })).to.emit(f.registry, "ModelRegistered");
       });
 
-      it("treats keys as case-sensitive", async function () {
-        await register({ key: "hf:Org/Name" });
-        await expect(register({ key: "hf:org/name" })).to.emit(f.registry, "ModelRegistered");
+      it("treats keys outside hf: as case-sensitive", async function () {
+        await register({ key: "gh:Org/Name" });
+        await expect(register({ key: "gh:org/name" })).to.emit(f.registry, "ModelRegistered");
       });
     });
 
@@ -213,7 +264,7 @@ describe("ModelRegistry", function () {
         "ModelRegistryIdTaken",
         "when a placeholder has the key",
         async () => {
-          await f.registry.connect(f.actors.stranger).registerPlaceholder("hf:someone/else");
+          await f.registry.connect(f.actors.admin).registerPlaceholder("hf:someone/else");
           return { key: "hf:someone/else" };
         },
         () => [modelIdOf("hf:someone/else")],
@@ -561,7 +612,7 @@ describe("ModelRegistry", function () {
       await pay(router, actors.payer, a.id, NATIVE_TOKEN, 3_000_001n);
 
       const before = 1_000_000n - 10_000n;
-      const after = 3_000_001n - 30_000n;
+      const after = 3_000_001n - 30_001n; // the 1% fee rounds up
       expect(await router.keptInEpoch(a.id, NATIVE_TOKEN, 0)).to.equal(before);
       expect(await router.keptInEpoch(a.id, NATIVE_TOKEN, 1)).to.equal(after);
 
@@ -679,12 +730,15 @@ describe("ModelRegistry", function () {
       expect((await f.registry.model(f.a.id)).weightsDigest).to.equal(digest);
     });
 
-    it("works while the model is disputed", async function () {
-      await raiseDispute(f.registry, f.actors.disputer, f.a.id);
-      await expect(f.registry.connect(f.actors.steward).setMetadata(f.a.id, digest, "", "")).to.emit(
-        f.registry,
-        "MetadataUpdated",
-      );
+    it("reverts with ModelRegistryModelNotActive while the model is disputed, and once it is revoked (F13)", async function () {
+      const disputeId = await raiseDispute(f.registry, f.actors.disputer, f.a.id);
+      await expect(f.registry.connect(f.actors.steward).setMetadata(f.a.id, digest, "", ""))
+        .to.be.revertedWithCustomError(f.registry, "ModelRegistryModelNotActive")
+        .withArgs(f.a.id, ModelStatus.DISPUTED);
+      await f.registry.resolveDispute(disputeId, true, f.actors.beneficiary.address);
+      await expect(f.registry.connect(f.actors.steward).setMetadata(f.a.id, digest, "", ""))
+        .to.be.revertedWithCustomError(f.registry, "ModelRegistryModelNotActive")
+        .withArgs(f.a.id, ModelStatus.REVOKED);
     });
 
     it("reverts with ModelRegistryNotSteward when called by another account", async function () {
@@ -702,6 +756,18 @@ describe("ModelRegistry", function () {
   });
 
   describe("stewardship transfer", function () {
+    it("is refused while the model is disputed, offered or accepted (ModelRegistryModelNotActive, F13)", async function () {
+      const { registry, actors, a } = f;
+      await registry.connect(actors.steward).transferStewardship(a.id, actors.otherSteward.address);
+      await raiseDispute(registry, actors.disputer, a.id);
+      await expect(registry.connect(actors.steward).transferStewardship(a.id, actors.carol.address))
+        .to.be.revertedWithCustomError(registry, "ModelRegistryModelNotActive")
+        .withArgs(a.id, ModelStatus.DISPUTED);
+      await expect(registry.connect(actors.otherSteward).acceptStewardship(a.id))
+        .to.be.revertedWithCustomError(registry, "ModelRegistryModelNotActive")
+        .withArgs(a.id, ModelStatus.DISPUTED);
+    });
+
     it("offers the model with transferStewardship and hands it over on acceptStewardship", async function () {
       const { registry, actors, a } = f;
       await expect(registry.connect(actors.steward).transferStewardship(a.id, actors.otherSteward.address))
@@ -778,7 +844,7 @@ describe("ModelRegistry", function () {
     });
 
     it("modelId returns keccak256 of the key", async function () {
-      expect(await f.registry.modelId("hf:meta-llama/Llama-3.1-8B")).to.equal(ethers.id("hf:meta-llama/Llama-3.1-8B"));
+      expect(await f.registry.modelId("hf:meta-llama/llama-3.1-8b")).to.equal(ethers.id("hf:meta-llama/llama-3.1-8b"));
     });
 
     it("modelId reverts with ModelRegistryInvalidKey for an invalid key", async function () {
@@ -806,4 +872,64 @@ describe("ModelRegistry", function () {
       weightPpm: i === count - 1 ? 1_000_000 - weight * (count - 1) : weight,
     }));
   }
+});
+
+describe("canonical keys (F14)", function () {
+  let f: Family;
+
+  beforeEach(async function () {
+    f = await networkHelpers.loadFixture(deployFamily);
+  });
+
+  const CANONICAL = "hf:meta-llama/llama-3.1-8b";
+  /** Lookalikes of CANONICAL (and of any hf: key) that would otherwise be other models. */
+  const LOOKALIKES = [
+    "hf:Meta-Llama/llama-3.1-8b",
+    "hf:meta-llama/llama-3.1-8b ",
+    " hf:x",
+    "HF:meta-llama/llama-3.1-8b",
+    "hf:meta-llama/llama-3.1-8B",
+    "hf:meta-llama/llama 3.1-8b",
+  ];
+
+  const register = (key: string) =>
+    f.registry.connect(f.actors.steward).register(registration({ key, steward: f.actors.steward.address }));
+
+  for (const key of LOOKALIKES) {
+    it(`reverts with ModelRegistryInvalidKey when registering ${JSON.stringify(key)}`, async function () {
+      await expect(register(key)).to.be.revertedWithCustomError(f.registry, "ModelRegistryInvalidKey").withArgs(key);
+    });
+  }
+
+  it("refuses every lookalike of a registered key, as a model and as a placeholder", async function () {
+    await expect(register(CANONICAL)).to.emit(f.registry, "ModelRegistered");
+    for (const key of LOOKALIKES) {
+      await expect(register(key)).to.be.revertedWithCustomError(f.registry, "ModelRegistryInvalidKey").withArgs(key);
+      await expect(f.registry.connect(f.actors.stranger).registerPlaceholder(key))
+        .to.be.revertedWithCustomError(f.registry, "ModelRegistryInvalidKey")
+        .withArgs(key);
+    }
+  });
+
+  it("refuses a space first or last outside hf: too, and keeps the case of other namespaces", async function () {
+    for (const key of [" gh:Org/Repo", "gh:Org/Repo "])
+      await expect(register(key)).to.be.revertedWithCustomError(f.registry, "ModelRegistryInvalidKey").withArgs(key);
+    await expect(register("gh:Org/Repo")).to.emit(f.registry, "ModelRegistered");
+    await expect(register("gh:org/repo")).to.emit(f.registry, "ModelRegistered");
+  });
+
+  it("accepts exactly the keys src/core validateKey accepts", async function () {
+    const keys = [...LOOKALIKES, CANONICAL, "hf:", "HF", "Hf:x", "hF:x", " ", "a b", "hf:a~b", "gh:A B", "hf:a\tb"];
+    for (const key of keys) {
+      let accepted = true;
+      try {
+        validateKey(key);
+      } catch {
+        accepted = false;
+      }
+      if (accepted) expect(await f.registry.modelId(key), key).to.equal(ethers.id(key));
+      else
+        await expect(f.registry.modelId(key), key).to.be.revertedWithCustomError(f.registry, "ModelRegistryInvalidKey");
+    }
+  });
 });

@@ -22,7 +22,7 @@ import {
 const PLACEHOLDER_KEY = "hf:upstream-lab/base-7b";
 
 type WithPlaceholder = Family & {
-  /** An unclaimed placeholder, registered by a stranger. */
+  /** An unclaimed placeholder, registered by governance (the admin holds PLACEHOLDER_ASSIGNER_ROLE). */
   placeholderId: string;
   /** A derivative of the placeholder: 25% upstream to it; alice 100%. */
   derivative: RegisteredModel;
@@ -32,7 +32,7 @@ type WithPlaceholder = Family & {
 async function deployWithPlaceholder(connection: NetworkConnection): Promise<WithPlaceholder> {
   const family = await deployFamily(connection);
   const { registry, actors } = family;
-  await registry.connect(actors.stranger).registerPlaceholder(PLACEHOLDER_KEY);
+  await registry.connect(actors.admin).registerPlaceholder(PLACEHOLDER_KEY);
   const placeholderId = modelIdOf(PLACEHOLDER_KEY);
   const derivative = await registerModel(registry, actors.steward, {
     key: "hf:someone/base-7b-instruct",
@@ -69,13 +69,13 @@ describe("Placeholders", function () {
   }
 
   describe("registerPlaceholder", function () {
-    it("lets anyone register an unclaimed placeholder and emits PlaceholderRegistered and FlowConfigured", async function () {
-      const key = "hf:mistralai/Mistral-7B-v0.1";
+    it("lets a placeholder manager register an unclaimed, provisional placeholder, and emits every event", async function () {
+      const key = "hf:mistralai/mistral-7b-v0.1";
       const newId = modelIdOf(key);
-      const registry = f.registry.connect(f.actors.payer);
+      const registry = f.registry.connect(f.actors.admin);
       expect(await registry.registerPlaceholder.staticCall(key)).to.equal(newId);
       const tx = registry.registerPlaceholder(key);
-      await expect(tx).to.emit(f.registry, "PlaceholderRegistered").withArgs(newId, key, f.actors.payer.address);
+      await expect(tx).to.emit(f.registry, "PlaceholderRegistered").withArgs(newId, key, f.actors.admin.address);
       await expect(tx).to.emit(f.router, "FlowConfigured").withArgs(newId, 0, parentsHashOf([]), ethers.ZeroHash);
 
       expect([...(await f.registry.model(newId))]).to.deep.equal([
@@ -85,8 +85,15 @@ describe("Placeholders", function () {
         [true, 0n],
         ethers.ZeroHash,
       ]);
-      expect([...(await f.router.flow(newId))]).to.deep.equal([0n, 0n, 0n, BigInt(ModelStatus.ACTIVE)]);
+      expect([...(await f.router.flow(newId))]).to.deep.equal([0n, 0n, 0n, BigInt(ModelStatus.ACTIVE), true]);
       expect(await f.router.epochRoot(newId, 0)).to.equal(ethers.ZeroHash);
+      expect((await f.registry.identity(newId)).provisionalUntil).to.equal(2n ** 40n - 1n);
+    });
+
+    it("reverts with AccessControlUnauthorizedAccount for anyone else (F2)", async function () {
+      await expect(f.registry.connect(f.actors.payer).registerPlaceholder("hf:mistralai/mistral-7b-v0.1"))
+        .to.be.revertedWithCustomError(f.registry, "AccessControlUnauthorizedAccount")
+        .withArgs(f.actors.payer.address, f.roles.ASSIGNER);
     });
 
     it("reverts with ModelRegistryIdTaken when the key already has a placeholder", async function () {
@@ -131,15 +138,18 @@ describe("Placeholders", function () {
       const escrow = await fillEscrow();
       expect(await f.router.keptInEpoch(id, NATIVE_TOKEN, 0)).to.equal(escrow);
       expect([...(await f.router.modelBalance(id, NATIVE_TOKEN))]).to.deep.equal([escrow, 0n, 0n, escrow]);
-      expect(await f.router.propagate.staticCall(id, NATIVE_TOKEN, [])).to.equal(0n);
+      // Provisional until claimed: nothing leaves it, and it has no upstream to leave anyway.
+      await expect(f.router.propagate(id, NATIVE_TOKEN, []))
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterModelProvisional")
+        .withArgs(id);
     });
 
-    it("reverts claims with RevenueRouterNoContributors until the placeholder is assigned", async function () {
+    it("refuses claims until the placeholder is assigned (provisional, and no contributors)", async function () {
       await fillEscrow();
       const [entry] = claimsOf(id, 0, authors());
       await expect(f.router.claim(NATIVE_TOKEN, [entry]))
-        .to.be.revertedWithCustomError(f.router, "RevenueRouterNoContributors")
-        .withArgs(id, 0);
+        .to.be.revertedWithCustomError(f.router, "RevenueRouterModelProvisional")
+        .withArgs(id);
       await expect(f.router.claimable(NATIVE_TOKEN, entry))
         .to.be.revertedWithCustomError(f.router, "RevenueRouterNoContributors")
         .withArgs(id, 0);
@@ -162,7 +172,10 @@ describe("Placeholders", function () {
         .withArgs(id, ethers.ZeroAddress, f.actors.otherSteward.address);
       await expect(tx).to.emit(f.router, "EpochRootSet").withArgs(id, 0, root);
       await expect(tx).to.emit(f.registry, "ContributorsSet").withArgs(id, 0, root, authors().map(tuple.contributor));
+      await expect(tx).to.emit(f.router, "ProvisionCleared").withArgs(id);
       expect((await f.registry.model(id)).steward).to.equal(f.actors.otherSteward.address);
+      expect((await f.registry.identity(id)).provisionalUntil).to.equal(0n);
+      expect((await f.router.flow(id)).provisional).to.equal(false);
       expect(await f.router.epochRoot(id, 0)).to.equal(root);
       expect((await f.router.flow(id)).epoch).to.equal(0);
     });
@@ -287,7 +300,7 @@ describe("Placeholders", function () {
       await expect(tx)
         .to.emit(f.registry, "ContributorsSet")
         .withArgs(id, 0, root, [[beneficiary, Role.OTHER, PPM]]);
-      expect([...(await f.router.flow(id))]).to.deep.equal([0n, 0n, 0n, BigInt(ModelStatus.REVOKED)]);
+      expect([...(await f.router.flow(id))]).to.deep.equal([0n, 0n, 0n, BigInt(ModelStatus.REVOKED), false]);
 
       const claim = f.router.connect(f.actors.stranger).claim(NATIVE_TOKEN, [beneficiaryClaim(id, 0, beneficiary)]);
       await expect(claim).to.emit(f.router, "Claimed").withArgs(id, NATIVE_TOKEN, beneficiary, 0, 0, escrow);

@@ -56,14 +56,15 @@ export function shouldBehaveLikePayableToken({ load, tokenOf, unit }: PayableTok
       expect(await f.router.keptInEpoch(f.child.id, token, 0)).to.equal(net - upstream);
     });
 
-    it("takes exactly floor(amount * feePpm / PPM) as the fee, rounding down", async function () {
+    it("takes exactly ceil(amount * feePpm / PPM) as the fee, rounding up", async function () {
       let fees = 0n;
       let received = 0n;
       for (const [amount, fee] of [
-        [1n, 0n],
-        [99n, 0n],
+        [1n, 1n],
+        [99n, 1n],
         [100n, 1n],
-        [199n, 1n],
+        [101n, 2n],
+        [200n, 2n],
         [10n * unit + 99n, spec.feeOf(10n * unit + 99n, FEE_PPM)],
       ] as const) {
         await expect(payTo(f.a.id, amount))

@@ -4,12 +4,16 @@ import { network } from "hardhat";
 import { ModelStatus, NATIVE_TOKEN } from "../../src/core/constants.js";
 import type { RevenueRouter } from "../../types/ethers-contracts/index.js";
 import { type ContributorClaim, claimsFor, claimsOf, rootOf } from "../helpers/claims.js";
-import { FEE_PPM, type Family, deployFamily, pay } from "../helpers/fixtures.js";
+import { FEE_PPM, type Family, NO_TRUST_PERIODS, deployFamily, pay } from "../helpers/fixtures.js";
 import * as spec from "../helpers/math.js";
-import { contributors, edges, lineage, modelIdOf, parentsHashOf, registerModel } from "../helpers/models.js";
+import { contributors, edges, lineage, modelIdOf, parentsHashOf, registerModel, tuple } from "../helpers/models.js";
+import { mulberry32 } from "../helpers/mulberry32.js";
 import { shouldBehaveLikePayableToken } from "./RevenueRouter.behavior.js";
 
 const { ethers, networkHelpers } = await network.create();
+
+/** `IRevenueRouter.TokenPolicy`. */
+const TokenPolicy = { NONE: 0, ALLOWED: 1, BLOCKED: 2 } as const;
 
 describe("RevenueRouter", function () {
   let f: Family;
@@ -455,7 +459,8 @@ describe("RevenueRouter", function () {
     it("blocks and unblocks payments in a token and emits TokenPolicyUpdated", async function () {
       await expect(f.router.setTokenBlocked(NATIVE_TOKEN, true))
         .to.emit(f.router, "TokenPolicyUpdated")
-        .withArgs(NATIVE_TOKEN, true);
+        .withArgs(NATIVE_TOKEN, TokenPolicy.BLOCKED);
+      expect(await f.router.tokenPolicy(NATIVE_TOKEN)).to.equal(TokenPolicy.BLOCKED);
       expect(await f.router.isTokenBlocked(NATIVE_TOKEN)).to.equal(true);
       await expect(pay(f.router, f.actors.payer, f.a.id, NATIVE_TOKEN, 1n))
         .to.be.revertedWithCustomError(f.router, "RevenueRouterTokenBlocked")
@@ -463,7 +468,8 @@ describe("RevenueRouter", function () {
 
       await expect(f.router.setTokenBlocked(NATIVE_TOKEN, false))
         .to.emit(f.router, "TokenPolicyUpdated")
-        .withArgs(NATIVE_TOKEN, false);
+        .withArgs(NATIVE_TOKEN, TokenPolicy.NONE);
+      expect(await f.router.isTokenBlocked(NATIVE_TOKEN)).to.equal(false);
       await expect(pay(f.router, f.actors.payer, f.a.id, NATIVE_TOKEN, 1n)).to.emit(f.router, "Paid");
     });
 
@@ -533,9 +539,10 @@ describe("RevenueRouter", function () {
       for (const caller of [actors.admin, actors.steward]) {
         const asCaller = router.connect(caller);
         for (const call of [
-          asCaller.configureModel(modelIdOf("hf:x"), 0, parentsHashOf([]), root),
+          asCaller.configureModel(modelIdOf("hf:x"), 0, parentsHashOf([]), root, false),
+          asCaller.clearProvisional(a.id),
+          asCaller.settleProvisional(a.id, 0, parentsHashOf([]), root),
           asCaller.startEpoch(a.id, root),
-          asCaller.assignEscrow(a.id, root),
           asCaller.setStatus(a.id, ModelStatus.REVOKED, caller.address, root),
         ]) {
           await expect(call).to.be.revertedWithCustomError(router, "RevenueRouterNotRegistry").withArgs(caller.address);
@@ -543,8 +550,8 @@ describe("RevenueRouter", function () {
       }
     });
 
-    // ModelRegistry checks ids and placeholders before it calls these hooks, so RevenueRouterModelExists and
-    // RevenueRouterNotPlaceholder cannot be reached through it. Here an EOA bound as the registry calls them directly.
+    // ModelRegistry checks ids and provisional states before it calls these hooks, so RevenueRouterModelExists and
+    // RevenueRouterNotProvisional cannot be reached through it. Here an EOA bound as the registry calls them directly.
     describe("called by the bound registry (an EOA standing in for it)", function () {
       let router: RevenueRouter;
       const id = modelIdOf("hf:hooks/model");
@@ -557,48 +564,58 @@ describe("RevenueRouter", function () {
 
       it("configureModel stores the flow and emits FlowConfigured", async function () {
         const parents = edges([f.a.id, 1_000_000]);
-        await expect(router.configureModel(id, 250_000, parentsHashOf(parents), root))
+        await expect(router.configureModel(id, 250_000, parentsHashOf(parents), root, false))
           .to.emit(router, "FlowConfigured")
           .withArgs(id, 250_000, parentsHashOf(parents), root);
-        expect([...(await router.flow(id))]).to.deep.equal([250_000n, 0n, 0n, BigInt(ModelStatus.ACTIVE)]);
+        expect([...(await router.flow(id))]).to.deep.equal([250_000n, 0n, 0n, BigInt(ModelStatus.ACTIVE), false]);
         expect(await router.parentsHash(id)).to.equal(parentsHashOf(parents));
         expect(await router.epochRoot(id, 0)).to.equal(root);
       });
 
       it("configureModel reverts with RevenueRouterModelExists for a configured id", async function () {
-        await router.configureModel(id, 0, parentsHashOf([]), root);
-        await expect(router.configureModel(id, 0, parentsHashOf([]), root))
+        await router.configureModel(id, 0, parentsHashOf([]), root, false);
+        await expect(router.configureModel(id, 0, parentsHashOf([]), root, true))
           .to.be.revertedWithCustomError(router, "RevenueRouterModelExists")
           .withArgs(id);
       });
 
       it("startEpoch returns the next epoch and emits EpochRootSet", async function () {
-        await router.configureModel(id, 0, parentsHashOf([]), root);
+        await router.configureModel(id, 0, parentsHashOf([]), root, false);
         expect(await router.startEpoch.staticCall(id, ethers.id("next"))).to.equal(1);
         await expect(router.startEpoch(id, ethers.id("next")))
           .to.emit(router, "EpochRootSet")
           .withArgs(id, 1, ethers.id("next"));
       });
 
-      it("assignEscrow fills the escrow epoch once, then reverts with RevenueRouterNotPlaceholder", async function () {
-        await router.configureModel(id, 0, parentsHashOf([]), ethers.ZeroHash);
-        expect(await router.assignEscrow.staticCall(id, root)).to.equal(0);
-        await expect(router.assignEscrow(id, root)).to.emit(router, "EpochRootSet").withArgs(id, 0, root);
-        await expect(router.assignEscrow(id, root))
-          .to.be.revertedWithCustomError(router, "RevenueRouterNotPlaceholder")
+      it("clearProvisional ends a provisional flow once, then reverts with RevenueRouterNotProvisional", async function () {
+        await router.configureModel(id, 0, parentsHashOf([]), root, true);
+        expect((await router.flow(id)).provisional).to.equal(true);
+        await expect(router.clearProvisional(id)).to.emit(router, "ProvisionCleared").withArgs(id);
+        expect((await router.flow(id)).provisional).to.equal(false);
+        await expect(router.clearProvisional(id))
+          .to.be.revertedWithCustomError(router, "RevenueRouterNotProvisional")
           .withArgs(id);
       });
 
-      it("assignEscrow reverts with RevenueRouterNotPlaceholder for a model with contributors", async function () {
-        await router.configureModel(id, 0, parentsHashOf([]), root);
-        await expect(router.assignEscrow(id, root))
-          .to.be.revertedWithCustomError(router, "RevenueRouterNotPlaceholder")
+      it("settleProvisional replaces the current epoch's root and lineage in place, once", async function () {
+        const parents = edges([f.a.id, 1_000_000]);
+        await router.configureModel(id, 0, parentsHashOf([]), ethers.ZeroHash, true);
+        expect(await router.settleProvisional.staticCall(id, 400_000, parentsHashOf(parents), root)).to.equal(0);
+        const tx = router.settleProvisional(id, 400_000, parentsHashOf(parents), root);
+        await expect(tx).to.emit(router, "FlowConfigured").withArgs(id, 400_000, parentsHashOf(parents), root);
+        await expect(tx).to.emit(router, "EpochRootSet").withArgs(id, 0, root);
+        await expect(tx).to.emit(router, "ProvisionCleared").withArgs(id);
+        expect([...(await router.flow(id))]).to.deep.equal([400_000n, 0n, 0n, BigInt(ModelStatus.ACTIVE), false]);
+        expect(await router.parentsHash(id)).to.equal(parentsHashOf(parents));
+        expect(await router.epochRoot(id, 0)).to.equal(root);
+        await expect(router.settleProvisional(id, 0, parentsHashOf([]), root))
+          .to.be.revertedWithCustomError(router, "RevenueRouterNotProvisional")
           .withArgs(id);
       });
 
       it("setStatus emits StatusUpdated, and on REVOKED starts the beneficiary's epoch", async function () {
         const beneficiary = f.actors.beneficiary.address;
-        await router.configureModel(id, 0, parentsHashOf([]), root);
+        await router.configureModel(id, 0, parentsHashOf([]), root, false);
         await expect(router.setStatus(id, ModelStatus.DISPUTED, ethers.ZeroAddress, ethers.ZeroHash))
           .to.emit(router, "StatusUpdated")
           .withArgs(id, ModelStatus.DISPUTED, ethers.ZeroAddress);
@@ -606,8 +623,28 @@ describe("RevenueRouter", function () {
         const tx = router.setStatus(id, ModelStatus.REVOKED, beneficiary, ethers.id("beneficiary"));
         await expect(tx).to.emit(router, "EpochRootSet").withArgs(id, 1, ethers.id("beneficiary"));
         await expect(tx).to.emit(router, "StatusUpdated").withArgs(id, ModelStatus.REVOKED, beneficiary);
-        expect([...(await router.flow(id))]).to.deep.equal([0n, 1n, 1n, BigInt(ModelStatus.REVOKED)]);
+        expect([...(await router.flow(id))]).to.deep.equal([0n, 1n, 1n, BigInt(ModelStatus.REVOKED), false]);
         expect(await router.beneficiary(id)).to.equal(beneficiary);
+      });
+
+      it("setStatus REVOKED again replaces the beneficiary with a new epoch and keeps the revoked epoch", async function () {
+        const [first, second] = [f.actors.beneficiary.address, f.actors.carol.address];
+        await router.configureModel(id, 0, parentsHashOf([]), root, false);
+        await router.setStatus(id, ModelStatus.REVOKED, first, ethers.id("first"));
+        await expect(router.setStatus(id, ModelStatus.REVOKED, second, ethers.id("second")))
+          .to.emit(router, "EpochRootSet")
+          .withArgs(id, 2, ethers.id("second"));
+        expect([...(await router.flow(id))]).to.deep.equal([0n, 2n, 1n, BigInt(ModelStatus.REVOKED), false]);
+        expect(await router.beneficiary(id)).to.equal(second);
+      });
+
+      it("setStatus REVOKED on an escrow epoch (no root) gives it to the beneficiary and ends provisional", async function () {
+        const beneficiary = f.actors.beneficiary.address;
+        await router.configureModel(id, 0, parentsHashOf([]), ethers.ZeroHash, true);
+        await expect(router.setStatus(id, ModelStatus.REVOKED, beneficiary, root))
+          .to.emit(router, "EpochRootSet")
+          .withArgs(id, 0, root);
+        expect([...(await router.flow(id))]).to.deep.equal([0n, 0n, 0n, BigInt(ModelStatus.REVOKED), false]);
       });
     });
   });
@@ -615,7 +652,7 @@ describe("RevenueRouter", function () {
   describe("views", function () {
     it("flow, parentsHash and epochRoot describe a registered model", async function () {
       const { router, child } = f;
-      expect([...(await router.flow(child.id))]).to.deep.equal([300_000n, 0n, 0n, BigInt(ModelStatus.ACTIVE)]);
+      expect([...(await router.flow(child.id))]).to.deep.equal([300_000n, 0n, 0n, BigInt(ModelStatus.ACTIVE), false]);
       expect(await router.parentsHash(child.id)).to.equal(parentsHashOf(child.registration.parents));
       expect(await router.epochRoot(child.id, 0)).to.equal(rootOf(child.registration.contributors));
       expect(await router.epochRoot(child.id, 1)).to.equal(ethers.ZeroHash);
@@ -624,7 +661,7 @@ describe("RevenueRouter", function () {
 
     it("flow and modelBalance are empty for an unknown model", async function () {
       const unknown = modelIdOf("hf:nobody/x");
-      expect([...(await f.router.flow(unknown))]).to.deep.equal([0n, 0n, 0n, BigInt(ModelStatus.NONE)]);
+      expect([...(await f.router.flow(unknown))]).to.deep.equal([0n, 0n, 0n, BigInt(ModelStatus.NONE), false]);
       expect([...(await f.router.modelBalance(unknown, NATIVE_TOKEN))]).to.deep.equal([0n, 0n, 0n, 0n]);
     });
 
@@ -665,8 +702,42 @@ describe("RevenueRouter", function () {
         .withArgs(unknown);
     });
 
-    it("previewPay follows the current fee", async function () {
-      expect([...(await f.router.previewPay(1_000_099n))]).to.deep.equal([10_000n, 990_099n]);
+    // Audit finding F13: the views reported amounts that claim and propagate refused.
+    it("F13: claimable and previewPropagate say 0 while a provisional model's claims and propagation are refused", async function () {
+      const { registry, router, actors, a } = f;
+      await registry.setTrustPeriods({ ...NO_TRUST_PERIODS, provisional: 86_400 });
+      const set = contributors([actors.alice, 1_000_000]);
+      const held = await registerModel(registry, actors.stranger, {
+        key: "hf:org/held",
+        upstreamPpm: 500_000,
+        ...(await lineage(registry, [[a.id, 1_000_000]])),
+        contributors: set,
+      });
+      expect((await router.flow(held.id)).provisional).to.equal(true);
+      await pay(router, actors.payer, held.id, NATIVE_TOKEN, 1_000_000n);
+
+      const [entry] = claimsOf(held.id, 0, set);
+      expect(await router.claimable(NATIVE_TOKEN, entry)).to.equal(0n);
+      await expect(router.claim(NATIVE_TOKEN, [entry]))
+        .to.be.revertedWithCustomError(router, "RevenueRouterModelProvisional")
+        .withArgs(held.id);
+      const parents = held.registration.parents;
+      expect(await router.pendingUpstream(held.id, NATIVE_TOKEN)).to.equal(495_000n);
+      expect([...(await router.previewPropagate(held.id, NATIVE_TOKEN, parents))]).to.deep.equal([0n]);
+      await expect(router.propagate(held.id, NATIVE_TOKEN, parents))
+        .to.be.revertedWithCustomError(router, "RevenueRouterModelProvisional")
+        .withArgs(held.id);
+
+      // Past the window anyone ends it, and the views report what the calls now pay.
+      await networkHelpers.time.increase(86_400);
+      await registry.endProvisional(held.id);
+      expect(await router.claimable(NATIVE_TOKEN, entry)).to.equal(495_000n);
+      expect([...(await router.previewPropagate(held.id, NATIVE_TOKEN, parents))]).to.deep.equal([495_000n]);
+    });
+
+    it("previewPay follows the current fee, rounded up", async function () {
+      expect([...(await f.router.previewPay(1_000_099n))]).to.deep.equal([10_001n, 990_098n]);
+      expect([...(await f.router.previewPay(1_000_000n))]).to.deep.equal([10_000n, 990_000n]);
       await f.router.setFee(0);
       expect([...(await f.router.previewPay(1_000_099n))]).to.deep.equal([0n, 1_000_099n]);
     });
@@ -687,11 +758,111 @@ describe("RevenueRouter", function () {
     });
   });
 
+  // Audit finding F10: the fee was floored per payment, so payments under PPM / feePpm base units paid none and
+  // splitting a payment saved fee.
+  describe("F10: the fee is rounded up", function () {
+    it("never makes a split cheaper: fee(a) + fee(b) >= fee(a + b), in previewPay and in Paid events", async function () {
+      const { router, actors, a } = f;
+      const random = mulberry32(1013);
+      const draw = (max: number) => BigInt(1 + Math.floor(random() * max));
+      /** Pays `amount` and returns the fee its Paid event reports. */
+      const paidFee = async (amount: bigint) => {
+        const receipt = await (await pay(router, actors.payer, a.id, NATIVE_TOKEN, amount)).wait();
+        const [event] = receipt!.logs.map((log) => router.interface.parseLog(log)).filter((e) => e?.name === "Paid");
+        return event!.args.fee as bigint;
+      };
+      for (let round = 0; round < 12; round++) {
+        const feePpm = draw(100_000);
+        await router.setFee(feePpm);
+        const [x, y] = round % 2 === 0 ? [draw(1_000), draw(1_000)] : [draw(10 ** 15), draw(10 ** 15)];
+        const [[feeX], [feeY], [feeXY]] = await Promise.all([x, y, x + y].map((amount) => router.previewPay(amount)));
+        expect([feeX, feeY, feeXY]).to.deep.equal([x, y, x + y].map((amount) => spec.feeOf(amount, feePpm)));
+        expect(feeX + feeY >= feeXY, `fee ${feePpm} ppm: ${x} + ${y}`).to.equal(true);
+        expect([await paidFee(x), await paidFee(y), await paidFee(x + y)]).to.deep.equal([feeX, feeY, feeXY]);
+      }
+    });
+
+    it("charges 1 base unit, not 0, on a payment under PPM / feePpm base units", async function () {
+      const { router, actors, a } = f;
+      for (const feePpm of [1n, 7n, 10_000n, 100_000n]) {
+        await router.setFee(feePpm);
+        const below = (spec.PPM - 1n) / feePpm;
+        for (const amount of [1n, below]) {
+          expect([...(await router.previewPay(amount))]).to.deep.equal([1n, amount - 1n]);
+          await expect(pay(router, actors.payer, a.id, NATIVE_TOKEN, amount))
+            .to.emit(router, "Paid")
+            .withArgs(a.id, NATIVE_TOKEN, actors.payer.address, amount, 1n);
+        }
+      }
+    });
+  });
+
+  // Audit finding F6: which set got a child's upstream depended on whether someone propagated before the steward
+  // changed the set. rotateContributors propagates the children first.
+  describe("F6: rotateContributors", function () {
+    const step = (model: Family["child"]) => ({
+      modelId: model.id,
+      token: NATIVE_TOKEN,
+      parents: model.registration.parents,
+    });
+
+    it("propagates the children first, so that their upstream counts for the previous set", async function () {
+      const { router, registry, actors, child, grandchild } = f;
+      await pay(router, actors.payer, grandchild.id, NATIVE_TOKEN, 10n ** 18n);
+      const arrived = spec.upstreamOf(10n ** 18n - spec.feeOf(10n ** 18n, FEE_PPM), 200_000n);
+      const next = contributors([actors.bob, 1_000_000]);
+
+      expect(
+        await registry.connect(actors.steward).rotateContributors.staticCall(child.id, next, [step(grandchild)]),
+      ).to.equal(1);
+      const tx = registry.connect(actors.steward).rotateContributors(child.id, next, [step(grandchild)]);
+      await expect(tx).to.emit(router, "Propagated").withArgs(grandchild.id, NATIVE_TOKEN, arrived, arrived);
+      await expect(tx)
+        .to.emit(registry, "ContributorsSet")
+        .withArgs(child.id, 1, rootOf(next), next.map(tuple.contributor));
+      const kept = spec.keptOf(arrived, 300_000n);
+      expect(await router.keptInEpoch(child.id, NATIVE_TOKEN, 0)).to.equal(kept);
+      expect(await router.keptInEpoch(child.id, NATIVE_TOKEN, 1)).to.equal(0n);
+
+      // The previous set is paid its exact slices of it; the new set nothing.
+      const previous = child.registration.contributors;
+      const slices = spec.slicesOf(
+        kept,
+        previous.map(({ weightPpm }) => weightPpm),
+      );
+      for (const [i, entry] of claimsOf(child.id, 0, previous).entries()) {
+        expect(await router.claimable(NATIVE_TOKEN, entry)).to.equal(slices[i]);
+      }
+      const [bob] = claimsOf(child.id, 1, next);
+      expect(await router.claimable(NATIVE_TOKEN, bob)).to.equal(0n);
+    });
+
+    it("reverts as a whole, leaving the epoch, when a step fails or the caller is not the steward", async function () {
+      const { router, registry, actors, child, grandchild } = f;
+      await pay(router, actors.payer, grandchild.id, NATIVE_TOKEN, 10n ** 18n);
+      const next = contributors([actors.bob, 1_000_000]);
+      await expect(
+        registry.connect(actors.steward).rotateContributors(child.id, next, [{ ...step(grandchild), parents: [] }]),
+      )
+        .to.be.revertedWithCustomError(router, "RevenueRouterParentsMismatch")
+        .withArgs(grandchild.id);
+      await expect(registry.connect(actors.otherSteward).rotateContributors(child.id, next, [step(grandchild)]))
+        .to.be.revertedWithCustomError(registry, "ModelRegistryNotSteward")
+        .withArgs(child.id, actors.otherSteward.address);
+      expect((await router.flow(child.id)).epoch).to.equal(0n);
+      expect((await router.modelBalance(grandchild.id, NATIVE_TOKEN)).pushed).to.equal(0n);
+    });
+  });
+
   // Cumulative rounding is not monotone in the total for a middle entry: over 30/10/60% the middle slice is 1 wei
   // of 3 and 0 of 4. Parents therefore share upstream by splitTree, and an entry of the current contributor epoch is
-  // paid its floor share until the epoch closes. (With the 1% fee, payments under 100 wei carry no fee.)
+  // paid its floor share until the epoch closes. The fee is off here, so that every wei paid arrives.
   describe("rounding over weights 30/10/60%", function () {
     const WEIGHTS = [300_000, 100_000, 600_000];
+
+    beforeEach(async function () {
+      await f.router.setFee(0);
+    });
     /** Alice 30%, bob 10%, carol 60%, in that order. */
     const thirtyTenSixty = () =>
       contributors([f.actors.alice, WEIGHTS[0]], [f.actors.bob, WEIGHTS[1]], [f.actors.carol, WEIGHTS[2]]);
@@ -839,6 +1010,57 @@ describe("RevenueRouter", function () {
       const current = claimsOf(id, 1, thirtyTenSixty());
       await claimableThenClaim(current[1], 1, spec.shareOf(13n, 100_000));
       await claimableThenClaim(current[2], 1, spec.shareOf(13n, 600_000));
+    });
+  });
+
+  // Audit finding F11: in an epoch that never closed, up to one wei per entry waited for ever.
+  describe("F11: renewEpoch", function () {
+    const RENEWAL = 30 * 86_400;
+    const set = () => contributors([f.actors.alice, 300_000], [f.actors.bob, 100_000], [f.actors.carol, 600_000]);
+
+    it("lets anyone close an epoch current for epochRenewal with its own set, freeing its exact slices", async function () {
+      const { router, registry, actors } = f;
+      await router.setFee(0);
+      await registry.setTrustPeriods({ ...NO_TRUST_PERIODS, epochRenewal: RENEWAL });
+      const { id } = await registerModel(registry, actors.steward, { key: "hf:org/renewed", contributors: set() });
+      await pay(router, actors.payer, id, NATIVE_TOKEN, 13n);
+      const entries = claimsOf(id, 0, set());
+      const weights = set().map(({ weightPpm }) => weightPpm);
+      // While current, the floor shares leave 2 of the 13 wei waiting.
+      expect(spec.sharesOf(13n, weights)).to.deep.equal([3n, 1n, 7n]);
+      for (const entry of entries) await router.claim(NATIVE_TOKEN, [entry]);
+      expect(await ethers.provider.getBalance(router)).to.equal(2n);
+
+      const from = (await registry.identity(id)).epochStartedAt + BigInt(RENEWAL);
+      await expect(registry.connect(actors.stranger).renewEpoch(id, set()))
+        .to.be.revertedWithCustomError(registry, "ModelRegistryEpochNotRenewable")
+        .withArgs(id, from);
+      await networkHelpers.time.increaseTo(from);
+      const other = contributors([actors.alice, 400_000], [actors.bob, 600_000]);
+      await expect(registry.connect(actors.stranger).renewEpoch(id, other))
+        .to.be.revertedWithCustomError(registry, "ModelRegistryEpochNotRenewable")
+        .withArgs(id, from);
+
+      const tx = registry.connect(actors.stranger).renewEpoch(id, set());
+      await expect(tx)
+        .to.emit(registry, "ContributorsSet")
+        .withArgs(id, 1, rootOf(set()), set().map(tuple.contributor));
+      await expect(tx).to.emit(router, "EpochRootSet").withArgs(id, 1, rootOf(set()));
+      const slices = spec.slicesOf(13n, weights);
+      expect(slices).to.deep.equal([3n, 2n, 8n]);
+      for (const [i, entry] of entries.entries()) {
+        await expect(router.connect(actors.stranger).claim(NATIVE_TOKEN, [entry])).to.changeEtherBalances(
+          ethers,
+          [entry.account],
+          [slices[i] - spec.shareOf(13n, weights[i])],
+        );
+      }
+      expect(await ethers.provider.getBalance(router)).to.equal(0n);
+      // The renewal restarted the clock.
+      await expect(registry.renewEpoch(id, set())).to.be.revertedWithCustomError(
+        registry,
+        "ModelRegistryEpochNotRenewable",
+      );
     });
   });
 

@@ -31,14 +31,14 @@ const zed = acct(10);
  */
 function lineage(feePpm = 0n): { h: Harness; A: Hex; B: Hex; C: Hex; D: Hex } {
   const h = createHarness(feePpm);
-  const A = h.register("hf:org/A", [[alice, 1_000_000]]);
-  const B = h.register("hf:org/B", [
+  const A = h.register("hf:org/a", [[alice, 1_000_000]]);
+  const B = h.register("hf:org/b", [
     [bob, 700_000],
     [carol, 300_000],
   ]);
-  const C = h.register("hf:org/C", [[dave, 1_000_000]], { upstreamPpm: 250_000, parents: [[A, 1_000_000]] });
+  const C = h.register("hf:org/c", [[dave, 1_000_000]], { upstreamPpm: 250_000, parents: [[A, 1_000_000]] });
   const D = h.register(
-    "hf:org/D",
+    "hf:org/d",
     [
       [erin, 500_000],
       [frank, 500_000],
@@ -58,7 +58,7 @@ describe("ledger", () => {
   describe("payments and claims", () => {
     it("takes the fee, splits the rest with cumulative rounding and pays claims in full", () => {
       const h = createHarness(25_000n);
-      const A = h.register("hf:org/A", [
+      const A = h.register("hf:org/a", [
         [alice, 600_000],
         [bob, 400_000],
       ]);
@@ -84,7 +84,7 @@ describe("ledger", () => {
 
     it("keeps tokens apart", () => {
       const h = createHarness();
-      const A = h.register("hf:org/A", [[alice, 1_000_000]]);
+      const A = h.register("hf:org/a", [[alice, 1_000_000]]);
       h.pay(A, 10n, ETH);
       h.pay(A, 7n, USDC);
       expect(h.ledger.claimable(alice, ETH)).to.equal(10n);
@@ -96,7 +96,7 @@ describe("ledger", () => {
 
     it("recomputes every reported number and rejects a mismatch without changing state", () => {
       const h = createHarness(25_000n);
-      const A = h.register("hf:org/A", [
+      const A = h.register("hf:org/a", [
         [alice, 600_000],
         [bob, 400_000],
       ]);
@@ -130,8 +130,8 @@ describe("ledger", () => {
 
     it("rejects arrivals beyond the router's 112-bit lifetime totals", () => {
       const h = createHarness();
-      const A = h.register("hf:org/A", [[alice, 1_000_000]]);
-      const C = h.register("hf:org/C", [[bob, 1_000_000]], { upstreamPpm: 1_000_000, parents: [[A, 1_000_000]] });
+      const A = h.register("hf:org/a", [[alice, 1_000_000]]);
+      const C = h.register("hf:org/c", [[bob, 1_000_000]], { upstreamPpm: 1_000_000, parents: [[A, 1_000_000]] });
       h.pay(A, 2n ** 112n - 2n);
       expect(() => h.pay(A, 2n)).to.throw(LedgerEventError, /112-bit cap/);
       h.pay(C, 2n);
@@ -141,7 +141,7 @@ describe("ledger", () => {
 
     it("follows the fee the router sets", () => {
       const h = createHarness();
-      const A = h.register("hf:org/A", [[alice, 1_000_000]]);
+      const A = h.register("hf:org/a", [[alice, 1_000_000]]);
       h.emit({ type: "FeeUpdated", feePpm: 100_000 });
       h.pay(A, 1_000n);
       expect(h.ledger.fees(ETH)).to.equal(100n);
@@ -151,15 +151,15 @@ describe("ledger", () => {
 
     it("checks registrations the way the registry does", () => {
       const h = createHarness();
-      const A = h.register("hf:org/A", [[alice, 1_000_000]]);
+      const A = h.register("hf:org/a", [[alice, 1_000_000]]);
       const base = {
         type: "ModelRegistered",
-        key: "hf:org/X",
-        id: modelId("hf:org/X"),
+        key: "hf:org/x",
+        id: modelId("hf:org/x"),
         steward: bob,
         terms: { derivativesAllowed: true, minDerivativePpm: 0 },
       } as const;
-      expect(() => h.ledger.apply({ ...base, id: modelId("hf:org/Y"), upstreamPpm: 0, parents: [] })).to.throw(
+      expect(() => h.ledger.apply({ ...base, id: modelId("hf:org/y"), upstreamPpm: 0, parents: [] })).to.throw(
         MirrorMismatchError,
         /id/,
       );
@@ -188,7 +188,7 @@ describe("ledger", () => {
 
     it("rejects a contributor set whose root is not the engine's", () => {
       const h = createHarness();
-      const A = h.register("hf:org/A", [[alice, 1_000_000]]);
+      const A = h.register("hf:org/a", [[alice, 1_000_000]]);
       const entries = set([[bob, 1_000_000]]);
       expect(() =>
         h.ledger.apply({
@@ -303,7 +303,7 @@ describe("ledger", () => {
       // E sits beside D under C and A, so their totals include E's odd amounts: the rounding of every later
       // payment into D depends on them, and a preview that ignored them would be off by a wei.
       const { h, A, C, D } = lineage(30_000n);
-      const E = h.register("hf:org/E", [[pat, 1_000_000]], {
+      const E = h.register("hf:org/e", [[pat, 1_000_000]], {
         upstreamPpm: 333_333,
         parents: [
           [C, 700_001],
@@ -348,8 +348,8 @@ describe("ledger", () => {
   describe("contributor epochs", () => {
     it("gives funds to the set that is current when they arrive, on lifetime rounding", () => {
       const h = createHarness();
-      const A = h.register("hf:org/A", [[alice, 1_000_000]]);
-      const C = h.register("hf:org/C", [[dave, 1_000_000]], { upstreamPpm: 333_333, parents: [[A, 1_000_000]] });
+      const A = h.register("hf:org/a", [[alice, 1_000_000]]);
+      const C = h.register("hf:org/c", [[dave, 1_000_000]], { upstreamPpm: 333_333, parents: [[A, 1_000_000]] });
       h.pay(C, 10n); // upstream 3, kept 7 in epoch 0
       expect(
         h.setContributors(C, [
@@ -392,7 +392,7 @@ describe("ledger", () => {
     it("accrue in escrow until assigned, then the assigned set claims what accrued", () => {
       const h = createHarness();
       const P = h.placeholder("hf:upstream/base");
-      const X = h.register("hf:org/X", [[alice, 1_000_000]], { upstreamPpm: 500_000, parents: [[P, 1_000_000]] });
+      const X = h.register("hf:org/x", [[alice, 1_000_000]], { upstreamPpm: 500_000, parents: [[P, 1_000_000]] });
       h.pay(X, 1_001n);
       h.propagateAll();
       expect(h.ledger.model(P)).to.include({ placeholder: true, provisional: true, verified: false });
@@ -415,9 +415,9 @@ describe("ledger", () => {
 
     it("are claimed by their verified authors, who declare their lineage once", () => {
       const h = createHarness();
-      const A = h.register("hf:org/A", [[alice, 1_000_000]]);
+      const A = h.register("hf:org/a", [[alice, 1_000_000]]);
       const P = h.placeholder("hf:upstream/base");
-      const X = h.register("hf:org/X", [[bob, 1_000_000]], { upstreamPpm: 500_000, parents: [[P, 1_000_000]] });
+      const X = h.register("hf:org/x", [[bob, 1_000_000]], { upstreamPpm: 500_000, parents: [[P, 1_000_000]] });
       h.pay(X, 1_001n);
       h.propagate(X); // P received 500, all escrow
       h.claimModel(P, pat, [[pat, 1_000_000]], { upstreamPpm: 200_000, parents: [[A, 1_000_000]] });
@@ -497,7 +497,7 @@ describe("ledger", () => {
       const late = /is not being registered/;
       expect(() => h.ledger.apply({ type: "ModelProvisional", id: D, until: 1 })).to.throw(LedgerEventError, late);
       expect(() => h.ledger.apply({ type: "ModelProvisional", id: C, until: 1 })).to.throw(LedgerEventError, late);
-      const X = h.register("hf:org/X", [[alice, 1_000_000]]);
+      const X = h.register("hf:org/x", [[alice, 1_000_000]]);
       h.pay(X, 1n); // any event in between
       expect(() => h.ledger.apply({ type: "ModelProvisional", id: X, until: 1 })).to.throw(LedgerEventError, late);
     });

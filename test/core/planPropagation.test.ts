@@ -13,10 +13,10 @@ import { acct, createHarness, ETH, USDC, type Harness } from "./ledgerHarness.js
  */
 function paidLineage(): { h: Harness; A: Hex; B: Hex; C: Hex; X: Hex } {
   const h = createHarness();
-  const A = h.register("hf:org/A", [[acct(1), 1_000_000]]);
-  const B = h.register("hf:org/B", [[acct(2), 1_000_000]], { upstreamPpm: 500_000, parents: [[A, 1_000_000]] });
-  const C = h.register("hf:org/C", [[acct(3), 1_000_000]], { upstreamPpm: 500_000, parents: [[B, 1_000_000]] });
-  const X = h.register("hf:org/X", [[acct(4), 1_000_000]], {
+  const A = h.register("hf:org/a", [[acct(1), 1_000_000]]);
+  const B = h.register("hf:org/b", [[acct(2), 1_000_000]], { upstreamPpm: 500_000, parents: [[A, 1_000_000]] });
+  const C = h.register("hf:org/c", [[acct(3), 1_000_000]], { upstreamPpm: 500_000, parents: [[B, 1_000_000]] });
+  const X = h.register("hf:org/x", [[acct(4), 1_000_000]], {
     parents: [
       [A, 300_000],
       [B, 700_000],
@@ -89,7 +89,7 @@ describe("planPropagation", () => {
 
   it("gives no push to a provisional model: it holds its upstream, and what it would have sent its parents", () => {
     const { h, A, B, C, X } = paidLineage();
-    const P = h.register("hf:org/P", [[acct(5), 1_000_000]], {
+    const P = h.register("hf:org/p", [[acct(5), 1_000_000]], {
       upstreamPpm: 500_000,
       parents: [[C, 1_000_000]],
       provisional: true,

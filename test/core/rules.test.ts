@@ -107,11 +107,11 @@ describe("core rules", () => {
       ];
       const error = thrown(InvalidParentsError, () => validateParents({ parents: twice }));
       expect(error.problem).to.deep.equal({ kind: "duplicate", index: 2, firstIndex: 0, id: "hf:org/a" });
-      // Keys are case-sensitive: these are two models.
+      // Keys outside hf: are case-sensitive: these are two models.
       validateParents({
         parents: [
-          { id: "hf:org/a", weightPpm: 500_000 },
-          { id: "hf:org/A", weightPpm: 500_000 },
+          { id: "gh:org/a", weightPpm: 500_000 },
+          { id: "gh:org/A", weightPpm: 500_000 },
         ],
       });
     });
@@ -243,7 +243,7 @@ describe("core rules", () => {
   describe("the engine", () => {
     it("refuses a registration the rules refuse, with the rule's reason", () => {
       const h = createHarness();
-      const A = h.register("hf:org/A", [[acct(1), 1_000_000]]);
+      const A = h.register("hf:org/a", [[acct(1), 1_000_000]]);
       h.emit({ type: "TermsUpdated", id: A, terms: { derivativesAllowed: false, minDerivativePpm: 0 } });
       const registration = (key: string, parentId = A) =>
         ({
@@ -255,11 +255,11 @@ describe("core rules", () => {
           parents: [{ parentId, relation: 0, weightPpm: Number(PPM) }],
           terms: { derivativesAllowed: true, minDerivativePpm: 0 },
         }) as const;
-      expect(() => h.ledger.apply(registration("hf:org/B"))).to.throw(
+      expect(() => h.ledger.apply(registration("hf:org/b"))).to.throw(
         LedgerEventError,
         /^ModelRegistered: parent 0x[0-9a-f]{64} does not allow derivatives\./,
       );
-      expect(() => h.ledger.apply(registration("hf:org/B", modelId("hf:org/B")))).to.throw(
+      expect(() => h.ledger.apply(registration("hf:org/b", modelId("hf:org/b")))).to.throw(
         LedgerEventError,
         /edge 0 names the model 0x[0-9a-f]{64} itself/,
       );

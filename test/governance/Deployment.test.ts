@@ -4,8 +4,11 @@ import { expect } from "chai";
 import { EventLog, type BaseContract } from "ethers";
 import { network } from "hardhat";
 
-import { loadStemmaParameters } from "../../scripts/deploy/parameters.js";
+import { loadStemmaParameters, type StemmaParameters } from "../../scripts/deploy/parameters.js";
+import { NATIVE_TOKEN } from "../../src/core/constants.js";
+import type { ModelRegistry } from "../../types/ethers-contracts/index.js";
 import { deployDao, type Dao } from "../helpers/dao.js";
+import { registerModel } from "../helpers/models.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -29,6 +32,19 @@ async function roleHolders(contract: BaseContract): Promise<Map<string, Set<stri
     holders.set(roleId, set);
   }
   return holders;
+}
+
+/** `IRevenueRouter.TokenPolicy`. */
+const TokenPolicy = { NONE: 0n, ALLOWED: 1n, BLOCKED: 2n } as const;
+
+/** The registry's attesters now, rebuilt from its AttesterUpdated events. */
+async function attestersOf(registry: ModelRegistry): Promise<string[]> {
+  const attesters = new Set<string>();
+  for (const event of await registry.queryFilter(registry.filters.AttesterUpdated(), 0)) {
+    if (event.args.appointed) attesters.add(event.args.attester);
+    else attesters.delete(event.args.attester);
+  }
+  return [...attesters];
 }
 
 describe("Deployment (ignition/modules/Stemma.ts)", function () {
@@ -66,13 +82,39 @@ describe("Deployment (ignition/modules/Stemma.ts)", function () {
       expect(await router.feePpm()).to.equal(10_000n);
       expect(await registry.disputeBond()).to.equal(10n ** 17n);
     });
+
+    it("appoints the attesters, sets the threshold, the time windows and the token policy", async function () {
+      const { registry, router, parameters, attester } = dao;
+      expect(parameters.attesters).to.deep.equal([attester.address]);
+      expect(await attestersOf(registry)).to.deep.equal([attester.address]);
+      expect(await registry.isAttester(attester)).to.equal(true);
+      expect(await registry.attesterThreshold()).to.equal(1n);
+      expect([...(await registry.trustPeriods())]).to.deep.equal([0n, 86_400n, 2_592_000n]);
+      expect(await router.allowlistOnly()).to.equal(false);
+      expect(await router.tokenPolicy(NATIVE_TOKEN)).to.equal(TokenPolicy.ALLOWED);
+      // Not provisional locally, and any token that is not blocked is accepted.
+      const { id, tx } = await registerModel(registry, dao.steward, { key: "hf:stemma/deployed" });
+      await expect(tx).not.to.emit(registry, "ModelProvisional");
+      await expect(router.connect(dao.payer).pay(id, dao.usd, 1_000n)).to.emit(router, "Paid");
+    });
   });
 
   describe("leaves no backdoor", function () {
+    it("appoints no guardian: the DAO grants that role later", async function () {
+      const holders = await roleHolders(dao.registry);
+      expect(holders.has(role("GUARDIAN_ROLE"))).to.equal(false);
+      expect(await dao.registry.hasRole(role("GUARDIAN_ROLE"), dao.timelock)).to.equal(false);
+    });
+
     it("gives every registry and router role to the timelock alone", async function () {
       const timelock = await dao.timelock.getAddress();
       const routerRoles = [DEFAULT_ADMIN, role("FEE_MANAGER_ROLE"), role("TOKEN_MANAGER_ROLE")];
-      const registryRoles = [DEFAULT_ADMIN, role("DISPUTE_MANAGER_ROLE"), role("PLACEHOLDER_ASSIGNER_ROLE")];
+      const registryRoles = [
+        DEFAULT_ADMIN,
+        role("DISPUTE_MANAGER_ROLE"),
+        role("PLACEHOLDER_ASSIGNER_ROLE"),
+        role("IDENTITY_MANAGER_ROLE"),
+      ];
       for (const [contract, roles] of [
         [dao.router, routerRoles],
         [dao.registry, registryRoles],
@@ -99,6 +141,20 @@ describe("Deployment (ignition/modules/Stemma.ts)", function () {
         for (const roleId of (await roleHolders(contract)).keys()) {
           expect(await contract.hasRole(roleId, deployer)).to.equal(false);
         }
+      }
+      // Named too, so that a role granted without an event or never granted is covered.
+      for (const name of [
+        "IDENTITY_MANAGER_ROLE",
+        "GUARDIAN_ROLE",
+        "DISPUTE_MANAGER_ROLE",
+        "PLACEHOLDER_ASSIGNER_ROLE",
+      ]) {
+        for (const account of [deployer, dao.attester]) {
+          expect(await registry.hasRole(role(name), account)).to.equal(false);
+        }
+      }
+      for (const name of ["FEE_MANAGER_ROLE", "TOKEN_MANAGER_ROLE"]) {
+        expect(await router.hasRole(role(name), deployer)).to.equal(false);
       }
       const functions = token.interface.fragments.flatMap((f) =>
         f.type === "function" && "name" in f ? [f.name] : [],
@@ -135,6 +191,28 @@ describe("Deployment (ignition/modules/Stemma.ts)", function () {
       expect(await timelock.getMinDelay()).to.equal(172_800n); // 2 days
     });
 
+    it("starts with no attester, 30-day provisional registrations and the allowlist on, with ETH only", async function () {
+      const allocation = [{ holder: dao.alice.address, amount: 10n ** 27n }];
+      const production = await deployDao(connection, { parameterSet: "production", overrides: { allocation } });
+      const { registry, router } = production;
+      expect(await attestersOf(registry)).to.deep.equal([]);
+      expect(await registry.attesterThreshold()).to.equal(0n);
+      expect([...(await registry.trustPeriods())]).to.deep.equal([2_592_000n, 604_800n, 31_536_000n]);
+      expect(await router.allowlistOnly()).to.equal(true);
+      expect(await router.tokenPolicy(NATIVE_TOKEN)).to.equal(TokenPolicy.ALLOWED);
+      expect(await router.tokenPolicy(production.usd)).to.equal(TokenPolicy.NONE);
+
+      const { id, tx } = await registerModel(registry, production.steward, { key: "hf:stemma/deployed" });
+      await expect(tx).to.emit(registry, "ModelProvisional");
+      await expect(router.connect(production.payer).pay(id, production.usd, 1_000n))
+        .to.be.revertedWithCustomError(router, "RevenueRouterTokenNotAllowed")
+        .withArgs(await production.usd.getAddress());
+      await expect(router.connect(production.payer).pay(id, NATIVE_TOKEN, 1_000n, { value: 1_000n })).to.emit(
+        router,
+        "Paid",
+      );
+    });
+
     it("refuses to deploy without an allocation, naming the file and the field, before any transaction", async function () {
       const before = await ethers.provider.getBlockNumber();
       await assert.rejects(
@@ -156,6 +234,28 @@ describe("Deployment (ignition/modules/Stemma.ts)", function () {
         loadStemmaParameters("local", { allocation: [{ holder: dao.alice.address, amount: 0n }] }),
         /allocation\[0\]\.amount must be a positive amount/,
       );
+    });
+
+    it("rejects attesters, a threshold, windows and tokens the contracts would refuse, naming the field", async function () {
+      const cases: [Partial<StemmaParameters>, RegExp][] = [
+        [{ attesters: ["0x1234"] }, /attesters\[0\] is not an address \(0x1234\)/],
+        [{ attesterThreshold: 2 }, /attesterThreshold must be between 1 and the number of attesters \(1\)/],
+        [{ attesterThreshold: 0 }, /attesterThreshold must be between 1 and the number of attesters \(1\)/],
+        [{ attesters: [], attesterThreshold: 1 }, /attesterThreshold must be 0 when no attester is listed/],
+        [
+          { trustPeriods: { provisional: -1, disputeCooldown: 0, epochRenewal: 0 } },
+          /trustPeriods\.provisional must be a whole number of seconds/,
+        ],
+        [{ allowedTokens: ["ETH"] }, /allowedTokens\[0\] is not an address \(ETH\)/],
+        [{ allowlistOnly: true, allowedTokens: [] }, /allowedTokens is empty while allowlistOnly is on/],
+      ];
+      for (const [overrides, message] of cases) {
+        await assert.rejects(loadStemmaParameters("local", overrides), message);
+      }
+      // The production set, with no attester and threshold 0, is valid.
+      const allocation = [{ holder: dao.alice.address, amount: 1n }];
+      const production = await loadStemmaParameters("production", { allocation });
+      expect([production.attesters, production.attesterThreshold]).to.deep.equal([[], 0]);
     });
 
     it("names an unknown parameter set and the ones that exist", async function () {

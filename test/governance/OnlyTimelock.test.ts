@@ -37,7 +37,10 @@ const refusedWith = (error: string): Refusal => ({ error, args: (caller) => [cal
 
 const ADMIN = unauthorized(DEFAULT_ADMIN);
 const DISPUTE_MANAGER = unauthorized(role("DISPUTE_MANAGER_ROLE"));
+const PLACEHOLDER_ASSIGNER = unauthorized(role("PLACEHOLDER_ASSIGNER_ROLE"));
+const IDENTITY_MANAGER = unauthorized(role("IDENTITY_MANAGER_ROLE"));
 const FEE_MANAGER = unauthorized(role("FEE_MANAGER_ROLE"));
+const TOKEN_MANAGER = unauthorized(role("TOKEN_MANAGER_ROLE"));
 
 type Governed = "registry" | "router" | "timelock";
 
@@ -59,10 +62,26 @@ const GOVERNED: GovernedCall[] = [
   ...callsOn("registry", [
     ["setDisputeBond", (d, as) => d.registry.connect(as).setDisputeBond(1n), DISPUTE_MANAGER],
     ["resolveDispute", (d, as) => d.registry.connect(as).resolveDispute(1n, true, as.address), DISPUTE_MANAGER],
+    // The guardian role is the timelock's to grant; no one holds it at deployment.
+    ["dismissDispute", (d, as) => d.registry.connect(as).dismissDispute(1n), unauthorized(role("GUARDIAN_ROLE"))],
+    [
+      "reassign",
+      (d, as) => d.registry.connect(as).reassign(ID, as.address, contributors([as, 1_000_000])),
+      DISPUTE_MANAGER,
+    ],
+    ["replaceBeneficiary", (d, as) => d.registry.connect(as).replaceBeneficiary(ID, as.address), DISPUTE_MANAGER],
     [
       "assignPlaceholder",
       (d, as) => d.registry.connect(as).assignPlaceholder(ID, as.address, contributors([as, 1_000_000])),
-      unauthorized(role("PLACEHOLDER_ASSIGNER_ROLE")),
+      PLACEHOLDER_ASSIGNER,
+    ],
+    ["registerPlaceholder", (d, as) => d.registry.connect(as).registerPlaceholder("hf:any/one"), PLACEHOLDER_ASSIGNER],
+    ["setAttester", (d, as) => d.registry.connect(as).setAttester(as.address, true), IDENTITY_MANAGER],
+    ["setAttesterThreshold", (d, as) => d.registry.connect(as).setAttesterThreshold(1), IDENTITY_MANAGER],
+    [
+      "setTrustPeriods",
+      (d, as) => d.registry.connect(as).setTrustPeriods({ provisional: 0, disputeCooldown: 0, epochRenewal: 0 }),
+      IDENTITY_MANAGER,
     ],
     ["grantRole", (d, as) => d.registry.connect(as).grantRole(role("DISPUTE_MANAGER_ROLE"), as.address), ADMIN],
     [
@@ -74,11 +93,9 @@ const GOVERNED: GovernedCall[] = [
   ...callsOn("router", [
     ["setFee", (d, as) => d.router.connect(as).setFee(0), FEE_MANAGER],
     ["setTreasury", (d, as) => d.router.connect(as).setTreasury(as.address), FEE_MANAGER],
-    [
-      "setTokenBlocked",
-      (d, as) => d.router.connect(as).setTokenBlocked(d.usd, true),
-      unauthorized(role("TOKEN_MANAGER_ROLE")),
-    ],
+    ["setTokenBlocked", (d, as) => d.router.connect(as).setTokenBlocked(d.usd, true), TOKEN_MANAGER],
+    ["setTokensAllowed", (d, as) => d.router.connect(as).setTokensAllowed([d.usd], true), TOKEN_MANAGER],
+    ["setAllowlistOnly", (d, as) => d.router.connect(as).setAllowlistOnly(true), TOKEN_MANAGER],
     ["bindRegistry", (d, as) => d.router.connect(as).bindRegistry(as.address), ADMIN],
     ["grantRole", (d, as) => d.router.connect(as).grantRole(role("FEE_MANAGER_ROLE"), as.address), ADMIN],
     [

@@ -1,8 +1,10 @@
 import { expect } from "chai";
+import type { ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 
 import { ModelStatus, NATIVE_TOKEN, Relation, Role } from "../../src/core/constants.js";
-import { beneficiaryClaim, claimsOf } from "../helpers/claims.js";
+import { REVISION, attest } from "../helpers/attest.js";
+import { beneficiaryClaim, beneficiaryRootOf, claimsOf, rootOf } from "../helpers/claims.js";
 import {
   ProposalState,
   Vote,
@@ -20,7 +22,17 @@ import {
   type Dao,
 } from "../helpers/dao.js";
 import { EVIDENCE } from "../helpers/disputes.js";
-import { contributors, lineage, modelIdOf, registerModel, type RegisteredModel } from "../helpers/models.js";
+import {
+  OPEN_TERMS,
+  type RegisteredModel,
+  contributors,
+  edges,
+  lineage,
+  modelIdOf,
+  registerModel,
+  registration,
+  tuple,
+} from "../helpers/models.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -50,19 +62,29 @@ async function deployWorld(): Promise<World> {
     ...(await lineage(registry, [[base.id, 1_000_000, Relation.FINETUNE]])),
     contributors: contributors([bob, 1_000_000, Role.FINETUNING]),
   });
-  const placeholderKey = "hf:mistralai/Mistral-7B-v0.1";
-  await registry.registerPlaceholder(placeholderKey);
+  // The merge's registration creates its parent's placeholder (anyone may, but only with a child).
+  const placeholderKey = "hf:mistralai/mistral-7b-v0.1";
   const placeholderId = modelIdOf(placeholderKey);
-  const merge = await registerModel(registry, steward, {
+  const mergeRegistration = registration({
     key: "hf:stemma/mistral-merge",
+    steward: steward.address,
     upstreamPpm: 300_000,
-    ...(await lineage(registry, [[placeholderId, 1_000_000, Relation.MERGE]])),
+    parents: edges([placeholderId, 1_000_000, Relation.MERGE]),
+    expectedParentTerms: [OPEN_TERMS],
     contributors: contributors([alice, 1_000_000, Role.FINETUNING]),
   });
+  const tx = await registry.connect(steward).registerWithPlaceholders(mergeRegistration, [placeholderKey]);
+  const merge = { id: modelIdOf(mergeRegistration.key), registration: mergeRegistration, tx };
   return { ...dao, base, child, placeholderId, merge };
 }
 
 const USD = 10n ** 6n;
+
+/** The timestamp of the block a transaction was mined in. */
+async function timestampOf(tx: ContractTransactionResponse | Promise<ContractTransactionResponse>): Promise<bigint> {
+  const receipt = await (await tx).wait();
+  return BigInt((await receipt!.getBlock()).timestamp);
+}
 
 describe("Governance by proposal", function () {
   let w: World;
@@ -207,14 +229,17 @@ describe("Governance by proposal", function () {
       await payUsd(w.child.id, 1_000n * USD);
       await w.registry.connect(w.disputer).raiseDispute(w.child.id, EVIDENCE, { value: bond });
       const disputeId = await w.registry.activeDispute(w.child.id);
-      await payUsd(w.child.id, 333n * USD + 7n); // still accepted while frozen
+      await payUsd(w.child.id, 333n * USD + 7n); // still accepted while disputed
       const [bobEntry] = claimsOf(w.child.id, 0, w.child.registration.contributors);
-      const held = await w.router.claimable(w.usd, bobEntry!);
-      const heldUpstream = await w.router.pendingUpstream(w.child.id, w.usd);
-      await expect(w.router.connect(w.bob).claim(w.usd, [bobEntry!])).to.be.revertedWithCustomError(
-        w.router,
-        "RevenueRouterModelFrozen",
-      );
+      // The dispute holds the contested epoch only: its claims wait (and the view says 0), upstream still flows.
+      expect(await w.router.claimable(w.usd, bobEntry!)).to.equal(0n);
+      await expect(w.router.connect(w.bob).claim(w.usd, [bobEntry!]))
+        .to.be.revertedWithCustomError(w.router, "RevenueRouterModelFrozen")
+        .withArgs(w.child.id);
+      const upstream = await w.router.pendingUpstream(w.child.id, w.usd);
+      await expect(w.router.propagate(w.child.id, w.usd, w.child.registration.parents))
+        .to.emit(w.router, "Propagated")
+        .withArgs(w.child.id, await w.usd.getAddress(), upstream, upstream);
 
       const { executed } = await passProposal(
         w,
@@ -225,24 +250,27 @@ describe("Governance by proposal", function () {
         .to.emit(w.registry, "DisputeResolved")
         .withArgs(disputeId, w.child.id, false, ethers.ZeroAddress);
       expect((await w.registry.model(w.child.id)).status).to.equal(ModelStatus.ACTIVE);
+      const dismissedAt = await timestampOf(executed);
+      const identity = await w.registry.identity(w.child.id);
+      expect(identity.disputeCooldownUntil).to.equal(dismissedAt + BigInt(w.parameters.trustPeriods.disputeCooldown));
+      expect(identity.dismissedDisputes).to.equal(1n);
+      expect(await w.registry.disputeBondFor(w.child.id)).to.equal(2n * bond);
 
-      await expect(w.router.connect(w.bob).claim(w.usd, [bobEntry!])).to.changeTokenBalance(ethers, w.usd, w.bob, held);
-      await expect(w.router.propagate(w.child.id, w.usd, w.child.registration.parents))
-        .to.emit(w.router, "Propagated")
-        .withArgs(w.child.id, await w.usd.getAddress(), heldUpstream, heldUpstream);
+      // Bob is the only contributor: the whole kept revenue of epoch 0.
+      const kept = await w.router.keptInEpoch(w.child.id, w.usd, 0);
+      await expect(w.router.connect(w.bob).claim(w.usd, [bobEntry!])).to.changeTokenBalance(ethers, w.usd, w.bob, kept);
       // The DAO's rule for a dismissed dispute: the bond goes to the treasury, which is the timelock.
       await expect(w.registry.withdrawBond(disputeId)).to.changeEtherBalances(ethers, [w.timelock], [bond]);
     });
 
-    it("upholds a dispute: the beneficiary the proposal names receives exactly what was held, and what comes later", async function () {
+    it("upholds a dispute: the beneficiary receives the contested epoch and later kept revenue, the parent its upstream", async function () {
       const bond = await w.registry.disputeBond();
       await payUsd(w.child.id, 1_000n * USD + 1n);
       await w.registry.connect(w.disputer).raiseDispute(w.child.id, EVIDENCE, { value: bond });
       const disputeId = await w.registry.activeDispute(w.child.id);
       await payUsd(w.child.id, 250n * USD + 3n);
       const oldEntries = claimsOf(w.child.id, 0, w.child.registration.contributors);
-      let held = await w.router.pendingUpstream(w.child.id, w.usd);
-      for (const entry of oldEntries) held += await w.router.claimable(w.usd, entry);
+      const contested = await w.router.keptInEpoch(w.child.id, w.usd, 0);
 
       const { executed } = await passProposal(
         w,
@@ -254,19 +282,28 @@ describe("Governance by proposal", function () {
         .withArgs(disputeId, w.child.id, true, w.beneficiary.address);
       expect((await w.registry.model(w.child.id)).status).to.equal(ModelStatus.REVOKED);
 
+      // The contested epoch's entitlements are swept to the beneficiary; its contributors can no longer claim them.
+      await expect(w.router.connect(w.bob).claim(w.usd, [oldEntries[0]!]))
+        .to.be.revertedWithCustomError(w.router, "RevenueRouterModelRevoked")
+        .withArgs(w.child.id);
       const before = await w.usd.balanceOf(w.beneficiary);
-      await w.router.sweepUpstream(w.child.id, w.usd);
       for (const entry of oldEntries) await w.router.sweepContributor(w.usd, entry);
-      expect((await w.usd.balanceOf(w.beneficiary)) - before).to.equal(held);
+      expect((await w.usd.balanceOf(w.beneficiary)) - before).to.equal(contested);
 
-      // Later revenue of the revoked model goes to the beneficiary too: what it keeps through the beneficiary's
-      // own epoch, its upstream share through sweeps.
+      // Upstream is not what the dispute contested: it still flows to the parent.
+      const upstream = await w.router.pendingUpstream(w.child.id, w.usd);
+      expect(upstream).to.be.greaterThan(0n);
+      await w.router.propagate(w.child.id, w.usd, w.child.registration.parents);
+      expect((await w.router.modelBalance(w.base.id, w.usd)).received).to.equal(upstream);
+
+      // Later revenue: what the model keeps goes to the beneficiary's own epoch, its upstream to the parent.
       await payUsd(w.child.id, 100n * USD);
       const net = (await w.router.previewPay(100n * USD)).net;
-      const later = await w.usd.balanceOf(w.beneficiary);
-      await w.router.claim(w.usd, [beneficiaryClaim(w.child.id, 1, w.beneficiary.address)]);
-      await w.router.sweepUpstream(w.child.id, w.usd);
-      expect((await w.usd.balanceOf(w.beneficiary)) - later).to.equal(net);
+      const laterUpstream = await w.router.pendingUpstream(w.child.id, w.usd);
+      expect(laterUpstream).to.equal((net * 200_000n) / 1_000_000n);
+      await expect(
+        w.router.claim(w.usd, [beneficiaryClaim(w.child.id, 1, w.beneficiary.address)]),
+      ).to.changeTokenBalance(ethers, w.usd, w.beneficiary, net - laterUpstream);
       // An upheld dispute's bond goes back to the disputer.
       await expect(w.registry.withdrawBond(disputeId)).to.changeEtherBalances(ethers, [w.disputer], [bond]);
     });
@@ -348,6 +385,174 @@ describe("Governance by proposal", function () {
         .withArgs(disputeId, 1n);
       expect(await w.governor.state(upholdId)).to.equal(ProposalState.Queued);
       expect((await w.registry.model(w.child.id)).status).to.equal(ModelStatus.ACTIVE);
+    });
+  });
+
+  describe("guardians", function () {
+    it("are appointed by the DAO, dismiss a dispute at once, and can never uphold one", async function () {
+      const GUARDIAN = await w.registry.GUARDIAN_ROLE();
+      const council = w.holders[2]!;
+      const { executed } = await passProposal(
+        w,
+        [await action(w.registry, "grantRole", [GUARDIAN, council.address])],
+        "Appoint the security council as guardian",
+      );
+      await expect(executed)
+        .to.emit(w.registry, "RoleGranted")
+        .withArgs(GUARDIAN, council.address, await w.timelock.getAddress());
+
+      const bond = await w.registry.disputeBond();
+      await w.registry.connect(w.disputer).raiseDispute(w.child.id, EVIDENCE, { value: bond });
+      const disputeId = await w.registry.activeDispute(w.child.id);
+      await expect(w.registry.connect(council).resolveDispute(disputeId, true, council.address))
+        .to.be.revertedWithCustomError(w.registry, "AccessControlUnauthorizedAccount")
+        .withArgs(council.address, await w.registry.DISPUTE_MANAGER_ROLE());
+      await expect(w.registry.connect(w.stranger).dismissDispute(disputeId))
+        .to.be.revertedWithCustomError(w.registry, "AccessControlUnauthorizedAccount")
+        .withArgs(w.stranger.address, GUARDIAN);
+
+      const dismissed = w.registry.connect(council).dismissDispute(disputeId);
+      await expect(dismissed)
+        .to.emit(w.registry, "DisputeResolved")
+        .withArgs(disputeId, w.child.id, false, ethers.ZeroAddress);
+      expect((await w.registry.model(w.child.id)).status).to.equal(ModelStatus.ACTIVE);
+      // A cool-down follows, then a dispute needs twice the bond; the dismissed bond went to the treasury.
+      const until = (await timestampOf(dismissed)) + BigInt(w.parameters.trustPeriods.disputeCooldown);
+      await expect(w.registry.connect(w.disputer).raiseDispute(w.child.id, EVIDENCE, { value: 2n * bond }))
+        .to.be.revertedWithCustomError(w.registry, "ModelRegistryDisputeCooldown")
+        .withArgs(w.child.id, until);
+      await networkHelpers.time.increaseTo(until);
+      await expect(w.registry.connect(w.disputer).raiseDispute(w.child.id, EVIDENCE, { value: bond }))
+        .to.be.revertedWithCustomError(w.registry, "ModelRegistryWrongBond")
+        .withArgs(bond, 2n * bond);
+      await w.registry.connect(w.disputer).raiseDispute(w.child.id, EVIDENCE, { value: 2n * bond });
+      await expect(w.registry.withdrawBond(disputeId)).to.changeEtherBalances(ethers, [w.timelock], [bond]);
+    });
+  });
+
+  describe("identity", function () {
+    it("appoints an attester and raises the threshold: a verification then needs both signatures", async function () {
+      const second = (await ethers.getSigners())[12]!;
+      const { executed } = await passProposal(
+        w,
+        [
+          await action(w.registry, "setAttester", [second.address, true]),
+          await action(w.registry, "setAttesterThreshold", [2]),
+        ],
+        "Appoint a second attester; verifications need both",
+      );
+      await expect(executed).to.emit(w.registry, "AttesterUpdated").withArgs(second.address, true);
+      await expect(executed).to.emit(w.registry, "AttesterThresholdUpdated").withArgs(2);
+      expect(await w.registry.isAttester(second.address)).to.equal(true);
+      expect(await w.registry.attesterThreshold()).to.equal(2n);
+
+      await expect(w.registry.verify(w.base.id, await attest(w.registry, [w.attester], w.base.id, w.steward)))
+        .to.be.revertedWithCustomError(w.registry, "ModelRegistryNotEnoughAttestations")
+        .withArgs(1, 2);
+      await expect(w.registry.verify(w.base.id, await attest(w.registry, [w.attester, second], w.base.id, w.steward)))
+        .to.emit(w.registry, "ModelVerified")
+        .withArgs(w.base.id, w.steward.address, REVISION, 0);
+    });
+
+    it("sets the time windows: registrations are provisional from then on", async function () {
+      const periods = { provisional: 7 * 86_400, disputeCooldown: 3 * 86_400, epochRenewal: 90 * 86_400 };
+      const { executed } = await passProposal(
+        w,
+        [await action(w.registry, "setTrustPeriods", [periods])],
+        "A week for rightful owners to claim a key",
+      );
+      await expect(executed)
+        .to.emit(w.registry, "TrustPeriodsUpdated")
+        .withArgs([periods.provisional, periods.disputeCooldown, periods.epochRenewal]);
+      const { id, tx } = await registerModel(w.registry, w.stranger, { key: "hf:meta-llama/llama-3.1-8b" });
+      await expect(tx)
+        .to.emit(w.registry, "ModelProvisional")
+        .withArgs(id, (await timestampOf(tx)) + BigInt(periods.provisional));
+      expect((await w.router.flow(id)).provisional).to.equal(true);
+    });
+  });
+
+  describe("remedies short of and after revocation", function () {
+    it("reassigns a disputed model: the dispute is upheld (bond to the disputer) and a new steward and set take over", async function () {
+      const bond = await w.registry.disputeBond();
+      await payUsd(w.child.id, 1_000n * USD);
+      await w.registry.connect(w.disputer).raiseDispute(w.child.id, EVIDENCE, { value: bond });
+      const disputeId = await w.registry.activeDispute(w.child.id);
+      const set = contributors([w.alice, 1_000_000, Role.FINETUNING]);
+      const { executed } = await passProposal(
+        w,
+        [await action(w.registry, "reassign", [w.child.id, w.alice.address, set])],
+        "Reassign base-7b-instruct to its real fine-tuner",
+      );
+      await expect(executed)
+        .to.emit(w.registry, "DisputeResolved")
+        .withArgs(disputeId, w.child.id, true, ethers.ZeroAddress);
+      await expect(executed)
+        .to.emit(w.registry, "StewardshipTransferred")
+        .withArgs(w.child.id, w.steward.address, w.alice.address);
+      await expect(executed).to.emit(w.registry, "ModelReassigned").withArgs(w.child.id, w.alice.address);
+      await expect(executed)
+        .to.emit(w.registry, "ContributorsSet")
+        .withArgs(w.child.id, 1, rootOf(set), set.map(tuple.contributor));
+      await expect(executed)
+        .to.emit(w.router, "StatusUpdated")
+        .withArgs(w.child.id, ModelStatus.ACTIVE, ethers.ZeroAddress);
+      const stored = await w.registry.model(w.child.id);
+      expect([stored.steward, stored.status]).to.deep.equal([w.alice.address, BigInt(ModelStatus.ACTIVE)]);
+      expect(await w.registry.activeDispute(w.child.id)).to.equal(0n);
+      await expect(w.registry.withdrawBond(disputeId)).to.changeEtherBalances(ethers, [w.disputer], [bond]);
+
+      // Revenue from now on is the new set's; the new steward manages the model.
+      await payUsd(w.child.id, 500n * USD);
+      const [aliceEntry] = claimsOf(w.child.id, 1, set);
+      const kept = await w.router.keptInEpoch(w.child.id, w.usd, 1);
+      await expect(w.router.claim(w.usd, [aliceEntry!])).to.changeTokenBalance(ethers, w.usd, w.alice, kept);
+      await expect(w.registry.connect(w.alice).setMetadata(w.child.id, ethers.ZeroHash, "", "")).to.emit(
+        w.registry,
+        "MetadataUpdated",
+      );
+    });
+
+    it("replaces a revoked model's beneficiary: the new one sweeps what the old one left and gets what comes later", async function () {
+      const bond = await w.registry.disputeBond();
+      await w.registry.connect(w.disputer).raiseDispute(w.child.id, EVIDENCE, { value: bond });
+      const disputeId = await w.registry.activeDispute(w.child.id);
+      await passProposal(
+        w,
+        [await action(w.registry, "resolveDispute", [disputeId, true, w.beneficiary.address])],
+        "Uphold: revenue to the grants fund",
+      ).then(({ executed }) => executed);
+      await payUsd(w.child.id, 400n * USD + 1n);
+      const leftBehind = await w.router.keptInEpoch(w.child.id, w.usd, 1);
+
+      const fund = w.holders[1]!.address;
+      const { executed } = await passProposal(
+        w,
+        [await action(w.registry, "replaceBeneficiary", [w.child.id, fund])],
+        "The grants fund moved: replace the beneficiary",
+      );
+      await expect(executed)
+        .to.emit(w.registry, "BeneficiaryReplaced")
+        .withArgs(w.child.id, w.beneficiary.address, fund);
+      await expect(executed).to.emit(w.router, "StatusUpdated").withArgs(w.child.id, ModelStatus.REVOKED, fund);
+      await expect(executed)
+        .to.emit(w.registry, "ContributorsSet")
+        .withArgs(w.child.id, 2, beneficiaryRootOf(fund), [[fund, Role.OTHER, 1_000_000]]);
+      expect(await w.router.beneficiary(w.child.id)).to.equal(fund);
+
+      // The old beneficiary's epoch is swept to the new one, who claims its own epoch from now on.
+      const oldEpoch = beneficiaryClaim(w.child.id, 1, w.beneficiary.address);
+      await expect(w.router.connect(w.beneficiary).claim(w.usd, [oldEpoch]))
+        .to.be.revertedWithCustomError(w.router, "RevenueRouterModelRevoked")
+        .withArgs(w.child.id);
+      await expect(w.router.sweepContributor(w.usd, oldEpoch)).to.changeTokenBalance(ethers, w.usd, fund, leftBehind);
+      await payUsd(w.child.id, 100n * USD);
+      await expect(w.router.claim(w.usd, [beneficiaryClaim(w.child.id, 2, fund)])).to.changeTokenBalance(
+        ethers,
+        w.usd,
+        fund,
+        await w.router.keptInEpoch(w.child.id, w.usd, 2),
+      );
     });
   });
 

@@ -48,6 +48,8 @@ export type Dao = {
   deployer: HardhatEthersSigner;
   /** The local allocation's other holders: 30%, 20% and 10% of the votes. */
   holders: HardhatEthersSigner[];
+  /** The local parameters' only attester (Hardhat account #9): it signs attestations, and holds no role. */
+  attester: HardhatEthersSigner;
   /** Accounts without votes or roles. */
   steward: HardhatEthersSigner;
   alice: HardhatEthersSigner;
@@ -66,7 +68,7 @@ export async function deployDao(connection: NetworkConnection, options: DeploySt
   const { ethers } = connection;
   const { contracts, parameters, record } = await deployStemma(connection, options);
   const signers = await ethers.getSigners();
-  const [deployer, h1, h2, h3, steward, alice, bob, payer, disputer, beneficiary, stranger] = signers;
+  const [deployer, h1, h2, h3, steward, alice, bob, payer, disputer, attester, beneficiary, stranger] = signers;
   const at = async <T>(name: string, contract: BaseContract) =>
     (await ethers.getContractAt(name, await contract.getAddress())) as unknown as T;
   const dao: Dao = {
@@ -82,6 +84,7 @@ export async function deployDao(connection: NetworkConnection, options: DeploySt
     startBlock: record.startBlock,
     deployer,
     holders: [h1, h2, h3],
+    attester,
     steward,
     alice,
     bob,

@@ -2,14 +2,13 @@ import type { Signer } from "ethers";
 import { id as keccakUtf8 } from "ethers";
 
 import type { ModelRegistry } from "../../types/ethers-contracts/index.js";
-import { DISPUTE_BOND } from "./fixtures.js";
 
 /** An evidence hash for tests. */
 export const EVIDENCE = keccakUtf8("ipfs://evidence/weights-are-a-copy");
 
-/** Raises a dispute on `id` with the fixture's bond; returns the dispute id. */
+/** Raises a dispute on `id` with the bond it needs now (doubled per dismissal); returns the dispute id. */
 export async function raiseDispute(registry: ModelRegistry, disputer: Signer, id: string): Promise<bigint> {
-  await registry.connect(disputer).raiseDispute(id, EVIDENCE, { value: DISPUTE_BOND });
+  await registry.connect(disputer).raiseDispute(id, EVIDENCE, { value: await registry.disputeBondFor(id) });
   return registry.activeDispute(id);
 }
 

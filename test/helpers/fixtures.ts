@@ -35,6 +35,8 @@ export type Actors = {
   disputer: HardhatEthersSigner;
   beneficiary: HardhatEthersSigner;
   stranger: HardhatEthersSigner;
+  /** The only attester (threshold 1). */
+  attester: HardhatEthersSigner;
 };
 
 export type Stemma = {
@@ -56,6 +58,8 @@ export type Stemma = {
     TOKEN_MANAGER: string;
     DISPUTE_MANAGER: string;
     ASSIGNER: string;
+    IDENTITY_MANAGER: string;
+    GUARDIAN: string;
   };
 };
 
@@ -112,6 +116,8 @@ export async function deployStemma({ ethers }: NetworkConnection): Promise<Stemm
     TOKEN_MANAGER: ethers.id("TOKEN_MANAGER_ROLE"),
     DISPUTE_MANAGER: ethers.id("DISPUTE_MANAGER_ROLE"),
     ASSIGNER: ethers.id("PLACEHOLDER_ASSIGNER_ROLE"),
+    IDENTITY_MANAGER: ethers.id("IDENTITY_MANAGER_ROLE"),
+    GUARDIAN: ethers.id("GUARDIAN_ROLE"),
   };
   return { ethers, router, registry, token18, token6, feeToken, rejecting, actors, roles };
 }

@@ -68,14 +68,6 @@ export class ExpectedLedger {
     return { amount: upstream - pushed, shares };
   }
 
-  /** A revoked model's not-yet-pushed upstream, paid to its beneficiary. */
-  sweepUpstream(id: string, token: string): bigint {
-    const model = this.#model(id);
-    const amount = this.pendingUpstream(id, token);
-    model.pushed.set(key(token), this.upstream(id, token));
-    return amount;
-  }
-
   /**
    * A claim or sweep of one entry, less what it had before. An entry of a closed epoch (a later one has started) is
    * owed its exact slice of that epoch's kept amount; one of the current epoch its floor share, which never exceeds

@@ -9,9 +9,9 @@ export const PPM = 1_000_000n;
 /** The largest lifetime amount per model and token (112 bits). */
 export const MAX_AMOUNT = 2n ** 112n - 1n;
 
-/** `floor(amount * feePpm / PPM)`. */
+/** `ceil(amount * feePpm / PPM)`: rounded up, so that splitting a payment never saves fee (F10). */
 export function feeOf(amount: bigint, feePpm: bigint): bigint {
-  return (amount * feePpm) / PPM;
+  return (amount * feePpm + PPM - 1n) / PPM;
 }
 
 /** `floor(received * upstreamPpm / PPM)`. */

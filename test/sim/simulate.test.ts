@@ -187,7 +187,7 @@ describe("stemma simulate", function () {
       const baseKept = (policy: string) =>
         BigInt(policies.find((r) => r.policy === policy && r.token === "ETH")!.base_kept_wei!);
       assert.ok(baseKept("generous") > baseKept("baseline"), "more upstream should bring more to the base model");
-      const quantized = models.find((m) => m.policy === "generous" && m.model === "hf:test/ft-1-GGUF")!;
+      const quantized = models.find((m) => m.policy === "generous" && m.model === "hf:test/ft-1-gguf")!;
       assert.equal(quantized.upstream_share, "70%");
     });
 

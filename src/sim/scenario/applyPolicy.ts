@@ -1,3 +1,4 @@
+import { canonicalKey } from "../../core/canonicalKey.js";
 import { ParentTermsError } from "../../core/errors.js";
 import { formatPercent } from "../../core/percent.js";
 import { minUpstreamPpm, validateParentTerms } from "../../core/validateParentTerms.js";
@@ -22,7 +23,8 @@ export function applyPolicy(scenario: Scenario, policyIndex: number): SimModel[]
   const path = `policies[${policyIndex}]`;
   const targets = (target: string, field: string): ((model: SimModel) => boolean) => {
     if (scenario.groups.includes(target)) return (model) => model.group === target;
-    if (scenario.models.some((m) => m.key === target)) return (model) => model.key === target;
+    const key = canonicalKey(target); // as the scenario's own keys are
+    if (scenario.models.some((m) => m.key === key)) return (model) => model.key === key;
     throw new ScenarioError(
       `${path}.${field}.${target}`,
       `no group or model "${target}" (groups: ${scenario.groups.join(", ")})`,

@@ -4,6 +4,7 @@ import { parse as parseYaml } from "yaml";
 import { MAX_CONTRIBUTORS, MAX_PARENTS, PPM, Relation, Role } from "../../core/constants.js";
 import { InvalidContributorsError, InvalidParentsError, InvalidUpstreamError } from "../../core/errors.js";
 import { validateContributors } from "../../core/validateContributors.js";
+import { canonicalKey } from "../../core/canonicalKey.js";
 import { validateKey } from "../../core/validateKey.js";
 import { validateParents } from "../../core/validateParents.js";
 import { validateUpstream } from "../../core/validateUpstream.js";
@@ -180,7 +181,9 @@ function readModels(value: unknown, random: Random): SimModel[] {
       );
     }
     for (let n = 1; n <= (count ?? 1); n++) {
-      const model = readModel(fields, path, count === null ? keyTemplate : fillTemplate(keyTemplate, n), n);
+      // Keys are written by a person: made canonical (`hf:Org/Name` is `hf:org/name`) before they are checked.
+      const key = canonicalKey(count === null ? keyTemplate : fillTemplate(keyTemplate, n));
+      const model = readModel(fields, path, key, n);
       if (byKey.has(model.key)) throw new ScenarioError(`${path}.key`, `the key ${model.key} is used twice`);
       byKey.set(model.key, model);
       models.push(model);
@@ -244,7 +247,7 @@ function readModels(value: unknown, random: Random): SimModel[] {
   function candidates(names: string[], path: string): SimModel[] {
     const out: SimModel[] = [];
     for (const name of names) {
-      const model = byKey.get(name);
+      const model = byKey.get(canonicalKey(name));
       const group = models.filter((m) => m.group === name);
       if (model) out.push(model);
       else if (group.length) out.push(...group);
@@ -347,7 +350,8 @@ function equalPart(total: number, parts: number, index: number): number {
 function resolveModels(names: string[], path: string, models: SimModel[], groups: string[]): string[] {
   const keys = names.flatMap((name) => {
     if (groups.includes(name)) return models.filter((m) => m.group === name).map((m) => m.key);
-    if (models.some((m) => m.key === name)) return [name];
+    const key = canonicalKey(name);
+    if (models.some((m) => m.key === key)) return [key];
     throw new ScenarioError(path, `no group or model "${name}" (groups: ${groups.join(", ")})`);
   });
   return [...new Set(keys)];

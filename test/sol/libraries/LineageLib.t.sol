@@ -24,20 +24,60 @@ contract LineageLibTest {
 
     // ---------------------------------------------------------------- isValidKey
 
-    /// @dev Any byte string: valid exactly when it is 1..128 bytes of printable ASCII.
+    /// @dev Any byte string: valid exactly when the reference rule says so.
     function testFuzz_isValidKey_matchesByteRule(bytes memory raw) public view {
         require(_harness.isValidKey(string(raw)) == _isValidKeyReference(raw), "isValidKey disagrees with the rule");
     }
 
-    /// @dev Random printable keys of every valid length are accepted.
+    /// @dev Any printable tail behind an `hf:` prefix in any case (uppercase and spaces are frequent among its
+    /// bytes): valid exactly when the reference rule says so.
+    function testFuzz_isValidKey_hfKeysMatchRule(uint256 seed, uint8 prefixCase) public view {
+        bytes memory key = bytes.concat(_hfPrefix(prefixCase), _printableKey(seed, seed.bound(0, MAX_KEY_LENGTH - 2)));
+        require(_harness.isValidKey(string(key)) == _isValidKeyReference(key), "isValidKey disagrees on an hf: key");
+    }
+
+    /// @dev Random printable keys outside the hf: namespace, of every valid length and in any case, with no space
+    /// first or last, are accepted.
     function testFuzz_isValidKey_acceptsPrintableAscii(uint256 seed) public view {
-        bytes memory key = _printableKey(seed, seed.bound(1, MAX_KEY_LENGTH));
+        bytes memory key = _canonicalKey(seed, seed.bound(1, MAX_KEY_LENGTH));
         require(_harness.isValidKey(string(key)), "printable key rejected");
+    }
+
+    /// @dev `hf:` followed by printable bytes other than A-Z and space is accepted.
+    function testFuzz_isValidKey_acceptsLowercaseHfKeys(uint256 seed) public view {
+        bytes memory key = bytes.concat("hf:", _printableKey(seed, seed.bound(0, MAX_KEY_LENGTH - 3)));
+        for (uint256 i = 3; i < key.length; ++i) {
+            // 0x20 -> 0x21 ("!"), A-Z -> a-z.
+            if (key[i] == 0x20) key[i] = 0x21;
+            else if (key[i] >= "A" && key[i] <= "Z") key[i] = key[i] | 0x20;
+        }
+        require(_harness.isValidKey(string(key)), "canonical hf: key rejected");
+    }
+
+    /// @dev A canonical hf: key with one byte made an uppercase letter or a space, anywhere, or with its prefix in
+    /// another case, is rejected: a lookalike of the canonical key is never another model.
+    function testFuzz_isValidKey_rejectsHfLookalikes(uint256 seed, uint256 position, uint8 letter) public view {
+        bytes memory key = bytes.concat("hf:", _lowercaseWord(seed, seed.bound(1, MAX_KEY_LENGTH - 3)));
+        require(_harness.isValidKey(string(key)), "canonical hf: key rejected");
+        bytes memory lookalike = _copyBytes(key);
+        lookalike[3 + (position % (key.length - 3))] =
+            letter % 27 == 26 ? bytes1(0x20) : bytes1(uint8(0x41 + (letter % 27)));
+        require(!_harness.isValidKey(string(lookalike)), "hf: key with an uppercase letter or a space accepted");
+        lookalike = _copyBytes(key);
+        lookalike[seed % 2] = lookalike[seed % 2] ^ 0x20; // `H` or `F` in the prefix
+        require(!_harness.isValidKey(string(lookalike)), "hf: key with an uppercase prefix accepted");
+    }
+
+    /// @dev A space before or after an otherwise valid key, in any namespace, makes it invalid.
+    function testFuzz_isValidKey_rejectsOuterSpace(uint256 seed, bool leading) public view {
+        bytes memory key = _canonicalKey(seed, seed.bound(1, MAX_KEY_LENGTH - 1));
+        bytes memory spaced = leading ? bytes.concat(" ", key) : bytes.concat(key, " ");
+        require(!_harness.isValidKey(string(spaced)), "key with an outer space accepted");
     }
 
     /// @dev One byte outside 0x20-0x7e anywhere in an otherwise valid key makes it invalid.
     function testFuzz_isValidKey_rejectsOneBadByte(uint256 seed, uint256 position, uint8 bad) public view {
-        bytes memory key = _printableKey(seed, seed.bound(1, MAX_KEY_LENGTH));
+        bytes memory key = _canonicalKey(seed, seed.bound(1, MAX_KEY_LENGTH));
         // Map `bad` onto the 161 bytes outside the printable range: 0x00-0x1f and 0x7f-0xff.
         uint256 index = uint256(bad) % 161;
         key[position % key.length] = bytes1(uint8(index < 0x20 ? index : index - 0x20 + 0x7f));
@@ -47,16 +87,30 @@ contract LineageLibTest {
     /// @dev Empty keys and keys longer than 128 bytes are invalid even when printable.
     function testFuzz_isValidKey_rejectsBadLength(uint256 seed) public view {
         require(!_harness.isValidKey(""), "empty key accepted");
-        bytes memory key = _printableKey(seed, seed.bound(MAX_KEY_LENGTH + 1, 4 * MAX_KEY_LENGTH));
+        bytes memory key = _canonicalKey(seed, seed.bound(MAX_KEY_LENGTH + 1, 4 * MAX_KEY_LENGTH));
         require(!_harness.isValidKey(string(key)), "overlong key accepted");
     }
 
     function test_isValidKey_boundaries() public view {
-        require(_harness.isValidKey(" "), "0x20");
+        require(_harness.isValidKey("!"), "0x21");
         require(_harness.isValidKey("~"), "0x7e");
-        require(_harness.isValidKey("hf:meta-llama/Llama-3.1-8B"), "canonical key");
-        require(_harness.isValidKey(string(_printableKey(1, MAX_KEY_LENGTH))), "128 bytes");
-        require(!_harness.isValidKey(string(_printableKey(1, MAX_KEY_LENGTH + 1))), "129 bytes");
+        require(_harness.isValidKey("a b"), "an inner space outside hf:");
+        require(_harness.isValidKey("gh:Org/Repo"), "other namespaces keep their case");
+        require(_harness.isValidKey("hf:meta-llama/llama-3.1-8b"), "canonical hf: key");
+        require(_harness.isValidKey("hf:org/name@0123abc"), "canonical hf: key at a revision");
+        require(_harness.isValidKey("HF"), "no colon: not the hf: namespace");
+        require(_harness.isValidKey(string(_canonicalKey(1, MAX_KEY_LENGTH))), "128 bytes");
+        require(!_harness.isValidKey(string(_canonicalKey(1, MAX_KEY_LENGTH + 1))), "129 bytes");
+        require(!_harness.isValidKey(" "), "a lone space");
+        require(!_harness.isValidKey(" hf:x"), "leading space");
+        require(!_harness.isValidKey("gh:x "), "trailing space");
+        require(!_harness.isValidKey("hf:Meta-Llama/llama-3.1-8b"), "uppercase in an hf: key");
+        require(!_harness.isValidKey("hf:meta-llama/llama-3.1-8B"), "uppercase last");
+        require(!_harness.isValidKey("hf:meta-llama/llama-3.1-8b "), "hf: key with a trailing space");
+        require(!_harness.isValidKey("hf:meta-llama/llama 3.1"), "inner space in an hf: key");
+        require(!_harness.isValidKey("HF:meta-llama/llama-3.1-8b"), "HF: prefix");
+        require(!_harness.isValidKey("Hf:x"), "Hf: prefix");
+        require(!_harness.isValidKey("hF:x"), "hF: prefix");
         require(!_harness.isValidKey("hf:\x1f"), "0x1f");
         require(!_harness.isValidKey("hf:\x7f"), "0x7f");
         require(!_harness.isValidKey(unicode"hf:café"), "UTF-8 beyond ASCII");
@@ -136,17 +190,51 @@ contract LineageLibTest {
 
     // ---------------------------------------------------------------- helpers
 
+    /// @dev The rule, written out plainly (docs/SPEC.md "A model").
     function _isValidKeyReference(bytes memory raw) private pure returns (bool) {
         if (raw.length == 0 || raw.length > MAX_KEY_LENGTH) return false;
         for (uint256 i = 0; i < raw.length; ++i) {
             if (uint8(raw[i]) < 0x20 || uint8(raw[i]) > 0x7e) return false;
         }
+        if (raw[0] == " " || raw[raw.length - 1] == " ") return false;
+        bool hf =
+            raw.length >= 3 && (raw[0] == "h" || raw[0] == "H") && (raw[1] == "f" || raw[1] == "F") && raw[2] == ":";
+        if (!hf) return true;
+        for (uint256 i = 0; i < raw.length; ++i) {
+            if (raw[i] == " " || (raw[i] >= "A" && raw[i] <= "Z")) return false;
+        }
         return true;
     }
 
+    /// @dev `hf:` with its letters in one of the four cases.
+    function _hfPrefix(uint8 prefixCase) private pure returns (bytes memory prefix) {
+        prefix = bytes("hf:");
+        if (prefixCase & 1 != 0) prefix[0] = "H";
+        if (prefixCase & 2 != 0) prefix[1] = "F";
+    }
+
+    /// @dev Printable bytes of any value (spaces and uppercase included).
     function _printableKey(uint256 seed, uint256 length) private pure returns (bytes memory key) {
         key = new bytes(length);
         for (uint256 i = 0; i < length; ++i) key[i] = bytes1(uint8(0x20 + (seed.next(i) % 95)));
+    }
+
+    /// @dev A valid key outside the hf: namespace: printable, mixed case, no space first or last.
+    function _canonicalKey(uint256 seed, uint256 length) private pure returns (bytes memory key) {
+        key = _printableKey(seed, length);
+        if (key[0] == " " || key[0] == "h" || key[0] == "H") key[0] = "g";
+        if (key[length - 1] == " ") key[length - 1] = "_";
+    }
+
+    /// @dev Lowercase letters, digits and `-./_@`: the shape of a Hugging Face repository id.
+    function _lowercaseWord(uint256 seed, uint256 length) private pure returns (bytes memory word) {
+        bytes memory alphabet = "abcdefghijklmnopqrstuvwxyz0123456789-./_@";
+        word = new bytes(length);
+        for (uint256 i = 0; i < length; ++i) word[i] = alphabet[seed.next(i) % alphabet.length];
+    }
+
+    function _copyBytes(bytes memory value) private pure returns (bytes memory) {
+        return bytes.concat(value);
     }
 
     function _randomSet(uint256 seed, uint256 count) private pure returns (Contributor[] memory set) {
