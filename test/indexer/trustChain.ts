@@ -11,6 +11,7 @@ import { contributorClaim } from "../../src/core/contributorClaim.js";
 import { contributorTree } from "../../src/core/contributorTree.js";
 import { GUARDIAN_ROLE } from "../../src/store/trustEvents.js";
 import { ADMIN, DISPUTER, PAYER, send } from "../property/harness.js";
+import { attest as attestWith } from "../property/world.js";
 import type { Scenario } from "./scenario.js";
 
 export const ATTESTER = 18;
@@ -99,39 +100,14 @@ export async function buildTrustChain(scenario: Scenario) {
   return { a, b, c, e, lineage, entry, contributors };
 }
 
-/** Attester ATTESTER's signature that `steward` stewards `id`, submitted with verify(). */
+/** An attestation that `steward` stewards `id`, submitted with verify(). */
 export async function verify(scenario: Scenario, id: Hex, steward: Address) {
   const proof = await attest(scenario, id, steward);
   await send(scenario.d, 0, scenario.d.registry.address, scenario.d.registryAbi, "verify", [id, proof]);
 }
 
-/** Attester ATTESTER's proof that `steward` stewards `id`, for the identity's current nonce. */
-export async function attest(scenario: Scenario, id: Hex, steward: Address) {
-  const { d } = scenario;
-  const identity = (await d.registry.read.identity([id])) as { nonce: number };
-  const deadline = BigInt(Math.floor(Date.now() / 1000) + 86_400 * 365);
-  const revision = keccak256(stringToHex(`revision of ${id} ${identity.nonce}`));
-  const signature = await d.wallets[ATTESTER]!.signTypedData({
-    domain: {
-      name: "Stemma ModelRegistry",
-      version: "1",
-      chainId: await d.publicClient.getChainId(),
-      verifyingContract: d.registry.address,
-    },
-    types: {
-      Attestation: [
-        { name: "modelId", type: "bytes32" },
-        { name: "steward", type: "address" },
-        { name: "revision", type: "bytes32" },
-        { name: "nonce", type: "uint32" },
-        { name: "deadline", type: "uint64" },
-      ],
-    },
-    primaryType: "Attestation",
-    message: { modelId: id, steward, revision, nonce: identity.nonce, deadline },
-  });
-  return { revision, deadline, signatures: [signature] };
-}
+/** The harness's attester's proof that `steward` stewards `id`, for the identity's current nonce. */
+export const attest = (scenario: Scenario, id: Hex, steward: Address) => attestWith(scenario.d, id, steward);
 
 /** The test accounts `holds` says yes for on chain, in lower-case order (the API's). */
 async function holdersOnChain({ d }: Scenario, holds: (account: Address) => Promise<unknown>): Promise<Address[]> {
