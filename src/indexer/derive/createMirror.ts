@@ -103,11 +103,13 @@ export function createMirror(): Mirror {
         allTokensDirty = true;
         break;
       case "LineageCorrected":
-        for (const [parent, list] of children)
+        // The corrected lineage replaces the model's parent edges.
+        for (const [parent, kids] of children) {
           children.set(
             parent,
-            list.filter((child) => child !== event.id),
+            kids.filter((kid) => kid !== event.id),
           );
+        }
         for (const { parentId } of event.parents) children.set(parentId, [...(children.get(parentId) ?? []), event.id]);
         models.add(event.id);
         shares.add(event.id);
