@@ -446,6 +446,9 @@ async function expectReceived(
 }
 
 /** Which action kinds can run now, with their weights. */
+/** A provisional model with a steward whose window anyone may end once it passes: not while it is disputed. */
+const isEndable = (m: ModelRecord): boolean => m.provisional && m.steward !== null && m.status === ModelStatus.ACTIVE;
+
 function availableActions(w: World, options: ActionOptions): Record<ActionKind, number> {
   const active = w.models.filter((m) => m.status === ModelStatus.ACTIVE);
   const revoked = w.models.filter((m) => m.status === ModelStatus.REVOKED);
@@ -470,7 +473,7 @@ function availableActions(w: World, options: ActionOptions): Record<ActionKind, 
     sweepContributor: revoked.some((m) => allEntries([m]).some((ref) => sweepOnly(m, ref.epoch))) ? 3 : 0,
     verify: many && active.some((m) => m.steward !== null) ? 3 : 0,
     claimModel: many && active.length > 0 ? 3 : 0,
-    endProvisional: many && w.models.some((m) => m.provisional && m.steward !== null) ? 2 : 0,
+    endProvisional: many && w.models.some(isEndable) ? 2 : 0,
   };
 }
 
@@ -730,7 +733,7 @@ export async function runAction(w: World, kind: ActionKind): Promise<string> {
     case "claimModel":
       return claimModel(w, rng.pick(w.models.filter((m) => m.status === ModelStatus.ACTIVE)));
     case "endProvisional": {
-      const model = rng.pick(w.models.filter((m) => m.provisional && m.steward !== null));
+      const model = rng.pick(w.models.filter(isEndable));
       const { provisionalUntil } = (await readRegistry(d, "identity", [model.id])) as { provisionalUntil: number };
       const { timestamp } = await d.publicClient.getBlock();
       if (timestamp < BigInt(provisionalUntil)) {

@@ -26,41 +26,51 @@ import {vm} from "./helpers/Vm.sol";
 
 /**
  * @dev SPEC.md invariants 1 (conservation) and "no value created" on random sequences of every ledger action (see
- * {LedgerHandler}), driven two ways: Hardhat's invariant fuzzer calling the handler's actions (`invariant_*`, checked
- * after every call), and a seeded sequence (`testFuzz_randomSequence`, checked after every step). With them, SPEC.md's
- * dispute rules: a disputed model accepts payments but nothing leaves it, a resolution releases exactly what it held,
- * and dispute bonds are conserved.
+ * {LedgerHandler}), driven by Hardhat's invariant fuzzer calling the handler's actions (`invariant_*`, checked after
+ * every call) and by seeded sequences (checked after every step). With them, SPEC.md's dispute rules: a dispute
+ * holds only the contested epoch (payments arrive, upstream flows, closed epochs pay out), a resolution moves
+ * nothing, and dispute bonds are conserved. {LedgerInvariantTest} runs it with plain tokens,
+ * {HostileLedgerInvariantTest} (HostileLedger.invariant.t.sol) with hostile ones.
  */
-contract LedgerInvariantTest {
-    using Random for uint256;
-
+abstract contract LedgerInvariantBase {
     /// @dev The shape the invariant fuzzer reads from {targetSelectors}.
     struct FuzzSelector {
         address addr;
         bytes4[] selectors;
     }
 
-    uint32 private constant INITIAL_FEE_PPM = 25_000; // 2.5%
-    uint256 private constant DISPUTE_BOND = 1 ether;
-    uint256 private constant SEQUENCE_STEPS = 150;
+    uint32 internal constant INITIAL_FEE_PPM = 25_000; // 2.5%
+    uint256 internal constant DISPUTE_BOND = 1 ether;
 
-    RevenueRouter private _router;
-    ModelRegistry private _registry;
-    LedgerHandler private _handler;
+    RevenueRouter internal _router;
+    ModelRegistry internal _registry;
+    LedgerHandler internal _handler;
 
-    function setUp() public {
+    /// @dev Deploys the ledger and a handler paying in `tokens`, with the roles it needs: fees (and the treasury),
+    /// disputes, placeholders and identity to the handler, the guardian role to its guardian, and two attesters
+    /// whose keys the handler signs with (threshold 2).
+    function _deploy(address[] memory tokens) internal {
         (_router, _registry) = LedgerDeployment.deploy(INITIAL_FEE_PPM, DISPUTE_BOND);
-        address[] memory tokens = new address[](3);
-        tokens[0] = NATIVE_TOKEN;
-        tokens[1] = address(new TestToken("Test USD", "TUSD", 6));
-        tokens[2] = address(new TestToken("Test Dai", "TDAI", 18));
         _handler = new LedgerHandler(IRevenueRouter(address(_router)), IModelRegistry(address(_registry)), tokens);
         _router.grantRole(_router.FEE_MANAGER_ROLE(), address(_handler));
         _router.setTreasury(address(_handler));
         _registry.grantRole(_registry.DISPUTE_MANAGER_ROLE(), address(_handler));
         _registry.grantRole(_registry.PLACEHOLDER_ASSIGNER_ROLE(), address(_handler));
-        // Start every sequence with a small lineage (seeds chosen to give two roots, a placeholder and children).
+        _registry.grantRole(_registry.IDENTITY_MANAGER_ROLE(), address(_handler));
+        _registry.grantRole(_registry.GUARDIAN_ROLE(), _handler.GUARDIAN());
+        _registry.setAttester(vm.addr(_handler.ATTESTER_KEY_A()), true);
+        _registry.setAttester(vm.addr(_handler.ATTESTER_KEY_B()), true);
+        _registry.setAttesterThreshold(2);
+    }
+
+    /// @dev Starts every sequence with a small lineage registered without a provisional window (seeds chosen to
+    /// give roots, a placeholder created with its child and children), then opens a one-day window, a one-hour
+    /// dispute cool-down and a one-day epoch renewal (the handler changes them later).
+    function _seedLineage() internal {
         for (uint256 seed = 1; seed <= 4; ++seed) _handler.register(seed);
+        _registry.setTrustPeriods(
+            IModelRegistry.TrustPeriods({provisional: 1 days, disputeCooldown: 1 hours, epochRenewal: 1 days})
+        );
     }
 
     function targetContracts() public view returns (address[] memory targets) {
@@ -69,82 +79,67 @@ contract LedgerInvariantTest {
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
-        bytes4[] memory selectors = new bytes4[](16);
-        selectors[0] = LedgerHandler.register.selector;
-        selectors[1] = LedgerHandler.pay.selector;
-        selectors[2] = LedgerHandler.payAndSettle.selector;
-        selectors[3] = LedgerHandler.propagate.selector;
-        selectors[4] = LedgerHandler.propagateBatch.selector;
-        selectors[5] = LedgerHandler.claim.selector;
-        selectors[6] = LedgerHandler.setContributors.selector;
-        selectors[7] = LedgerHandler.assignPlaceholder.selector;
-        selectors[8] = LedgerHandler.raiseDispute.selector;
-        selectors[9] = LedgerHandler.resolveDispute.selector;
-        selectors[10] = LedgerHandler.withdrawBond.selector;
-        selectors[11] = LedgerHandler.sweepContributor.selector;
-        selectors[12] = LedgerHandler.setFee.selector;
-        selectors[13] = LedgerHandler.withdrawFees.selector;
-        selectors[14] = LedgerHandler.moveOutOfDisputed.selector;
-        selectors[15] = LedgerHandler.disputeMisuse.selector;
+        bytes4[27] memory all = [
+            LedgerHandler.register.selector,
+            LedgerHandler.pay.selector,
+            LedgerHandler.payAndSettle.selector,
+            LedgerHandler.propagate.selector,
+            LedgerHandler.propagateBatch.selector,
+            LedgerHandler.claim.selector,
+            LedgerHandler.claimTo.selector,
+            LedgerHandler.setContributors.selector,
+            LedgerHandler.assignPlaceholder.selector,
+            LedgerHandler.raiseDispute.selector,
+            LedgerHandler.resolveDispute.selector,
+            LedgerHandler.dismissDispute.selector,
+            LedgerHandler.withdrawBond.selector,
+            LedgerHandler.sweepContributor.selector,
+            LedgerHandler.setFee.selector,
+            LedgerHandler.withdrawFees.selector,
+            LedgerHandler.moveOutOfDisputed.selector,
+            LedgerHandler.disputeMisuse.selector,
+            LedgerHandler.reassign.selector,
+            LedgerHandler.replaceBeneficiary.selector,
+            LedgerHandler.verify.selector,
+            LedgerHandler.claimModel.selector,
+            LedgerHandler.endProvisional.selector,
+            LedgerHandler.renewEpoch.selector,
+            LedgerHandler.warp.selector,
+            LedgerHandler.setTrustPeriods.selector,
+            LedgerHandler.payRefusedToken.selector
+        ];
+        bytes4[] memory selectors = new bytes4[](all.length);
+        for (uint256 i = 0; i < all.length; ++i) selectors[i] = all[i];
         targets = new FuzzSelector[](1);
         targets[0] = FuzzSelector({addr: address(_handler), selectors: selectors});
     }
 
-    // ---------------------------------------------------------------- invariants
+    /// @dev Every check after `steps` steps of a sequence seeded by `seed`.
+    function _runSequence(uint256 seed, uint256 steps) internal {
+        for (uint256 i = 0; i < steps; ++i) {
+            _handler.step(Random.next(seed, i));
+            _assertAll();
+        }
+    }
 
-    /// @dev Invariant 1: per token, the router's balance equals fees + pending upstream + unclaimed entitlements
-    /// (freezes ignored) + escrow; and every action behaved as specified.
-    function invariant_conservation() public view {
+    function _assertAll() internal view {
         _assertNoFailure();
         _assertConservation();
-    }
-
-    /// @dev No wei is created: per token, the router paid out at most what was paid in, and holds exactly the rest.
-    function invariant_outflowBoundedByInflow() public view {
-        _assertNoFailure();
         _assertFlows();
-    }
-
-    /// @dev While a model is disputed nothing leaves it: in every token, the upstream it pushed and what its entries
-    /// claimed stay what they were when the dispute was raised, though payments still arrive. The router, the
-    /// registry and the handler agree on which models are disputed and by which dispute. (The handler's
-    /// `moveOutOfDisputed` tries each way out, and `resolveDispute` checks that a resolution releases exactly what
-    /// was held.)
-    function invariant_disputedModelsAreFrozen() public view {
-        _assertNoFailure();
-        _assertDisputedModelsFrozen();
-    }
-
-    /// @dev Bonds are conserved: the registry holds exactly the bonds of disputes whose bond was not withdrawn, by its
-    /// records and by the handler's, and every bond posted is still held or was paid out in full, to the treasury
-    /// for a dismissed dispute or back to the disputer for an upheld one (the handler checks each withdrawal's
-    /// recipient).
-    function invariant_bondsConserved() public view {
-        _assertNoFailure();
+        _assertDisputesHoldOnlyTheContestedEpoch();
         _assertBondsConserved();
-    }
-
-    /// @dev The same invariants after every step of a seeded random sequence.
-    /// hardhat-config: fuzz.runs = 16
-    function testFuzz_randomSequence(uint256 seed) public {
-        for (uint256 i = 0; i < SEQUENCE_STEPS; ++i) {
-            _handler.step(seed.next(i));
-            _assertNoFailure();
-            _assertConservation();
-            _assertFlows();
-            _assertDisputedModelsFrozen();
-            _assertBondsConserved();
-        }
     }
 
     // ---------------------------------------------------------------- checks
 
-    function _assertNoFailure() private view {
+    function _assertNoFailure() internal view {
         string memory failure = _handler.failure();
         require(bytes(failure).length == 0, failure);
     }
 
-    function _assertConservation() private view {
+    /// @dev Invariant 1: per token, the router's balance equals fees + pending upstream + unclaimed entitlements
+    /// (whoever may claim them) + escrow.
+    function _assertConservation() internal view {
         address[] memory tokens = _handler.tokens();
         for (uint256 i = 0; i < tokens.length; ++i) {
             uint256 balance = _handler.balanceOf(tokens[i], address(_router));
@@ -155,7 +150,8 @@ contract LedgerInvariantTest {
         }
     }
 
-    function _assertFlows() private view {
+    /// @dev No wei is created: per token, the router paid out at most what was paid in, and holds exactly the rest.
+    function _assertFlows() internal view {
         address[] memory tokens = _handler.tokens();
         for (uint256 i = 0; i < tokens.length; ++i) {
             uint256 paidIn = _handler.paidIn(tokens[i]);
@@ -165,27 +161,27 @@ contract LedgerInvariantTest {
         }
     }
 
-    function _assertDisputedModelsFrozen() private view {
+    /// @dev A dispute holds only what it contests: while a model is disputed, its current epoch is the one current
+    /// when the dispute was raised, and what that epoch's entries claimed in every token has not changed (the
+    /// handler's actions check that closed epochs still pay and upstream still flows). The router, the registry and
+    /// the handler agree on which models are disputed, by which dispute, and on which are provisional.
+    function _assertDisputesHoldOnlyTheContestedEpoch() internal view {
         address[] memory tokens = _handler.tokens();
         bytes32[] memory disputed = _handler.disputedModels();
         for (uint256 m = 0; m < disputed.length; ++m) {
             bytes32 id = disputed[m];
             for (uint256 i = 0; i < tokens.length; ++i) {
-                (uint256 pushed, uint256 claimedTotal) = _handler.outflowOf(id, tokens[i]);
-                (uint256 pushedThen, uint256 claimedThen) = _handler.frozenOutflow(id, tokens[i]);
-                if (pushed != pushedThen || claimedTotal != claimedThen) {
+                (uint32 epoch, uint256 claimedNow, uint256 claimedThen) = _handler.contestedClaims(id, tokens[i]);
+                require(_handler.currentEpoch(id) == epoch, "a disputed model's epoch changed");
+                if (claimedNow != claimedThen) {
                     revert(
                         string.concat(
-                            "funds left disputed model ",
+                            "the contested epoch of disputed model ",
                             vm.toString(uint256(id)),
-                            ": pushed ",
-                            vm.toString(pushedThen),
-                            " -> ",
-                            vm.toString(pushed),
-                            ", claimed ",
+                            " paid out: claimed ",
                             vm.toString(claimedThen),
                             " -> ",
-                            vm.toString(claimedTotal)
+                            vm.toString(claimedNow)
                         )
                     );
                 }
@@ -193,7 +189,11 @@ contract LedgerInvariantTest {
         }
     }
 
-    function _assertBondsConserved() private view {
+    /// @dev Bonds are conserved: the registry holds exactly the bonds of disputes whose bond was not withdrawn, by its
+    /// records and by the handler's, and every bond posted is still held or was paid out in full, to the treasury
+    /// for a dismissed dispute or back to the disputer for an upheld one (the handler checks each withdrawal's
+    /// recipient).
+    function _assertBondsConserved() internal view {
         uint256 held = _handler.bondsHeld();
         require(address(_registry).balance == held, "registry balance != bonds held");
         require(_handler.bondsUnwithdrawn() == held, "registry's unwithdrawn bonds != bonds held");
@@ -201,6 +201,47 @@ contract LedgerInvariantTest {
             _handler.bondsPosted() == held + _handler.bondsToTreasury() + _handler.bondsToDisputers(),
             "bonds posted != held + paid to the treasury + repaid to disputers"
         );
+    }
+}
+
+/// @dev {LedgerInvariantBase} with ETH and two plain ERC-20s.
+contract LedgerInvariantTest is LedgerInvariantBase {
+    uint256 private constant SEQUENCE_STEPS = 150;
+
+    function setUp() public {
+        address[] memory tokens = new address[](3);
+        tokens[0] = NATIVE_TOKEN;
+        tokens[1] = address(new TestToken("Test USD", "TUSD", 6));
+        tokens[2] = address(new TestToken("Test Dai", "TDAI", 18));
+        _deploy(tokens);
+        _seedLineage();
+    }
+
+    /// @dev Invariant 1, and every action behaved as specified.
+    function invariant_conservation() public view {
+        _assertNoFailure();
+        _assertConservation();
+    }
+
+    function invariant_outflowBoundedByInflow() public view {
+        _assertNoFailure();
+        _assertFlows();
+    }
+
+    function invariant_disputesHoldOnlyTheContestedEpoch() public view {
+        _assertNoFailure();
+        _assertDisputesHoldOnlyTheContestedEpoch();
+    }
+
+    function invariant_bondsConserved() public view {
+        _assertNoFailure();
+        _assertBondsConserved();
+    }
+
+    /// @dev The same invariants after every step of a seeded random sequence.
+    /// hardhat-config: fuzz.runs = 16
+    function testFuzz_randomSequence(uint256 seed) public {
+        _runSequence(seed, SEQUENCE_STEPS);
     }
 }
 
@@ -262,17 +303,22 @@ contract LedgerBatchingTest {
             _propagateSome(r.next(1));
             _claimSome(r.next(2), token);
         }
-        // A: flush one step at a time, children first. B: everything in one batch.
+        // A: flush one step at a time, children first. B: everything in one batch. (The placeholder, provisional
+        // until claimed, has no parents and cannot be propagated.)
         for (uint256 t = 0; t < _tokens.length; ++t) {
             for (uint256 k = _ids.length; k > 0; --k) {
+                if (_ids[k - 1] == _placeholder) continue;
                 _routerA.propagate(_ids[k - 1], _tokens[t], _parents[_ids[k - 1]]);
             }
         }
-        IRevenueRouter.Propagation[] memory batch = new IRevenueRouter.Propagation[](_ids.length * _tokens.length);
+        uint256 stepsPerToken = _ids.length - 1;
+        IRevenueRouter.Propagation[] memory batch = new IRevenueRouter.Propagation[](stepsPerToken * _tokens.length);
         for (uint256 t = 0; t < _tokens.length; ++t) {
+            uint256 used = 0;
             for (uint256 k = 0; k < _ids.length; ++k) {
                 bytes32 id = _ids[_ids.length - 1 - k];
-                batch[t * _ids.length + k] = IRevenueRouter.Propagation({
+                if (id == _placeholder) continue;
+                batch[t * stepsPerToken + used++] = IRevenueRouter.Propagation({
                     modelId: id,
                     token: _tokens[t],
                     parents: _parents[id]
@@ -317,6 +363,7 @@ contract LedgerBatchingTest {
         for (uint256 i = 0; i < count; ++i) {
             if ((seed >> (8 + i)) & 1 == 0) continue;
             bytes32 id = _ids[(offset + i) % count];
+            if (id == _placeholder) continue;
             _routerA.propagate(id, _tokens[(seed >> (32 + i)) % _tokens.length], _parents[id]);
         }
     }

@@ -2,7 +2,9 @@
 // Stemma (test/sol/handlers/LedgerHandler.sol)
 pragma solidity ^0.8.24;
 
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IModelRegistry} from "../../../contracts/interfaces/IModelRegistry.sol";
 import {IRevenueRouter} from "../../../contracts/interfaces/IRevenueRouter.sol";
 import {
@@ -17,9 +19,13 @@ import {
     PPM
 } from "../../../contracts/interfaces/StemmaTypes.sol";
 import {SplitMath} from "../../../contracts/libraries/SplitMath.sol";
+import {BlacklistToken} from "../../../contracts/mocks/BlacklistToken.sol";
+import {HookToken} from "../../../contracts/mocks/HookToken.sol";
+import {RejectingReceiver} from "../../../contracts/mocks/RejectingReceiver.sol";
 import {TestToken} from "../../../contracts/mocks/TestToken.sol";
 import {ContributorTree} from "../helpers/ContributorTree.sol";
 import {Random} from "../helpers/Random.sol";
+import {ReentrantHooks} from "../helpers/ReentrantHooks.sol";
 import {vm} from "../helpers/Vm.sol";
 
 /**
@@ -28,15 +34,27 @@ import {vm} from "../helpers/Vm.sol";
  * proofs and sum entitlements), the parents of every model, and what went in and out per token.
  *
  * Disputes have ghosts of their own: every dispute raised (model, disputer, bond, outcome, whether its bond was paid
- * out) with the running totals of bonds posted, held and paid to each side, and, for each disputed model, its
- * outflows in every token when the dispute was raised ({frozenOutflow}), which must not change until it is resolved.
+ * out) with the running totals of bonds posted, held and paid to each side, and, for each disputed model, what the
+ * contested epoch (the one current when the dispute was raised) had paid out in every token ({contestedClaims}),
+ * which must not change until it is resolved: a dispute holds only that epoch, while closed epochs stay claimable
+ * and upstream keeps flowing to the parents.
+ *
+ * Identity: the handler tracks which models are provisional (registered while the provisional window is on,
+ * placeholders until claimed or assigned) and signs attestations with the attesters' keys ({verify},
+ * {claimModel}). Time moves with {warp}; the trust periods change with {setTrustPeriods}.
+ *
+ * Hostile mode ({useHostileTokens}): payments also use an ERC-777-style token whose hooks reenter the router and the
+ * registry, a token that blacklists one actor, and one actor is a contract that refuses ETH; a rebasing token is
+ * refused by the router's allowlist. Payouts to an account that cannot receive must revert and change nothing;
+ * {claimTo} rescues them.
  *
  * Each action takes raw fuzz words and derives a valid call from them (an action with nothing to act on returns).
  * Calls the spec says must succeed are wrapped in try/catch: an unexpected revert, or an expected one that did not
  * happen, is recorded in {failure} (first one wins) for the invariants to report, instead of being swallowed by
  * the fuzzer as a plain revert.
  *
- * The handler holds the fee-manager, dispute-manager and placeholder-assigner roles and is the treasury.
+ * The handler holds the fee-manager, dispute-manager, placeholder-assigner and identity-manager roles and is the
+ * treasury; {GUARDIAN} holds the guardian role.
  *
  * NOTE: Keep {MAX_PARENTS} and {MAX_SET_SIZE} at 3 or more: cumulative rounding is monotone in the total for the
  * first and last entries of a list, so lists of one or two entries cannot show rounding bugs at all (the bug this
@@ -51,12 +69,22 @@ contract LedgerHandler {
     uint256 public constant MAX_PARENTS = 4;
     uint256 public constant MAX_SET_SIZE = 5;
     uint256 public constant ACTOR_COUNT = 6;
+    /// @dev Holds the registry's guardian role (granted by the test's setUp).
+    address public constant GUARDIAN = address(0x6A4D);
+    /// @dev The attesters' private keys (threshold 2; their addresses are appointed by the test's setUp).
+    uint256 public constant ATTESTER_KEY_A = 0xA77E57A;
+    uint256 public constant ATTESTER_KEY_B = 0xA77E57B;
 
     struct ModelGhost {
         address steward;
         bool placeholder;
+        /// @dev Registered while the provisional window was on (or a placeholder), not yet verified, claimed,
+        /// assigned, reassigned, revoked or past its window: nothing may leave it.
+        bool provisional;
         /// @dev How many epochs the model has had; the current one is `epochs - 1`.
         uint32 epochs;
+        /// @dev The beneficiary's first epoch once revoked.
+        uint32 revokedEpoch;
     }
 
     /// @dev A dispute as the handler raised it, and what became of its bond.
@@ -68,11 +96,15 @@ contract LedgerHandler {
         bool bondWithdrawn;
     }
 
-    /// @dev What has left a model in one token over its lifetime: the upstream pushed to its parents (or swept to a
-    /// beneficiary) and what its contributor entries claimed (or had swept), over the entries of every epoch.
-    struct Outflow {
-        uint256 pushed;
-        uint256 claimed;
+    /// @dev The tokens and the actor of hostile mode.
+    struct Hostile {
+        HookToken hookToken;
+        BlacklistToken blacklistToken;
+        /// @dev A token the router must refuse (a rebasing one, outside the allowlist).
+        address refusedToken;
+        /// @dev An actor that refuses ETH.
+        address rejecting;
+        ReentrantHooks hooks;
     }
 
     IRevenueRouter public router;
@@ -87,8 +119,21 @@ contract LedgerHandler {
     mapping(bytes32 id => mapping(uint32 epoch => Contributor[])) private _sets;
     uint256[] private _disputeIds;
     mapping(uint256 disputeId => DisputeGhost) private _disputes;
-    /// @dev A disputed model's outflows when its dispute was raised.
-    mapping(bytes32 id => mapping(address token => Outflow)) private _frozenOutflows;
+    /// @dev A disputed model's contested epoch, and what its entries had claimed in each token when the dispute was
+    /// raised.
+    mapping(bytes32 id => uint32) private _contestedEpoch;
+    mapping(bytes32 id => mapping(address token => uint256)) private _frozenClaims;
+    Hostile private _hostile;
+
+    /// @dev What the hook was armed with: a new set ({_hookSet}) for `modelId` (a steward's epoch, which must
+    /// succeed) or a reentrant router call on it (which must revert).
+    struct HookArmed {
+        bytes32 modelId;
+        bool expectSuccess;
+    }
+
+    HookArmed private _hookArmed;
+    Contributor[] private _hookSet;
 
     /// @dev Everything paid into the router, per token.
     mapping(address token => uint256) public paidIn;
@@ -108,6 +153,9 @@ contract LedgerHandler {
     string public failure;
     /// @dev How many times each action ran to completion (a coverage metric for the reports).
     mapping(bytes4 selector => uint256) public calls;
+    /// @dev How many token hooks reentered as planned: epochs started by a steward, router calls refused (coverage).
+    uint256 public hookEpochs;
+    uint256 public hookReentriesRefused;
 
     constructor(IRevenueRouter router_, IModelRegistry registry_, address[] memory tokens_) {
         router = router_;
@@ -121,34 +169,128 @@ contract LedgerHandler {
     /// @dev Receives dismissed disputes' bonds (the handler is the treasury).
     receive() external payable {}
 
+    /**
+     * @dev Hostile mode, set up once by the test (the router's allowlist must already refuse `refusedToken`): the
+     * last actor becomes `rejecting`, the one before it is blacklisted by `blacklistToken`, and the handler (the
+     * payer) and every actor register `hooks` with `hookToken`, which the handler arms before some payments and
+     * claims.
+     */
+    function useHostileTokens(Hostile calldata hostile) external {
+        _hostile = hostile;
+        _actors[ACTOR_COUNT - 1] = hostile.rejecting;
+        hostile.blacklistToken.setBlacklisted(_actors[ACTOR_COUNT - 2], true);
+        hostile.hookToken.setHooks(hostile.hooks);
+        for (uint256 i = 0; i < ACTOR_COUNT; ++i) {
+            vm.prank(_actors[i]);
+            hostile.hookToken.setHooks(hostile.hooks);
+        }
+    }
+
     // ---------------------------------------------------------------- registration
 
-    /// @dev Registers a placeholder (1 in 5) or a model over random existing, not revoked parents, with a random
-    /// upstream share and a random contributor set (accounts may repeat).
+    /**
+     * @dev Registers a placeholder by vote (1 in 5; the handler holds the role, an actor without it is refused), a
+     * model with a new placeholder parent in the same transaction (1 in 5), or a model over random existing, not
+     * revoked parents, with a random upstream share and a random contributor set (accounts may repeat). While the
+     * provisional window is on, the model is provisional.
+     */
     function register(uint256 seed) external {
         uint256 index = _modelIds.length;
         if (index >= MAX_MODELS) return;
         string memory key = string.concat("hf:stemma/model-", vm.toString(index));
         if (seed % 5 == 0) {
-            try registry.registerPlaceholder(key) returns (bytes32 id) {
-                _modelIds.push(id);
-                _models[id] = ModelGhost({steward: address(0), placeholder: true, epochs: 1});
-                _count(this.register.selector);
-            } catch (bytes memory reason) {
-                _fail("registerPlaceholder reverted", reason);
-            }
+            _registerPlaceholder(key, seed);
             return;
         }
-        IModelRegistry.Registration memory registration = _randomRegistration(seed, key);
-        try registry.register(registration) returns (bytes32 id) {
+        IModelRegistry.Registration memory registration = _randomRegistration(seed, key, _modelIds.length);
+        bool withPlaceholder = seed % 5 == 1 && index + 1 < MAX_MODELS && registration.parents.length < MAX_PARENTS;
+        string[] memory placeholderKeys = new string[](withPlaceholder ? 1 : 0);
+        if (withPlaceholder) {
+            placeholderKeys[0] = string.concat("hf:stemma/model-", vm.toString(index), "-parent");
+            _addParent(registration, keccak256(bytes(placeholderKeys[0])), seed);
+        }
+        bool provisional = registry.trustPeriods().provisional != 0;
+        try registry.registerWithPlaceholders(registration, placeholderKeys) returns (bytes32 id) {
+            if (withPlaceholder) _recordPlaceholder(keccak256(bytes(placeholderKeys[0])));
             _modelIds.push(id);
-            _models[id] = ModelGhost({steward: registration.steward, placeholder: false, epochs: 1});
+            _models[id] = ModelGhost({
+                steward: registration.steward,
+                placeholder: false,
+                provisional: provisional,
+                epochs: 1,
+                revokedEpoch: 0
+            });
             for (uint256 i = 0; i < registration.parents.length; ++i) _parents[id].push(registration.parents[i]);
             _recordSet(id, 0, registration.contributors);
             _count(this.register.selector);
         } catch (bytes memory reason) {
             _fail("register reverted", reason);
         }
+    }
+
+    /// @dev Only the placeholder-assigner role creates a bare placeholder: an actor is refused, the handler is not.
+    function _registerPlaceholder(string memory key, uint256 seed) private {
+        address actor = _actor(seed >> 8);
+        vm.prank(actor);
+        _expectRevert(
+            address(registry),
+            0,
+            abi.encodeCall(IModelRegistry.registerPlaceholder, (key)),
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector,
+                actor,
+                keccak256("PLACEHOLDER_ASSIGNER_ROLE")
+            ),
+            "registerPlaceholder by an actor without the role"
+        );
+        try registry.registerPlaceholder(key) returns (bytes32 id) {
+            _recordPlaceholder(id);
+            _count(this.register.selector);
+        } catch (bytes memory reason) {
+            _fail("registerPlaceholder reverted", reason);
+        }
+    }
+
+    function _recordPlaceholder(bytes32 id) private {
+        _modelIds.push(id);
+        _models[id] = ModelGhost({
+            steward: address(0),
+            placeholder: true,
+            provisional: true,
+            epochs: 1,
+            revokedEpoch: 0
+        });
+    }
+
+    /// @dev Adds an edge to `parentId` (a placeholder about to be created, whose terms are open) taking a random part
+    /// of the last edge's weight, or all of it; a registration without parents gets an upstream share.
+    function _addParent(IModelRegistry.Registration memory registration, bytes32 parentId, uint256 seed) private pure {
+        uint256 count = registration.parents.length;
+        ParentEdge[] memory parents = new ParentEdge[](count + 1);
+        Terms[] memory expected = new Terms[](count + 1);
+        uint32 weight = PPM;
+        for (uint256 i = 0; i < count; ++i) {
+            parents[i] = registration.parents[i];
+            expected[i] = registration.expectedParentTerms[i];
+        }
+        if (count != 0) {
+            uint32 last = parents[count - 1].weightPpm;
+            if (last > 1) {
+                weight = uint32((seed >> 16).bound(1, last - 1));
+                parents[count - 1].weightPpm = last - weight;
+            }
+        }
+        if (count == 0 || weight == PPM) {
+            // No edge to take from (or one of weight 1): the placeholder is the only parent.
+            parents = new ParentEdge[](1);
+            expected = new Terms[](1);
+            weight = PPM;
+            registration.upstreamPpm = Random.share(seed >> 40);
+        }
+        parents[parents.length - 1] = ParentEdge({parentId: parentId, relation: Relation.OTHER, weightPpm: weight});
+        expected[parents.length - 1] = Terms({derivativesAllowed: true, minDerivativePpm: 0});
+        registration.parents = parents;
+        registration.expectedParentTerms = expected;
     }
 
     /// @dev The administrators give an unassigned placeholder a steward and contributors, who take over its escrow.
@@ -160,6 +302,7 @@ contract LedgerHandler {
         uint32 epoch = _models[id].epochs - 1;
         try registry.assignPlaceholder(id, steward, set) {
             _models[id].steward = steward;
+            _models[id].provisional = false;
             _recordSet(id, epoch, set);
             _count(this.assignPlaceholder.selector);
         } catch (bytes memory reason) {
@@ -194,7 +337,8 @@ contract LedgerHandler {
         }
     }
 
-    /// @dev Pays `amount` of `token` to model `id`: must succeed, crediting the fee and the net amount exactly.
+    /// @dev Pays `amount` of `token` to model `id`: must succeed, crediting the fee and the net amount exactly. With
+    /// the hook token, the payer's hook first reenters (see {_armPayHook}).
     function _pay(bytes32 id, address token, uint256 amount) private returns (bool paid) {
         (uint256 fee, uint256 net) = router.previewPay(amount);
         uint256 feesBefore = router.fees(token);
@@ -207,6 +351,8 @@ contract LedgerHandler {
             TestToken(token).mint(address(this), amount);
             IERC20(token).approve(address(router), amount);
         }
+        bool hooked = token == address(_hostile.hookToken);
+        if (hooked) _armPayHook(id, token, amount);
         try router.pay{value: value}(id, token, amount) {
             paidIn[token] += amount;
             if (router.fees(token) != feesBefore + fee) _fail("pay: fee not credited to the treasury", "");
@@ -214,6 +360,74 @@ contract LedgerHandler {
             paid = true;
         } catch (bytes memory reason) {
             _fail("pay reverted", reason);
+        }
+        if (hooked) _checkHook();
+    }
+
+    /**
+     * @dev Arms the payer's hook, which runs while the router pulls the tokens: it reenters {IRevenueRouter-pay},
+     * {IRevenueRouter-propagate} or {IRevenueRouter-claim} (each must revert: the router is locked), or, as the
+     * steward of the model being paid, starts a new contributor epoch (must succeed, and the payment must count in
+     * the new epoch: the router reads the flow after pulling).
+     */
+    function _armPayHook(bytes32 id, address token, uint256 seed) private {
+        uint256 kind = uint256(keccak256(abi.encode(seed, id))) % 4;
+        bytes memory data;
+        if (kind == 3 && _acceptsNewEpoch(id)) {
+            _armSetContributors(id, seed);
+            return;
+        }
+        if (kind == 0) {
+            data = abi.encodeCall(IRevenueRouter.pay, (id, token, 1));
+        } else if (kind == 1) {
+            data = abi.encodeCall(IRevenueRouter.propagate, (id, token, _parents[id]));
+        } else {
+            (bool hasEntry, ContributorClaim memory entry) = _entryOf(id, seed);
+            if (!hasEntry) return;
+            ContributorClaim[] memory entries = new ContributorClaim[](1);
+            entries[0] = entry;
+            data = abi.encodeCall(IRevenueRouter.claim, (token, entries));
+        }
+        _hookArmed = HookArmed({modelId: id, expectSuccess: false});
+        _hostile.hooks.arm(address(router), data, address(0));
+    }
+
+    /// @dev Arms the hook to start a new epoch of `id` as its steward, with a random set.
+    function _armSetContributors(bytes32 id, uint256 seed) private {
+        Contributor[] memory set = _randomSet(seed.next(77));
+        _hookArmed = HookArmed({modelId: id, expectSuccess: true});
+        delete _hookSet;
+        for (uint256 i = 0; i < set.length; ++i) _hookSet.push(set[i]);
+        _hostile.hooks.arm(
+            address(registry),
+            abi.encodeCall(IModelRegistry.setContributors, (id, set)),
+            _models[id].steward
+        );
+    }
+
+    /// @dev After a call that fired an armed hook: a reentrant router call must have reverted with the router's
+    /// reentrancy error; a steward's new epoch must have started (and is recorded).
+    function _checkHook() private {
+        ReentrantHooks hooks = _hostile.hooks;
+        HookArmed memory armed = _hookArmed;
+        delete _hookArmed;
+        if (armed.modelId == bytes32(0)) return;
+        if (!hooks.fired()) return _fail("an armed token hook did not fire", "");
+        if (armed.expectSuccess) {
+            if (!hooks.succeeded()) return _fail("setContributors from a token hook reverted", hooks.result());
+            uint32 epoch = abi.decode(hooks.result(), (uint32));
+            if (epoch != _models[armed.modelId].epochs) _fail("setContributors from a hook: unexpected epoch", "");
+            _models[armed.modelId].epochs = epoch + 1;
+            _recordSet(armed.modelId, epoch, _hookSet);
+            ++hookEpochs;
+        } else {
+            bytes memory locked = abi.encodeWithSelector(
+                ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector
+            );
+            if (hooks.succeeded()) _fail("a call reentering the router from a token hook succeeded", "");
+            else if (keccak256(hooks.result()) != keccak256(locked)) {
+                _fail("a call reentering the router from a token hook: unexpected revert", hooks.result());
+            } else ++hookReentriesRefused;
         }
     }
 
@@ -230,14 +444,14 @@ contract LedgerHandler {
         uint256 rounds = amountSeed.bound(1, 4);
         for (uint256 round = 0; round < rounds; ++round) {
             this.pay(modelSeed, tokenSeed, amountSeed.next(round));
-            if (router.flow(id).status != ModelStatus.ACTIVE) return;
+            if (router.flow(id).status != ModelStatus.ACTIVE || _models[id].provisional) return;
             this.propagate(modelSeed, tokenSeed);
             uint32 epoch = _models[id].epochs - 1;
             Contributor[] memory set = _sets[id][epoch];
             ContributorClaim[] memory entries = new ContributorClaim[](1);
             for (uint256 j = 0; j < set.length; ++j) {
                 entries[0] = ContributorTree.entry(id, epoch, set, j);
-                _claimExpectingSuccess(token, entries);
+                _claimExpectingSuccess(token, entries, amountSeed.next(j));
             }
         }
         if ((amountSeed >> 128) % 4 == 0 && _acceptsNewEpoch(id)) {
@@ -256,7 +470,7 @@ contract LedgerHandler {
         uint256 claimedTotal = 0;
         for (uint256 j = 0; j < set.length; ++j) {
             entries[0] = ContributorTree.entry(id, epoch, set, j);
-            _claimExpectingSuccess(token, entries);
+            _claimExpectingSuccess(token, entries, j);
             uint256 claimedNow = router.claimed(id, token, epoch, entries[0].cumulativeBefore);
             if (claimedNow != SplitMath.slice(kept, entries[0].cumulativeBefore, entries[0].weightPpm)) {
                 _fail("a settled entry of a closed epoch did not claim exactly its slice", "");
@@ -266,17 +480,31 @@ contract LedgerHandler {
         if (claimedTotal != kept) _fail("a settled closed epoch did not pay out exactly what it kept", "");
     }
 
-    /// @dev Pushes one model's pending upstream one hop. Must succeed on an active model and move exactly what
-    /// {IRevenueRouter-pendingUpstream} reported; must revert on a disputed or revoked one.
+    /// @dev Pushes one model's pending upstream one hop. Must succeed unless the model is provisional (disputed and
+    /// revoked models keep paying their parents) and move exactly what {IRevenueRouter-pendingUpstream} reported;
+    /// must revert with {RevenueRouterModelProvisional} on a provisional one.
     function propagate(uint256 modelSeed, uint256 tokenSeed) external {
         if (_modelIds.length == 0) return;
-        bytes32 id = _modelIds[modelSeed % _modelIds.length];
-        address token = _token(tokenSeed);
-        bool active = router.flow(id).status == ModelStatus.ACTIVE;
+        if (_propagateChecked(_modelIds[modelSeed % _modelIds.length], _token(tokenSeed))) {
+            _count(this.propagate.selector);
+        }
+    }
+
+    /// @dev {propagate} of model `id` in `token`; returns whether it ran as specified.
+    function _propagateChecked(bytes32 id, address token) private returns (bool) {
+        if (_models[id].provisional) {
+            _expectRevert(
+                address(router),
+                0,
+                abi.encodeCall(IRevenueRouter.propagate, (id, token, _parents[id])),
+                abi.encodeWithSelector(IRevenueRouter.RevenueRouterModelProvisional.selector, id),
+                "propagate from a provisional model"
+            );
+            return true;
+        }
         uint256 pending = router.pendingUpstream(id, token);
         (uint256[] memory expected, uint256[] memory receivedBefore) = _expectedParentShares(id, token);
         try router.propagate(id, token, _parents[id]) returns (uint256 moved) {
-            if (!active) _fail("propagate moved funds out of a disputed or revoked model", "");
             if (moved != pending) _fail("propagate moved other than pendingUpstream", "");
             if (router.pendingUpstream(id, token) != 0) _fail("propagate left upstream pending", "");
             ParentEdge[] storage parents = _parents[id];
@@ -285,13 +513,15 @@ contract LedgerHandler {
                     _fail("propagate: a parent received other than its splitTree part of the new upstream", "");
                 }
             }
-            _count(this.propagate.selector);
+            return true;
         } catch (bytes memory reason) {
-            if (active) _fail("propagate reverted on an active model", reason);
+            _fail("propagate reverted", reason);
+            return false;
         }
     }
 
-    /// @dev Propagates 1..5 random steps over active models in one call, in random order or children first.
+    /// @dev Propagates 1..5 random steps over models that are not provisional in one call, in random order or
+    /// children first.
     function propagateBatch(uint256 seed) external {
         uint256 count = _modelIds.length;
         if (count == 0) return;
@@ -304,7 +534,7 @@ contract LedgerHandler {
             // Models are registered after their parents, so a descending index walks children before parents.
             uint256 index = childrenFirst ? count - 1 - ((count * i) / steps) : r % count;
             bytes32 id = _modelIds[index];
-            if (router.flow(id).status != ModelStatus.ACTIVE) continue;
+            if (_models[id].provisional) continue;
             batch[used++] = IRevenueRouter.Propagation({modelId: id, token: _token(r >> 8), parents: _parents[id]});
         }
         if (used == 0) return;
@@ -314,7 +544,7 @@ contract LedgerHandler {
         try router.propagateBatch(batch) {
             _count(this.propagateBatch.selector);
         } catch (bytes memory reason) {
-            _fail("propagateBatch reverted on active models", reason);
+            _fail("propagateBatch reverted", reason);
         }
     }
 
@@ -322,33 +552,55 @@ contract LedgerHandler {
 
     /**
      * @dev One account claims a random subset of its entries, across models and epochs, in one token. Must pay
-     * exactly the sum of the entries' {IRevenueRouter-claimable}, unless an entry's model is frozen (disputed, or
-     * an earlier epoch of a revoked model), in which case the whole claim must revert.
+     * exactly the sum of the entries' {IRevenueRouter-claimable}, unless a claim of an entry is refused (its model
+     * is provisional, the entry is of a disputed model's contested epoch, or of a revoked model's epoch that goes to
+     * its beneficiary by sweep), in which case the whole claim must revert.
      */
     function claim(uint256 seed, uint256 tokenSeed) external {
         address account = _actor(seed);
         address token = _token(tokenSeed);
-        // Mostly claims that can succeed; one in eight may include frozen entries, and must then revert whole.
-        (ContributorClaim[] memory entries, bool frozen) = _entriesOf(account, seed >> 16, (seed >> 8) % 8 == 0);
+        // Mostly claims that can succeed; one in eight may include refused entries, and must then revert whole.
+        (ContributorClaim[] memory entries, bool refused) = _entriesOf(account, seed >> 16, (seed >> 8) % 8 == 0);
         if (entries.length == 0) return;
-        if (!frozen) {
-            _claimExpectingSuccess(token, entries);
+        if (!refused) {
+            _claimExpectingSuccess(token, entries, seed);
             _count(this.claim.selector);
             return;
         }
         try router.claim(token, entries) {
-            _fail("claim paid out of a frozen epoch", "");
+            _fail("claim paid out of a refused entry", "");
         } catch {
             _count(this.claim.selector);
         }
     }
 
-    /// @dev Claims entries none of which is frozen: must pay their account exactly the sum of their claimable.
-    function _claimExpectingSuccess(address token, ContributorClaim[] memory entries) private {
+    /**
+     * @dev Claims entries none of which is refused: must pay their account exactly the sum of their claimable. An
+     * account that cannot receive the token (refuses ETH, is blacklisted) makes the claim revert with the token's
+     * error, changing nothing, and then rescues it with {IRevenueRouter-claimTo}. With the hook token, the account's
+     * hook reenters on receipt (see {_armClaimHook}).
+     */
+    function _claimExpectingSuccess(address token, ContributorClaim[] memory entries, uint256 seed) private {
         address account = entries[0].account;
         uint256 expected = 0;
         for (uint256 i = 0; i < entries.length; ++i) expected += _checkedClaimable(token, entries[i]);
+        if (expected != 0 && !_canReceive(token, account)) {
+            _expectRevert(
+                address(router),
+                0,
+                abi.encodeCall(IRevenueRouter.claim, (token, entries)),
+                _refusal(token, account),
+                "claim to an account that cannot receive"
+            );
+            uint256 still = 0;
+            for (uint256 i = 0; i < entries.length; ++i) still += _checkedClaimable(token, entries[i]);
+            if (still != expected) _fail("a claim that reverted changed what is claimable", "");
+            _claimToExpectingSuccess(token, entries, _receivingActor(token, seed), expected);
+            return;
+        }
         uint256 balanceBefore = _balanceOf(token, account);
+        bool hooked = token == address(_hostile.hookToken) && expected != 0;
+        if (hooked) _armClaimHook(token, entries, seed);
         try router.claim(token, entries) returns (uint256 total) {
             if (total != expected) _fail("claim paid other than the entries' claimable", "");
             if (_balanceOf(token, account) != balanceBefore + total) _fail("claim: account not paid the total", "");
@@ -356,6 +608,75 @@ contract LedgerHandler {
         } catch (bytes memory reason) {
             _fail("claim reverted", reason);
         }
+        if (hooked) _checkHook();
+    }
+
+    /// @dev Arms the claiming account's hook, which runs when the tokens arrive: it claims the same entries again or
+    /// propagates (both must revert: the router is locked), or, as the steward of the first entry's model, starts a
+    /// new epoch (harmless: the claim was settled before the transfer).
+    function _armClaimHook(address token, ContributorClaim[] memory entries, uint256 seed) private {
+        bytes32 id = entries[0].modelId;
+        uint256 kind = seed.next(55) % 3;
+        if (kind == 2 && _acceptsNewEpoch(id)) return _armSetContributors(id, seed);
+        bytes memory data =
+            kind == 0
+                ? abi.encodeCall(IRevenueRouter.claim, (token, entries))
+                : abi.encodeCall(IRevenueRouter.propagate, (id, token, _parents[id]));
+        _hookArmed = HookArmed({modelId: id, expectSuccess: false});
+        _hostile.hooks.arm(address(router), data, address(0));
+    }
+
+    /// @dev The account of `entries` has what they are owed (`expected`) paid to `recipient`.
+    function _claimToExpectingSuccess(
+        address token,
+        ContributorClaim[] memory entries,
+        address recipient,
+        uint256 expected
+    ) private {
+        address account = entries[0].account;
+        uint256 accountBefore = _balanceOf(token, account);
+        uint256 recipientBefore = _balanceOf(token, recipient);
+        vm.prank(account);
+        try router.claimTo(token, entries, recipient) returns (uint256 total) {
+            if (total != expected) _fail("claimTo paid other than the entries' claimable", "");
+            if (_balanceOf(token, recipient) != recipientBefore + total) _fail("claimTo: recipient not paid", "");
+            if (recipient != account && _balanceOf(token, account) != accountBefore) {
+                _fail("claimTo paid the account", "");
+            }
+            paidOut[token] += total;
+        } catch (bytes memory reason) {
+            _fail("claimTo reverted", reason);
+        }
+    }
+
+    /**
+     * @dev An account has its claimable entries paid to another actor or a fresh address ({IRevenueRouter-claimTo});
+     * anyone else calling it for the account is refused ({RevenueRouterNotAccount}).
+     */
+    function claimTo(uint256 seed, uint256 tokenSeed, uint256 recipientSeed) external {
+        address account = _actor(seed);
+        address token = _token(tokenSeed);
+        (ContributorClaim[] memory entries, ) = _entriesOf(account, seed >> 16, false);
+        if (entries.length == 0) return;
+        address recipient =
+            recipientSeed % 3 == 0
+                ? address(uint160(uint256(keccak256(abi.encode("stemma.recipient", recipientSeed)))))
+                : _receivingActor(token, recipientSeed >> 8);
+        if (recipientSeed % 5 == 0) {
+            address other = _actor((seed % ACTOR_COUNT) + 1);
+            vm.prank(other);
+            _expectRevert(
+                address(router),
+                0,
+                abi.encodeCall(IRevenueRouter.claimTo, (token, entries, other)),
+                abi.encodeWithSelector(IRevenueRouter.RevenueRouterNotAccount.selector, account, other),
+                "claimTo by someone other than the account"
+            );
+        }
+        uint256 expected = 0;
+        for (uint256 i = 0; i < entries.length; ++i) expected += _checkedClaimable(token, entries[i]);
+        _claimToExpectingSuccess(token, entries, recipient, expected);
+        _count(this.claimTo.selector);
     }
 
     /// @dev Pays the fee balance, or part of it, to an actor (the handler is the treasury).
@@ -365,6 +686,17 @@ contract LedgerHandler {
         if (available == 0) return;
         uint256 amount = amountSeed % 2 == 0 ? available : (amountSeed >> 1).bound(0, available);
         address to = _actor(toSeed);
+        // Even a withdrawal of 0 calls the recipient, and reverts if it refuses.
+        if (!_canReceive(token, to)) {
+            _expectRevert(
+                address(router),
+                0,
+                abi.encodeCall(IRevenueRouter.withdrawFees, (token, to, amount)),
+                _refusal(token, to),
+                "withdrawFees to an account that cannot receive"
+            );
+            return;
+        }
         uint256 balanceBefore = _balanceOf(token, to);
         try router.withdrawFees(token, to, amount) {
             if (_balanceOf(token, to) != balanceBefore + amount) _fail("withdrawFees: recipient not paid", "");
@@ -388,13 +720,15 @@ contract LedgerHandler {
     // ---------------------------------------------------------------- disputes
 
     /**
-     * @dev An actor disputes an active model with the bond, which the administrators first change one time in four.
-     * Placeholders can be disputed like any active model (the registry only asks for `ACTIVE`), and one time in two
-     * an unassigned one is chosen when there is one, so that escrow gets frozen and released too. Nothing may leave
-     * the model until the dispute is resolved: its outflows in every token are recorded now ({frozenOutflow}).
+     * @dev An actor disputes an active model with the bond for it (the base bond, which the administrators first
+     * change one time in four, doubled per dismissed dispute of the model); during a cool-down after a dismissal the
+     * registry refuses ({ModelRegistryDisputeCooldown}). Placeholders can be disputed like any active model, and one
+     * time in two an unassigned one is chosen when there is one, so that escrow gets held and released too. The
+     * dispute holds only the contested (current) epoch: what its entries claimed in every token is recorded now
+     * ({contestedClaims}).
      */
     function raiseDispute(uint256 modelSeed, uint256 seed) external {
-        // Disputes are rare: one call in three raises one, so that sequences are not all frozen models.
+        // Disputes are rare: one call in three raises one, so that sequences are not all disputed models.
         if (seed % 3 != 0) return;
         bool found = false;
         bytes32 id;
@@ -402,8 +736,27 @@ contract LedgerHandler {
         if (!found) (found, id) = _findModel(modelSeed, _isActive);
         if (!found) return;
         if ((seed >> 24) % 4 == 0) _setDisputeBond(seed >> 32);
-        address disputer = _actor(seed >> 8);
-        uint256 bond = registry.disputeBond();
+        IModelRegistry.Identity memory identity_ = registry.identity(id);
+        uint256 bond = registry.disputeBondFor(id);
+        if (bond != registry.disputeBond() << identity_.dismissedDisputes) {
+            _fail("disputeBondFor is not the base bond doubled per dismissed dispute", "");
+        }
+        if (block.timestamp < identity_.disputeCooldownUntil) {
+            _raiseDisputeExpectingRevert(
+                id,
+                bond,
+                seed >> 8,
+                abi.encodeWithSelector(
+                    IModelRegistry.ModelRegistryDisputeCooldown.selector,
+                    id,
+                    identity_.disputeCooldownUntil
+                ),
+                "raiseDispute during the cool-down"
+            );
+            _count(this.raiseDispute.selector);
+            return;
+        }
+        address disputer = _receivingActor(NATIVE_TOKEN, seed >> 8);
         vm.deal(disputer, disputer.balance + bond);
         vm.prank(disputer);
         try registry.raiseDispute{value: bond}(id, keccak256(abi.encode(seed))) returns (uint256 disputeId) {
@@ -421,7 +774,11 @@ contract LedgerHandler {
             if (!_isDisputed(id) || registry.activeDispute(id) != disputeId) {
                 _fail("raiseDispute: the model is not disputed by the new dispute", "");
             }
-            for (uint256 t = 0; t < _tokens.length; ++t) _frozenOutflows[id][_tokens[t]] = _outflowOf(id, _tokens[t]);
+            uint32 contested = _models[id].epochs - 1;
+            _contestedEpoch[id] = contested;
+            for (uint256 t = 0; t < _tokens.length; ++t) {
+                _frozenClaims[id][_tokens[t]] = _claimedInEpoch(id, _tokens[t], contested);
+            }
             _count(this.raiseDispute.selector);
         } catch (bytes memory reason) {
             _fail("raiseDispute reverted", reason);
@@ -439,112 +796,227 @@ contract LedgerHandler {
         }
     }
 
+    /// @dev What a resolution must leave as it was: the model's epoch, its count of dismissed disputes, and what it
+    /// owes in every token.
+    struct BeforeResolution {
+        uint32 epoch;
+        uint8 dismissed;
+        uint40 provisionalUntil;
+        uint256[] held;
+    }
+
+    function _beforeResolution(bytes32 id) private view returns (BeforeResolution memory before) {
+        before.epoch = _models[id].epochs - 1;
+        IModelRegistry.Identity memory identity_ = registry.identity(id);
+        before.dismissed = identity_.dismissedDisputes;
+        before.provisionalUntil = identity_.provisionalUntil;
+        before.held = new uint256[](_tokens.length);
+        for (uint256 t = 0; t < _tokens.length; ++t) before.held[t] = _owedBy(id, _tokens[t]);
+    }
+
     /**
-     * @dev Resolves a pending dispute: dismissed (3 in 4; 1 in 2 on an unassigned placeholder) or upheld, naming an
-     * actor as beneficiary, who then owns a new one-entry epoch (on an unassigned placeholder, the escrow epoch). A
-     * resolution moves no funds but must release exactly what the model held, in every token (see {_checkRelease}).
+     * @dev Governance resolves a pending dispute: dismissed or upheld (1 in 2; the guardian dismisses too),
+     * naming an actor as beneficiary, who then owns a new one-entry epoch (on an unassigned placeholder, the escrow
+     * epoch). A resolution moves no funds (see {_checkRelease}).
      */
     function resolveDispute(uint256 disputeSeed, uint256 seed) external {
         (bool found, uint256 disputeId) = _findDispute(disputeSeed, true);
         if (!found) return;
         bytes32 id = registry.dispute(disputeId).modelId;
-        bool upheld = seed % (_isUnassignedPlaceholder(id) ? 2 : 4) == 0;
+        bool upheld = seed % 2 == 0;
         address beneficiary = _actor(seed >> 8);
-        uint32 epochBefore = router.flow(id).epoch;
-        uint256[] memory held = new uint256[](_tokens.length);
-        for (uint256 t = 0; t < _tokens.length; ++t) held[t] = _owedBy(id, _tokens[t]);
+        BeforeResolution memory before = _beforeResolution(id);
         try registry.resolveDispute(disputeId, upheld, beneficiary) {
-            delete openDispute[id];
-            _disputes[disputeId].outcome =
-                upheld ? IModelRegistry.DisputeOutcome.UPHELD : IModelRegistry.DisputeOutcome.DISMISSED;
+            _recordResolution(disputeId, id, upheld);
             if (upheld) _recordRevocation(id, beneficiary);
-            _checkRelease(id, upheld, beneficiary, epochBefore, held);
+            _checkRelease(id, upheld, beneficiary, before);
             _count(this.resolveDispute.selector);
         } catch (bytes memory reason) {
             _fail("resolveDispute reverted", reason);
         }
     }
 
+    /// @dev The guardian dismisses a pending dispute at once (an actor without the role is refused first, one time in
+    /// four): the model is active again, with a cool-down and one more dismissal on its record.
+    function dismissDispute(uint256 disputeSeed, uint256 seed) external {
+        (bool found, uint256 disputeId) = _findDispute(disputeSeed, true);
+        if (!found) return;
+        bytes32 id = registry.dispute(disputeId).modelId;
+        if (seed % 4 == 0) {
+            address actor = _actor(seed >> 8);
+            vm.prank(actor);
+            _expectRevert(
+                address(registry),
+                0,
+                abi.encodeCall(IModelRegistry.dismissDispute, (disputeId)),
+                abi.encodeWithSelector(
+                    IAccessControl.AccessControlUnauthorizedAccount.selector,
+                    actor,
+                    keccak256("GUARDIAN_ROLE")
+                ),
+                "dismissDispute by an actor without the guardian role"
+            );
+        }
+        BeforeResolution memory before = _beforeResolution(id);
+        vm.prank(GUARDIAN);
+        try registry.dismissDispute(disputeId) {
+            _recordResolution(disputeId, id, false);
+            _checkRelease(id, false, address(0), before);
+            _count(this.dismissDispute.selector);
+        } catch (bytes memory reason) {
+            _fail("dismissDispute reverted", reason);
+        }
+    }
+
+    function _recordResolution(uint256 disputeId, bytes32 id, bool upheld) private {
+        delete openDispute[id];
+        _disputes[disputeId].outcome =
+            upheld ? IModelRegistry.DisputeOutcome.UPHELD : IModelRegistry.DisputeOutcome.DISMISSED;
+    }
+
     /**
-     * @dev Exact release: in each token, a resolved model owes to the wei what it held (`held`: pending upstream,
-     * unclaimed entitlements and escrow) right before the resolution. Dismissed: the model is active again in the
-     * same epoch with the same root, so the same amounts are owed to the same entries. Upheld: the router names the
-     * beneficiary, and everything held is the beneficiary's to take through the router's views: the pending upstream
-     * ({IRevenueRouter-sweepUpstream}), every earlier entry's claimable ({IRevenueRouter-sweepContributor}) and its
-     * own entry's (on an unassigned placeholder, the escrow).
+     * @dev A resolution moves nothing: in each token, the model owes to the wei what it owed right before (pending
+     * upstream, unclaimed entitlements and escrow). Dismissed: the model is active again in the same epoch with the
+     * same root, with a cool-down of the current period, a provisional window extended through it, and one more
+     * dismissal counted (up to 8). Upheld: the
+     * router names the beneficiary, from the epoch the handler expects; who may take each epoch is then checked by
+     * every claim and sweep ({_claimOpen}, {_isSweepable}).
      */
-    function _checkRelease(
-        bytes32 id,
-        bool upheld,
-        address beneficiary,
-        uint32 epochBefore,
-        uint256[] memory held
-    ) private {
+    function _checkRelease(bytes32 id, bool upheld, address beneficiary, BeforeResolution memory before) private {
         IRevenueRouter.Flow memory modelFlow = router.flow(id);
         if (upheld) {
-            if (modelFlow.status != ModelStatus.REVOKED || router.beneficiary(id) != beneficiary) {
-                _fail("upheld dispute: model not revoked to the beneficiary named", "");
-            }
+            if (
+                modelFlow.status != ModelStatus.REVOKED ||
+                router.beneficiary(id) != beneficiary ||
+                modelFlow.revokedEpoch != _models[id].revokedEpoch ||
+                modelFlow.provisional
+            ) _fail("upheld dispute: model not revoked to the beneficiary named", "");
         } else {
-            Contributor[] memory set = _sets[id][epochBefore];
+            Contributor[] memory set = _sets[id][before.epoch];
             bytes32 root = set.length == 0 ? bytes32(0) : ContributorTree.root(set);
             if (
                 modelFlow.status != ModelStatus.ACTIVE ||
-                modelFlow.epoch != epochBefore ||
-                router.epochRoot(id, epochBefore) != root
+                modelFlow.epoch != before.epoch ||
+                router.epochRoot(id, before.epoch) != root
             ) _fail("dismissed dispute: model not active again in the same epoch, with the same set", "");
+            IModelRegistry.Identity memory identity_ = registry.identity(id);
+            uint256 cooldownEnd = block.timestamp + registry.trustPeriods().disputeCooldown;
+            if (identity_.disputeCooldownUntil != cooldownEnd) {
+                _fail("dismissed dispute: cool-down not the current period from now", "");
+            }
+            // A squatter's provisional window lasts at least through the cool-down (a placeholder's never ends).
+            uint256 until = before.provisionalUntil;
+            if (until != 0 && until != type(uint40).max && until < cooldownEnd) until = cooldownEnd;
+            if (identity_.provisionalUntil != until) _fail("dismissed dispute: provisional window not extended", "");
+            if (identity_.dismissedDisputes != (before.dismissed < 8 ? before.dismissed + 1 : 8)) {
+                _fail("dismissed dispute: not counted", "");
+            }
         }
         // Through an external call: a view that reverts now must be recorded, not revert the resolution away.
-        try this.releasedBy(id, upheld) returns (uint256[] memory owedNow, uint256[] memory beneficiaryCanTake) {
+        try this.owedByModel(id) returns (uint256[] memory owedNow) {
             for (uint256 t = 0; t < _tokens.length; ++t) {
-                if (owedNow[t] != held[t]) _fail("resolveDispute changed what the model owes", "");
-                if (upheld && beneficiaryCanTake[t] != held[t]) {
-                    _fail("upheld dispute: the beneficiary cannot take exactly what the model held", "");
-                }
+                if (owedNow[t] != before.held[t]) _fail("a resolution changed what the model owes", "");
             }
         } catch (bytes memory reason) {
             _fail("the router's views of a resolved model revert", reason);
         }
     }
 
-    /// @dev For {_checkRelease}: per token, what model `id` owes ({_owedBy}) and, if `revoked`, what its beneficiary
-    /// can take (zero otherwise).
-    function releasedBy(
-        bytes32 id,
-        bool revoked
-    ) external view returns (uint256[] memory owedNow, uint256[] memory beneficiaryCanTake) {
+    /// @dev Per token, what model `id` owes ({_owedBy}).
+    function owedByModel(bytes32 id) external view returns (uint256[] memory owedNow) {
         owedNow = new uint256[](_tokens.length);
-        beneficiaryCanTake = new uint256[](_tokens.length);
-        for (uint256 t = 0; t < _tokens.length; ++t) {
-            owedNow[t] = _owedBy(id, _tokens[t]);
-            if (revoked) beneficiaryCanTake[t] = _beneficiaryCanTake(id, _tokens[t]);
-        }
-    }
-
-    /// @dev What a revoked model's beneficiary can take in `token` now, by the router's views: its pending upstream
-    /// and the claimable of every entry of every epoch (earlier ones by sweeping, its own by claiming).
-    function _beneficiaryCanTake(bytes32 id, address token) private view returns (uint256 total) {
-        total = router.pendingUpstream(id, token);
-        for (uint32 epoch = 0; epoch < _models[id].epochs; ++epoch) {
-            Contributor[] memory set = _sets[id][epoch];
-            for (uint256 j = 0; j < set.length; ++j) {
-                total += router.claimable(token, ContributorTree.entry(id, epoch, set, j));
-            }
-        }
+        for (uint256 t = 0; t < _tokens.length; ++t) owedNow[t] = _owedBy(id, _tokens[t]);
     }
 
     /// @dev The beneficiary's one-entry set starts a new epoch, or, on an unassigned placeholder, takes over the
     /// escrow epoch (so that the escrow is owed to it rather than stranded).
     function _recordRevocation(bytes32 id, address beneficiary) private {
-        uint32 epoch = _models[id].epochs - 1;
+        ModelGhost storage ghost = _models[id];
+        uint32 epoch = ghost.epochs - 1;
         if (_sets[id][epoch].length != 0) {
             epoch += 1;
-            _models[id].epochs = epoch + 1;
+            ghost.epochs = epoch + 1;
         }
-        if (router.flow(id).revokedEpoch != epoch) _fail("revocation started an unexpected epoch", "");
+        ghost.revokedEpoch = epoch;
+        ghost.provisional = false;
         Contributor[] memory set = new Contributor[](1);
         set[0] = Contributor({account: beneficiary, role: Role.OTHER, weightPpm: PPM});
         _recordSet(id, epoch, set);
+    }
+
+    /**
+     * @dev Governance replaces a revoked model's beneficiary (one that cannot receive, say): a new one-entry epoch,
+     * the contested epoch unchanged, nothing owed changed; the earlier beneficiary's epochs go to the new one by
+     * sweep.
+     */
+    function replaceBeneficiary(uint256 modelSeed, uint256 seed) external {
+        (bool found, bytes32 id) = _findModel(modelSeed, _isRevoked);
+        if (!found || _models[id].epochs > MAX_EPOCHS + 1) return;
+        address beneficiary = _actor(seed);
+        BeforeResolution memory before = _beforeResolution(id);
+        try registry.replaceBeneficiary(id, beneficiary) {
+            uint32 epoch = _models[id].epochs;
+            _models[id].epochs = epoch + 1;
+            Contributor[] memory set = new Contributor[](1);
+            set[0] = Contributor({account: beneficiary, role: Role.OTHER, weightPpm: PPM});
+            _recordSet(id, epoch, set);
+            IRevenueRouter.Flow memory modelFlow = router.flow(id);
+            if (
+                modelFlow.epoch != epoch ||
+                modelFlow.revokedEpoch != _models[id].revokedEpoch ||
+                router.beneficiary(id) != beneficiary
+            ) _fail("replaceBeneficiary: not a new epoch of the new beneficiary", "");
+            for (uint256 t = 0; t < _tokens.length; ++t) {
+                if (_owedBy(id, _tokens[t]) != before.held[t]) _fail("replaceBeneficiary changed what is owed", "");
+            }
+            _count(this.replaceBeneficiary.selector);
+        } catch (bytes memory reason) {
+            _fail("replaceBeneficiary reverted", reason);
+        }
+    }
+
+    /**
+     * @dev Governance reassigns a model that is not revoked (a pending dispute on it is upheld by that): new steward
+     * and set, replacing a provisional model's current set (nothing has moved), or starting a new epoch otherwise.
+     * Nothing owed changes.
+     */
+    function reassign(uint256 modelSeed, uint256 seed) external {
+        (bool found, bytes32 id) = _findModel(modelSeed, _isReassignable);
+        if (!found) return;
+        address steward = _actor(seed);
+        Contributor[] memory set = _randomSet(seed.next(3));
+        uint256 disputeId = openDispute[id];
+        BeforeResolution memory before = _beforeResolution(id);
+        try registry.reassign(id, steward, set) {
+            if (disputeId != 0) _recordResolution(disputeId, id, true);
+            _installSetGhost(id, steward, set);
+            if (router.flow(id).status != ModelStatus.ACTIVE) _fail("reassign: model not active", "");
+            for (uint256 t = 0; t < _tokens.length; ++t) {
+                if (_owedBy(id, _tokens[t]) != before.held[t]) _fail("reassign changed what is owed", "");
+            }
+            _count(this.reassign.selector);
+        } catch (bytes memory reason) {
+            _fail("reassign reverted", reason);
+        }
+    }
+
+    /// @dev A new steward's set put in force: a provisional model's current set is replaced (and it is provisional
+    /// no more), any other's is followed by a new epoch. Checks the router's epoch and the registry's steward.
+    function _installSetGhost(bytes32 id, address steward, Contributor[] memory set) private {
+        ModelGhost storage ghost = _models[id];
+        ghost.steward = steward;
+        uint32 epoch = ghost.epochs - 1;
+        if (ghost.provisional) {
+            delete _sets[id][epoch];
+            ghost.provisional = false;
+        } else {
+            epoch += 1;
+            ghost.epochs = epoch + 1;
+        }
+        _recordSet(id, epoch, set);
+        if (router.flow(id).epoch != epoch || registry.model(id).steward != steward) {
+            _fail("a new steward's set: unexpected epoch or steward", "");
+        }
     }
 
     /// @dev Pays out a resolved dispute's bond: all of it to the treasury (the handler) if the dispute was dismissed,
@@ -575,22 +1047,37 @@ contract LedgerHandler {
         }
     }
 
-    /// @dev Sweeps one entry of an earlier epoch of a revoked model to its beneficiary.
+    /**
+     * @dev Sweeps an entry of a random epoch of a revoked model to its beneficiary. The contested epoch (the one
+     * before the first beneficiary's) and earlier beneficiaries' epochs must pay exactly the entry's due to the
+     * beneficiary (or revert with the token's error, changing nothing, if the beneficiary cannot receive it); the
+     * innocent epochs before the contested one, and the current beneficiary's, must be refused
+     * ({RevenueRouterNotSweepable}).
+     */
     function sweepContributor(uint256 modelSeed, uint256 seed, uint256 tokenSeed) external {
         (bool found, bytes32 id) = _findModel(modelSeed, _isRevoked);
         if (!found) return;
-        uint32 revokedEpoch = router.flow(id).revokedEpoch;
-        // A revoked placeholder has no earlier epoch: its beneficiary took over the escrow epoch.
-        if (revokedEpoch == 0) return;
-        uint32 epoch = uint32(seed % revokedEpoch);
-        Contributor[] memory set = _sets[id][epoch];
-        ContributorClaim memory entry = ContributorTree.entry(id, epoch, set, (seed >> 64) % set.length);
+        (bool hasEntry, ContributorClaim memory entry) = _entryOf(id, seed);
+        if (!hasEntry) return;
         address token = _token(tokenSeed);
-        uint256 expected = _checkedClaimable(token, entry);
         bytes memory sweep = abi.encodeCall(IRevenueRouter.sweepContributor, (token, entry));
-        if (_sweepExpecting(id, token, sweep, expected, "sweepContributor", "the entry's claimable")) {
-            _count(this.sweepContributor.selector);
+        uint256 expected = _checkedClaimable(token, entry);
+        address beneficiary = router.beneficiary(id);
+        if (!_isSweepable(id, entry.epoch)) {
+            _expectRevert(
+                address(router),
+                0,
+                sweep,
+                abi.encodeWithSelector(IRevenueRouter.RevenueRouterNotSweepable.selector, id, entry.epoch),
+                "sweepContributor of an epoch that is not sweepable"
+            );
+        } else if (expected != 0 && !_canReceive(token, beneficiary)) {
+            _expectRevert(address(router), 0, sweep, _refusal(token, beneficiary), "sweep to a refusing beneficiary");
+            if (_checkedClaimable(token, entry) != expected) _fail("a sweep that reverted changed the due", "");
+        } else if (!_sweepExpecting(id, token, sweep, expected, "sweepContributor", "the entry's due")) {
+            return;
         }
+        _count(this.sweepContributor.selector);
     }
 
     /**
@@ -621,56 +1108,83 @@ contract LedgerHandler {
     }
 
     /**
-     * @dev Pays a disputed model one time in two (it must accept payments), then tries every way money could leave
-     * it, in a token it holds something in when there is one: propagating its upstream (alone, and in a batch after an
-     * active model's step), sweeping its upstream, and one of its contributor entries, with a valid proof, claiming
-     * and being swept. Each must revert with the router's error for that path: {RevenueRouterModelFrozen} for
-     * propagation and claims, {RevenueRouterNotSweepable} for sweeps (a disputed model is not revoked, so it has no
-     * beneficiary).
+     * @dev Pays a disputed model one time in two (it must accept payments), then tries each way money can move: its
+     * upstream must keep flowing to the parents (alone, and in a batch after another model's step; refused only
+     * while provisional); a closed epoch's entry must be claimable; an entry of the contested epoch must be refused
+     * ({RevenueRouterModelFrozen}, or {RevenueRouterModelProvisional} first), and sweeping it too
+     * ({RevenueRouterNotSweepable}: a disputed model has no beneficiary).
      */
     function moveOutOfDisputed(uint256 modelSeed, uint256 seed, uint256 tokenSeed) external {
         (bool found, bytes32 id) = _findModel(modelSeed, _isDisputed);
         if (!found) return;
         if (seed % 2 == 0) _pay(id, _token(tokenSeed), Random.amount(seed >> 128));
-        bytes memory frozen = abi.encodeWithSelector(IRevenueRouter.RevenueRouterModelFrozen.selector, id);
         address token = _tokenWithPendingUpstream(id, tokenSeed);
-        ParentEdge[] memory parents = _parents[id];
-        _expectRevert(
-            address(router),
-            0,
-            abi.encodeCall(IRevenueRouter.propagate, (id, token, parents)),
-            frozen,
-            "propagate from a disputed model"
-        );
-        _expectRevert(
-            address(router),
-            0,
-            abi.encodeCall(IRevenueRouter.propagateBatch, (_batchEndingWith(id, token, seed))),
-            frozen,
-            "propagateBatch from a disputed model"
-        );
-        // An unassigned placeholder has no entries: its kept revenue is escrow, which only an assignment releases.
-        (bool hasEntry, ContributorClaim memory entry) = _entryOf(id, seed >> 8);
-        if (hasEntry) {
-            token = _tokenWithClaimable(entry, tokenSeed);
+        _propagateChecked(id, token);
+        _propagateBatchThrough(id, token, seed);
+        _claimContestedEpoch(id, seed, tokenSeed);
+        _claimClosedEpoch(id, seed, tokenSeed);
+        _count(this.moveOutOfDisputed.selector);
+    }
+
+    /// @dev An entry of disputed model `id`'s contested epoch claims, and is swept: both refused.
+    function _claimContestedEpoch(bytes32 id, uint256 seed, uint256 tokenSeed) private {
+        bool provisional = _models[id].provisional;
+        uint32 current = _models[id].epochs - 1;
+        Contributor[] memory set = _sets[id][current];
+        if (set.length != 0) {
             ContributorClaim[] memory entries = new ContributorClaim[](1);
-            entries[0] = entry;
+            entries[0] = ContributorTree.entry(id, current, set, (seed >> 64) % set.length);
+            address token = _tokenWithClaimable(entries[0], tokenSeed);
             _expectRevert(
                 address(router),
                 0,
                 abi.encodeCall(IRevenueRouter.claim, (token, entries)),
-                frozen,
-                "claim from a disputed model"
+                abi.encodeWithSelector(
+                    provisional
+                        ? IRevenueRouter.RevenueRouterModelProvisional.selector
+                        : IRevenueRouter.RevenueRouterModelFrozen.selector,
+                    id
+                ),
+                "claim from a disputed model's contested epoch"
             );
             _expectRevert(
                 address(router),
                 0,
-                abi.encodeCall(IRevenueRouter.sweepContributor, (token, entry)),
-                abi.encodeWithSelector(IRevenueRouter.RevenueRouterNotSweepable.selector, id, entry.epoch),
+                abi.encodeCall(IRevenueRouter.sweepContributor, (token, entries[0])),
+                abi.encodeWithSelector(IRevenueRouter.RevenueRouterNotSweepable.selector, id, current),
                 "sweepContributor of a disputed model"
             );
         }
-        _count(this.moveOutOfDisputed.selector);
+    }
+
+    /// @dev An entry of a closed epoch of disputed model `id` claims: it must be paid.
+    function _claimClosedEpoch(bytes32 id, uint256 seed, uint256 tokenSeed) private {
+        uint32 current = _models[id].epochs - 1;
+        if (current == 0 || _models[id].provisional) return;
+        uint32 closed = uint32((seed >> 96) % current);
+        Contributor[] memory set = _sets[id][closed];
+        if (set.length == 0) return;
+        ContributorClaim[] memory entries = new ContributorClaim[](1);
+        entries[0] = ContributorTree.entry(id, closed, set, (seed >> 32) % set.length);
+        _claimExpectingSuccess(_tokenWithClaimable(entries[0], tokenSeed), entries, seed);
+    }
+
+    /// @dev A two-step batch ending with `id`'s step: must succeed unless `id` is provisional.
+    function _propagateBatchThrough(bytes32 id, address token, uint256 seed) private {
+        bytes memory data = abi.encodeCall(IRevenueRouter.propagateBatch, (_batchEndingWith(id, token, seed)));
+        if (_models[id].provisional) {
+            _expectRevert(
+                address(router),
+                0,
+                data,
+                abi.encodeWithSelector(IRevenueRouter.RevenueRouterModelProvisional.selector, id),
+                "propagateBatch through a provisional model"
+            );
+            return;
+        }
+        (bool success, bytes memory reason) = address(router).call(data);
+        if (!success) _fail("propagateBatch through a disputed model reverted", reason);
+        else if (router.pendingUpstream(id, token) != 0) _fail("propagateBatch left upstream pending", "");
     }
 
     /**
@@ -679,7 +1193,8 @@ contract LedgerHandler {
      * ({ModelRegistryModelNotActive}); replacing a disputed model's contributors, or assigning a disputed placeholder
      * ({ModelRegistryModelNotActive}); resolving a resolved dispute ({ModelRegistryDisputeState}); withdrawing the
      * bond of a pending dispute ({ModelRegistryDisputeState}) or a withdrawn one
-     * ({ModelRegistryBondAlreadyWithdrawn}); raising a dispute with other than the bond ({ModelRegistryWrongBond}),
+     * ({ModelRegistryBondAlreadyWithdrawn}); raising a dispute with other than the bond ({ModelRegistryWrongBond};
+     * {ModelRegistryDisputeCooldown} during a cool-down),
      * or on an unregistered id ({ModelRegistryUnknownModel}). No bond may move ({bondsHeld} is checked by the
      * invariants).
      */
@@ -701,7 +1216,7 @@ contract LedgerHandler {
             ModelStatus status = kind == 0 ? ModelStatus.DISPUTED : ModelStatus.REVOKED;
             _raiseDisputeExpectingRevert(
                 id,
-                registry.disputeBond(),
+                registry.disputeBondFor(id),
                 seed,
                 abi.encodeWithSelector(IModelRegistry.ModelRegistryModelNotActive.selector, id, status),
                 kind == 0 ? "raiseDispute on a disputed model" : "raiseDispute on a revoked model"
@@ -759,13 +1274,17 @@ contract LedgerHandler {
         } else if (kind == 5) {
             (bool found, bytes32 id) = _findModel(modelSeed, _isActive);
             if (!found) return false;
-            uint256 bond = registry.disputeBond();
+            uint256 bond = registry.disputeBondFor(id);
             uint256 sent = bond == 0 || seed % 2 == 0 ? bond + 1 : bond - 1;
+            // The cool-down is checked before the bond.
+            uint256 until = registry.identity(id).disputeCooldownUntil;
             _raiseDisputeExpectingRevert(
                 id,
                 sent,
                 seed,
-                abi.encodeWithSelector(IModelRegistry.ModelRegistryWrongBond.selector, sent, bond),
+                block.timestamp < until
+                    ? abi.encodeWithSelector(IModelRegistry.ModelRegistryDisputeCooldown.selector, id, until)
+                    : abi.encodeWithSelector(IModelRegistry.ModelRegistryWrongBond.selector, sent, bond),
                 "raiseDispute with other than the bond"
             );
         } else {
@@ -796,6 +1315,257 @@ contract LedgerHandler {
         _expectRevert(address(registry), value, data, expected, what);
     }
 
+    // ---------------------------------------------------------------- identity, epochs and time
+
+    /// @dev Time passes: up to a day, or one time in four up to 40 days (past every window the handler sets).
+    function warp(uint256 seed) external {
+        uint256 span = seed % 4 == 0 ? 40 days : 1 days;
+        vm.warp(block.timestamp + (seed >> 8).bound(1 minutes, span));
+        _count(this.warp.selector);
+    }
+
+    /// @dev The identity managers set the time windows: the provisional window off (one time in two), a day or a
+    /// week; a cool-down of 0, an hour or a day; an epoch renewal after an hour, a day or 30 days.
+    function setTrustPeriods(uint256 seed) external {
+        uint40[4] memory provisional = [uint40(0), 0, 1 days, 7 days];
+        uint40[3] memory cooldown = [uint40(0), 1 hours, 1 days];
+        uint40[3] memory renewal = [uint40(1 hours), 1 days, 30 days];
+        IModelRegistry.TrustPeriods memory periods = IModelRegistry.TrustPeriods({
+            provisional: provisional[seed % 4],
+            disputeCooldown: cooldown[(seed >> 8) % 3],
+            epochRenewal: renewal[(seed >> 16) % 3]
+        });
+        try registry.setTrustPeriods(periods) {
+            if (keccak256(abi.encode(registry.trustPeriods())) != keccak256(abi.encode(periods))) {
+                _fail("setTrustPeriods did not set the periods", "");
+            }
+            _count(this.setTrustPeriods.selector);
+        } catch (bytes memory reason) {
+            _fail("setTrustPeriods reverted", reason);
+        }
+    }
+
+    /**
+     * @dev Anyone submits the attesters' signatures that a model's current steward is its rightful one: the model is
+     * verified and provisional no more, the nonce used up. Refused for a model that is not active
+     * ({ModelRegistryModelNotActive}); an attestation of another steward is refused
+     * ({ModelRegistryInvalidAttestation}), one time in five, first.
+     */
+    function verify(uint256 modelSeed, uint256 seed) external {
+        (bool found, bytes32 id) = _findModel(modelSeed, _hasSteward);
+        if (!found) return;
+        address steward = _models[id].steward;
+        uint32 nonce = registry.identity(id).nonce;
+        if (seed % 5 == 0) {
+            address other = address(uint160(steward) ^ 1);
+            _expectRevert(
+                address(registry),
+                0,
+                abi.encodeCall(IModelRegistry.verify, (id, _proof(id, other, seed))),
+                _isActive(id)
+                    ? abi.encodeWithSelector(IModelRegistry.ModelRegistryInvalidAttestation.selector, 0)
+                    : abi.encodeWithSelector(IModelRegistry.ModelRegistryModelNotActive.selector, id, _status(id)),
+                "verify with an attestation of another steward"
+            );
+        }
+        IModelRegistry.VerificationProof memory proof = _proof(id, steward, seed);
+        if (!_isActive(id)) {
+            _expectRevert(
+                address(registry),
+                0,
+                abi.encodeCall(IModelRegistry.verify, (id, proof)),
+                abi.encodeWithSelector(IModelRegistry.ModelRegistryModelNotActive.selector, id, _status(id)),
+                "verify of a model that is not active"
+            );
+            _count(this.verify.selector);
+            return;
+        }
+        try registry.verify(id, proof) {
+            _models[id].provisional = false;
+            IModelRegistry.Identity memory identity_ = registry.identity(id);
+            if (!identity_.verified || identity_.nonce != nonce + 1 || router.flow(id).provisional) {
+                _fail("verify: not verified, nonce not used, or still provisional", "");
+            }
+            _count(this.verify.selector);
+        } catch (bytes memory reason) {
+            _fail("verify reverted", reason);
+        }
+    }
+
+    /**
+     * @dev An actor with an attestation claims an active model (a placeholder too): it becomes the steward, and its
+     * set replaces a provisional model's current set (one time in two with a corrected lineage over models
+     * registered before it), or starts a new epoch on any other model, whose lineage is locked
+     * ({ModelRegistryLineageLocked}, tried one time in eight). Nothing owed changes.
+     */
+    function claimModel(uint256 modelSeed, uint256 seed) external {
+        (bool found, bytes32 id) = _findModel(modelSeed, _isClaimable);
+        if (!found) return;
+        address claimant = _actor(seed);
+        Contributor[] memory set = _randomSet(seed.next(5));
+        bool provisional = _models[id].provisional;
+        bool correct = provisional ? (seed >> 8) % 2 == 0 : (seed >> 8) % 8 == 0;
+        IModelRegistry.Lineage memory lineage;
+        if (correct) {
+            (lineage.parents, lineage.expectedParentTerms) = _randomParents(seed.next(6), _indexOf(id));
+            lineage.upstreamPpm = lineage.parents.length == 0 ? 0 : Random.share(seed.next(7));
+        } else {
+            lineage.expectedParentTerms = new Terms[](0);
+            lineage.parents = new ParentEdge[](0);
+        }
+        IModelRegistry.VerificationProof memory proof = _proof(id, claimant, seed);
+        bytes memory data = abi.encodeCall(IModelRegistry.claimModel, (id, set, correct, lineage, proof));
+        if (correct && !provisional) {
+            vm.prank(claimant);
+            _expectRevert(
+                address(registry),
+                0,
+                data,
+                abi.encodeWithSelector(IModelRegistry.ModelRegistryLineageLocked.selector, id),
+                "claimModel correcting a locked lineage"
+            );
+            _count(this.claimModel.selector);
+            return;
+        }
+        BeforeResolution memory before = _beforeResolution(id);
+        vm.prank(claimant);
+        (bool success, bytes memory reason) = address(registry).call(data);
+        if (!success) return _fail("claimModel reverted", reason);
+        if (correct) {
+            delete _parents[id];
+            for (uint256 i = 0; i < lineage.parents.length; ++i) _parents[id].push(lineage.parents[i]);
+            if (
+                router.parentsHash(id) != keccak256(abi.encode(lineage.parents)) ||
+                router.flow(id).upstreamPpm != lineage.upstreamPpm
+            ) _fail("claimModel: lineage not corrected", "");
+        }
+        _installSetGhost(id, claimant, set);
+        if (!registry.identity(id).verified || router.flow(id).provisional) _fail("claimModel: not verified", "");
+        // Nothing moved while provisional, so even a corrected lineage only splits the same `received` anew.
+        for (uint256 t = 0; t < _tokens.length; ++t) {
+            if (_owedBy(id, _tokens[t]) != before.held[t]) _fail("claimModel changed what is owed", "");
+        }
+        _count(this.claimModel.selector);
+    }
+
+    /// @dev Anyone ends an active model's provisional window that has passed; refused ({ModelRegistryNotEndable})
+    /// before it ends and for placeholders, which wait for their authors, and for a disputed model
+    /// ({ModelRegistryModelNotActive}).
+    function endProvisional(uint256 modelSeed) external {
+        (bool found, bytes32 id) = _findModel(modelSeed, _isProvisional);
+        if (!found) return;
+        uint40 until = registry.identity(id).provisionalUntil;
+        bool endable = _models[id].steward != address(0) && until != type(uint40).max && block.timestamp >= until;
+        if (!_isActive(id)) {
+            _expectRevert(
+                address(registry),
+                0,
+                abi.encodeCall(IModelRegistry.endProvisional, (id)),
+                abi.encodeWithSelector(IModelRegistry.ModelRegistryModelNotActive.selector, id, _status(id)),
+                "endProvisional of a disputed model"
+            );
+        } else if (!endable) {
+            _expectRevert(
+                address(registry),
+                0,
+                abi.encodeCall(IModelRegistry.endProvisional, (id)),
+                abi.encodeWithSelector(IModelRegistry.ModelRegistryNotEndable.selector, id, until),
+                "endProvisional before the window ends, or of a placeholder"
+            );
+        } else {
+            try registry.endProvisional(id) {
+                _models[id].provisional = false;
+            } catch (bytes memory reason) {
+                _fail("endProvisional reverted", reason);
+            }
+        }
+        _count(this.endProvisional.selector);
+    }
+
+    /**
+     * @dev Anyone renews an active model's epoch with its current set once the renewal period has passed since the
+     * epoch started, closing it (so that its last wei are paid out). Refused ({ModelRegistryEpochNotRenewable})
+     * before that, or with another set (tried one time in four).
+     */
+    function renewEpoch(uint256 modelSeed, uint256 seed) external {
+        (bool found, bytes32 id) = _findModel(modelSeed, _isRenewable);
+        if (!found) return;
+        uint32 current = _models[id].epochs - 1;
+        Contributor[] memory set = _sets[id][current];
+        if (seed % 4 == 0) set = _randomSet(seed >> 8);
+        uint256 from = uint256(registry.identity(id).epochStartedAt) + registry.trustPeriods().epochRenewal;
+        bool sameSet = ContributorTree.root(set) == router.epochRoot(id, current);
+        bytes memory data = abi.encodeCall(IModelRegistry.renewEpoch, (id, set));
+        vm.prank(_actor(seed >> 16));
+        if (block.timestamp < from || !sameSet) {
+            _expectRevert(
+                address(registry),
+                0,
+                data,
+                abi.encodeWithSelector(IModelRegistry.ModelRegistryEpochNotRenewable.selector, id, from),
+                "renewEpoch too early or with another set"
+            );
+            _count(this.renewEpoch.selector);
+            return;
+        }
+        (bool success, bytes memory result) = address(registry).call(data);
+        if (!success) return _fail("renewEpoch reverted", result);
+        if (abi.decode(result, (uint32)) != current + 1) _fail("renewEpoch: unexpected epoch", "");
+        _models[id].epochs = current + 2;
+        _recordSet(id, current + 1, set);
+        _count(this.renewEpoch.selector);
+    }
+
+    /// @dev The attesters' signatures (ascending by signer) that `steward` stewards `id`, at the model's nonce.
+    function _proof(
+        bytes32 id,
+        address steward,
+        uint256 seed
+    ) private view returns (IModelRegistry.VerificationProof memory proof) {
+        proof.revision = bytes32(seed);
+        proof.deadline = uint64(block.timestamp + 1 days);
+        bytes32 digest = registry.attestationDigest(
+            id,
+            steward,
+            proof.revision,
+            registry.identity(id).nonce,
+            proof.deadline
+        );
+        bytes memory a = _signature(ATTESTER_KEY_A, digest);
+        bytes memory b = _signature(ATTESTER_KEY_B, digest);
+        bool aFirst = vm.addr(ATTESTER_KEY_A) < vm.addr(ATTESTER_KEY_B);
+        proof.signatures = new bytes[](2);
+        proof.signatures[0] = aFirst ? a : b;
+        proof.signatures[1] = aFirst ? b : a;
+    }
+
+    function _signature(uint256 key, bytes32 digest) private pure returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
+        return abi.encodePacked(r, s, v);
+    }
+
+    // ---------------------------------------------------------------- hostile tokens
+
+    /// @dev A payment in the token the router must refuse (a rebasing one, outside the allowlist): it reverts
+    /// ({RevenueRouterTokenNotAllowed}) and the router holds none of it.
+    function payRefusedToken(uint256 modelSeed, uint256 amountSeed) external {
+        address token = _hostile.refusedToken;
+        if (token == address(0) || _modelIds.length == 0) return;
+        bytes32 id = _modelIds[modelSeed % _modelIds.length];
+        uint256 amount = Random.amount(amountSeed);
+        TestToken(token).mint(address(this), amount);
+        IERC20(token).approve(address(router), amount);
+        _expectRevert(
+            address(router),
+            0,
+            abi.encodeCall(IRevenueRouter.pay, (id, token, amount)),
+            abi.encodeWithSelector(IRevenueRouter.RevenueRouterTokenNotAllowed.selector, token),
+            "pay in a token outside the allowlist"
+        );
+        if (IERC20(token).balanceOf(address(router)) != 0) _fail("the router holds a refused token", "");
+        _count(this.payRefusedToken.selector);
+    }
+
     // ---------------------------------------------------------------- seeded driver
 
     /// @dev Runs one action chosen and parameterised by `seed` (for seeded random sequences).
@@ -804,20 +1574,31 @@ contract LedgerHandler {
         uint256 b = seed.next(2);
         uint256 c = seed.next(3);
         uint256 action = seed % 100;
-        if (action < 10) this.register(a);
-        else if (action < 25) this.pay(a, b, c);
-        else if (action < 40) this.payAndSettle(a, b, c);
-        else if (action < 48) this.propagate(a, b);
-        else if (action < 53) this.propagateBatch(a);
-        else if (action < 65) this.claim(a, b);
-        else if (action < 70) this.setContributors(a, b);
-        else if (action < 73) this.assignPlaceholder(a, b);
-        else if (action < 78) this.raiseDispute(a, b);
-        else if (action < 82) this.resolveDispute(a, b);
-        else if (action < 84) this.withdrawBond(a);
-        else if (action < 90) this.sweepContributor(a, b, c);
-        else if (action < 93) this.moveOutOfDisputed(a, b, c);
-        else if (action < 95) this.disputeMisuse(a, b);
+        if (action < 8) this.register(a);
+        else if (action < 20) this.pay(a, b, c);
+        else if (action < 30) this.payAndSettle(a, b, c);
+        else if (action < 36) this.propagate(a, b);
+        else if (action < 40) this.propagateBatch(a);
+        else if (action < 49) this.claim(a, b);
+        else if (action < 52) this.claimTo(a, b, c);
+        else if (action < 56) this.setContributors(a, b);
+        else if (action < 58) this.assignPlaceholder(a, b);
+        else if (action < 63) this.raiseDispute(a, b);
+        else if (action < 66) this.resolveDispute(a, b);
+        else if (action < 68) this.dismissDispute(a, b);
+        else if (action < 70) this.withdrawBond(a);
+        else if (action < 75) this.sweepContributor(a, b, c);
+        else if (action < 78) this.moveOutOfDisputed(a, b, c);
+        else if (action < 80) this.disputeMisuse(a, b);
+        else if (action < 82) this.reassign(a, b);
+        else if (action < 83) this.replaceBeneficiary(a, b);
+        else if (action < 85) this.verify(a, b);
+        else if (action < 87) this.claimModel(a, b);
+        else if (action < 88) this.endProvisional(a);
+        else if (action < 90) this.renewEpoch(a, b);
+        else if (action < 93) this.warp(a);
+        else if (action < 94) this.setTrustPeriods(a);
+        else if (action < 95) this.payRefusedToken(a, b);
         else if (action < 97) this.setFee(a);
         else this.withdrawFees(a, b, c);
     }
@@ -827,8 +1608,8 @@ contract LedgerHandler {
     /**
      * @dev Everything the router owes in `token`, from its own views and the ghost contributor sets: the treasury's
      * fees, each model's not-yet-pushed upstream, each entry's final entitlement (its slice of its epoch's kept
-     * total; for the current epoch, what it will be if the epoch closed now) less what it claimed (freezes
-     * ignored), and the kept amount of every epoch without contributors (escrow). Reverts naming the first
+     * total; for the current epoch, what it will be if the epoch closed now) less what it claimed (whoever may claim
+     * it, now or later), and the kept amount of every epoch without contributors (escrow). Reverts naming the first
      * inconsistency between the router's views (an entry that claimed more than its slice of a closed epoch, or more
      * than its share of the current one; epochs' kept amounts not adding up to the model's kept).
      */
@@ -900,7 +1681,8 @@ contract LedgerHandler {
 
     /**
      * @dev The models the router has `DISPUTED`. Reverts if the handler's pending disputes or the registry's active
-     * ones say otherwise for any model: all three must agree on which models are disputed, and by which dispute.
+     * ones say otherwise for any model: all three must agree on which models are disputed, and by which dispute (and
+     * on which models are provisional).
      */
     function disputedModels() external view returns (bytes32[] memory ids) {
         ids = new bytes32[](_modelIds.length);
@@ -911,6 +1693,12 @@ contract LedgerHandler {
             bool disputed = _isDisputed(id);
             require(disputed == (disputeId != 0), "router's disputed models != models with a pending dispute");
             require(registry.activeDispute(id) == disputeId, "registry's active dispute != the pending one");
+            bool provisional = _models[id].provisional;
+            require(router.flow(id).provisional == provisional, "router's provisional flag != the handler's");
+            require(
+                (registry.identity(id).provisionalUntil != 0) == provisional,
+                "registry's provisional window != the handler's"
+            );
             if (disputed) ids[count++] = id;
         }
         assembly ("memory-safe") {
@@ -918,16 +1706,19 @@ contract LedgerHandler {
         }
     }
 
-    /// @dev What has left model `id` in `token` so far, by the router's views (see {Outflow}).
-    function outflowOf(bytes32 id, address token) external view returns (uint256 pushed, uint256 claimedTotal) {
-        Outflow memory outflow = _outflowOf(id, token);
-        return (outflow.pushed, outflow.claimed);
+    /// @dev A disputed model's contested epoch, what its entries have claimed in `token` now, and what they had
+    /// claimed when the dispute was raised.
+    function contestedClaims(
+        bytes32 id,
+        address token
+    ) external view returns (uint32 epoch, uint256 claimedNow, uint256 claimedThen) {
+        epoch = _contestedEpoch[id];
+        return (epoch, _claimedInEpoch(id, token, epoch), _frozenClaims[id][token]);
     }
 
-    /// @dev What had left model `id` in `token` when its latest dispute was raised.
-    function frozenOutflow(bytes32 id, address token) external view returns (uint256 pushed, uint256 claimedTotal) {
-        Outflow storage outflow = _frozenOutflows[id][token];
-        return (outflow.pushed, outflow.claimed);
+    /// @dev The current epoch of model `id` (handler's record).
+    function currentEpoch(bytes32 id) external view returns (uint32) {
+        return _models[id].epochs - 1;
     }
 
     /**
@@ -955,9 +1746,10 @@ contract LedgerHandler {
 
     function _randomRegistration(
         uint256 seed,
-        string memory key
+        string memory key,
+        uint256 limit
     ) private view returns (IModelRegistry.Registration memory registration) {
-        (ParentEdge[] memory parents, Terms[] memory expectedTerms) = _randomParents(seed);
+        (ParentEdge[] memory parents, Terms[] memory expectedTerms) = _randomParents(seed, limit);
         registration = IModelRegistry.Registration({
             key: key,
             steward: _actor(seed.next(4)),
@@ -972,12 +1764,12 @@ contract LedgerHandler {
         });
     }
 
-    /// @dev Up to MAX_PARENTS distinct models that are not revoked, from a random rotation, with random weights and
-    /// relations, and the terms the registrant sees for each.
+    /// @dev Up to MAX_PARENTS distinct models that are not revoked, among the first `count` registered, from a
+    /// random rotation, with random weights and relations, and the terms the registrant sees for each.
     function _randomParents(
-        uint256 seed
+        uint256 seed,
+        uint256 count
     ) private view returns (ParentEdge[] memory parents, Terms[] memory expectedTerms) {
-        uint256 count = _modelIds.length;
         bytes32[] memory eligible = new bytes32[](count);
         uint256 eligibleCount = 0;
         uint256 offset = count == 0 ? 0 : seed.next(1) % count;
@@ -1021,37 +1813,50 @@ contract LedgerHandler {
             _fail("epoch root does not commit to the set", "");
     }
 
-    /// @dev A random subset (at most 8) of `account`'s entries with their proofs, and whether one of them is frozen
-    /// (`includeFrozen` lets entries of disputed models and of revoked models' earlier epochs in).
+    /// @dev A random subset (at most 8) of `account`'s entries with their proofs, and whether a claim of one of them
+    /// is refused (`includeRefused` lets such entries in: see {_claimOpen}).
     function _entriesOf(
         address account,
         uint256 seed,
-        bool includeFrozen
-    ) private view returns (ContributorClaim[] memory entries, bool frozen) {
+        bool includeRefused
+    ) private view returns (ContributorClaim[] memory entries, bool refused) {
         entries = new ContributorClaim[](8);
         uint256 used = 0;
         uint256 bit = 0;
         for (uint256 m = 0; m < _modelIds.length && used < 8; ++m) {
             bytes32 id = _modelIds[m];
-            IRevenueRouter.Flow memory modelFlow = router.flow(id);
             for (uint32 epoch = 0; epoch < _models[id].epochs && used < 8; ++epoch) {
                 Contributor[] memory set = _sets[id][epoch];
                 for (uint256 j = 0; j < set.length && used < 8; ++j) {
                     if (set[j].account != account) continue;
                     // Each entry is in with probability 1/2 (bits of the seed, recycled past 256 entries).
                     if ((seed >> (bit++ % 256)) & 1 == 0) continue;
-                    bool entryFrozen =
-                        modelFlow.status == ModelStatus.DISPUTED ||
-                            (modelFlow.status == ModelStatus.REVOKED && epoch < modelFlow.revokedEpoch);
-                    if (entryFrozen && !includeFrozen) continue;
+                    bool entryRefused = !_claimOpen(id, epoch);
+                    if (entryRefused && !includeRefused) continue;
                     entries[used++] = ContributorTree.entry(id, epoch, set, j);
-                    frozen = frozen || entryFrozen;
+                    refused = refused || entryRefused;
                 }
             }
         }
         assembly ("memory-safe") {
             mstore(entries, used)
         }
+    }
+
+    /// @dev Whether entries of `epoch` of `id` may claim now (SPEC "Disputes"): not while the model is provisional,
+    /// not the contested (current) epoch of a disputed model, not an epoch a revoked model's beneficiary sweeps.
+    function _claimOpen(bytes32 id, uint32 epoch) private view returns (bool) {
+        if (_models[id].provisional) return false;
+        if (_isDisputed(id) && epoch + 1 == _models[id].epochs) return false;
+        return !_isSweepable(id, epoch);
+    }
+
+    /// @dev Whether `epoch` of revoked model `id` goes to its current beneficiary by sweep: the contested epoch (the
+    /// one before the first beneficiary's) and earlier beneficiaries' epochs.
+    function _isSweepable(bytes32 id, uint32 epoch) private view returns (bool) {
+        if (!_isRevoked(id)) return false;
+        uint32 revokedEpoch = _models[id].revokedEpoch;
+        return epoch + 1 == revokedEpoch || (epoch >= revokedEpoch && epoch + 1 < _models[id].epochs);
     }
 
     /**
@@ -1083,12 +1888,12 @@ contract LedgerHandler {
     }
 
     /**
-     * @dev The router's claimable for an entry, checked against the entitlement computed here from the ghost epochs:
-     * an entry of a closed epoch (earlier than the model's current one) is owed its slice of the epoch's kept total;
-     * an entry of the current epoch only its share, `floor(kept * w / PPM)`, until the epoch closes.
+     * @dev What an entry is due now, computed here from the ghost epochs (an entry of a closed epoch is owed its
+     * slice of the epoch's kept total, an entry of the current epoch only its share, `floor(kept * w / PPM)`, until
+     * the epoch closes; less what it claimed), checked against the router's {IRevenueRouter-claimable}, which must
+     * be that due when a claim of the entry is open and 0 when it is refused.
      */
-    function _checkedClaimable(address token, ContributorClaim memory entry) private returns (uint256 amount) {
-        amount = router.claimable(token, entry);
+    function _checkedClaimable(address token, ContributorClaim memory entry) private returns (uint256 due) {
         uint256 kept = router.keptInEpoch(entry.modelId, token, entry.epoch);
         uint256 entitlement =
             _isClosed(entry.modelId, entry.epoch)
@@ -1096,19 +1901,20 @@ contract LedgerHandler {
                 : SplitMath.share(kept, entry.weightPpm);
         uint256 alreadyClaimed = router.claimed(entry.modelId, token, entry.epoch, entry.cumulativeBefore);
         if (alreadyClaimed > entitlement) _fail("an entry claimed more than its entitlement so far", "");
-        uint256 expected = entitlement > alreadyClaimed ? entitlement - alreadyClaimed : 0;
-        if (amount != expected) _fail("claimable != entitlement - claimed (slice if closed, share if current)", "");
+        due = entitlement > alreadyClaimed ? entitlement - alreadyClaimed : 0;
+        uint256 claimable = router.claimable(token, entry);
+        if (claimable != (_claimOpen(entry.modelId, entry.epoch) ? due : 0)) {
+            _fail("claimable != due (slice if closed, share if current; 0 if refused)", "");
+        }
     }
 
-    function _outflowOf(bytes32 id, address token) private view returns (Outflow memory outflow) {
-        outflow.pushed = router.modelBalance(id, token).pushed;
-        for (uint32 epoch = 0; epoch < _models[id].epochs; ++epoch) {
-            Contributor[] storage set = _sets[id][epoch];
-            uint32 cumulative = 0;
-            for (uint256 j = 0; j < set.length; ++j) {
-                outflow.claimed += router.claimed(id, token, epoch, cumulative);
-                cumulative += set[j].weightPpm;
-            }
+    /// @dev What the entries of `epoch` of `id` have claimed (or had swept) in `token`.
+    function _claimedInEpoch(bytes32 id, address token, uint32 epoch) private view returns (uint256 total) {
+        Contributor[] storage set = _sets[id][epoch];
+        uint32 cumulative = 0;
+        for (uint256 j = 0; j < set.length; ++j) {
+            total += router.claimed(id, token, epoch, cumulative);
+            cumulative += set[j].weightPpm;
         }
     }
 
@@ -1141,15 +1947,16 @@ contract LedgerHandler {
         return _token(seed);
     }
 
-    /// @dev A one-step batch propagating `id`, after a step of an active model when there is one.
+    /// @dev A batch propagating `id`, after a step of another model that is not provisional when there is one.
     function _batchEndingWith(
         bytes32 id,
         address token,
         uint256 seed
     ) private view returns (IRevenueRouter.Propagation[] memory batch) {
-        (bool found, bytes32 active) = _findModel(seed, _isActive);
+        (bool found, bytes32 other) = _findModel(seed, _isPropagatable);
+        found = found && other != id;
         batch = new IRevenueRouter.Propagation[](found ? 2 : 1);
-        if (found) batch[0] = IRevenueRouter.Propagation({modelId: active, token: token, parents: _parents[active]});
+        if (found) batch[0] = IRevenueRouter.Propagation({modelId: other, token: token, parents: _parents[other]});
         batch[batch.length - 1] = IRevenueRouter.Propagation({modelId: id, token: token, parents: _parents[id]});
     }
 
@@ -1188,6 +1995,40 @@ contract LedgerHandler {
         return router.flow(id).status == ModelStatus.ACTIVE;
     }
 
+    function _status(bytes32 id) private view returns (ModelStatus) {
+        return router.flow(id).status;
+    }
+
+    function _isProvisional(bytes32 id) private view returns (bool) {
+        return _models[id].provisional;
+    }
+
+    function _isPropagatable(bytes32 id) private view returns (bool) {
+        return !_models[id].provisional;
+    }
+
+    function _hasSteward(bytes32 id) private view returns (bool) {
+        return _models[id].steward != address(0);
+    }
+
+    /// @dev Active, and claiming it stays within MAX_EPOCHS (a provisional model's set is replaced in place).
+    function _isClaimable(bytes32 id) private view returns (bool) {
+        return _isActive(id) && (_models[id].provisional || _models[id].epochs < MAX_EPOCHS);
+    }
+
+    /// @dev Not revoked, and reassigning it stays within MAX_EPOCHS.
+    function _isReassignable(bytes32 id) private view returns (bool) {
+        return !_isRevoked(id) && (_models[id].provisional || _models[id].epochs < MAX_EPOCHS);
+    }
+
+    function _isRenewable(bytes32 id) private view returns (bool) {
+        return _isActive(id) && !_models[id].provisional && _models[id].epochs < MAX_EPOCHS;
+    }
+
+    function _indexOf(bytes32 id) private view returns (uint256 index) {
+        while (_modelIds[index] != id) ++index;
+    }
+
     function _isRevoked(bytes32 id) private view returns (bool) {
         return router.flow(id).status == ModelStatus.REVOKED;
     }
@@ -1205,7 +2046,8 @@ contract LedgerHandler {
     }
 
     function _acceptsNewEpoch(bytes32 id) private view returns (bool) {
-        return _models[id].steward != address(0) && _models[id].epochs < MAX_EPOCHS && _isActive(id);
+        ModelGhost storage ghost = _models[id];
+        return ghost.steward != address(0) && ghost.epochs < MAX_EPOCHS && !ghost.provisional && _isActive(id);
     }
 
     /// @dev A dispute that is pending (`pending`) or resolved with its bond still held (`!pending`).
@@ -1252,6 +2094,28 @@ contract LedgerHandler {
 
     function _balanceOf(address token, address account) private view returns (uint256) {
         return token == NATIVE_TOKEN ? account.balance : IERC20(token).balanceOf(account);
+    }
+
+    /// @dev Whether `account` can be paid `token` (hostile mode: the rejecting actor refuses ETH, the blacklisted
+    /// actor cannot receive the blacklisting token).
+    function _canReceive(address token, address account) private view returns (bool) {
+        if (token == NATIVE_TOKEN) return account != _hostile.rejecting || account == address(0);
+        if (token == address(_hostile.blacklistToken)) return !_hostile.blacklistToken.blacklisted(account);
+        return true;
+    }
+
+    /// @dev The revert a payout of `token` to `account` that cannot receive it bubbles up.
+    function _refusal(address token, address account) private pure returns (bytes memory) {
+        if (token == NATIVE_TOKEN) return abi.encodeWithSelector(RejectingReceiver.RejectingReceiverRefused.selector);
+        return abi.encodeWithSelector(BlacklistToken.BlacklistTokenBlocked.selector, account);
+    }
+
+    /// @dev An actor, from a random one on, that can receive `token`.
+    function _receivingActor(address token, uint256 seed) private view returns (address account) {
+        for (uint256 i = 0; i < ACTOR_COUNT; ++i) {
+            account = _actor((seed % ACTOR_COUNT) + i);
+            if (_canReceive(token, account)) return account;
+        }
     }
 
     function _count(bytes4 selector) private {

@@ -11,6 +11,12 @@ interface IVm {
 
     function prank(address sender) external;
 
+    function warp(uint256 newTimestamp) external;
+
+    function addr(uint256 privateKey) external pure returns (address);
+
+    function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
+
     function readFile(string calldata path) external view returns (string memory data);
 
     function keyExistsJson(string calldata json, string calldata key) external view returns (bool);

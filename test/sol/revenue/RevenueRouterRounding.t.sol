@@ -212,6 +212,33 @@ contract RevenueRouterRoundingTest {
         require(_router.pendingUpstream(child, NATIVE_TOKEN) == 0, "upstream left pending");
     }
 
+    // ---------------------------------------------------------------- fee
+
+    /**
+     * @dev F10: the fee is rounded up, so splitting a payment never saves fee: for any fee rate up to the maximum and
+     * any two amounts whose sum fits the 112-bit totals, `fee(a) + fee(b) >= fee(a + b)`, every nonzero payment
+     * pays a nonzero fee when the rate is nonzero, the fee is exactly `ceil(amount * feePpm / PPM)`, and the net is
+     * the rest. Checked against the deployed router's {RevenueRouter-previewPay}, and against a real payment of
+     * `a`.
+     */
+    function testFuzz_fee_splittingNeverSavesFee(uint256 feeSeed, uint256 aSeed, uint256 bSeed) public {
+        uint32 feePpm =
+            feeSeed % 4 == 0 ? _router.MAX_FEE_PPM() : uint32((feeSeed >> 8).bound(0, _router.MAX_FEE_PPM()));
+        _router.setFee(feePpm);
+        uint256 a = Random.amount(aSeed);
+        uint256 b = (bSeed % 2 == 0 ? Random.amount(bSeed >> 1) : (bSeed >> 1)).bound(1, Random.MAX_AMOUNT - a);
+        (uint256 feeA, uint256 netA) = _router.previewPay(a);
+        (uint256 feeB, ) = _router.previewPay(b);
+        (uint256 feeSum, ) = _router.previewPay(a + b);
+        require(feeA + feeB >= feeSum, "splitting a payment saved fee");
+        require(feeA == (a * feePpm + PPM - 1) / PPM, "fee is not ceil(amount * feePpm / PPM)");
+        require(feePpm == 0 ? feeA == 0 : feeA > 0, "a nonzero payment at a nonzero rate paid no fee");
+        require(feeA + netA == a && feeA <= a, "fee + net != amount");
+        uint256 feesBefore = _router.fees(NATIVE_TOKEN);
+        _pay(_base, a);
+        require(_router.fees(NATIVE_TOKEN) == feesBefore + feeA, "pay charged other than previewPay's fee");
+    }
+
     // ---------------------------------------------------------------- helpers
 
     function _pay(bytes32 id, uint256 amount) private {
