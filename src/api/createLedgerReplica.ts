@@ -1,7 +1,7 @@
 import type { Abi, Hex } from "viem";
 
 import { createLedger, type Ledger } from "../core/ledger.js";
-import { isLedgerEvent } from "../core/recordEvents.js";
+import { LEDGER_EVENT_NAMES, type LedgerEvent } from "../core/ledgerEvent.js";
 import type { Store } from "../store/types.js";
 import { storedEvents, type EventPosition } from "../store/storedEvents.js";
 
@@ -31,7 +31,7 @@ export function createLedgerReplica(store: Store, abi: Abi): LedgerReplica {
       }
     }
     const events = await storedEvents(store, abi, last);
-    for (const { event } of events) if (isLedgerEvent(event)) ledger.apply(event);
+    for (const { event } of events) if (LEDGER_EVENT_NAMES.has(event.type)) ledger.apply(event as LedgerEvent);
     const newest = events[events.length - 1];
     if (newest) last = { blockNumber: newest.blockNumber, logIndex: newest.logIndex, blockHash: newest.blockHash };
     return ledger;

@@ -1,15 +1,23 @@
 import type { Abi, Hex } from "viem";
 
 import type { Sql } from "../store/types.js";
-import { STORED_LOG_COLUMNS, decodeStoredRows, type IndexedEvent, type StoredLogRow } from "../store/storedEvents.js";
+import {
+  STORED_LOG_COLUMNS,
+  decodeStoredRows,
+  type StoredIndexedEvent,
+  type StoredLogRow,
+} from "../store/storedEvents.js";
 import { checkPageSize } from "./modelQueries.js";
 import { badInput } from "./scalars.js";
 
-export type EventsPage = { events: IndexedEvent[]; cursors: string[]; hasNextPage: boolean };
+export type EventsPage = { events: StoredIndexedEvent[]; cursors: string[]; hasNextPage: boolean };
 
-const cursorOf = (e: IndexedEvent) => Buffer.from(`${e.blockNumber}:${e.logIndex}`).toString("base64url");
+/** An edge's cursor: its position in the chain. */
+export const cursorOf = (e: { blockNumber: bigint; logIndex: number }) =>
+  Buffer.from(`${e.blockNumber}:${e.logIndex}`).toString("base64url");
 
-function positionOf(cursor: string): [string, number] {
+/** The position a cursor from {cursorOf} names; BAD_USER_INPUT for anything else. */
+export function positionOf(cursor: string): [string, number] {
   const match = /^(\d+):(\d+)$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
   if (!match) throw badInput(`"${cursor}" is not a cursor from this API: pass an edge's cursor or pageInfo.endCursor.`);
   return [match[1]!, Number(match[2])];

@@ -37,6 +37,23 @@ export type DisputeRow = {
 export const DISPUTE_COLUMNS =
   "id, model_id, disputer, evidence_hash, bond, outcome, raised_block, raised_transaction, resolved_block, beneficiary, bond_recipient";
 
+/** A row of one of the trust histories (attestations, lineage_corrections, ...), as stored. */
+export type HistoryRow = Record<string, unknown> & {
+  block_number: string;
+  log_index: number;
+  transaction_hash: string;
+};
+
+/** The governed settings row (trust_settings). */
+export type SettingsRow = {
+  attester_threshold: number;
+  dispute_bond: string;
+  provisional_period: string;
+  dispute_cooldown: string;
+  epoch_renewal: string;
+  allowlist_only: boolean;
+};
+
 /** Per request: batched loads, so a page of models with parents and contributors costs a handful of queries. */
 export type Loaders = {
   models: DataLoader<string, ModelRow | null>;
@@ -47,6 +64,13 @@ export type Loaders = {
   epochs: DataLoader<string, EpochRow[]>;
   /** A model's disputes, newest first. */
   disputes: DataLoader<string, DisputeRow[]>;
+  /** Per model, oldest first. */
+  attestations: DataLoader<string, HistoryRow[]>;
+  lineageCorrections: DataLoader<string, HistoryRow[]>;
+  reassignments: DataLoader<string, HistoryRow[]>;
+  beneficiaryReplacements: DataLoader<string, HistoryRow[]>;
+  /** The governed settings (one key: they are one row); null before the registry's deployment is indexed. */
+  settings: DataLoader<"settings", SettingsRow | null>;
 };
 
 const groupBy = <Row, Key>(rows: readonly Row[], keyOf: (row: Row) => Key) => {
@@ -61,7 +85,26 @@ const groupBy = <Row, Key>(rows: readonly Row[], keyOf: (row: Row) => Key) => {
 
 /** Fresh loaders for one request (their caches must not outlive it). */
 export function createLoaders(store: Sql): Loaders {
+  const history = (table: string) =>
+    new DataLoader<string, HistoryRow[]>(async (ids) => {
+      const rows = await store.query<HistoryRow & { model_id: string }>(
+        `SELECT * FROM ${table} WHERE model_id = ANY($1) ORDER BY model_id, block_number, log_index`,
+        [[...ids]],
+      );
+      const groups = groupBy(rows, (r) => r.model_id);
+      return ids.map((id) => groups.get(id) ?? []);
+    });
   return {
+    attestations: history("attestations"),
+    lineageCorrections: history("lineage_corrections"),
+    reassignments: history("model_reassignments"),
+    beneficiaryReplacements: history("beneficiary_replacements"),
+    settings: new DataLoader(async (keys) => {
+      const [row] = await store.query<SettingsRow>(
+        "SELECT attester_threshold, dispute_bond, provisional_period, dispute_cooldown, epoch_renewal, allowlist_only FROM trust_settings WHERE id = 1",
+      );
+      return keys.map(() => row ?? null);
+    }),
     models: new DataLoader(async (ids) => {
       const rows = await store.query<ModelRow>(`SELECT ${MODEL_COLUMNS} FROM models WHERE id = ANY($1)`, [[...ids]]);
       const byId = new Map(rows.map((r) => [r.id, r]));

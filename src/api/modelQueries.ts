@@ -15,10 +15,14 @@ export type ModelRow = {
   license: string | null;
   metadata_uri: string | null;
   weights_digest: string | null;
+  verified: boolean;
+  provisional_until: string | null;
+  dispute_cooldown_until: string | null;
+  dismissed_disputes: number;
 };
 
 export const MODEL_COLUMNS =
-  "id, key, steward, placeholder, status, upstream_ppm, epoch, terms, registered_block, license, metadata_uri, weights_digest";
+  "id, key, steward, placeholder, status, upstream_ppm, epoch, terms, registered_block, license, metadata_uri, weights_digest, verified, provisional_until, dispute_cooldown_until, dismissed_disputes";
 
 /** The `ModelFilter` input, as GraphQL parsed it (scalars already checked and normalised). */
 export type ModelFilter = {
@@ -34,6 +38,8 @@ export type ModelFilter = {
   status?: number;
   status_in?: number[];
   placeholder?: boolean;
+  verified?: boolean;
+  provisional?: boolean;
   parent?: string;
   upstreamPpm_gt?: number;
   upstreamPpm_lt?: number;
@@ -74,6 +80,8 @@ export function whereClause(filter: ModelFilter | null | undefined, params: unkn
   if (filter.status != null) add("status = ?", filter.status);
   if (filter.status_in != null) add("status = ANY(?)", filter.status_in);
   if (filter.placeholder != null) add("placeholder = ?", filter.placeholder);
+  if (filter.verified != null) add("verified = ?", filter.verified);
+  if (filter.provisional != null) add("(provisional_until IS NOT NULL) = ?", filter.provisional);
   if (filter.parent != null) add("id IN (SELECT model_id FROM model_parents WHERE parent_id = ?)", filter.parent);
   if (filter.upstreamPpm_gt != null) add("upstream_ppm > ?", filter.upstreamPpm_gt);
   if (filter.upstreamPpm_lt != null) add("upstream_ppm < ?", filter.upstreamPpm_lt);

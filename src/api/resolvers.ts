@@ -11,6 +11,7 @@ import {
   type ContributorRow,
   type DisputeRow,
   type EpochRow,
+  type HistoryRow,
   type Loaders,
   type TotalRow,
 } from "./loaders.js";
@@ -24,6 +25,21 @@ import {
 } from "./modelQueries.js";
 import { AddressScalar, BigIntScalar, Bytes32Scalar, badInput } from "./scalars.js";
 import { followBalances, followEvents } from "./subscriptions.js";
+import { claimRedirectionsPage } from "./trustQueries.js";
+
+/** The registry's `MAX_BOND_DOUBLINGS`. */
+const MAX_BOND_DOUBLINGS = 8;
+
+/** Where a history row happened, as the GraphQL types name it. */
+const at = (row: Pick<HistoryRow, "block_number" | "transaction_hash">) => ({
+  block: row.block_number,
+  transactionHash: row.transaction_hash,
+});
+
+type AppointmentRow = { account: string; block_number: string; transaction_hash: string };
+const appointment = (row: AppointmentRow) => ({ account: row.account, ...at(row) });
+const appointments = (sql: Sql, table: "attesters" | "guardians") =>
+  sql.query<AppointmentRow>(`SELECT account, block_number, transaction_hash FROM ${table} ORDER BY lower(account)`);
 
 /**
  * What every resolver sees: `sql` reads one snapshot of the store for the whole request (and the loaders read
@@ -87,6 +103,7 @@ export const resolvers = {
   Bytes32: Bytes32Scalar,
   ModelStatus: modelStatusValues,
   DisputeOutcome: { PENDING: 0, DISMISSED: 1, UPHELD: 2 },
+  TokenPolicy: { NONE: 0, ALLOWED: 1, BLOCKED: 2 },
   Relation,
   Role,
   Query: {
@@ -179,6 +196,39 @@ export const resolvers = {
     },
     models: async (_: unknown, args: PageArgs & { where?: ModelFilter | null }, { sql }: Context) =>
       modelConnection(await modelsPage(sql, args)),
+    attesters: async (_: unknown, __: unknown, { sql, settings }: Context) => ({
+      threshold: (await settings.load("settings"))?.attester_threshold ?? 0,
+      attesters: (await appointments(sql, "attesters")).map(appointment),
+    }),
+    guardians: async (_: unknown, __: unknown, { sql }: Context) =>
+      (await appointments(sql, "guardians")).map(appointment),
+    trustSettings: async (_: unknown, __: unknown, { settings }: Context) => {
+      const row = await settings.load("settings");
+      return (
+        row && {
+          attesterThreshold: row.attester_threshold,
+          disputeBond: row.dispute_bond,
+          provisionalPeriod: row.provisional_period,
+          disputeCooldown: row.dispute_cooldown,
+          epochRenewal: row.epoch_renewal,
+          allowlistOnly: row.allowlist_only,
+        }
+      );
+    },
+    tokenPolicies: async (_: unknown, __: unknown, { sql, settings }: Context) => {
+      const rows = await sql.query<{ token: string; policy: number; block_number: string; transaction_hash: string }>(
+        "SELECT token, policy, block_number, transaction_hash FROM token_policies ORDER BY lower(token)",
+      );
+      return {
+        allowlistOnly: (await settings.load("settings"))?.allowlist_only ?? false,
+        tokens: rows.map((r) => ({ token: r.token, policy: r.policy, ...at(r) })),
+      };
+    },
+    claimRedirections: (
+      _: unknown,
+      args: { account?: Address | null; recipient?: Address | null; first: number; after?: string | null },
+      { sql }: Context,
+    ) => claimRedirectionsPage(sql, args),
   },
   Subscription: {
     paymentReceived: {
@@ -207,6 +257,34 @@ export const resolvers = {
     registeredBlock: (m: ModelRow) => m.registered_block,
     metadataURI: (m: ModelRow) => m.metadata_uri,
     weightsDigest: (m: ModelRow) => m.weights_digest,
+    provisional: (m: ModelRow) => m.provisional_until !== null,
+    provisionalUntil: (m: ModelRow) => m.provisional_until,
+    disputeCooldownUntil: (m: ModelRow) => m.dispute_cooldown_until,
+    dismissedDisputes: (m: ModelRow) => m.dismissed_disputes,
+    nextDisputeBond: async (m: ModelRow, _: unknown, { settings }: Context) =>
+      BigInt((await settings.load("settings"))?.dispute_bond ?? 0) <<
+      BigInt(Math.min(m.dismissed_disputes, MAX_BOND_DOUBLINGS)),
+    attestations: async (m: ModelRow, _: unknown, context: Context) =>
+      (await context.attestations.load(m.id)).map((r) => ({
+        steward: r.steward,
+        revision: r.revision,
+        nonce: Number(r.nonce),
+        ...at(r),
+      })),
+    lineageCorrections: async (m: ModelRow, _: unknown, context: Context) =>
+      (await context.lineageCorrections.load(m.id)).map((r) => ({
+        upstreamPpm: r.upstream_ppm,
+        parents: r.parents,
+        ...at(r),
+      })),
+    reassignments: async (m: ModelRow, _: unknown, context: Context) =>
+      (await context.reassignments.load(m.id)).map((r) => ({ steward: r.steward, ...at(r) })),
+    beneficiaryReplacements: async (m: ModelRow, _: unknown, context: Context) =>
+      (await context.beneficiaryReplacements.load(m.id)).map((r) => ({
+        previous: r.previous,
+        beneficiary: r.beneficiary,
+        ...at(r),
+      })),
     parents: async (m: ModelRow, _: unknown, context: Context) =>
       (await context.parents.load(m.id)).map((p) => ({
         parentId: p.parent_id,

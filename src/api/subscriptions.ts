@@ -2,7 +2,12 @@ import { GraphQLError } from "graphql";
 import type { Abi, Address, Hex } from "viem";
 
 import type { Store } from "../store/types.js";
-import { STORED_LOG_COLUMNS, decodeStoredRows, type IndexedEvent, type StoredLogRow } from "../store/storedEvents.js";
+import {
+  STORED_LOG_COLUMNS,
+  decodeStoredRows,
+  type StoredIndexedEvent,
+  type StoredLogRow,
+} from "../store/storedEvents.js";
 import { sleep } from "../internal/sleep.js";
 
 /** How often a subscription looks for what the indexer committed since. */
@@ -82,7 +87,7 @@ export async function followEvents(
   abi: Abi,
   types: readonly string[],
   topic?: { index: 1 | 2 | 3; value: Hex },
-): Promise<AsyncGenerator<IndexedEvent>> {
+): Promise<AsyncGenerator<StoredIndexedEvent>> {
   const start = await newestPosition(store);
   return stoppable(disposed, (signal) => eventsAfter(store, abi, types, start, signal, topic));
 }
@@ -94,7 +99,7 @@ async function* eventsAfter(
   start: [string, number],
   signal: AbortSignal,
   topic?: { index: 1 | 2 | 3; value: Hex },
-): AsyncGenerator<IndexedEvent> {
+): AsyncGenerator<StoredIndexedEvent> {
   let [block, logIndex] = start;
   while (!signal.aborted) {
     const params: unknown[] = [[...types], block, logIndex];

@@ -11,8 +11,7 @@ import {
 
 import type { DeploymentRecord } from "../chain/deploymentRecord.js";
 import type { FunctionCall } from "../chain/functionCall.js";
-import type { revenueRouterAbi } from "../contracts/abis.js";
-import { ModelStatus } from "../core/constants.js";
+import { modelRegistryAbi, type revenueRouterAbi } from "../contracts/abis.js";
 import { contributorClaim } from "../core/contributorClaim.js";
 import { contributorTree } from "../core/contributorTree.js";
 import type { RpcClient } from "../chain/rpc/types.js";
@@ -39,8 +38,6 @@ export type ReconcileParameters = {
 type RouterView = ContractFunctionName<typeof revenueRouterAbi, "view">;
 type RouterViewResult<view extends RouterView> = ContractFunctionReturnType<typeof revenueRouterAbi, "view", view>;
 
-const { DISPUTED, REVOKED } = ModelStatus;
-
 type ContributorRow = {
   model_id: Hex;
   epoch: number;
@@ -50,10 +47,11 @@ type ContributorRow = {
 };
 
 /**
- * Compares the mirror in the database with the router's view functions, at the block the mirror reflects: every
- * model's flow (status, upstream share, epoch) and contributor-set roots, every model and token's lifetime totals,
- * every contributor entry's claimable amount (summed per account and token, against the mirror's balances), and the
- * fees of every token. Returns every difference; an empty list means the mirror is exact to the wei.
+ * Compares the mirror in the database with the router's and registry's view functions, at the block the mirror
+ * reflects: every model's flow (status, upstream share, epoch, provisional) and identity (verified, provisional
+ * window, dispute cool-down, dismissals), contributor-set roots, every model and token's lifetime totals, every
+ * contributor entry's claimable amount (summed per account and token, against the mirror's balances), and the fees
+ * of every token. Returns every difference; an empty list means the mirror is exact to the wei.
  */
 export async function reconcile({ rpc, sql, deployment, routerAbi }: ReconcileParameters): Promise<ReconcileReport> {
   const [checkpoint] = await sql.query<{ block_number: string }>(
@@ -72,13 +70,31 @@ export async function reconcile({ rpc, sql, deployment, routerAbi }: ReconcilePa
     // Decoded with the untyped call, the result is unknown to viem: it is what the generated ABI states for the view.
     return decodeFunctionResult({ ...call, data }) as RouterViewResult<functionName>;
   };
+  const identityOf = async (id: Hex) => {
+    const data = await rpc.call({
+      to: deployment.contracts.ModelRegistry.address,
+      data: encodeFunctionData({ abi: modelRegistryAbi, functionName: "identity", args: [id] }),
+      blockNumber: block,
+    });
+    return decodeFunctionResult({ abi: modelRegistryAbi, functionName: "identity", data });
+  };
   const differences: ReconcileDifference[] = [];
   const compare = (what: string, mirror: unknown, chain: unknown) => {
     if (String(mirror) !== String(chain)) differences.push({ what, mirror: String(mirror), chain: String(chain) });
   };
 
-  const models = await sql.query<{ id: Hex; status: number; upstream_ppm: number; epoch: number }>(
-    "SELECT id, status, upstream_ppm, epoch FROM models ORDER BY id",
+  const models = await sql.query<{
+    id: Hex;
+    status: number;
+    upstream_ppm: number;
+    epoch: number;
+    verified: boolean;
+    provisional_until: string | null;
+    dispute_cooldown_until: string | null;
+    dismissed_disputes: number;
+  }>(
+    `SELECT id, status, upstream_ppm, epoch, verified, provisional_until, dispute_cooldown_until, dismissed_disputes
+     FROM models ORDER BY id`,
   );
   const contributors = await sql.query<ContributorRow>(
     "SELECT model_id, epoch, account, role, weight_ppm FROM contributors ORDER BY model_id, epoch, position",
@@ -88,13 +104,17 @@ export async function reconcile({ rpc, sql, deployment, routerAbi }: ReconcilePa
     const key = `${row.model_id}|${row.epoch}`;
     sets.set(key, [...(sets.get(key) ?? []), row]);
   }
-  const flows = new Map<Hex, { status: number; revokedEpoch: number }>();
   for (const model of models) {
     const flow = await read("flow", [model.id]);
-    flows.set(model.id, flow);
     compare(`model ${model.id} status`, model.status, flow.status);
     compare(`model ${model.id} upstreamPpm`, model.upstream_ppm, flow.upstreamPpm);
     compare(`model ${model.id} epoch`, model.epoch, flow.epoch);
+    compare(`model ${model.id} provisional`, model.provisional_until !== null, flow.provisional);
+    const identity = await identityOf(model.id);
+    compare(`model ${model.id} verified`, model.verified, identity.verified);
+    compare(`model ${model.id} provisionalUntil`, model.provisional_until ?? 0, identity.provisionalUntil);
+    compare(`model ${model.id} disputeCooldownUntil`, model.dispute_cooldown_until ?? 0, identity.disputeCooldownUntil);
+    compare(`model ${model.id} dismissedDisputes`, model.dismissed_disputes, identity.dismissedDisputes);
   }
 
   const tokens = (await sql.query<{ token: Address; fees: string }>("SELECT token, fees FROM token_fees")).map(
@@ -117,9 +137,8 @@ export async function reconcile({ rpc, sql, deployment, routerAbi }: ReconcilePa
     }
   }
 
-  // Per account and token, the sum of the router's claimable() over the account's entries that `claim` would pay
-  // now: claimable() itself ignores freezes, so entries of a disputed model, and a revoked model's epochs before the
-  // revocation (the beneficiary sweeps those), are left out, as the mirror leaves them out.
+  // Per account and token, the sum of the router's claimable() over the account's entries: it is 0 for an entry
+  // `claim` would refuse (a provisional model, a disputed model's contested epoch, a revoked model's swept epochs).
   const claimable = new Map<string, bigint>();
   let entries = 0;
   for (const [key, rows] of sets) {
@@ -130,11 +149,8 @@ export async function reconcile({ rpc, sql, deployment, routerAbi }: ReconcilePa
     );
     const root = await read("epochRoot", [modelId, epoch]);
     compare(`model ${modelId} epoch ${epoch} root`, tree.root, root);
-    const flow = flows.get(modelId);
-    const frozen = flow?.status === DISPUTED || (flow?.status === REVOKED && epoch < flow.revokedEpoch);
     for (const entry of tree.entries) {
       entries++;
-      if (frozen) continue;
       const claim = contributorClaim({ ...entry, modelId, epoch });
       for (const { token } of tokens) {
         const amount = await read("claimable", [token, claim]);

@@ -1,8 +1,8 @@
 import type { Sql } from "./types.js";
-import type { IndexedEvent } from "../chain/decodeLogs.js";
+import type { StoredIndexedEvent } from "./trustEvents.js";
 
 /** Inserts the events as eight column arrays (`unnest`): one statement and eight parameters however many rows. */
-export async function insertEvents(tx: Sql, events: readonly IndexedEvent[]) {
+export async function insertEvents(tx: Sql, events: readonly StoredIndexedEvent[]) {
   if (events.length === 0) return;
   await tx.query(
     `INSERT INTO ledger_events (block_number, log_index, block_hash, transaction_hash, event_type, address, topics, data)

@@ -193,4 +193,130 @@ create trigger indexer_checkpoint_notify after insert or update or delete on ind
   for each row execute function stemma_notify_checkpoint();
 `,
   },
+  {
+    version: 4,
+    name: "trust: identity, attestations, guardians, cool-downs, claim recipients, token policies",
+    sql: `
+-- Each model's identity as the registry's identity(id) view has it. provisional_until is null when the model is not
+-- provisional (2^40 - 1 for a placeholder: until claimed or assigned); dispute_cooldown_until is null before a
+-- first dismissal.
+alter table models
+  add column verified boolean not null default false,
+  add column provisional_until bigint,
+  add column dispute_cooldown_until bigint,
+  add column dismissed_disputes int not null default 0;
+
+-- Histories, one row per event, keyed by its place in the chain.
+create table attestations (
+  block_number bigint not null,
+  log_index int not null,
+  transaction_hash text not null,
+  model_id text not null,
+  steward text not null,
+  revision text not null,
+  nonce bigint not null,
+  primary key (block_number, log_index)
+);
+create index attestations_model_id_idx on attestations (model_id);
+
+-- parents is the corrected lineage's edges as JSON: [{parentId, relation, weightPpm}].
+create table lineage_corrections (
+  block_number bigint not null,
+  log_index int not null,
+  transaction_hash text not null,
+  model_id text not null,
+  upstream_ppm int not null,
+  parents jsonb not null,
+  primary key (block_number, log_index)
+);
+create index lineage_corrections_model_id_idx on lineage_corrections (model_id);
+
+create table model_reassignments (
+  block_number bigint not null,
+  log_index int not null,
+  transaction_hash text not null,
+  model_id text not null,
+  steward text not null,
+  primary key (block_number, log_index)
+);
+create index model_reassignments_model_id_idx on model_reassignments (model_id);
+
+create table beneficiary_replacements (
+  block_number bigint not null,
+  log_index int not null,
+  transaction_hash text not null,
+  model_id text not null,
+  previous text not null,
+  beneficiary text not null,
+  primary key (block_number, log_index)
+);
+create index beneficiary_replacements_model_id_idx on beneficiary_replacements (model_id);
+
+-- claimTo: what an account's claims of a token paid to another recipient in one transaction.
+create table claim_redirections (
+  block_number bigint not null,
+  log_index int not null,
+  transaction_hash text not null,
+  account text not null,
+  token text not null,
+  recipient text not null,
+  total numeric(78,0) not null,
+  primary key (block_number, log_index)
+);
+create index claim_redirections_account_idx on claim_redirections (account, block_number, log_index);
+create index claim_redirections_recipient_idx on claim_redirections (recipient, block_number, log_index);
+
+-- The current attesters and guardians (GUARDIAN_ROLE holders), with the block and transaction that appointed them.
+create table attesters (
+  account text primary key,
+  block_number bigint not null,
+  transaction_hash text not null
+);
+create table guardians (
+  account text primary key,
+  block_number bigint not null,
+  transaction_hash text not null
+);
+
+-- policy is IRevenueRouter.TokenPolicy (1 allowed, 2 blocked); tokens back at NONE have no row.
+create table token_policies (
+  token text primary key,
+  policy smallint not null,
+  block_number bigint not null,
+  transaction_hash text not null
+);
+
+-- The governed settings, as last set: one row once the registry is deployed.
+create table trust_settings (
+  id smallint primary key check (id = 1),
+  attester_threshold int not null,
+  dispute_bond numeric(78,0) not null,
+  provisional_period bigint not null,
+  dispute_cooldown bigint not null,
+  epoch_renewal bigint not null,
+  allowlist_only boolean not null
+);
+
+-- Timestamps of the blocks the derived tables need one of (a dismissal starts a cool-down from its block's time):
+-- raw data like ledger_events, removed with its block by a rollback.
+create table block_times (
+  number bigint primary key,
+  timestamp bigint not null
+);
+
+-- Versions 1-3 dropped the events above instead of storing them: the indexer starts again from the deployment.
+delete from indexer_checkpoint;
+delete from indexed_blocks;
+delete from ledger_events;
+delete from models;
+delete from model_parents;
+delete from contributors;
+delete from contributor_epochs;
+delete from disputes;
+delete from model_token_totals;
+delete from account_balances;
+delete from effective_shares;
+delete from token_fees;
+`,
+  },
 ];

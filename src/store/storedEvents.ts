@@ -1,9 +1,10 @@
 import type { Abi, Address, Hex } from "viem";
 
-import { decodeLogs, type IndexedEvent, type MinedLog } from "../chain/decodeLogs.js";
+import type { MinedLog } from "../chain/decodeLogs.js";
+import { decodeStoredLogs, type StoredIndexedEvent } from "./trustEvents.js";
 import type { Sql } from "./types.js";
 
-export type { IndexedEvent };
+export type { StoredIndexedEvent };
 
 /** A position in the chain's event order. */
 export type EventPosition = { blockNumber: bigint; logIndex: number };
@@ -35,15 +36,15 @@ function logOfRow(row: StoredLogRow): MinedLog {
 }
 
 /** Stored rows (selected with {@link STORED_LOG_COLUMNS}) decoded again into the events they were. */
-export function decodeStoredRows(abi: Abi, rows: readonly StoredLogRow[]): IndexedEvent[] {
-  return decodeLogs(abi, rows.map(logOfRow));
+export function decodeStoredRows(abi: Abi, rows: readonly StoredLogRow[]): StoredIndexedEvent[] {
+  return decodeStoredLogs(abi, rows.map(logOfRow));
 }
 
 /**
  * The stored ledger events in chain order, decoded again from their raw logs (so a replay sees exactly what the
  * indexer saw); with `after`, only those after that position.
  */
-export async function storedEvents(sql: Sql, abi: Abi, after?: EventPosition): Promise<IndexedEvent[]> {
+export async function storedEvents(sql: Sql, abi: Abi, after?: EventPosition): Promise<StoredIndexedEvent[]> {
   const rows = await sql.query<StoredLogRow>(
     `SELECT ${STORED_LOG_COLUMNS} FROM ledger_events
      ${after ? "WHERE (block_number, log_index) > ($1, $2)" : ""} ORDER BY block_number, log_index`,

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 
 import { keccak256, stringToHex, type Hex } from "viem";
 
+import { ModelStatus } from "../../src/core/constants.js";
 import { type Api, indexedApi, queryApi } from "../helpers/api.js";
 import { send } from "../property/harness.js";
 import { startScenario, type Scenario } from "../indexer/scenario.js";
@@ -26,8 +27,9 @@ describe("GraphQL API: metadata, contributor history, disputes and children", fu
   before(async function () {
     scenario = await startScenario(47, 12);
     await scenario.act(60);
-    // A metadata update on the first model its steward still holds.
-    const model = scenario.world.models.find((m) => m.steward !== null)!;
+    // A metadata update on the first model its steward still holds (the registry refuses one while disputed or
+    // revoked).
+    const model = scenario.world.models.find((m) => m.steward !== null && m.status === ModelStatus.ACTIVE)!;
     await send(scenario.d, model.steward!, scenario.d.registry.address, scenario.d.registryAbi, "setMetadata", [
       model.id,
       keccak256(stringToHex("weights v2")),

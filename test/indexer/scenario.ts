@@ -21,7 +21,7 @@ import { deploy, type Deployment } from "../property/harness.js";
 import { Rng } from "../property/rng.js";
 import { planLineage, randomAction, registerLineage, type World } from "../property/world.js";
 
-/** A `hardhat node` with the ledger deployed, a random lineage registered, and the property test's random actions. */
+/** A `hardhat node` with the ledger deployed, a random lineage registered (none with `models` 0), and the property test's random actions. */
 export type Scenario = {
   node: HardhatNode;
   d: Deployment;
@@ -67,7 +67,7 @@ export async function startScenario(seed: number, models = 10): Promise<Scenario
   const connection = await network.create({ network: "localhost", override: { url: node.url } });
   const d = await deploy(connection, { label: `indexer seed ${seed}`, feePpm: 12_345, disputeBond: 10n ** 15n });
   const rng = new Rng(seed);
-  const plans = planLineage(rng, { seedLabel: `ix${seed}`, count: models, accounts: d.accounts });
+  const plans = models ? planLineage(rng, { seedLabel: `ix${seed}`, count: models, accounts: d.accounts }) : [];
   const world: World = {
     d,
     rng,
@@ -181,6 +181,16 @@ export async function dumpStore(store: Store): Promise<Record<string, unknown[]>
     token_fees: "token",
     contributor_epochs: "model_id, epoch",
     disputes: "id",
+    block_times: "number",
+    attestations: "block_number, log_index",
+    lineage_corrections: "block_number, log_index",
+    model_reassignments: "block_number, log_index",
+    beneficiary_replacements: "block_number, log_index",
+    claim_redirections: "block_number, log_index",
+    attesters: "account",
+    guardians: "account",
+    token_policies: "token",
+    trust_settings: "id",
   };
   const dump: Record<string, unknown[]> = {};
   for (const [table, order] of Object.entries(tables)) {

@@ -32,17 +32,27 @@ const HOLDER = fileURLToPath(new URL("./fixtures/holdLock.ts", import.meta.url))
 const MAX_UINT256 = 2n ** 256n - 1n;
 const INDEXER_TABLES = [
   "account_balances",
+  "attestations",
+  "attesters",
+  "beneficiary_replacements",
+  "block_times",
+  "claim_redirections",
   "contributor_epochs",
   "contributors",
   "disputes",
   "effective_shares",
+  "guardians",
   "indexed_blocks",
   "indexer_checkpoint",
   "ledger_events",
+  "lineage_corrections",
   "model_parents",
+  "model_reassignments",
   "model_token_totals",
   "models",
   "token_fees",
+  "token_policies",
+  "trust_settings",
 ];
 
 /** The newest schema version this code knows. */
@@ -183,6 +193,10 @@ function shouldBehaveLikeAStore({ store: getStore }: Variant): void {
           weights_digest: null,
           metadata_uri: null,
           license: null,
+          verified: false,
+          provisional_until: null,
+          dispute_cooldown_until: null,
+          dismissed_disputes: 0,
         },
       ]);
       const [checkpoint] = await store.query<Record<string, unknown>>("select * from indexer_checkpoint");

@@ -3,10 +3,11 @@ import { zeroAddress, type Address, type Hex } from "viem";
 import { addShares } from "../../core/effectiveShares.js";
 import { createLedger, type Ledger } from "../../core/ledger.js";
 import type { Share } from "../../core/types.js";
-import { isLedgerEvent } from "../../core/recordEvents.js";
-import type { IndexedEvent } from "../../chain/decodeLogs.js";
+import { LEDGER_EVENT_NAMES, type LedgerEvent } from "../../core/ledgerEvent.js";
+import type { StoredIndexedEvent } from "../../store/trustEvents.js";
 import type { Sql } from "../../store/types.js";
 import { createRecords, type Records } from "./createRecords.js";
+import { TRUST_TABLES, createTrustRecords, type TrustRecords } from "./createTrustRecords.js";
 import { writeRows } from "./writeRows.js";
 
 /** What one write changed, for logs and tests. */
@@ -15,12 +16,15 @@ export type MirrorWriteStats = { models: number; totals: number; balances: numbe
 /**
  * The ledger engine fed with indexed events, and the derived tables it keeps in the database: models (with their
  * metadata), parents, contributor sets and when each took effect, per model and token totals, per account and token
- * balances (claimable now, owed after full propagation), fees, effective shares, and disputes. It remembers what each event touched, so that a write rewrites only the
- * rows that may have changed; after {reset} (a rollback), the next write replaces every derived table.
+ * balances (claimable now, owed after full propagation), fees, effective shares, disputes, and the trust records
+ * (createTrustRecords.ts). It remembers what each event touched, so that a write rewrites only the rows that may have
+ * changed; after {reset} (a rollback), the next write replaces every derived table.
  */
 export type Mirror = {
   ledger(): Ledger;
-  apply(events: readonly IndexedEvent[]): void;
+  /** Block timestamps that {apply} needs (createTrustRecords.ts's `needsBlockTime`), given before the events. */
+  addBlockTimes(times: Iterable<readonly [bigint, bigint]>): void;
+  apply(events: readonly StoredIndexedEvent[]): void;
   write(tx: Sql): Promise<MirrorWriteStats>;
   /** Starts over with an empty engine; the next {write} rewrites every derived table from scratch. */
   reset(): void;
@@ -28,10 +32,21 @@ export type Mirror = {
 
 const key = (a: string, b: string) => `${a}|${b}`;
 
+const isLedgerEvent = (event: StoredIndexedEvent["event"]): event is LedgerEvent => LEDGER_EVENT_NAMES.has(event.type);
+
 /** Creates an empty mirror; feed it every ledger event from the deployment block on. */
 export function createMirror(): Mirror {
   let ledger = createLedger();
   let records = createRecords();
+  // Kept across resets: a rollback's replay needs the times of the blocks it keeps.
+  const blockTimes = new Map<bigint, bigint>();
+  const timeOf = (block: bigint) => {
+    const time = blockTimes.get(block);
+    if (time === undefined)
+      throw new Error(`Block ${block}'s timestamp was not read: the indexer needs it to derive a cool-down.`);
+    return time;
+  };
+  let trust: TrustRecords = createTrustRecords(timeOf);
   let rewriteAll = true;
   // What the events since the last write touched.
   let models = new Set<Hex>();
@@ -61,7 +76,7 @@ export function createMirror(): Mirror {
     return [...seen];
   };
 
-  const touch = ({ event, blockNumber }: IndexedEvent) => {
+  const touch = ({ event, blockNumber }: StoredIndexedEvent) => {
     switch (event.type) {
       case "ModelRegistered":
         registeredAt.set(event.id, blockNumber);
@@ -87,9 +102,39 @@ export function createMirror(): Mirror {
         shares.add(event.modelId);
         allTokensDirty = true;
         break;
+      case "LineageCorrected":
+        // The corrected lineage replaces the model's parent edges.
+        for (const [parent, kids] of children) {
+          children.set(
+            parent,
+            kids.filter((kid) => kid !== event.id),
+          );
+        }
+        for (const { parentId } of event.parents) children.set(parentId, [...(children.get(parentId) ?? []), event.id]);
+        models.add(event.id);
+        shares.add(event.id);
+        allTokensDirty = true;
+        break;
+      case "ModelProvisional":
+      case "ModelVerified":
+      case "ProvisionEnded":
+        // Claims and propagation of a provisional model wait.
+        models.add(event.id);
+        allTokensDirty = true;
+        break;
+      case "BeneficiaryReplaced":
+        accounts.add(event.beneficiary);
+        models.add(event.id);
+        shares.add(event.id);
+        allTokensDirty = true;
+        break;
       case "StewardshipTransferred":
       case "TermsUpdated":
+      case "ModelReassigned":
         models.add(event.id);
+        break;
+      case "DisputeResolved":
+        models.add(event.modelId);
         break;
       case "Paid":
         totals.add(key(event.modelId, event.token));
@@ -125,10 +170,15 @@ export function createMirror(): Mirror {
   return {
     ledger: () => ledger,
 
+    addBlockTimes(times) {
+      for (const [block, time] of times) blockTimes.set(block, time);
+    },
+
     apply(events) {
       for (const indexed of events) {
         if (isLedgerEvent(indexed.event)) ledger.apply(indexed.event);
         records.apply(indexed);
+        trust.apply(indexed);
         touch(indexed);
       }
     },
@@ -136,6 +186,7 @@ export function createMirror(): Mirror {
     reset() {
       ledger = createLedger();
       records = createRecords();
+      trust = createTrustRecords(timeOf);
       rewriteAll = true;
       clearDirty();
       children = new Map();
@@ -156,6 +207,7 @@ export function createMirror(): Mirror {
           "token_fees",
           "contributor_epochs",
           "disputes",
+          ...TRUST_TABLES,
         ]) {
           await tx.query(`DELETE FROM ${table}`);
         }
@@ -166,13 +218,14 @@ export function createMirror(): Mirror {
         allTokensDirty = true;
       }
       const stats = {
-        models: await writeModels(tx, ledger, records, models, registeredAt),
+        models: await writeModels(tx, ledger, records, trust, models, registeredAt),
         totals: await writeTotals(tx, ledger, totals),
         balances: 0,
         shares: 0,
       };
       await writeContributors(tx, ledger, records, epochs);
       await records.writeDisputes(tx, rewriteAll);
+      await trust.write(tx, rewriteAll);
       const dirtyTokens = allTokensDirty ? new Set(ledger.tokens()) : tokens;
       stats.balances = await writeBalances(tx, ledger, dirtyTokens, accounts, writtenBalances);
       await writeRows(
@@ -198,12 +251,14 @@ async function writeModels(
   tx: Sql,
   ledger: Ledger,
   records: Records,
+  trust: TrustRecords,
   ids: ReadonlySet<Hex>,
   registeredAt: ReadonlyMap<Hex, bigint>,
 ): Promise<number> {
   const rows = [...ids].map((id) => {
     const m = ledger.model(id);
     const metadata = records.metadataOf(id);
+    const identity = trust.identityOf(id);
     return [
       id,
       m.key,
@@ -218,6 +273,10 @@ async function writeModels(
       metadata?.weightsDigest ?? null,
       metadata?.metadataURI ?? null,
       metadata?.license ?? null,
+      identity.verified,
+      identity.provisionalUntil?.toString() ?? null,
+      identity.disputeCooldownUntil?.toString() ?? null,
+      identity.dismissedDisputes,
     ];
   });
   await writeRows(
@@ -237,11 +296,16 @@ async function writeModels(
       "weights_digest",
       "metadata_uri",
       "license",
+      "verified",
+      "provisional_until",
+      "dispute_cooldown_until",
+      "dismissed_disputes",
     ],
     rows,
     ["id"],
   );
-  // Parents never change after registration; rewriting a touched model's edges is harmless and keeps this simple.
+  // A lineage correction may leave fewer edges: a touched model's edges are replaced.
+  if (ids.size) await tx.query("DELETE FROM model_parents WHERE model_id = ANY($1)", [[...ids]]);
   const parentRows = [...ids].flatMap((id) =>
     ledger.model(id).parents.map((p, position) => [id, position, p.parentId, p.relation, p.weightPpm]),
   );

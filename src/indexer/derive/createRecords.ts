@@ -1,6 +1,6 @@
 import { zeroAddress, type Address, type Hex } from "viem";
 
-import type { IndexedEvent } from "../../chain/decodeLogs.js";
+import type { StoredIndexedEvent } from "../../store/trustEvents.js";
 import type { Sql } from "../../store/types.js";
 import { writeRows } from "./writeRows.js";
 
@@ -29,7 +29,7 @@ type Dispute = {
  * which are dirty); the disputes table is written here.
  */
 export type Records = {
-  apply(indexed: IndexedEvent): void;
+  apply(indexed: StoredIndexedEvent): void;
   metadataOf(id: Hex): ModelMetadata | undefined;
   epochOf(id: Hex, epoch: number): EpochRecord | undefined;
   /** Writes the disputes changed since the last write (all of them with `all`). */

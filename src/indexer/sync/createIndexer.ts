@@ -8,9 +8,10 @@ import type { Logger } from "../../internal/logger.js";
 import { RpcRangeTooLargeError } from "../../chain/rpc/errors.js";
 import type { RpcBlockHeader, RpcClient, RpcLog } from "../../chain/rpc/types.js";
 import type { Sql, Store } from "../../store/types.js";
-import { decodeLogs, type IndexedEvent } from "../../chain/decodeLogs.js";
 import { insertEvents } from "../../store/insertEvents.js";
 import { storedEvents } from "../../store/storedEvents.js";
+import { decodeStoredLogs, type StoredIndexedEvent } from "../../store/trustEvents.js";
+import { needsBlockTime } from "../derive/createTrustRecords.js";
 import { sleep } from "../../internal/sleep.js";
 
 export type IndexerOptions = {
@@ -55,8 +56,15 @@ type Checkpoint = { number: bigint; hash: Hex; timestamp: bigint };
 /** The most `eth_getLogs` ranges read into one commit. */
 const RANGES_PER_COMMIT = 20;
 
-/** A batch read for one commit: its events, and the header of each range's last block (kept for reorg checks). */
-type Batch = { events: IndexedEvent[]; ends: RpcBlockHeader[] };
+/**
+ * A batch read for one commit: its events, the header of each range's last block (kept for reorg checks), and the
+ * timestamps of the blocks whose events need one (`needsBlockTime`).
+ */
+type Batch = { events: StoredIndexedEvent[]; ends: RpcBlockHeader[]; times: Map<bigint, bigint> };
+
+/** The blocks among `events` whose timestamps deriving them needs. */
+const blocksNeedingTime = (events: readonly StoredIndexedEvent[]) =>
+  new Map(events.filter(needsBlockTime).map((e) => [e.blockNumber, e.blockHash]));
 
 /**
  * The indexer: follows the Stemma contracts over JSON-RPC and keeps the database a mirror of the ledger, exact to
@@ -115,6 +123,7 @@ export function createIndexer({ rpc, store, deployment, abi, logger, options = {
       : null;
     const events = await storedEvents(store, abi);
     mirror.reset();
+    mirror.addBlockTimes(await storedBlockTimes(store));
     mirror.apply(events);
     if (checkpoint) {
       logger.info("resuming from checkpoint", { block: checkpoint.number, events: events.length });
@@ -127,11 +136,25 @@ export function createIndexer({ rpc, store, deployment, abi, logger, options = {
   const nextBlock = () => (checkpoint ? checkpoint.number + 1n : BigInt(deployment.startBlock));
 
   /** Commits one batch: its events, the derived rows they changed, kept block hashes and the new checkpoint. */
-  async function commit(events: IndexedEvent[], blocks: RpcBlockHeader[], head: bigint, backfillDone: boolean) {
+  async function commit(
+    events: StoredIndexedEvent[],
+    blocks: RpcBlockHeader[],
+    times: Map<bigint, bigint>,
+    head: bigint,
+    backfillDone: boolean,
+  ) {
     const last = blocks[blocks.length - 1]!;
     await inStep(async (tx) => {
+      mirror.addBlockTimes(times);
       mirror.apply(events);
       await insertEvents(tx, events);
+      await writeRows(
+        tx,
+        "block_times",
+        ["number", "timestamp"],
+        [...times].map(([number, time]) => [number.toString(), time.toString()]),
+        ["number"],
+      );
       await mirror.write(tx);
       await insertBlocks(tx, blocks, last.number - reorgWindow);
       await tx.query(
@@ -188,6 +211,7 @@ export function createIndexer({ rpc, store, deployment, abi, logger, options = {
       await inStep(async (tx) => {
         await tx.query("DELETE FROM ledger_events WHERE block_number > $1", [ancestor.toString()]);
         await tx.query("DELETE FROM indexed_blocks WHERE number > $1", [ancestor.toString()]);
+        await tx.query("DELETE FROM block_times WHERE number > $1", [ancestor.toString()]);
         await tx.query(
           "UPDATE indexer_checkpoint SET block_number = $1, block_hash = $2, block_timestamp = $3, updated_at = now() WHERE id = 1",
           [ancestor.toString(), block.hash, block.timestamp],
@@ -233,19 +257,25 @@ export function createIndexer({ rpc, store, deployment, abi, logger, options = {
    * batch is dropped (`null`) rather than committed with logs from two branches.
    */
   async function fetchBatch(from: bigint, target: bigint): Promise<Batch | null> {
-    const events: IndexedEvent[] = [];
+    const events: StoredIndexedEvent[] = [];
     const ends: RpcBlockHeader[] = [];
     // A batch also ends after RANGES_PER_COMMIT ranges, so that sparse stretches of chain still commit progress.
     for (let next = from; next <= target && events.length < eventsPerCommit && ends.length < RANGES_PER_COMMIT;) {
       const { logs, end } = await fetchLogs(next, target);
-      events.push(...decodeLogs(abi, logs));
+      events.push(...decodeStoredLogs(abi, logs));
       ends.push(end);
       next = end.number + 1n;
+    }
+    const times = new Map<bigint, bigint>();
+    for (const [number, hash] of blocksNeedingTime(events)) {
+      const header = await rpc.block(number);
+      if (header?.hash !== hash) return null;
+      times.set(number, header.timestamp);
     }
     for (const end of ends) {
       if ((await rpc.block(end.number))?.hash !== end.hash) return null;
     }
-    return { events, ends };
+    return { events, ends, times };
   }
 
   /** Indexes ranges of blocks up to `target`; the next batch is read while the current one commits. */
@@ -275,7 +305,7 @@ export function createIndexer({ rpc, store, deployment, abi, logger, options = {
         prefetched = fetchBatch(last.number + 1n, target);
         prefetched.catch(() => null); // awaited (and its error raised) in the next round
       }
-      await commit(batch.events, batch.ends, head, last.number >= target);
+      await commit(batch.events, batch.ends, batch.times, head, last.number >= target);
       indexedEvents += batch.events.length;
       if (Date.now() - lastProgress >= 1_000 || last.number >= target) {
         lastProgress = Date.now();
@@ -320,7 +350,11 @@ export function createIndexer({ rpc, store, deployment, abi, logger, options = {
     const hashes = new Map(headers.map((h) => [h.number, h.hash]));
     // The logs must come from the blocks just checked; if the chain moved in between, look again next poll.
     if (logs.some((log) => hashes.get(log.blockNumber) !== log.blockHash)) return false;
-    await commit(decodeLogs(abi, logs), headers, head, true);
+    const events = decodeStoredLogs(abi, logs);
+    const times = new Map(
+      [...blocksNeedingTime(events).keys()].map((n) => [n, headers.find((h) => h.number === n)!.timestamp]),
+    );
+    await commit(events, headers, times, head, true);
     return true;
   }
 
@@ -377,4 +411,10 @@ async function insertBlocks(tx: Sql, blocks: readonly RpcBlockHeader[], pruneBel
     ["number"],
   );
   if (pruneBelow > 0n) await tx.query("DELETE FROM indexed_blocks WHERE number < $1", [pruneBelow.toString()]);
+}
+
+/** The block timestamps stored for derived records (block_times). */
+async function storedBlockTimes(sql: Sql): Promise<[bigint, bigint][]> {
+  const rows = await sql.query<{ number: string; timestamp: string }>("SELECT number, timestamp FROM block_times");
+  return rows.map((r) => [BigInt(r.number), BigInt(r.timestamp)]);
 }
