@@ -287,7 +287,6 @@ interface IRevenueRouter {
     /// @dev Starts a new contributor epoch with `root`. Returns the new epoch.
     function startEpoch(bytes32 id, bytes32 root) external returns (uint32 epoch);
 
-
     /// @dev Sets a model's status; `REVOKED` starts the beneficiary's epoch with `beneficiaryRoot` (on an unassigned
     /// placeholder, the beneficiary takes over the escrow epoch instead) and ends a provisional state. For a revoked
     /// model, `REVOKED` again replaces the beneficiary with a new epoch.

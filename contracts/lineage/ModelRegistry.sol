@@ -28,9 +28,8 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712 {
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
 
     // The string is hashed at compile time: its length costs nothing at run time.
-    bytes32 private constant _ATTESTATION_TYPEHASH =
-        // solhint-disable-next-line gas-small-strings
-        keccak256("Attestation(bytes32 modelId,address steward,bytes32 revision,uint32 nonce,uint64 deadline)");
+    bytes32 private constant _ATTESTATION_TYPEHASH = // solhint-disable-next-line gas-small-strings
+    keccak256("Attestation(bytes32 modelId,address steward,bytes32 revision,uint32 nonce,uint64 deadline)");
     /// @dev Dismissals past this many stop doubling the bond (2^8 times the base is deterrent enough).
     uint8 private constant _MAX_BOND_DOUBLINGS = 8;
     /// @dev A placeholder's provisional window: it never ends by time.
@@ -113,7 +112,8 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712 {
         string[] calldata placeholderKeys,
         VerificationProof calldata proof
     ) external returns (bytes32 id) {
-        if (msg.sender != registration.steward) revert ModelRegistryNotAttestedSteward(registration.steward, msg.sender);
+        if (msg.sender != registration.steward)
+            revert ModelRegistryNotAttestedSteward(registration.steward, msg.sender);
         _createParentPlaceholders(registration.parents, placeholderKeys);
         id = _register(registration, false);
         _recordVerification(id, registration.steward, proof);
@@ -178,7 +178,9 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712 {
     }
 
     /// @inheritdoc IModelRegistry
-    function registerPlaceholder(string calldata key) external onlyRole(PLACEHOLDER_ASSIGNER_ROLE) returns (bytes32 id) {
+    function registerPlaceholder(
+        string calldata key
+    ) external onlyRole(PLACEHOLDER_ASSIGNER_ROLE) returns (bytes32 id) {
         id = _checkNewKey(key);
         _registerPlaceholder(id, key);
     }
@@ -304,7 +306,12 @@ contract ModelRegistry is IModelRegistry, AccessControl, EIP712 {
         emit ModelVerified(id, steward, proof.revision, nonce);
     }
 
-    function _checkAttestation(bytes32 id, address steward, uint32 nonce, VerificationProof calldata proof) private view {
+    function _checkAttestation(
+        bytes32 id,
+        address steward,
+        uint32 nonce,
+        VerificationProof calldata proof
+    ) private view {
         if (block.timestamp > proof.deadline) revert ModelRegistryAttestationExpired(proof.deadline);
         bytes32 digest = _attestationDigest(id, steward, proof.revision, nonce, proof.deadline);
         uint256 threshold = _attesterThreshold;
