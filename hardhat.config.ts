@@ -1,4 +1,3 @@
-import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
@@ -20,10 +19,6 @@ const productionSettings = { optimizer: { enabled: true, runs: 10_000 }, viaIR: 
 // 25.2 kB IR at 200 runs); registration is paid once per model, so the registry is optimized for size instead:
 // runs 1 gives 23.6 kB legacy and 20.9 kB IR (docs/GAS.md).
 const REGISTRY = "contracts/lineage/ModelRegistry.sol";
-// Solidity tests deploy the registry from their own compilation jobs, which must build it the same way.
-const SOLIDITY_TESTS = readdirSync(new URL("./test/sol", import.meta.url), { recursive: true, encoding: "utf8" })
-  .filter((file) => file.endsWith(".t.sol"))
-  .map((file) => `test/sol/${file}`);
 const sizeOptimized = (settings: typeof defaultSettings) => ({
   version: SOLC_VERSION,
   path: SOLC_PATH,
@@ -36,9 +31,7 @@ export default defineConfig({
     profiles: {
       default: {
         compilers: [{ version: SOLC_VERSION, path: SOLC_PATH, settings: defaultSettings }],
-        overrides: Object.fromEntries(
-          [REGISTRY, ...SOLIDITY_TESTS].map((source) => [source, sizeOptimized(defaultSettings)]),
-        ),
+        overrides: { [REGISTRY]: sizeOptimized(defaultSettings) },
       },
       production: {
         compilers: [{ version: SOLC_VERSION, path: SOLC_PATH, settings: productionSettings }],

@@ -18,5 +18,13 @@ if (build.status !== 0) {
   process.exit(build.status ?? 1);
 }
 // solc's diagnostics are blocks separated by blank lines, each naming its source as `--> path:line:column`.
-const ours = output.split(/\n\s*\n/).filter((block) => block.trim() !== "" && !/--> \.\/node_modules\//.test(block));
+// The Solidity tests' own compilation jobs build the registry at the default 10,000 runs, where it is over EIP-170's
+// size (they run without that limit); its deployable build is size-optimized (hardhat.config.ts), and
+// test/governance/Deployment.test.ts checks that the deployed code fits. So that one size warning is not ours to act on.
+const testJobSizeWarning = (block) =>
+  /Contract code size is \d+ bytes and exceeds 24576 bytes/.test(block) &&
+  /--> \.\/contracts\/lineage\/ModelRegistry\.sol:/.test(block);
+const ours = output
+  .split(/\n\s*\n/)
+  .filter((block) => block.trim() !== "" && !/--> \.\/node_modules\//.test(block) && !testJobSizeWarning(block));
 if (ours.length > 0) process.stderr.write(`${ours.join("\n\n")}\n`);

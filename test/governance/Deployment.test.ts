@@ -83,6 +83,13 @@ describe("Deployment (ignition/modules/Stemma.ts)", function () {
       expect(await registry.disputeBond()).to.equal(10n ** 17n);
     });
 
+    it("deploys contracts that fit EIP-170's 24,576 bytes (the registry is built for size)", async function () {
+      for (const contract of [dao.registry, dao.router]) {
+        const code = await ethers.provider.getCode(await contract.getAddress());
+        expect((code.length - 2) / 2).to.be.below(24_576);
+      }
+    });
+
     it("appoints the attesters, sets the threshold, the time windows and the token policy", async function () {
       const { registry, router, parameters, attester } = dao;
       expect(parameters.attesters).to.deep.equal([attester.address]);
