@@ -14,6 +14,7 @@ import { network } from "hardhat";
 import { keccak256, parseEther, toHex, type Address, type Hex } from "viem";
 import { proposalCall, runProposal } from "../src/chain/runProposal.js";
 import { modelRegistryAbi } from "../src/contracts/abis.js";
+import { ATTESTATION_DOMAIN, ATTESTATION_TYPES } from "../src/core/attestation.js";
 import { NATIVE_TOKEN, PPM, Relation, Role } from "../src/core/constants.js";
 import { contributorClaim } from "../src/core/contributorClaim.js";
 import { contributorTree } from "../src/core/contributorTree.js";
@@ -267,15 +268,6 @@ for (const contributors of CONTRIBUTOR_COUNTS) {
 
 // ---------------------------------------------------------------- identity and dispute remedies (issue 13)
 
-const ATTESTATION_TYPES = {
-  Attestation: [
-    { name: "modelId", type: "bytes32" },
-    { name: "steward", type: "address" },
-    { name: "revision", type: "bytes32" },
-    { name: "nonce", type: "uint32" },
-    { name: "deadline", type: "uint64" },
-  ],
-} as const;
 const chainId = await publicClient.getChainId();
 /** The bench attester's attestation (threshold 1) that `steward` stewards `id`, for the model's next nonce. */
 async function proofFor(id: Hex, steward: Address) {
@@ -288,7 +280,7 @@ async function proofFor(id: Hex, steward: Address) {
   const revision = keccak256(toHex(`revision-${id}`));
   const deadline = 2n ** 63n;
   const signature = await attester.signTypedData({
-    domain: { name: "Stemma ModelRegistry", version: "1", chainId, verifyingContract: registry.address },
+    domain: { ...ATTESTATION_DOMAIN, chainId, verifyingContract: registry.address },
     types: ATTESTATION_TYPES,
     primaryType: "Attestation",
     message: { modelId: id, steward, revision, nonce, deadline },

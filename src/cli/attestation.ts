@@ -25,6 +25,7 @@ import { modelRegistryAbi } from "../contracts/abis.js";
 import { modelId as idOfKey } from "../core/modelId.js";
 import { readCardBinding, type CardBinding } from "./cardBinding.js";
 import { CliError } from "./shared.js";
+import { ATTESTATION_DOMAIN, ATTESTATION_TYPES } from "../core/attestation.js";
 
 /** What the attesters sign, with where it is valid (the registry and its chain). */
 export type AttestationStatement = {
@@ -44,25 +45,10 @@ export type Attestation = AttestationStatement & { signatures: { signer: Address
 /** The registry's `VerificationProof`. */
 export type VerificationProof = { revision: Hex; deadline: bigint; signatures: Hex[] };
 
-const ATTESTATION_TYPES = {
-  Attestation: [
-    { name: "modelId", type: "bytes32" },
-    { name: "steward", type: "address" },
-    { name: "revision", type: "bytes32" },
-    { name: "nonce", type: "uint32" },
-    { name: "deadline", type: "uint64" },
-  ],
-} as const;
-
 /** The EIP-712 typed data of a statement, in the registry's domain ("Stemma ModelRegistry", version 1). */
 export function attestationTypedData(statement: AttestationStatement) {
   return {
-    domain: {
-      name: "Stemma ModelRegistry",
-      version: "1",
-      chainId: statement.chainId,
-      verifyingContract: statement.registry,
-    },
+    domain: { ...ATTESTATION_DOMAIN, chainId: statement.chainId, verifyingContract: statement.registry },
     types: ATTESTATION_TYPES,
     primaryType: "Attestation",
     message: {

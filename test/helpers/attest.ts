@@ -1,6 +1,7 @@
 import type { Signer, TypedDataDomain } from "ethers";
 import { id as keccakUtf8 } from "ethers";
 
+import { ATTESTATION_DOMAIN, ATTESTATION_TYPES as CORE_TYPES } from "../../src/core/attestation.js";
 import type { ModelRegistry } from "../../types/ethers-contracts/index.js";
 
 /** `IModelRegistry.VerificationProof`. */
@@ -9,16 +10,8 @@ export type VerificationProof = { revision: string; deadline: bigint; signatures
 /** What the attesters sign: "`modelId` is stewarded by `steward`, as its repository says at `revision`". */
 export type Attestation = { modelId: string; steward: string; revision: string; nonce: bigint; deadline: bigint };
 
-/** The EIP-712 type the registry checks. */
-export const ATTESTATION_TYPES = {
-  Attestation: [
-    { name: "modelId", type: "bytes32" },
-    { name: "steward", type: "address" },
-    { name: "revision", type: "bytes32" },
-    { name: "nonce", type: "uint32" },
-    { name: "deadline", type: "uint64" },
-  ],
-};
+/** The EIP-712 type the registry checks, as ethers takes it (mutable field lists). */
+export const ATTESTATION_TYPES = { Attestation: [...CORE_TYPES.Attestation] };
 
 /** A repository revision for tests (a commit hash stand-in). */
 export const REVISION = keccakUtf8("commit 9f1c2e4");
@@ -28,7 +21,7 @@ export async function attestationDomain(registry: ModelRegistry): Promise<TypedD
   const provider = registry.runner?.provider;
   if (!provider) throw new Error("the registry has no provider to read the chain id from");
   const { chainId } = await provider.getNetwork();
-  return { name: "Stemma ModelRegistry", version: "1", chainId, verifyingContract: await registry.getAddress() };
+  return { ...ATTESTATION_DOMAIN, chainId, verifyingContract: await registry.getAddress() };
 }
 
 /** Signs `attestation` with every signer, in the order given (the registry wants ascending signer addresses). */

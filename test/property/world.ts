@@ -7,6 +7,7 @@
 import { expect } from "chai";
 import { getAddress, keccak256, stringToHex, zeroAddress, type Address, type Hex } from "viem";
 
+import { ATTESTATION_DOMAIN, ATTESTATION_TYPES } from "../../src/core/attestation.js";
 import { ModelStatus, NATIVE_TOKEN, Role } from "../../src/core/constants.js";
 import { contributorClaim } from "../../src/core/contributorClaim.js";
 import { contributorTree } from "../../src/core/contributorTree.js";
@@ -283,20 +284,11 @@ export async function attest(d: Deployment, id: Hex, steward: Address): Promise<
   const signature = await attester.signTypedData({
     account: attester.account,
     domain: {
-      name: "Stemma ModelRegistry",
-      version: "1",
+      ...ATTESTATION_DOMAIN,
       chainId: await d.publicClient.getChainId(),
       verifyingContract: d.registry.address,
     },
-    types: {
-      Attestation: [
-        { name: "modelId", type: "bytes32" },
-        { name: "steward", type: "address" },
-        { name: "revision", type: "bytes32" },
-        { name: "nonce", type: "uint32" },
-        { name: "deadline", type: "uint64" },
-      ],
-    },
+    types: ATTESTATION_TYPES,
     primaryType: "Attestation",
     message: { modelId: id, steward, revision, nonce, deadline },
   });
