@@ -1,5 +1,6 @@
 import type { Abi, Address, Hex } from "viem";
 
+import { canonicalKey } from "../core/canonicalKey.js";
 import { ModelStatus, NATIVE_TOKEN, Relation, Role } from "../core/constants.js";
 import { UnknownModelError } from "../core/errors.js";
 import type { Sql, Store } from "../store/types.js";
@@ -131,8 +132,10 @@ export const resolvers = {
     },
     model: async (_: unknown, args: { id?: string | null; key?: string | null }, context: Context) => {
       if ((args.id == null) === (args.key == null)) throw badInput("Give model either id or key, not both.");
-      if (args.id != null) return context.models.load(args.id);
-      const [row] = await context.sql.query<ModelRow>(`SELECT ${MODEL_COLUMNS} FROM models WHERE key = $1`, [args.key]);
+      if (args.key == null) return context.models.load(args.id!);
+      // A key as a user types it (`HF:Meta-Llama/...`) finds the model under its one canonical form.
+      const key = canonicalKey(args.key);
+      const [row] = await context.sql.query<ModelRow>(`SELECT ${MODEL_COLUMNS} FROM models WHERE key = $1`, [key]);
       return row ?? null;
     },
     dispute: async (_: unknown, args: { id: bigint }, { sql }: Context) => {

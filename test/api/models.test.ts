@@ -122,6 +122,9 @@ for (const kind of ["pglite", "postgres"] as StoreKind[])
       const byId = await query(`query ($id: Bytes32) { model(id: $id) { ${fields} } }`, { id: child!.id });
       const byKey = await query(`query ($key: String) { model(key: $key) { ${fields} } }`, { key: child!.key });
       assert.deepEqual(byId, byKey);
+      // As a user may type it: outer spaces and, for an hf: key, any letter case find the canonical key (F14).
+      const typed = ` ${child!.key.startsWith("hf:") ? child!.key.toUpperCase() : child!.key} `;
+      assert.deepEqual(await query(`query ($key: String) { model(key: $key) { ${fields} } }`, { key: typed }), byId);
       const model = byId.data!.model as {
         parents: { parent: { id: string }; weightPpm: number }[];
         contributors: { account: string; weightPpm: number }[];
