@@ -15,9 +15,9 @@ const SOLC_PATH = require.resolve("solc/soljson.js");
 // benchmark) uses it; tests compile with the legacy pipeline. Same source, same optimizer runs.
 const defaultSettings = { optimizer: { enabled: true, runs: 10_000 }, viaIR: false };
 const productionSettings = { optimizer: { enabled: true, runs: 10_000 }, viaIR: true };
-// The registry's identity and dispute paths do not fit EIP-170's 24,576 bytes at 10,000 runs (29.2 kB legacy,
-// and still over it with IR at 200 runs); registration is paid once per model, so the registry is optimized for size instead:
-// runs 1 gives 24.1 kB legacy and 21.2 kB IR (docs/GAS.md).
+// The registry's identity and dispute paths do not fit EIP-170's 24,576 bytes at 10,000 runs (29.2 kB legacy, and
+// still over it with IR at 200 runs); registration is paid once per model, so the registry is optimized for size
+// instead: runs 1 gives 24.1 kB legacy and 21.2 kB IR (docs/GAS.md).
 const REGISTRY = "contracts/lineage/ModelRegistry.sol";
 const sizeOptimized = (settings: typeof defaultSettings) => ({
   version: SOLC_VERSION,
