@@ -4,6 +4,7 @@ import type { Abi } from "viem";
 import type { Store } from "../store/types.js";
 import { createLedgerReplica } from "./createLedgerReplica.js";
 import { createLoaders } from "./loaders.js";
+import { createConsistentReader } from "./readConsistently.js";
 import { aliasLimitRule, costLimitRule, depthLimitRule } from "./queryLimits.js";
 import { resolvers, type Context } from "./resolvers.js";
 import { typeDefs } from "./typeDefs.js";
@@ -28,20 +29,24 @@ const cacheHintsPlugin: Plugin<Context> = {
 };
 
 /**
- * Runs each query or mutation against one snapshot of the store, so that its fields agree with each other while the
- * indexer commits (otherwise `_meta` could name block N while `models` already shows N + 1).
+ * Runs each query or mutation against one state of the store, so that its fields agree with each other while the
+ * indexer commits (otherwise `_meta` could name block N while `models` already shows N + 1): in one statement, or in
+ * a snapshot when it needs more (src/api/readConsistently.ts). Each run gets fresh loaders over its own `sql`.
  */
-const snapshotPlugin = (store: Store): Plugin<Context> => ({
-  onExecute({ executeFn, setExecuteFn }) {
-    setExecuteFn((args) =>
-      store.snapshot((sql) =>
-        Promise.resolve(
-          executeFn({ ...args, contextValue: { ...(args.contextValue as Context), sql, ...createLoaders(sql) } }),
+const consistentReadPlugin = (store: Store): Plugin<Context> => {
+  const read = createConsistentReader(store);
+  return {
+    onExecute({ executeFn, setExecuteFn }) {
+      setExecuteFn((args) =>
+        read(args.document, (sql) =>
+          Promise.resolve(
+            executeFn({ ...args, contextValue: { ...(args.contextValue as Context), sql, ...createLoaders(sql) } }),
+          ),
         ),
-      ),
-    );
-  },
-});
+      );
+    },
+  };
+};
 
 export type CreateApiParameters = {
   store: Store;
@@ -58,10 +63,11 @@ export function createApi({ store, abi }: CreateApiParameters) {
   const disposed = new AbortController();
   return createYoga({
     schema: createSchema<Context>({ typeDefs, resolvers }),
+    // Queries get their `sql` and loaders from consistentReadPlugin; subscriptions read the store itself.
     context: (): Context => ({ store, sql: store, disposed: disposed.signal, replica, abi, ...createLoaders(store) }),
     graphqlEndpoint: "/graphql",
     maskedErrors: true,
     landingPage: false,
-    plugins: [limitsPlugin, snapshotPlugin(store), cacheHintsPlugin, { onDispose: () => disposed.abort() }],
+    plugins: [limitsPlugin, consistentReadPlugin(store), cacheHintsPlugin, { onDispose: () => disposed.abort() }],
   });
 }

@@ -6,7 +6,8 @@ export const MAX_LINEAGE_DEPTH = 64;
 
 export type LineageRow = { id: string; depth: number };
 
-function checkDepth(depth: number): number {
+/** Refuses a lineage depth outside 1..{MAX_LINEAGE_DEPTH} with BAD_USER_INPUT; returns it. */
+export function checkDepth(depth: number): number {
   if (!Number.isInteger(depth) || depth < 1 || depth > MAX_LINEAGE_DEPTH) {
     throw badInput(`maxDepth must be between 1 and ${MAX_LINEAGE_DEPTH}, not ${depth}.`);
   }
@@ -29,6 +30,9 @@ export async function lineage(sql: Sql, id: string, direction: "up" | "down", ma
     [id, checkDepth(maxDepth)],
   );
 }
+
+/** The key of a lineage in the request's `lineage` loader (src/api/loaders.ts). */
+export const lineageKey = (id: string, direction: "up" | "down", maxDepth: number) => `${id}|${direction}|${maxDepth}`;
 
 /** The child-to-parent edges among `ids`. */
 export async function edgesAmong(

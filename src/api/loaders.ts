@@ -1,6 +1,7 @@
 import DataLoader from "dataloader";
 
 import type { Sql } from "../store/types.js";
+import { lineage, type LineageRow } from "./lineageQueries.js";
 import { MODEL_COLUMNS, type ModelRow } from "./modelQueries.js";
 
 export type ParentRow = { model_id: string; position: number; parent_id: string; relation: number; weight_ppm: number };
@@ -71,6 +72,8 @@ export type Loaders = {
   beneficiaryReplacements: DataLoader<string, HistoryRow[]>;
   /** The governed settings (one key: they are one row); null before the registry's deployment is indexed. */
   settings: DataLoader<"settings", SettingsRow | null>;
+  /** A model's ancestors or descendants, keyed by lineageQueries.ts `lineageKey` (primed by src/api/prefetch.ts). */
+  lineage: DataLoader<string, LineageRow[]>;
 };
 
 const groupBy = <Row, Key>(rows: readonly Row[], keyOf: (row: Row) => Key) => {
@@ -146,6 +149,14 @@ export function createLoaders(store: Sql): Loaders {
       const groups = groupBy(rows, (r) => r.model_id);
       return ids.map((id) => groups.get(id) ?? []);
     }),
+    lineage: new DataLoader((keys) =>
+      Promise.all(
+        keys.map((key) => {
+          const [id, direction, maxDepth] = key.split("|") as [string, "up" | "down", string];
+          return lineage(store, id, direction, Number(maxDepth));
+        }),
+      ),
+    ),
     disputes: new DataLoader(async (ids) => {
       const rows = await store.query<DisputeRow>(
         `SELECT ${DISPUTE_COLUMNS} FROM disputes WHERE model_id = ANY($1) ORDER BY model_id, id DESC`,

@@ -21,8 +21,27 @@ export type ModelRow = {
   dismissed_disputes: number;
 };
 
-export const MODEL_COLUMNS =
-  "id, key, steward, placeholder, status, upstream_ppm, epoch, terms, registered_block, license, metadata_uri, weights_digest, verified, provisional_until, dispute_cooldown_until, dismissed_disputes";
+/** The columns of {ModelRow}, each with whether it is a bigint (`pg` reads those as decimal strings). */
+export const MODEL_FIELDS: readonly (readonly [column: keyof ModelRow & string, bigint: boolean])[] = [
+  ["id", false],
+  ["key", false],
+  ["steward", false],
+  ["placeholder", false],
+  ["status", false],
+  ["upstream_ppm", false],
+  ["epoch", false],
+  ["terms", false],
+  ["registered_block", true],
+  ["license", false],
+  ["metadata_uri", false],
+  ["weights_digest", false],
+  ["verified", false],
+  ["provisional_until", true],
+  ["dispute_cooldown_until", true],
+  ["dismissed_disputes", false],
+];
+
+export const MODEL_COLUMNS = MODEL_FIELDS.map(([column]) => column).join(", ");
 
 /** The `ModelFilter` input, as GraphQL parsed it (scalars already checked and normalised). */
 export type ModelFilter = {
@@ -118,7 +137,8 @@ export type ModelsPage = {
 
 /**
  * One page of models: keyset pagination on (order column, id), so pages stay stable and cheap however deep they go.
- * `totalCount` runs its own COUNT only when asked for.
+ * `totalCount` runs its own COUNT only when asked for. `select` (src/api/prefetch.ts) reads more than the models' own
+ * columns: the models table is aliased `m`, and the select list's values come first in `params`.
  */
 export async function modelsPage(
   sql: Sql,
@@ -129,13 +149,18 @@ export async function modelsPage(
     orderBy: ModelOrderBy;
     orderDirection: "ASC" | "DESC";
   },
+  select: { list: string; params: unknown[]; prime?: (row: ModelRow) => ModelRow } = {
+    list: MODEL_COLUMNS,
+    params: [],
+  },
 ): Promise<ModelsPage> {
   checkPageSize(args.first);
   const column = ORDER_COLUMNS[args.orderBy];
   const direction = args.orderDirection === "DESC" ? "DESC" : "ASC";
-  const params: unknown[] = [];
+  const countParams: unknown[] = [];
+  const countFilter = whereClause(args.where, countParams);
+  const params = [...select.params];
   const filter = whereClause(args.where, params);
-  const countParams = [...params];
   let keyset = "TRUE";
   if (args.after != null) {
     const [value, id] = decodeCursor(args.after);
@@ -144,11 +169,11 @@ export async function modelsPage(
   }
   params.push(args.first + 1);
   const rows = await sql.query<ModelRow>(
-    `SELECT ${MODEL_COLUMNS} FROM models WHERE (${filter}) AND ${keyset}
+    `SELECT ${select.list} FROM models m WHERE (${filter}) AND ${keyset}
      ORDER BY ${column} ${direction}, id ${direction} LIMIT $${params.length}`,
     params,
   );
-  const page = rows.slice(0, args.first);
+  const page = rows.slice(0, args.first).map((row) => select.prime?.(row) ?? row);
   return {
     rows: page,
     cursors: page.map((row) => encodeCursor([orderValue(row, args.orderBy), row.id])),
@@ -156,7 +181,7 @@ export async function modelsPage(
     hasPreviousPage: args.after != null,
     totalCount: async () => {
       const [row] = await sql.query<{ count: string }>(
-        `SELECT count(*) AS count FROM models WHERE ${filter}`,
+        `SELECT count(*) AS count FROM models WHERE ${countFilter}`,
         countParams,
       );
       return Number(row!.count);

@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from "graphql";
 import type { Abi, Address, Hex } from "viem";
 
 import { canonicalKey } from "../core/canonicalKey.js";
@@ -6,7 +7,7 @@ import { UnknownModelError } from "../core/errors.js";
 import type { Sql, Store } from "../store/types.js";
 import type { LedgerReplica } from "./createLedgerReplica.js";
 import { eventsPage, type EventsPage } from "./eventQueries.js";
-import { edgesAmong, lineage } from "./lineageQueries.js";
+import { checkDepth, edgesAmong, lineage, lineageKey } from "./lineageQueries.js";
 import {
   DISPUTE_COLUMNS,
   type ContributorRow,
@@ -17,13 +18,13 @@ import {
   type TotalRow,
 } from "./loaders.js";
 import {
-  MODEL_COLUMNS,
   modelsPage,
   type ModelFilter,
   type ModelOrderBy,
   type ModelRow,
   type ModelsPage,
 } from "./modelQueries.js";
+import { modelPrefetch, modelSelectList, primeModel, selectedFields } from "./prefetch.js";
 import { AddressScalar, BigIntScalar, Bytes32Scalar, badInput } from "./scalars.js";
 import { followBalances, followEvents } from "./subscriptions.js";
 import { claimRedirectionsPage } from "./trustQueries.js";
@@ -89,6 +90,19 @@ const modelConnection = (page: ModelsPage) => ({
   totalCount: page.totalCount,
 });
 
+/**
+ * For a connection of models: the select list that reads what the selection asks of each node (src/api/prefetch.ts),
+ * and a `prime` that the page's rows go through.
+ */
+function prefetchedSelect(info: GraphQLResolveInfo, loaders: Loaders) {
+  const edges = selectedFields(info, info.fieldNodes).get("edges") ?? [];
+  const nodes = selectedFields(info, edges).get("node") ?? [];
+  const prefetch = modelPrefetch(info, nodes);
+  const params: unknown[] = [];
+  const list = modelSelectList("m", prefetch, params);
+  return { list, params, prime: (row: ModelRow) => primeModel(row, prefetch, loaders) };
+}
+
 type PageArgs = { first: number; after?: string | null; orderBy: ModelOrderBy; orderDirection: "ASC" | "DESC" };
 
 /**
@@ -130,13 +144,24 @@ export const resolvers = {
         lagSeconds: Math.max(0, Math.floor(Date.now() / 1000) - Number(row.block_timestamp)),
       };
     },
-    model: async (_: unknown, args: { id?: string | null; key?: string | null }, context: Context) => {
+    model: async (
+      _: unknown,
+      args: { id?: string | null; key?: string | null },
+      context: Context,
+      info: GraphQLResolveInfo,
+    ) => {
       if ((args.id == null) === (args.key == null)) throw badInput("Give model either id or key, not both.");
-      if (args.key == null) return context.models.load(args.id!);
+      // One statement reads the model and what the selection asks of it (src/api/prefetch.ts).
+      const prefetch = modelPrefetch(info, info.fieldNodes);
+      const params: unknown[] = [];
+      const list = modelSelectList("m", prefetch, params);
       // A key as a user types it (`HF:Meta-Llama/...`) finds the model under its one canonical form.
-      const key = canonicalKey(args.key);
-      const [row] = await context.sql.query<ModelRow>(`SELECT ${MODEL_COLUMNS} FROM models WHERE key = $1`, [key]);
-      return row ?? null;
+      params.push(args.id ?? canonicalKey(args.key!));
+      const [row] = await context.sql.query<ModelRow>(
+        `SELECT ${list} FROM models m WHERE m.${args.id != null ? "id" : "key"} = $${params.length}`,
+        params,
+      );
+      return row ? primeModel(row, prefetch, context) : null;
     },
     dispute: async (_: unknown, args: { id: bigint }, { sql }: Context) => {
       const [row] = await sql.query<DisputeRow>(`SELECT ${DISPUTE_COLUMNS} FROM disputes WHERE id = $1`, [
@@ -197,8 +222,12 @@ export const resolvers = {
         throw error;
       }
     },
-    models: async (_: unknown, args: PageArgs & { where?: ModelFilter | null }, { sql }: Context) =>
-      modelConnection(await modelsPage(sql, args)),
+    models: async (
+      _: unknown,
+      args: PageArgs & { where?: ModelFilter | null },
+      context: Context,
+      info: GraphQLResolveInfo,
+    ) => modelConnection(await modelsPage(context.sql, args, prefetchedSelect(info, context))),
     attesters: async (_: unknown, __: unknown, { sql, settings }: Context) => ({
       threshold: (await settings.load("settings"))?.attester_threshold ?? 0,
       attesters: (await appointments(sql, "attesters")).map(appointment),
@@ -313,11 +342,14 @@ export const resolvers = {
     revenue: (m: ModelRow, _: unknown, context: Context) => context.revenue.load(m.id),
     payments: async (m: ModelRow, args: { first: number; after?: string | null }, { sql, abi }: Context) =>
       eventConnection(await eventsPage(sql, abi, { type: "Paid", value: m.id as Hex, ...args })),
-    children: async (m: ModelRow, args: PageArgs, { sql }: Context) =>
-      modelConnection(await modelsPage(sql, { ...args, where: { parent: m.id } })),
-    ancestors: (m: ModelRow, args: { maxDepth: number }, { sql }: Context) => lineage(sql, m.id, "up", args.maxDepth),
-    descendants: (m: ModelRow, args: { maxDepth: number }, { sql }: Context) =>
-      lineage(sql, m.id, "down", args.maxDepth),
+    children: async (m: ModelRow, args: PageArgs, context: Context, info: GraphQLResolveInfo) =>
+      modelConnection(
+        await modelsPage(context.sql, { ...args, where: { parent: m.id } }, prefetchedSelect(info, context)),
+      ),
+    ancestors: (m: ModelRow, args: { maxDepth: number }, { lineage }: Context) =>
+      lineage.load(lineageKey(m.id, "up", checkDepth(args.maxDepth))),
+    descendants: (m: ModelRow, args: { maxDepth: number }, { lineage }: Context) =>
+      lineage.load(lineageKey(m.id, "down", checkDepth(args.maxDepth))),
   },
   ContributorEpoch: {
     contributors: (e: { modelId: string; epoch: number }, _: unknown, context: Context) =>

@@ -121,17 +121,24 @@ async function createPostgresStore(databaseUrl: string, poolSize: number): Promi
     poison: guard.poison,
   };
 
-  const pgSql = (client: pg.Pool | pg.PoolClient): Sql => ({
+  const statementName = preparedStatementNames();
+  /** Runs SQL on the pool or a client; `prepared`: as a named statement, parsed and planned once per connection. */
+  const pgSql = (client: pg.Pool | pg.PoolClient, prepared: boolean): Sql => ({
     async query<Row>(text: string, params: readonly unknown[] = []) {
       // Always the extended protocol, as PGlite's query: one statement, even without parameters.
-      const config: pg.QueryConfig & { queryMode: "extended" } = { text, values: [...params], queryMode: "extended" };
+      const config: pg.QueryConfig & { queryMode: "extended" } = {
+        text,
+        values: [...params],
+        queryMode: "extended",
+        name: prepared ? statementName(text) : undefined,
+      };
       return (await client.query(config)).rows as Row[];
     },
     async exec(text: string) {
       await client.query(text);
     },
   });
-  const poolSql = pgSql(pool);
+  const poolSql = pgSql(pool, true);
   const listeners = new Set<Listener>();
 
   const store: Store & { [storeLockAccess]: StoreLockAccess } = {
@@ -146,8 +153,10 @@ async function createPostgresStore(databaseUrl: string, poolSize: number): Promi
       guard.check();
       return poolSql.exec(text);
     },
-    transaction: <T>(fn: (tx: Sql) => Promise<T>) => inTransaction("BEGIN", fn),
-    snapshot: <T>(fn: (sql: Sql) => Promise<T>) => inTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", fn),
+    // A writer's statements (rows of varying counts) are not worth preparing; reads are.
+    transaction: <T>(fn: (tx: Sql) => Promise<T>) => inTransaction("BEGIN", fn, false),
+    snapshot: <T>(fn: (sql: Sql) => Promise<T>) =>
+      inTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", fn, true),
     async listen(channel: string, onNotify: () => void, onLost: (error: Error) => void): Promise<Listener> {
       guard.check();
       const client = new pg.Client({ ...config, application_name: "stemma listener" });
@@ -192,12 +201,12 @@ async function createPostgresStore(databaseUrl: string, poolSize: number): Promi
     },
   };
 
-  async function inTransaction<T>(begin: string, fn: (tx: Sql) => Promise<T>): Promise<T> {
+  async function inTransaction<T>(begin: string, fn: (tx: Sql) => Promise<T>, prepared: boolean): Promise<T> {
     guard.check();
     const client = await pool.connect();
     // A client whose ROLLBACK failed is in an unknown state: the pool must destroy it, not reuse it.
     let broken: Error | undefined;
-    const tx = endable(pgSql(client));
+    const tx = endable(pgSql(client, prepared));
     try {
       await client.query(begin);
       const result = await fn(tx.sql);
@@ -218,6 +227,26 @@ async function createPostgresStore(databaseUrl: string, poolSize: number): Promi
     }
   }
   return store;
+}
+
+/** The most statements one PostgreSQL store prepares; later ones run unnamed (each connection keeps what it prepared). */
+const MAX_PREPARED_STATEMENTS = 500;
+
+/**
+ * Names for prepared statements: the same text gets the same name on every connection of the pool (pg prepares it on
+ * a connection's first use). Texts are bounded in number (filters build SQL of many shapes), so that no connection
+ * accumulates statements without end: past {MAX_PREPARED_STATEMENTS}, a new text gets no name.
+ */
+function preparedStatementNames(): (text: string) => string | undefined {
+  const names = new Map<string, string>();
+  return (text) => {
+    let name = names.get(text);
+    if (name === undefined && names.size < MAX_PREPARED_STATEMENTS) {
+      name = `stemma_${names.size + 1}`;
+      names.set(text, name);
+    }
+    return name;
+  };
 }
 
 async function createPgliteStore(dataDir: string): Promise<Store> {
