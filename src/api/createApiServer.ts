@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Store } from "../store/types.js";
 import { createApi, type CreateApiParameters } from "./createApi.js";
 import type { CacheHints } from "./resolvers.js";
+import { JSON_CONTENT_TYPE, acceptsPlainJson, createFastAnswerer } from "./fastAnswer.js";
 import type { ResponseCache } from "./responseCache.js";
 
 /** The largest request body accepted, in bytes; larger ones get 413 before anything is parsed. */
@@ -22,6 +23,7 @@ export type CreateApiServerParameters = CreateApiParameters & {
 export function createApiServer(parameters: CreateApiServerParameters): Server {
   const { store, cache } = parameters;
   const yoga = createApi(parameters);
+  const answerFast = createFastAnswerer(yoga);
   const requests = new Map<string, number>();
   const server = createServer(async (request, response) => {
     response.once("finish", () => {
@@ -51,8 +53,8 @@ export function createApiServer(parameters: CreateApiServerParameters): Server {
       response.writeHead(ready ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify({ ready }));
       return;
     }
-    if (cache && isCacheableRequest(request)) {
-      await answerThroughCache(request, response, cache);
+    if (isJsonQueryPost(request)) {
+      await answerJsonPost(request, response);
       return;
     }
     await yoga(request, response);
@@ -62,40 +64,55 @@ export function createApiServer(parameters: CreateApiServerParameters): Server {
 
   /**
    * A JSON POST to /graphql: answered from the cache when the same body (and Accept) was answered since the last
-   * commit, otherwise run by yoga and kept if it executed without errors and read nothing time-dependent.
+   * commit; otherwise run, on the fast path when it can answer (answerQueryFast.ts), else by yoga; and kept in the
+   * cache if it executed without errors and read nothing time-dependent.
    */
-  async function answerThroughCache(request: IncomingMessage, response: ServerResponse, cache: ResponseCache) {
+  async function answerJsonPost(request: IncomingMessage, response: ServerResponse) {
     const body = await readBody(request);
     if (body === null) {
       refuseLargeBody(request, response);
       return;
     }
     const key = `${request.headers.accept ?? ""}\n${body}`;
-    const cached = cache.get(key);
+    const cached = cache?.get(key);
     if (cached !== undefined) {
-      response.writeHead(200, { "content-type": cached.contentType }).end(cached.body);
+      response
+        .writeHead(200, { "content-type": cached.contentType, "content-length": cached.body.length })
+        .end(cached.body);
       return;
     }
-    const generation = cache.generation();
+    const generation = cache?.generation();
     const hints: CacheHints = { executedCleanly: false, readsClock: false };
-    const answer = await yoga.fetch(
-      `http://${request.headers.host ?? "localhost"}${request.url}`,
-      { method: "POST", headers: forwardedHeaders(request), body },
-      { req: request, res: response, cacheHints: hints },
-    );
-    const bytes = Buffer.from(await answer.arrayBuffer());
-    response.writeHead(answer.status, Object.fromEntries(answer.headers)).end(bytes);
-    if (answer.status === 200 && hints.executedCleanly && !hints.readsClock) {
-      cache.set(
-        key,
-        { contentType: answer.headers.get("content-type") ?? "application/json", body: bytes },
-        generation,
+    const serverContext = { req: request, res: response, cacheHints: hints };
+    let answer: { status: number; contentType: string; body: Buffer; headers?: Headers };
+    const fast = acceptsPlainJson(request.headers.accept) ? await answerFast(body, serverContext) : undefined;
+    if (fast !== undefined) {
+      answer = { status: 200, contentType: JSON_CONTENT_TYPE, body: Buffer.from(fast) };
+      response
+        .writeHead(200, { "content-type": JSON_CONTENT_TYPE, "content-length": answer.body.length })
+        .end(answer.body);
+    } else {
+      // A fresh record of hints: the fast path's attempt may have set them.
+      Object.assign(hints, { executedCleanly: false, readsClock: false });
+      const yogaAnswer = await yoga.fetch(
+        `http://${request.headers.host ?? "localhost"}${request.url}`,
+        { method: "POST", headers: forwardedHeaders(request), body },
+        serverContext,
       );
+      answer = {
+        status: yogaAnswer.status,
+        contentType: yogaAnswer.headers.get("content-type") ?? "application/json",
+        body: Buffer.from(await yogaAnswer.arrayBuffer()),
+      };
+      response.writeHead(answer.status, Object.fromEntries(yogaAnswer.headers)).end(answer.body);
+    }
+    if (cache && answer.status === 200 && hints.executedCleanly && !hints.readsClock) {
+      cache.set(key, { contentType: answer.contentType, body: answer.body }, generation!);
     }
   }
 }
 
-const isCacheableRequest = (request: IncomingMessage) =>
+const isJsonQueryPost = (request: IncomingMessage) =>
   request.method === "POST" &&
   request.url === "/graphql" &&
   (request.headers["content-type"] ?? "").startsWith("application/json") &&

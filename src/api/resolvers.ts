@@ -17,14 +17,9 @@ import {
   type Loaders,
   type TotalRow,
 } from "./loaders.js";
-import {
-  modelsPage,
-  type ModelFilter,
-  type ModelOrderBy,
-  type ModelRow,
-  type ModelsPage,
-} from "./modelQueries.js";
+import { modelsPage, type ModelFilter, type ModelOrderBy, type ModelRow, type ModelsPage } from "./modelQueries.js";
 import { modelPrefetch, modelSelectList, primeModel, selectedFields } from "./prefetch.js";
+import { sharesPage } from "./shareQueries.js";
 import { AddressScalar, BigIntScalar, Bytes32Scalar, badInput } from "./scalars.js";
 import { followBalances, followEvents } from "./subscriptions.js";
 import { claimRedirectionsPage } from "./trustQueries.js";
@@ -180,20 +175,23 @@ export const resolvers = {
       const ids = [...new Set(nodes.map((n) => n.id))];
       return { nodes, edges: await edgesAmong(sql, ids) };
     },
-    effectiveShares: async (_: unknown, args: { model: string }, { sql, models }: Context) => {
-      if (!(await models.load(args.model))) throw badInput(`No model has id ${args.model}.`);
-      const rows = await sql.query<{
-        kind: string;
-        party: string;
-        role: number;
-        numerator: string;
-        denominator: string;
-        ppm: number;
-      }>(
-        "SELECT kind, party, role, numerator, denominator, ppm FROM effective_shares WHERE model_id = $1 ORDER BY ppm DESC, kind, party, role",
-        [args.model],
-      );
-      return rows.map((r) => ({ ...r, role: r.role < 0 ? null : r.role }));
+    effectiveShares: async (
+      _: unknown,
+      args: { model: string; first: number; after?: string | null; minPpm: number },
+      { sql }: Context,
+    ) => {
+      const page = await sharesPage(sql, args);
+      if (!page) throw badInput(`No model has id ${args.model}.`);
+      return {
+        totalCount: page.totalCount,
+        edges: page.rows.map((node, i) => ({ node, cursor: page.cursors[i] })),
+        pageInfo: {
+          hasNextPage: page.hasNextPage,
+          hasPreviousPage: args.after != null,
+          startCursor: page.cursors[0] ?? null,
+          endCursor: page.cursors[page.cursors.length - 1] ?? null,
+        },
+      };
     },
     simulateRevenue: async (_: unknown, args: { model: Hex; token: Address; amount: bigint }, { replica }: Context) => {
       if (args.amount <= 0n) throw badInput("amount must be positive: the router refuses a payment of 0.");

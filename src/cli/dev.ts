@@ -528,7 +528,9 @@ async function printReady({
   say(`  { model(key: "${models.merge}") { key ancestors { depth model { key placeholder } } } }`);
   say();
   say(`  # who shares the quantized build's revenue, as exact fractions`);
-  say(`  { effectiveShares(model: "${quantized}") { kind party role numerator denominator ppm } }`);
+  say(
+    `  { effectiveShares(model: "${quantized}") { totalCount edges { node { kind party role numerator denominator ppm } } } }`,
+  );
   say();
   say(`  # where 1,000 TUSD paid to the merge would go, to the unit`);
   say(

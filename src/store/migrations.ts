@@ -319,4 +319,15 @@ delete from effective_shares;
 delete from token_fees;
 `,
   },
+  {
+    version: 5,
+    name: "indexes for the API's pages",
+    sql: `
+-- Pages of models are keyset-paginated on (order column, id): without these, every page sorted the whole table.
+-- The key index also finds model(key:).
+create index models_key_idx on models (key, id);
+create index models_registered_block_idx on models (registered_block, id);
+create index models_upstream_ppm_idx on models (upstream_ppm, id);
+`,
+  },
 ];

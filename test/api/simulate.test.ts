@@ -133,12 +133,7 @@ describe("GraphQL API: simulateRevenue and effectiveShares", function () {
 
   it("gives effective shares as exact fractions that sum to one, and the ppm next to them", async function () {
     const deepest = [...scenario.world.models].sort((a, b) => b.plan.depth - a.plan.depth)[0]!;
-    const { data, errors } = await query(
-      "query ($model: Bytes32!) { effectiveShares(model: $model) { kind party role numerator denominator ppm } }",
-      { model: deepest.id },
-    );
-    assert.equal(errors, undefined, JSON.stringify(errors));
-    const shares = data!.effectiveShares as { kind: string; numerator: string; denominator: string; ppm: number }[];
+    const shares = await allShares(query, deepest.id, 100);
     // The end points (everything but "ancestor", which says how much reaches a model) add up to exactly 1.
     let n = 0n;
     let d = 1n;
@@ -149,6 +144,43 @@ describe("GraphQL API: simulateRevenue and effectiveShares", function () {
     assert.equal(n, d);
     for (const s of shares) assert.equal(BigInt(s.ppm), (BigInt(s.numerator) * 1_000_000n) / BigInt(s.denominator));
     assert.ok(shares.some((s) => s.kind === "ancestor") === deepest.parents.length > 0);
+  });
+
+  it("pages effective shares largest first with their total count, and leaves out those under minPpm", async function () {
+    const deepest = [...scenario.world.models].sort((a, b) => b.plan.depth - a.plan.depth)[0]!;
+    const whole = await allShares(query, deepest.id, 100);
+    const paged = await allShares(query, deepest.id, 3);
+    assert.ok(whole.length > 3, `the deepest model has ${whole.length} shares: too few to page`);
+    // Small pages walk the same list as one large page: same rows, same order, none twice.
+    assert.deepEqual(paged, whole);
+    const order = (s: Share) => [-s.ppm, s.kind, s.party, s.role ?? ""].join("|");
+    for (let i = 1; i < whole.length; i++) {
+      assert.ok(whole[i - 1]!.ppm >= whole[i]!.ppm, "largest share first");
+      assert.notEqual(order(whole[i - 1]!), order(whole[i]!));
+    }
+    const minPpm = whole[Math.floor(whole.length / 2)]!.ppm;
+    const { data } = await query(
+      "query ($model: Bytes32!, $minPpm: Int!) { effectiveShares(model: $model, minPpm: $minPpm) { totalCount edges { node { ppm } } } }",
+      { model: deepest.id, minPpm },
+    );
+    const big = data!.effectiveShares as { totalCount: number; edges: { node: { ppm: number } }[] };
+    assert.equal(big.totalCount, whole.filter((s) => s.ppm >= minPpm).length);
+    assert.deepEqual(
+      big.edges.map((e) => e.node.ppm),
+      whole.filter((s) => s.ppm >= minPpm).map((s) => s.ppm),
+    );
+    for (const [args, message] of [
+      [{ first: 101 }, /first must be between 1 and 100/],
+      [{ first: 1, after: "bm90IGEgY3Vyc29y" }, /is not a cursor of effectiveShares/],
+      [{ first: 1, minPpm: -1 }, /minPpm must be between 0 and 1000000/],
+    ] as const) {
+      const { errors } = await query(
+        "query ($model: Bytes32!, $first: Int, $after: String, $minPpm: Int) { effectiveShares(model: $model, first: $first, after: $after, minPpm: $minPpm) { totalCount } }",
+        { model: deepest.id, minPpm: 0, ...args },
+      );
+      assert.equal(errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
+      assert.match(errors![0]!.message, message);
+    }
   });
 
   it("answers a bad simulation with BAD_USER_INPUT: zero amount, unknown model, unknown token", async function () {
@@ -190,3 +222,36 @@ describe("GraphQL API: simulateRevenue and effectiveShares", function () {
     assert.ok(after.fees(NATIVE_TOKEN) < feesBefore);
   });
 });
+
+type Share = { kind: string; party: string; role: string | null; numerator: string; denominator: string; ppm: number };
+
+type Query = (text: string, variables?: Record<string, unknown>) => ReturnType<typeof queryApi>;
+
+/** Every effective share of `model`, read in pages of `first`, checking each page's count and cursors. */
+async function allShares(query: Query, model: string, first: number): Promise<Share[]> {
+  const shares: Share[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const { data, errors } = await query(
+      `query ($model: Bytes32!, $first: Int!, $after: String) {
+        effectiveShares(model: $model, first: $first, after: $after) {
+          totalCount edges { cursor node { kind party role numerator denominator ppm } } pageInfo { hasNextPage endCursor }
+        }
+      }`,
+      { model, first, after },
+    );
+    assert.equal(errors, undefined, JSON.stringify(errors));
+    const page = data!.effectiveShares as {
+      totalCount: number;
+      edges: { cursor: string; node: Share }[];
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    };
+    shares.push(...page.edges.map((e) => e.node));
+    if (!page.pageInfo.hasNextPage) {
+      assert.equal(shares.length, page.totalCount);
+      return shares;
+    }
+    assert.equal(page.edges.length, first);
+    after = page.pageInfo.endCursor;
+  }
+}

@@ -163,11 +163,17 @@ describe("stemma dev (npm start) from a fresh clone", function () {
     const ancestors = answer.model.ancestors.map((a) => a.model.key);
     assert.ok(ancestors.includes(BASE), `the merge's ancestors include the base model: ${ancestors}`);
     assert.ok(ancestors.includes(PLACEHOLDER), `the merge's ancestors include the placeholder: ${ancestors}`);
-    const shares = (
-      (await query(`{ effectiveShares(model: "${answer.model.id}") { kind numerator denominator } }`)) as {
-        effectiveShares: { kind: string; numerator: string; denominator: string }[];
-      }
-    ).effectiveShares.filter((s) => s.kind !== "ancestor"); // an ancestor's row is what reaches it: its parts follow
+    const { effectiveShares } = (await query(
+      `{ effectiveShares(model: "${answer.model.id}") { totalCount edges { node { kind numerator denominator } } } }`,
+    )) as {
+      effectiveShares: {
+        totalCount: number;
+        edges: { node: { kind: string; numerator: string; denominator: string } }[];
+      };
+    };
+    assert.equal(effectiveShares.edges.length, effectiveShares.totalCount, "the demo's shares fit on one page");
+    // An ancestor's row is what reaches it: its parts follow.
+    const shares = effectiveShares.edges.map((e) => e.node).filter((s) => s.kind !== "ancestor");
     // Contributors, escrows and beneficiaries add up to exactly one: sum n_i / d_i == 1 over a common denominator.
     const denominator = shares.reduce((product, s) => product * BigInt(s.denominator), 1n);
     const numerator = shares.reduce((sum, s) => sum + (BigInt(s.numerator) * denominator) / BigInt(s.denominator), 0n);
