@@ -23,7 +23,7 @@ import { feeOf } from "../src/core/splitMath.js";
 import type { Contributor, ParentEdge, Terms } from "../src/core/types.js";
 import { createMirror } from "../src/indexer/derive/createMirror.js";
 import type { RpcLog } from "../src/chain/rpc/types.js";
-import type { Store } from "../src/store/types.js";
+import type { Sql, Store } from "../src/store/types.js";
 import { decodeLogs } from "../src/chain/decodeLogs.js";
 import { insertEvents } from "../src/store/insertEvents.js";
 import { Rng } from "../test/property/rng.js";
@@ -196,14 +196,27 @@ function createLogMaker(abi: Abi) {
       return logs;
     },
     head: () => ({ number: block, hash: blockHash(block) }),
+    /** Starts a new block: the next logs go there. */
+    nextBlock() {
+      block += 1n;
+      logIndex = 0;
+    },
   };
 }
 
 export type BuildStats = { models: number; events: number; effectiveShares: number; seconds: number };
 
 /**
+ * Commits one new block of ETH payments into the built store, as the indexer commits a block: its events, the
+ * derived rows they change and the checkpoint (whose trigger announces the commit to the API's cache), in one
+ * transaction. Resolves with the block's number.
+ */
+export type BlockCommitter = (paidModels: readonly Hex[]) => Promise<bigint>;
+
+/**
  * Writes the ecosystem into a migrated, empty store, `eventsPerCommit` events per transaction, as the indexer's
- * commit does. Progress goes to `log`.
+ * commit does. Progress goes to `log`. Returns the figures and a {BlockCommitter} that goes on from there (the store
+ * must stay open while it is used).
  */
 export async function buildStore(
   store: Store,
@@ -211,21 +224,30 @@ export async function buildStore(
   ecosystem: Ecosystem,
   log: (line: string) => void,
   eventsPerCommit = 4_000,
-): Promise<BuildStats> {
+): Promise<{ stats: BuildStats; commitBlock: BlockCommitter }> {
   const started = performance.now();
   const maker = createLogMaker(abi);
   const mirror = createMirror();
   let events = 0;
-  const commit = async (logs: RpcLog[]) => {
+  const commit = async (logs: RpcLog[], checkpoint?: (tx: Sql) => Promise<void>) => {
     const indexed = decodeLogs(abi, logs);
     if (indexed.length !== logs.length) throw new Error(`decodeLogs kept ${indexed.length} of ${logs.length} logs`);
     await store.transaction(async (tx) => {
       mirror.apply(indexed);
       await insertEvents(tx, indexed);
       await mirror.write(tx);
+      await checkpoint?.(tx);
     });
     events += indexed.length;
   };
+  const pay = (id: Hex, amount: bigint) =>
+    maker.tx([
+      {
+        address: ROUTER,
+        name: "Paid",
+        args: { modelId: id, token: NATIVE_TOKEN, payer: PAYER, amount, fee: feeOf(amount, BigInt(FEE_PPM)) },
+      },
+    ])[0]!;
 
   let pending: RpcLog[] = maker.tx([{ address: ROUTER, name: "FeeUpdated", args: { feePpm: FEE_PPM } }]);
   let lastProgress = 0;
@@ -261,16 +283,7 @@ export async function buildStore(
   // Payments in ETH, then a propagation of each paid model (children first), so totals, balances and the
   // simulation's replay have a token history. Amounts come from the engine, as the router would compute them.
   const rng = new Rng(7);
-  const payments = ecosystem.paidModels.map((id, k) => {
-    const amount = BigInt(rng.range(1, 1_000)) * 10n ** 15n + BigInt(k);
-    return maker.tx([
-      {
-        address: ROUTER,
-        name: "Paid",
-        args: { modelId: id, token: NATIVE_TOKEN, payer: PAYER, amount, fee: feeOf(amount, BigInt(FEE_PPM)) },
-      },
-    ])[0]!;
-  });
+  const payments = ecosystem.paidModels.map((id, k) => pay(id, BigInt(rng.range(1, 1_000)) * 10n ** 15n + BigInt(k)));
   await commit(payments);
   const what = mirror.ledger().clone();
   const order = new Map(ecosystem.models.map((m, i) => [m.id, i]));
@@ -293,10 +306,25 @@ export async function buildStore(
     [CHAIN_ID, head.number.toString(), head.hash, Math.floor(Date.now() / 1000), REGISTRY, ROUTER],
   );
   const [shares] = await store.query<{ count: string }>("SELECT count(*) AS count FROM effective_shares");
-  return {
+  const stats = {
     models: ecosystem.models.length,
     events,
     effectiveShares: Number(shares!.count),
     seconds: (performance.now() - started) / 1000,
   };
+  const commitBlock: BlockCommitter = async (paidModels) => {
+    maker.nextBlock();
+    const logs = paidModels.map((id) => pay(id, BigInt(rng.range(1, 1_000)) * 10n ** 15n));
+    const { number, hash } = maker.head();
+    await commit(logs, (tx) =>
+      tx
+        .query(
+          "UPDATE indexer_checkpoint SET block_number = $1, block_hash = $2, block_timestamp = $3, finalized_block = $1 WHERE id = 1",
+          [number.toString(), hash, Math.floor(Date.now() / 1000)],
+        )
+        .then(() => undefined),
+    );
+    return number;
+  };
+  return { stats, commitBlock };
 }

@@ -8,6 +8,10 @@
  * query are used in turn. Every answer must be HTTP 200 with `data` and no `errors` (see failureOf); failures are counted.
  * Prints one JSON array to stdout: per query, p50 and p99 latency (ms, from the sorted latencies) and requests per
  * second (completed / elapsed).
+ *
+ * A plan with `mix` instead runs one mixed load after a warm-up: each request picks a query by its weight, then one
+ * of its bodies by a Zipf law over their order (the first body is the most asked for: a popular model), from a
+ * seeded generator. It prints one result whose `perQuery` gives each query's share of the latencies.
  */
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
@@ -22,6 +26,20 @@ export type LoadPlan = {
   queries: { name: string; bodies: string[]; concurrency?: number }[];
 };
 
+/** A mixed load: `bodies` of each query in the order of popularity, the same model at the same rank in each. */
+export type MixPlan = {
+  url: string;
+  concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+  seed: number;
+  /** The Zipf law's exponent: rank k is asked for in proportion to 1 / k^exponent. */
+  zipfExponent: number;
+  mix: { name: string; weight: number; bodies: string[] }[];
+};
+
+export type MixResult = LoadResult & { perQuery: { name: string; requests: number; p50Ms: number; p99Ms: number }[] };
+
 export type LoadResult = {
   name: string;
   requests: number;
@@ -32,7 +50,7 @@ export type LoadResult = {
   rps: number;
 };
 
-const plan = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as LoadPlan;
+const plan = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as LoadPlan | MixPlan;
 const url = new URL(plan.url);
 /** One POST; resolves with the status and body (never rejects: a network error is a failure with status 0). */
 /** An answer: its status and body bytes (decoded only to report a failure). */
@@ -86,20 +104,31 @@ async function load(
   concurrency: number,
   until: (done: number, elapsedMs: number) => boolean,
 ) {
+  let next = 0;
+  return loadOf(() => ({ body: bodies[next++ % bodies.length]!, label: 0 }), concurrency, until);
+}
+
+/** As {load}, with `pick` choosing each request's body; `labels` holds each latency's label, in the same order. */
+async function loadOf(
+  pick: () => { body: string; label: number },
+  concurrency: number,
+  until: (done: number, elapsedMs: number) => boolean,
+) {
   // Fresh connections for each phase: a connection left idle by an earlier phase (or while the server was busy with
   // a cold first request) may be closed by the server's keep-alive timeout just as it is reused.
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const latencies: number[] = [];
+  const labels: number[] = [];
   let failures = 0;
   let firstFailure: string | null = null;
-  let next = 0;
   const started = performance.now();
   const worker = async () => {
     while (!until(latencies.length, performance.now() - started)) {
-      const body = bodies[next++ % bodies.length]!;
+      const { body, label } = pick();
       const sent = performance.now();
       const answer = await post(agent, body);
       latencies.push(performance.now() - sent);
+      labels.push(label);
       const failure = failureOf(answer);
       if (failure) {
         failures++;
@@ -109,7 +138,79 @@ async function load(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   agent.destroy();
-  return { latencies, failures, firstFailure, elapsedMs: performance.now() - started };
+  return { latencies, labels, failures, firstFailure, elapsedMs: performance.now() - started };
+}
+
+/** The value at quantile `p` of sorted latencies, rounded to 0.01 ms. */
+function quantile(sorted: readonly number[], p: number): number {
+  return Number(sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!.toFixed(2));
+}
+
+/** A sampler of ranks 0..n-1 by a Zipf law (rank k drawn in proportion to 1 / (k + 1)^exponent). */
+function zipf(n: number, exponent: number, random: () => number): () => number {
+  const cumulative: number[] = [];
+  let total = 0;
+  for (let k = 1; k <= n; k++) cumulative.push((total += 1 / k ** exponent));
+  return () => {
+    const target = random() * total;
+    let low = 0;
+    let high = n - 1;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (cumulative[middle]! < target) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  };
+}
+
+/** mulberry32: a small seeded generator, so that every run asks the same sequence. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+async function runMix(plan: MixPlan): Promise<MixResult> {
+  const random = seeded(plan.seed);
+  const totalWeight = plan.mix.reduce((sum, q) => sum + q.weight, 0);
+  const ranks = plan.mix.map((q) => zipf(q.bodies.length, plan.zipfExponent, random));
+  const pick = () => {
+    let roll = random() * totalWeight;
+    let label = 0;
+    while (roll >= plan.mix[label]!.weight && label < plan.mix.length - 1) roll -= plan.mix[label++]!.weight;
+    return { body: plan.mix[label]!.bodies[ranks[label]!()]!, label };
+  };
+  const warm = await loadOf(pick, plan.concurrency, (_, elapsed) => elapsed >= plan.warmupMs);
+  const run = await loadOf(pick, plan.concurrency, (_, elapsed) => elapsed >= plan.durationMs);
+  const sorted = [...run.latencies].sort((a, b) => a - b);
+  return {
+    name: "mixed",
+    requests: sorted.length,
+    failures: warm.failures + run.failures,
+    firstFailure: warm.firstFailure ?? run.firstFailure,
+    p50Ms: quantile(sorted, 0.5),
+    p99Ms: quantile(sorted, 0.99),
+    rps: Math.round(sorted.length / (run.elapsedMs / 1000)),
+    perQuery: plan.mix.map((q, label) => {
+      const own = run.latencies.filter((_, i) => run.labels[i] === label).sort((a, b) => a - b);
+      return { name: q.name, requests: own.length, p50Ms: quantile(own, 0.5), p99Ms: quantile(own, 0.99) };
+    }),
+  };
+}
+
+if ("mix" in plan) {
+  const result = await runMix(plan);
+  process.stderr.write(
+    `    mixed: ${result.requests} requests at concurrency ${plan.concurrency}, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.rps} req/s\n`,
+  );
+  process.stdout.write(`${JSON.stringify([result])}\n`);
+  process.exit(0);
 }
 
 const results: LoadResult[] = [];
@@ -132,18 +233,18 @@ for (const query of plan.queries) {
     (done, elapsed) => elapsed >= plan.durationMs && done >= plan.minRequests,
   );
   const sorted = [...run.latencies].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
-  results.push({
+  const result = {
     name: query.name,
     requests: sorted.length,
     failures: warm.failures + run.failures,
     firstFailure: warm.firstFailure ?? run.firstFailure,
-    p50Ms: Number(at(0.5).toFixed(2)),
-    p99Ms: Number(at(0.99).toFixed(2)),
+    p50Ms: quantile(sorted, 0.5),
+    p99Ms: quantile(sorted, 0.99),
     rps: Math.round(sorted.length / (run.elapsedMs / 1000)),
-  });
+  };
+  results.push(result);
   process.stderr.write(
-    `    ${query.name}: ${sorted.length} requests at concurrency ${concurrency}, p50 ${at(0.5).toFixed(2)} ms, p99 ${at(0.99).toFixed(2)} ms\n`,
+    `    ${query.name}: ${sorted.length} requests at concurrency ${concurrency}, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms\n`,
   );
 }
 process.stdout.write(`${JSON.stringify(results)}\n`);
