@@ -1,10 +1,12 @@
 import type { Sql } from "../store/types.js";
+import type { ModelRow } from "./modelQueries.js";
 import { badInput } from "./scalars.js";
 
 /** The deepest lineage walk a query may ask for (Stemma lineages stay far shallower; this bounds the work). */
 export const MAX_LINEAGE_DEPTH = 64;
 
-export type LineageRow = { id: string; depth: number };
+/** A model of a lineage; `model`: some columns of its row, when a prefetch read them (src/api/prefetch.ts). */
+export type LineageRow = { id: string; depth: number; model?: Partial<ModelRow> };
 
 /** Refuses a lineage depth outside 1..{MAX_LINEAGE_DEPTH} with BAD_USER_INPUT; returns it. */
 export function checkDepth(depth: number): number {

@@ -4,7 +4,15 @@ import type { Sql } from "../store/types.js";
 import { lineage, type LineageRow } from "./lineageQueries.js";
 import { MODEL_COLUMNS, type ModelRow } from "./modelQueries.js";
 
-export type ParentRow = { model_id: string; position: number; parent_id: string; relation: number; weight_ppm: number };
+export type ParentRow = {
+  model_id: string;
+  position: number;
+  parent_id: string;
+  relation: number;
+  weight_ppm: number;
+  /** Some columns of the parent's row, when a prefetch read them (src/api/prefetch.ts). */
+  parent?: Partial<ModelRow>;
+};
 export type ContributorRow = { model_id: string; epoch: number; account: string; role: number; weight_ppm: number };
 export type TotalRow = {
   model_id: string;

@@ -18,11 +18,80 @@ import { checkDepth, lineageKey, type LineageRow } from "./lineageQueries.js";
  * field the prefetch does not cover loads as before, in a statement of its own.
  */
 export type ModelPrefetch = {
-  parents?: { withParent: boolean };
+  /** `parentColumns`: the columns the parents' selection needs (none: the parents' rows are not read). */
+  parents?: { parentColumns: readonly string[] };
   contributors?: true;
-  ancestors?: { maxDepth: number; withModel: boolean };
-  descendants?: { maxDepth: number; withModel: boolean };
+  ancestors?: { maxDepth: number; modelColumns: readonly string[] };
+  descendants?: { maxDepth: number; modelColumns: readonly string[] };
 };
+
+/**
+ * The columns each field of `Model` reads from its row; a field missing here (a new one) reads them all. Relations
+ * need the id (and `contributors` the current epoch).
+ */
+const FIELD_COLUMNS: Record<string, readonly string[]> = {
+  __typename: [],
+  id: ["id"],
+  key: ["key"],
+  steward: ["steward"],
+  placeholder: ["placeholder"],
+  status: ["status"],
+  upstreamPpm: ["upstream_ppm"],
+  epoch: ["epoch"],
+  terms: ["terms"],
+  license: ["license"],
+  metadataURI: ["metadata_uri"],
+  weightsDigest: ["weights_digest"],
+  registeredBlock: ["registered_block"],
+  verified: ["verified"],
+  provisional: ["provisional_until"],
+  provisionalUntil: ["provisional_until"],
+  disputeCooldownUntil: ["dispute_cooldown_until"],
+  dismissedDisputes: ["dismissed_disputes"],
+  nextDisputeBond: ["dismissed_disputes"],
+  contributors: ["id", "epoch"],
+  ...Object.fromEntries(
+    [
+      "attestations",
+      "lineageCorrections",
+      "reassignments",
+      "beneficiaryReplacements",
+      "parents",
+      "contributorHistory",
+      "disputes",
+      "revenue",
+      "payments",
+      "children",
+      "ancestors",
+      "descendants",
+    ].map((field) => [field, ["id"]]),
+  ),
+};
+
+const ALL_COLUMNS = MODEL_FIELDS.map(([column]) => column);
+
+/** The model columns a selection of Model fields reads (sorted, so that equal selections give equal SQL). */
+function columnsFor(info: GraphQLResolveInfo, nodes: readonly FieldNode[]): string[] {
+  const columns = new Set<string>();
+  for (const field of selectedFields(info, nodes).keys()) {
+    for (const column of FIELD_COLUMNS[field] ?? ALL_COLUMNS) columns.add(column);
+  }
+  return [...columns].sort();
+}
+
+const coveredBy = new WeakMap<readonly FieldNode[], readonly string[]>();
+
+/**
+ * A model's row when `row` (read by a prefetch with only some columns) holds every column the field being resolved
+ * selects; otherwise `undefined`, and the resolver loads the whole row. The columns are worked out once per field
+ * (graphql-js resolves every item of a list with the same `fieldNodes`).
+ */
+export function ifCovers(row: Partial<ModelRow> | undefined, info: GraphQLResolveInfo): ModelRow | undefined {
+  if (!row) return undefined;
+  let needed = coveredBy.get(info.fieldNodes);
+  if (!needed) coveredBy.set(info.fieldNodes, (needed = columnsFor(info, info.fieldNodes)));
+  return needed.every((column) => column in row) ? (row as ModelRow) : undefined;
+}
 
 /**
  * The fields selected under `nodes`, by field name, through fragments (directives are ignored: fetching a field the
@@ -52,7 +121,8 @@ export function modelPrefetch(info: GraphQLResolveInfo, nodes: readonly FieldNod
   const fields = selectedFields(info, nodes);
   const prefetch: ModelPrefetch = {};
   const parents = fields.get("parents");
-  if (parents) prefetch.parents = { withParent: selectedFields(info, parents).has("parent") };
+  if (parents)
+    prefetch.parents = { parentColumns: columnsFor(info, selectedFields(info, parents).get("parent") ?? []) };
   // Another epoch than the current one is loaded on demand.
   if (fields.get("contributors")?.every((node) => !node.arguments?.length)) prefetch.contributors = true;
   const modelType = info.schema.getType("Model") as GraphQLObjectType;
@@ -63,7 +133,7 @@ export function modelPrefetch(info: GraphQLResolveInfo, nodes: readonly FieldNod
     const maxDepth = args.maxDepth as number;
     // Only one depth per direction is fetched ahead; a bad depth is refused by the resolver.
     if (others.some((other) => other.arguments?.length) || !isDepth(maxDepth)) continue;
-    prefetch[direction] = { maxDepth, withModel: selectedFields(info, [node]).has("model") };
+    prefetch[direction] = { maxDepth, modelColumns: columnsFor(info, selectedFields(info, [node]).get("model") ?? []) };
   }
   return prefetch;
 }
@@ -77,9 +147,10 @@ const isDepth = (depth: number) => {
   }
 };
 
-/** A model row as a JSON object with the types `pg` gives its columns (bigints as decimal strings). */
-export function modelJson(alias: string): string {
-  return `json_build_object(${MODEL_FIELDS.map(([column, bigint]) => `'${column}', ${alias}.${column}${bigint ? "::text" : ""}`).join(", ")})`;
+/** The `columns` of a model row as a JSON object with the types `pg` gives them (bigints as decimal strings). */
+function modelJson(alias: string, columns: readonly string[]): string {
+  const fields = MODEL_FIELDS.filter(([column]) => columns.includes(column));
+  return `json_build_object(${fields.map(([column, bigint]) => `'${column}', ${alias}.${column}${bigint ? "::text" : ""}`).join(", ")})`;
 }
 
 /**
@@ -89,9 +160,11 @@ export function modelJson(alias: string): string {
 export function modelSelectList(alias: string, prefetch: ModelPrefetch, params: unknown[]): string {
   const columns = MODEL_FIELDS.map(([column]) => `${alias}.${column}`);
   if (prefetch.parents) {
-    const parent = prefetch.parents.withParent;
+    const { parentColumns } = prefetch.parents;
+    // A parent whose id alone is asked for needs no row: the link holds it.
+    const parent = parentColumns.some((column) => column !== "id");
     columns.push(
-      `(SELECT coalesce(json_agg(json_build_object('position', p.position, 'parent_id', p.parent_id, 'relation', p.relation, 'weight_ppm', p.weight_ppm${parent ? `, 'parent', ${modelJson("pm")}` : ""}) ORDER BY p.position), '[]'::json)
+      `(SELECT coalesce(json_agg(json_build_object('position', p.position, 'parent_id', p.parent_id, 'relation', p.relation, 'weight_ppm', p.weight_ppm${parent ? `, 'parent', ${modelJson("pm", parentColumns)}` : ""}) ORDER BY p.position), '[]'::json)
         FROM model_parents p ${parent ? "JOIN models pm ON pm.id = p.parent_id" : ""} WHERE p.model_id = ${alias}.id) AS prefetch_parents`,
     );
   }
@@ -104,6 +177,7 @@ export function modelSelectList(alias: string, prefetch: ModelPrefetch, params: 
   for (const direction of ["ancestors", "descendants"] as const) {
     const lineage = prefetch[direction];
     if (!lineage) continue;
+    const withModel = lineage.modelColumns.some((column) => column !== "id");
     params.push(lineage.maxDepth);
     const [from, to] = direction === "ancestors" ? ["model_id", "parent_id"] : ["parent_id", "model_id"];
     // The walk of lineageQueries.ts, per row: each model at its shortest distance, nearest first.
@@ -113,8 +187,8 @@ export function modelSelectList(alias: string, prefetch: ModelPrefetch, params: 
           UNION
           SELECT l.${to}, walk.depth + 1 FROM model_parents l JOIN walk ON l.${from} = walk.id WHERE walk.depth < $${params.length}
         )
-        SELECT coalesce(json_agg(json_build_object('id', w.id, 'depth', w.depth${lineage.withModel ? `, 'model', ${modelJson("lm")}` : ""}) ORDER BY w.depth, w.id), '[]'::json)
-        FROM (SELECT id, min(depth)::int AS depth FROM walk GROUP BY id) w ${lineage.withModel ? "JOIN models lm ON lm.id = w.id" : ""}
+        SELECT coalesce(json_agg(json_build_object('id', w.id, 'depth', w.depth${withModel ? `, 'model', ${modelJson("lm", lineage.modelColumns)}` : ""}) ORDER BY w.depth, w.id), '[]'::json)
+        FROM (SELECT id, min(depth)::int AS depth FROM walk GROUP BY id) w ${withModel ? "JOIN models lm ON lm.id = w.id" : ""}
       ) AS prefetch_${direction}`,
     );
   }
@@ -122,15 +196,17 @@ export function modelSelectList(alias: string, prefetch: ModelPrefetch, params: 
 }
 
 type PrefetchedRow = ModelRow & {
-  prefetch_parents?: (Omit<ParentRow, "model_id"> & { parent?: ModelRow })[];
+  prefetch_parents?: Omit<ParentRow, "model_id">[];
   prefetch_contributors?: Omit<ContributorRow, "model_id" | "epoch">[];
-  prefetch_ancestors?: (LineageRow & { model?: ModelRow })[];
-  prefetch_descendants?: (LineageRow & { model?: ModelRow })[];
+  prefetch_ancestors?: LineageRow[];
+  prefetch_descendants?: LineageRow[];
 };
 
 /**
  * Primes the request's loaders with what a row read through {modelSelectList} carries, and returns the bare model
- * row. DataLoader's `prime` keeps a value already loaded, so a row never replaces what the request saw before.
+ * row. DataLoader's `prime` keeps a value already loaded, so a row never replaces what the request saw before. The
+ * parents' and lineages' model rows hold only the columns their selection needs, so they stay on their link or
+ * node (see {ifCovers}) instead of priming the loader of whole rows.
  */
 export function primeModel(row: PrefetchedRow, prefetch: ModelPrefetch, loaders: Loaders): ModelRow {
   const { prefetch_parents, prefetch_contributors, prefetch_ancestors, prefetch_descendants, ...model } = row;
@@ -138,10 +214,7 @@ export function primeModel(row: PrefetchedRow, prefetch: ModelPrefetch, loaders:
   if (prefetch_parents) {
     loaders.parents.prime(
       model.id,
-      prefetch_parents.map(({ parent, ...link }) => {
-        if (parent) loaders.models.prime(parent.id, parent);
-        return { model_id: model.id, ...link };
-      }),
+      prefetch_parents.map((link) => ({ model_id: model.id, ...link })),
     );
   }
   if (prefetch_contributors) {
@@ -156,13 +229,7 @@ export function primeModel(row: PrefetchedRow, prefetch: ModelPrefetch, loaders:
   ] as const;
   for (const [direction, wanted, rows] of lineages) {
     if (!wanted || !rows) continue;
-    loaders.lineage.prime(
-      lineageKey(model.id, direction, wanted.maxDepth),
-      rows.map(({ model: member, ...node }) => {
-        if (member) loaders.models.prime(member.id, member);
-        return node;
-      }),
-    );
+    loaders.lineage.prime(lineageKey(model.id, direction, wanted.maxDepth), rows);
   }
   return model;
 }

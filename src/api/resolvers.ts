@@ -7,7 +7,7 @@ import { UnknownModelError } from "../core/errors.js";
 import type { Sql, Store } from "../store/types.js";
 import type { LedgerReplica } from "./createLedgerReplica.js";
 import { eventsPage, type EventsPage } from "./eventQueries.js";
-import { checkDepth, edgesAmong, lineage, lineageKey } from "./lineageQueries.js";
+import { checkDepth, edgesAmong, lineage, lineageKey, type LineageRow } from "./lineageQueries.js";
 import {
   DISPUTE_COLUMNS,
   type ContributorRow,
@@ -18,7 +18,7 @@ import {
   type TotalRow,
 } from "./loaders.js";
 import { modelsPage, type ModelFilter, type ModelOrderBy, type ModelRow, type ModelsPage } from "./modelQueries.js";
-import { modelPrefetch, modelSelectList, primeModel, selectedFields } from "./prefetch.js";
+import { ifCovers, modelPrefetch, modelSelectList, primeModel, selectedFields } from "./prefetch.js";
 import { sharesPage } from "./shareQueries.js";
 import { AddressScalar, BigIntScalar, Bytes32Scalar, badInput } from "./scalars.js";
 import { followBalances, followEvents } from "./subscriptions.js";
@@ -320,6 +320,7 @@ export const resolvers = {
         parentId: p.parent_id,
         relation: p.relation,
         weightPpm: p.weight_ppm,
+        parentRow: p.parent ?? { id: p.parent_id },
       })),
     contributors: async (m: ModelRow, args: { epoch?: number }, context: Context) => {
       const epoch = args.epoch ?? m.epoch;
@@ -365,7 +366,8 @@ export const resolvers = {
     bondRecipient: (d: DisputeRow) => d.bond_recipient,
   },
   LineageNode: {
-    model: (node: { id: string }, _: unknown, { models }: Context) => models.load(node.id),
+    model: (node: LineageRow, _: unknown, { models }: Context, info: GraphQLResolveInfo) =>
+      ifCovers(node.model ?? { id: node.id }, info) ?? models.load(node.id),
   },
   Account: {
     contributions: async ({ address }: { address: Address }, _: unknown, { sql }: Context) => {
@@ -403,7 +405,12 @@ export const resolvers = {
     model: (c: { modelId: string }, _: unknown, { models }: Context) => models.load(c.modelId),
   },
   ParentLink: {
-    parent: (link: { parentId: string }, _: unknown, context: Context) => context.models.load(link.parentId),
+    parent: (
+      link: { parentId: string; parentRow: Partial<ModelRow> },
+      _: unknown,
+      context: Context,
+      info: GraphQLResolveInfo,
+    ) => ifCovers(link.parentRow, info) ?? context.models.load(link.parentId),
   },
   TokenRevenue: {
     token: (row: TotalRow) => row.token,
