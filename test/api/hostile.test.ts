@@ -1,13 +1,17 @@
 /**
  * Hostile queries against the API over HTTP on 127.0.0.1: deep nesting, a thousand aliases, a billion-row page,
- * malformed ids and an oversized body each get a clear error with a code, and the server keeps serving.
+ * malformed ids and oversized bodies each get a clear error with a code, and the server keeps serving. Oversized
+ * bodies are sent from another thread, as another process would send them, with and without the response cache
+ * (which reads bodies itself).
  */
 import assert from "node:assert/strict";
-import type { Server } from "node:http";
+import { request as httpRequest, type Server } from "node:http";
+import { Worker } from "node:worker_threads";
 
 import { createApi } from "../../src/api/createApi.js";
 import { createApiServer } from "../../src/api/createApiServer.js";
 import { MAX_ALIASES, MAX_QUERY_COST, MAX_QUERY_DEPTH } from "../../src/api/queryLimits.js";
+import { createResponseCache, type ResponseCache } from "../../src/api/responseCache.js";
 import { ledgerAbi } from "../../src/contracts/abis.js";
 import {
   type GraphQLResponse,
@@ -20,19 +24,64 @@ import {
 import { captureConsole } from "../helpers/console.js";
 import { freshStore, startScenario, type Scenario } from "../indexer/scenario.js";
 
+/** What {postFromWorker} sends: 20 MB of JSON or of text with a content-length, or 10 MB chunked (no length). */
+type LargeBody = "20 MB of JSON" | "20 MB of text" | "10 MB chunked";
+
+// Runs in a worker thread: builds the body there (so it is not copied across) and posts it with Node's fetch (undici).
+const WORKER_CLIENT = `
+const { parentPort, workerData: { url, kind } } = require("node:worker_threads");
+const MB = 1024 * 1024;
+const body =
+  kind === "20 MB of JSON" ? JSON.stringify({ query: "{ models(first: 1) { totalCount } } #" + "x".repeat(20 * MB) })
+  : kind === "20 MB of text" ? "x".repeat(20 * MB)
+  : new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 10; i++) controller.enqueue(new TextEncoder().encode(" ".repeat(MB)));
+        controller.close();
+      },
+    });
+fetch(url, {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body,
+  duplex: "half",
+  signal: AbortSignal.timeout(15000),
+})
+  .then(async (response) => parentPort.postMessage({ status: response.status, text: await response.text() }))
+  .catch((error) => parentPort.postMessage({ error: String(error.cause?.code ?? error.message) }));
+`;
+
+/**
+ * Posts a large body to `url` from a worker thread, as another process would. A client in the server's own thread
+ * reads the answer before the server's next turn, so it would not see a reset that a client elsewhere does.
+ */
+async function postFromWorker(url: string, kind: LargeBody) {
+  const worker = new Worker(WORKER_CLIENT, { eval: true, workerData: { url: `${url}/graphql`, kind } });
+  try {
+    return await new Promise<{ status?: number; text?: string; error?: string }>((resolve, reject) => {
+      worker.once("message", resolve).once("error", reject);
+    });
+  } finally {
+    await worker.terminate();
+  }
+}
+
 describe("GraphQL API: hostile queries", function () {
   let scenario: Scenario;
   let dispose: () => Promise<void>;
   let server: Server;
   let url: string;
+  let cache: ResponseCache;
+  let cachedServer: Server;
+  let cachedUrl: string;
 
-  const post = async (body: string) => {
-    const response = await postGraphQL(url, body);
+  const post = async (body: string, to = url) => {
+    const response = await postGraphQL(to, body);
     return { status: response.status, json: (await response.json()) as GraphQLResponse };
   };
-  const query = (text: string) => post(JSON.stringify({ query: text }));
-  const stillServes = async () => {
-    const { json } = await query("{ models(first: 1) { totalCount } }");
+  const query = (text: string, variables?: Record<string, unknown>) => post(JSON.stringify({ query: text, variables }));
+  const stillServes = async (to = url) => {
+    const { json } = await post(JSON.stringify({ query: "{ models(first: 1) { totalCount } }" }), to);
     assert.equal(json.errors, undefined);
   };
 
@@ -42,10 +91,15 @@ describe("GraphQL API: hostile queries", function () {
     dispose = indexed.dispose;
     server = createApiServer({ store: indexed.store, abi: ledgerAbi });
     url = await listenLocally(server);
+    cache = await createResponseCache({ store: indexed.store });
+    cachedServer = createApiServer({ store: indexed.store, abi: ledgerAbi, cache });
+    cachedUrl = await listenLocally(cachedServer);
   });
 
   after(async function () {
     await closeServer(server);
+    await closeServer(cachedServer);
+    await cache?.close();
     await dispose?.();
     await scenario?.stop();
   });
@@ -97,6 +151,50 @@ describe("GraphQL API: hostile queries", function () {
     assert.equal(status, 413);
     assert.equal(json.errors?.[0]?.extensions?.code, "PAYLOAD_TOO_LARGE");
     await stillServes();
+  });
+
+  it("answers 20 MB bodies (JSON or not) and a 10 MB chunked body with a 413 the client can read, cached or not", async function () {
+    for (const [path, to] of [
+      ["uncached", url],
+      ["cached", cachedUrl],
+    ] as const) {
+      for (const kind of ["20 MB of JSON", "20 MB of text", "10 MB chunked"] as const) {
+        const answer = await postFromWorker(to, kind);
+        assert.equal(answer.error, undefined, `${path}, ${kind}: the client saw ${answer.error}`);
+        assert.equal(answer.status, 413, `${path}, ${kind}`);
+        assert.equal((JSON.parse(answer.text!) as GraphQLResponse).errors?.[0]?.extensions?.code, "PAYLOAD_TOO_LARGE");
+      }
+      await stillServes(to);
+    }
+  });
+
+  it("serves a small chunked body as any other, cached or not", async function () {
+    for (const to of [url, cachedUrl]) {
+      const response = await fetch(`${to}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: new Blob([JSON.stringify({ query: "{ models(first: 2) { totalCount } }" })]).stream(),
+        duplex: "half",
+        signal: AbortSignal.timeout(15_000),
+      } as RequestInit);
+      assert.equal(response.status, 200);
+      assert.equal(((await response.json()) as { data: { models: { totalCount: number } } }).data.models.totalCount, 6);
+    }
+  });
+
+  it("keeps serving when a client goes away in the middle of its body, cached or not", async function () {
+    for (const to of [url, cachedUrl]) {
+      const request = httpRequest(`${to}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "transfer-encoding": "chunked" },
+      });
+      request.on("error", () => {}); // the client's own end of the abort
+      request.write('{"query": "{ models(first: 1) { tota');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      request.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await stillServes(to);
+    }
   });
 
   it("masks internal errors: a failing store gives a generic message, not its internals", async function () {
