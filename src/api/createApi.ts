@@ -4,6 +4,7 @@ import type { Abi } from "viem";
 import type { Store } from "../store/types.js";
 import { createLedgerReplica } from "./createLedgerReplica.js";
 import { createLoaders } from "./loaders.js";
+import { nestingLimitsPlugin } from "./nestingLimits.js";
 import { createConsistentReader } from "./readConsistently.js";
 import { aliasLimitRule, costLimitRule, depthLimitRule } from "./queryLimits.js";
 import { resolvers, type Context } from "./resolvers.js";
@@ -68,6 +69,12 @@ export function createApi({ store, abi }: CreateApiParameters) {
     graphqlEndpoint: "/graphql",
     maskedErrors: true,
     landingPage: false,
-    plugins: [limitsPlugin, consistentReadPlugin(store), cacheHintsPlugin, { onDispose: () => disposed.abort() }],
+    plugins: [
+      limitsPlugin,
+      nestingLimitsPlugin,
+      consistentReadPlugin(store),
+      cacheHintsPlugin,
+      { onDispose: () => disposed.abort() },
+    ],
   });
 }

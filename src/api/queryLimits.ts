@@ -31,7 +31,13 @@ const LIST_ESTIMATE = 10;
 const LINEAGE_ESTIMATE = 50;
 const LINEAGE_FIELDS = new Set(["ancestors", "descendants", "nodes", "edges"]);
 
-const limitError = (message: string) => new GraphQLError(message, { extensions: { code: "QUERY_TOO_COMPLEX" } });
+/**
+ * A refusal of a query's shape, with code QUERY_TOO_COMPLEX and HTTP status 400 whatever the client accepts (yoga
+ * answers other validation errors 200 when the answer is `application/json`, as the GraphQL-over-HTTP spec suggests
+ * for that media type; `spec: false` opts out, so a refused query never looks like a success).
+ */
+export const limitError = (message: string) =>
+  new GraphQLError(message, { extensions: { code: "QUERY_TOO_COMPLEX", http: { status: 400, spec: false } } });
 
 function depthOf(set: SelectionSetNode | undefined, fragments: ValidationContext, seen: Set<string>): number {
   if (!set) return 0;

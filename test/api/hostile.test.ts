@@ -1,8 +1,8 @@
 /**
  * Hostile queries against the API over HTTP on 127.0.0.1: deep nesting, a thousand aliases, a billion-row page,
- * malformed ids and oversized bodies each get a clear error with a code, and the server keeps serving. Oversized
- * bodies are sent from another thread, as another process would send them, with and without the response cache
- * (which reads bodies itself).
+ * malformed ids, filters nested a thousand deep and oversized bodies each get a clear error with a code, and the
+ * server keeps serving. Oversized bodies are sent from another thread, as another process would send them, with and
+ * without the response cache (which reads bodies itself).
  */
 import assert from "node:assert/strict";
 import { request as httpRequest, type Server } from "node:http";
@@ -10,6 +10,7 @@ import { Worker } from "node:worker_threads";
 
 import { createApi } from "../../src/api/createApi.js";
 import { createApiServer } from "../../src/api/createApiServer.js";
+import { MAX_BRACKET_DEPTH, MAX_FILTER_DEPTH } from "../../src/api/nestingLimits.js";
 import { MAX_ALIASES, MAX_QUERY_COST, MAX_QUERY_DEPTH } from "../../src/api/queryLimits.js";
 import { createResponseCache, type ResponseCache } from "../../src/api/responseCache.js";
 import { ledgerAbi } from "../../src/contracts/abis.js";
@@ -64,6 +65,17 @@ async function postFromWorker(url: string, kind: LargeBody) {
   } finally {
     await worker.terminate();
   }
+}
+
+/** A `where` filter with OR nested `levels` deep, as query text and as a variable's value. */
+function nestedFilter(levels: number): { literal: string; value: unknown } {
+  let literal = '{ key_contains: "a" }';
+  let value: unknown = { key_contains: "a" };
+  for (let level = 0; level < levels; level++) {
+    literal = `{ OR: [${literal}, { key: "b" }] }`;
+    value = { OR: [value, { key: "b" }] };
+  }
+  return { literal, value };
 }
 
 describe("GraphQL API: hostile queries", function () {
@@ -194,6 +206,52 @@ describe("GraphQL API: hostile queries", function () {
       request.destroy();
       await new Promise((resolve) => setTimeout(resolve, 200));
       await stillServes(to);
+    }
+  });
+
+  it("refuses a where with OR nested 1,000 deep, in the query text or in a variable, with 400 QUERY_TOO_COMPLEX", async function () {
+    const { literal, value } = nestedFilter(1_000);
+    const inText = await query(`{ models(first: 1, where: ${literal}) { totalCount } }`);
+    assert.equal(inText.status, 400);
+    assert.equal(inText.json.errors?.[0]?.extensions?.code, "QUERY_TOO_COMPLEX");
+    assert.match(inText.json.errors![0]!.message, new RegExp(`more than ${MAX_BRACKET_DEPTH} deep`));
+    const inVariable = await query("query ($where: ModelFilter) { models(first: 1, where: $where) { totalCount } }", {
+      where: value,
+    });
+    assert.equal(inVariable.status, 400);
+    assert.equal(inVariable.json.errors?.[0]?.extensions?.code, "QUERY_TOO_COMPLEX");
+    assert.match(
+      inVariable.json.errors![0]!.message,
+      new RegExp(`\\$where nests AND/OR more than ${MAX_FILTER_DEPTH} levels`),
+    );
+    await stillServes();
+  });
+
+  it(`serves a filter nested ${MAX_FILTER_DEPTH} levels and refuses one a level deeper, in text, variables and defaults`, async function () {
+    const byVariable = "query ($where: ModelFilter) { models(first: 100, where: $where) { totalCount } }";
+    const deepest = nestedFilter(MAX_FILTER_DEPTH);
+    const expected = (await query(`{ models(first: 100, where: { key_contains: "a" }) { totalCount } }`)).json;
+    assert.ok((expected.data as { models: { totalCount: number } }).models.totalCount > 0);
+    for (const served of [
+      await query(`{ models(first: 100, where: ${deepest.literal}) { totalCount } }`),
+      await query(byVariable, { where: deepest.value }),
+    ]) {
+      assert.equal(served.status, 200);
+      assert.deepEqual(served.json, expected);
+    }
+    const tooDeep = nestedFilter(MAX_FILTER_DEPTH + 1);
+    for (const refused of [
+      await query(`{ models(first: 1, where: ${tooDeep.literal}) { totalCount } }`),
+      await query(byVariable, { where: tooDeep.value }),
+      await query(
+        `query ($where: ModelFilter = ${tooDeep.literal}) { models(first: 1, where: $where) { totalCount } }`,
+      ),
+      // Through AND as well as OR.
+      await query(byVariable, { where: JSON.parse(JSON.stringify(tooDeep.value).replaceAll('"OR"', '"AND"')) }),
+    ]) {
+      assert.equal(refused.status, 400);
+      assert.equal(refused.json.errors?.[0]?.extensions?.code, "QUERY_TOO_COMPLEX");
+      assert.match(refused.json.errors![0]!.message, new RegExp(`more than ${MAX_FILTER_DEPTH} levels deep`));
     }
   });
 
