@@ -3,6 +3,7 @@ import type { Abi } from "viem";
 
 import type { Store } from "../store/types.js";
 import { createLedgerReplica } from "./createLedgerReplica.js";
+import { introspectionLimitRule } from "./introspectionLimit.js";
 import { createLoaders } from "./loaders.js";
 import { nestingLimitsPlugin } from "./nestingLimits.js";
 import { createConsistentReader } from "./readConsistently.js";
@@ -16,6 +17,7 @@ const limitsPlugin: Plugin = {
     addValidationRule(depthLimitRule);
     addValidationRule(aliasLimitRule);
     addValidationRule(costLimitRule);
+    addValidationRule(introspectionLimitRule);
   },
 };
 

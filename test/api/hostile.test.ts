@@ -1,8 +1,8 @@
 /**
  * Hostile queries against the API over HTTP on 127.0.0.1: deep nesting, a thousand aliases, a billion-row page,
- * malformed ids, filters nested a thousand deep and oversized bodies each get a clear error with a code, and the
- * server keeps serving. Oversized bodies are sent from another thread, as another process would send them, with and
- * without the response cache (which reads bodies itself).
+ * malformed ids, filters nested a thousand deep, introspection that feeds on itself and oversized bodies each get a
+ * clear error with a code, and the server keeps serving. Oversized bodies are sent from another thread, as another
+ * process would send them, with and without the response cache (which reads bodies itself).
  */
 import assert from "node:assert/strict";
 import { request as httpRequest, type Server } from "node:http";
@@ -10,6 +10,7 @@ import { Worker } from "node:worker_threads";
 
 import { createApi } from "../../src/api/createApi.js";
 import { createApiServer } from "../../src/api/createApiServer.js";
+import { MAX_OF_TYPE_CHAIN } from "../../src/api/introspectionLimit.js";
 import { MAX_BRACKET_DEPTH, MAX_FILTER_DEPTH } from "../../src/api/nestingLimits.js";
 import { MAX_ALIASES, MAX_QUERY_COST, MAX_QUERY_DEPTH } from "../../src/api/queryLimits.js";
 import { createResponseCache, type ResponseCache } from "../../src/api/responseCache.js";
@@ -253,6 +254,32 @@ describe("GraphQL API: hostile queries", function () {
       assert.equal(refused.json.errors?.[0]?.extensions?.code, "QUERY_TOO_COMPLEX");
       assert.match(refused.json.errors![0]!.message, new RegExp(`more than ${MAX_FILTER_DEPTH} levels deep`));
     }
+  });
+
+  it("refuses introspection that asks referred types for their members again, or an endless ofType chain", async function () {
+    for (const text of [
+      // graphql-js's own rule also refuses this one (three levels of fields).
+      '{ __type(name: "Model") { fields { type { fields { type { fields { name } } } } } } }',
+      // ... but not these: each multiplies the answer by every field of every type.
+      "{ __schema { types { fields { type { fields { name } } } } } }",
+      "{ __schema { types { fields { type { ...members } } } } } fragment members on __Type { inputFields { name } }",
+      "{ __schema { types { interfaces { possibleTypes { name } } } } }",
+      `{ __type(name: "Model") { ${"ofType { ".repeat(MAX_OF_TYPE_CHAIN + 1)}name${" }".repeat(MAX_OF_TYPE_CHAIN + 1)} } }`,
+    ]) {
+      const { status, json } = await query(text);
+      assert.equal(status, 400, text);
+      assert.ok(
+        json.errors?.some((e) => e.extensions?.code === "QUERY_TOO_COMPLEX"),
+        `${text}: ${JSON.stringify(json.errors)}`,
+      );
+      assert.equal(json.data, undefined);
+    }
+    // Ordinary fields are held to the depth limit even next to introspection.
+    let selection = "id";
+    for (let i = 0; i < 7; i++) selection = `parents { parent { ${selection} } }`;
+    const mixed = await query(`{ __schema { queryType { name } } model(key: "x") { ${selection} } }`);
+    assert.match(mixed.json.errors?.[0]?.message ?? "", new RegExp(`at most ${MAX_QUERY_DEPTH} are allowed`));
+    await stillServes();
   });
 
   it("masks internal errors: a failing store gives a generic message, not its internals", async function () {
