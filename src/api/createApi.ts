@@ -3,6 +3,7 @@ import type { Abi } from "viem";
 
 import type { Store } from "../store/types.js";
 import { createLedgerReplica } from "./createLedgerReplica.js";
+import { renderOfflineGraphiQL } from "./graphiql.js";
 import { introspectionLimitRule } from "./introspectionLimit.js";
 import { createLoaders } from "./loaders.js";
 import { nestingLimitsPlugin } from "./nestingLimits.js";
@@ -71,6 +72,8 @@ export function createApi({ store, abi }: CreateApiParameters) {
     graphqlEndpoint: "/graphql",
     maskedErrors: true,
     landingPage: false,
+    graphiql: { title: "Stemma GraphQL" },
+    renderGraphiQL: renderOfflineGraphiQL,
     plugins: [
       limitsPlugin,
       nestingLimitsPlugin,
