@@ -64,7 +64,7 @@ export function createApiServer(parameters: CreateApiServerParameters): Server {
       await answerJsonPost(request, response);
       return;
     }
-    if (request.headers["transfer-encoding"] !== undefined) {
+    if (request.method === "POST" && request.headers["transfer-encoding"] !== undefined) {
       await answerChunkedBody(request, response);
       return;
     }
@@ -133,11 +133,11 @@ export function createApiServer(parameters: CreateApiServerParameters): Server {
     response.end();
   }
 
-  /** Runs yoga on a request whose body was already read. */
+  /** Runs yoga on a POST whose body was already read. */
   function fetchWithBody(request: IncomingMessage, body: string, serverContext: Record<string, unknown>) {
     return yoga.fetch(
       `http://${request.headers.host ?? "localhost"}${request.url}`,
-      { method: request.method ?? "POST", headers: forwardedHeaders(request), body },
+      { method: "POST", headers: forwardedHeaders(request), body },
       serverContext,
     );
   }
@@ -219,7 +219,7 @@ function refuseLargeBody(request: IncomingMessage, response: ServerResponse) {
   };
   const timer = setTimeout(close, DISCARD_MAX_MS);
   request.on("data", discard).on("end", close).on("error", close).resume();
-  if (request.readableEnded) close();
+  if (request.readableEnded) close(); // a chunked body may have ended while readBody handed it over
 }
 
 /** Prometheus text: requests served by route and status, and how far the store has indexed. */

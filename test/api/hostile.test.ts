@@ -6,10 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { request as httpRequest, type Server } from "node:http";
+import { connect } from "node:net";
 import { Worker } from "node:worker_threads";
 
 import { createApi } from "../../src/api/createApi.js";
-import { createApiServer } from "../../src/api/createApiServer.js";
+import { createApiServer, REQUEST_TIMEOUT_MS } from "../../src/api/createApiServer.js";
 import { MAX_OF_TYPE_CHAIN } from "../../src/api/introspectionLimit.js";
 import { MAX_BRACKET_DEPTH, MAX_FILTER_DEPTH } from "../../src/api/nestingLimits.js";
 import { MAX_ALIASES, MAX_QUERY_COST, MAX_QUERY_DEPTH } from "../../src/api/queryLimits.js";
@@ -179,6 +180,26 @@ describe("GraphQL API: hostile queries", function () {
       }
       await stillServes(to);
     }
+  });
+
+  it("closes the connection of a client that stops sending a refused body, once it has its 413", async function () {
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    let received = "";
+    socket.setEncoding("utf8").on("data", (text: string) => (received += text));
+    socket.on("error", () => {}); // a reset still ends in "close", and the answer is checked below
+    const closed = new Promise<boolean>((resolve) => socket.once("close", () => resolve(true)));
+    socket.write(
+      `POST /graphql HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\n` +
+        `content-length: ${20 * 1024 * 1024}\r\n\r\n${"x".repeat(1024)}`,
+    );
+    // The server gives up on the rest after DISCARD_MAX_MS (requestTimeout would end it after REQUEST_TIMEOUT_MS).
+    const bound = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2 * REQUEST_TIMEOUT_MS).unref());
+    const closedByServer = await Promise.race([closed, bound]);
+    socket.destroy();
+    assert.ok(closedByServer, "the server kept the connection open");
+    assert.match(received, /^HTTP\/1\.1 413 /);
+    assert.match(received, /PAYLOAD_TOO_LARGE/);
   });
 
   it("serves a small chunked body as any other, cached or not", async function () {
