@@ -3,7 +3,10 @@ import type { Abi } from "viem";
 
 import type { Store } from "../store/types.js";
 import { createLedgerReplica } from "./createLedgerReplica.js";
+import { renderOfflineGraphiQL } from "./graphiql.js";
+import { introspectionLimitRule } from "./introspectionLimit.js";
 import { createLoaders } from "./loaders.js";
+import { nestingLimitsPlugin } from "./nestingLimits.js";
 import { createConsistentReader } from "./readConsistently.js";
 import { aliasLimitRule, costLimitRule, depthLimitRule } from "./queryLimits.js";
 import { resolvers, type Context } from "./resolvers.js";
@@ -15,6 +18,7 @@ const limitsPlugin: Plugin = {
     addValidationRule(depthLimitRule);
     addValidationRule(aliasLimitRule);
     addValidationRule(costLimitRule);
+    addValidationRule(introspectionLimitRule);
   },
 };
 
@@ -68,6 +72,14 @@ export function createApi({ store, abi }: CreateApiParameters) {
     graphqlEndpoint: "/graphql",
     maskedErrors: true,
     landingPage: false,
-    plugins: [limitsPlugin, consistentReadPlugin(store), cacheHintsPlugin, { onDispose: () => disposed.abort() }],
+    graphiql: { title: "Stemma GraphQL" },
+    renderGraphiQL: renderOfflineGraphiQL,
+    plugins: [
+      limitsPlugin,
+      nestingLimitsPlugin,
+      consistentReadPlugin(store),
+      cacheHintsPlugin,
+      { onDispose: () => disposed.abort() },
+    ],
   });
 }

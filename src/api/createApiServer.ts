@@ -10,6 +10,13 @@ import type { ResponseCache } from "./responseCache.js";
 export const MAX_BODY_BYTES = 64 * 1024;
 /** Milliseconds a request may take before the server gives up on it. */
 export const REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * After a 413, how many more bytes of the body, and for how many milliseconds, the server reads and throws away
+ * before it closes the connection. Closing with unread data sends a reset, and the reset makes the client lose the
+ * answer it has not read yet (ECONNRESET instead of 413); the caps keep a client from holding the server for longer.
+ */
+export const DISCARD_MAX_BYTES = 32 * 1024 * 1024;
+export const DISCARD_MAX_MS = 5_000;
 
 export type CreateApiServerParameters = CreateApiParameters & {
   /** Answers repeated queries from memory until the indexer commits (src/api/responseCache.ts); none by default. */
@@ -57,6 +64,10 @@ export function createApiServer(parameters: CreateApiServerParameters): Server {
       await answerJsonPost(request, response);
       return;
     }
+    if (request.method === "POST" && request.headers["transfer-encoding"] !== undefined) {
+      await answerChunkedBody(request, response);
+      return;
+    }
     await yoga(request, response);
   });
   server.requestTimeout = REQUEST_TIMEOUT_MS;
@@ -69,10 +80,8 @@ export function createApiServer(parameters: CreateApiServerParameters): Server {
    */
   async function answerJsonPost(request: IncomingMessage, response: ServerResponse) {
     const body = await readBody(request);
-    if (body === null) {
-      refuseLargeBody(request, response);
-      return;
-    }
+    if (body === TOO_LARGE) refuseLargeBody(request, response);
+    if (typeof body !== "string") return;
     const key = `${request.headers.accept ?? ""}\n${body}`;
     const cached = cache?.get(key);
     if (cached !== undefined) {
@@ -94,11 +103,7 @@ export function createApiServer(parameters: CreateApiServerParameters): Server {
     } else {
       // A fresh record of hints: the fast path's attempt may have set them.
       Object.assign(hints, { executedCleanly: false, readsClock: false });
-      const yogaAnswer = await yoga.fetch(
-        `http://${request.headers.host ?? "localhost"}${request.url}`,
-        { method: "POST", headers: forwardedHeaders(request), body },
-        serverContext,
-      );
+      const yogaAnswer = await fetchWithBody(request, body, serverContext);
       answer = {
         status: yogaAnswer.status,
         contentType: yogaAnswer.headers.get("content-type") ?? "application/json",
@@ -109,6 +114,32 @@ export function createApiServer(parameters: CreateApiServerParameters): Server {
     if (cache && answer.status === 200 && hints.executedCleanly && !hints.readsClock) {
       cache.set(key, { contentType: answer.contentType, body: answer.body }, generation!);
     }
+  }
+
+  /**
+   * A body without a length up front (chunked) that is not a JSON query (answerJsonPost reads those): read up to
+   * {MAX_BODY_BYTES} before yoga sees it, which would read any amount. The answer is streamed, since it may be a
+   * subscription's.
+   */
+  async function answerChunkedBody(request: IncomingMessage, response: ServerResponse) {
+    const body = await readBody(request);
+    if (body === TOO_LARGE) refuseLargeBody(request, response);
+    if (typeof body !== "string") return;
+    const answer = await fetchWithBody(request, body, { req: request, res: response });
+    response.writeHead(answer.status, Object.fromEntries(answer.headers));
+    const reader = answer.body?.getReader();
+    response.once("close", () => void reader?.cancel().catch(() => {}));
+    for (let part = await reader?.read(); part && !part.done; part = await reader!.read()) response.write(part.value);
+    response.end();
+  }
+
+  /** Runs yoga on a POST whose body was already read. */
+  function fetchWithBody(request: IncomingMessage, body: string, serverContext: Record<string, unknown>) {
+    return yoga.fetch(
+      `http://${request.headers.host ?? "localhost"}${request.url}`,
+      { method: "POST", headers: forwardedHeaders(request), body },
+      serverContext,
+    );
   }
 }
 
@@ -129,27 +160,66 @@ function forwardedHeaders(request: IncomingMessage): [string, string][] {
   return headers;
 }
 
-/** The request's body as text, or null once it passes {MAX_BODY_BYTES} (a chunked body has no length up front). */
-async function readBody(request: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+const TOO_LARGE = Symbol("too large");
+const ABORTED = Symbol("aborted");
+
+/**
+ * The request's body as text; {TOO_LARGE} once it passes {MAX_BODY_BYTES} (a chunked body has no length up front),
+ * with the rest left unread (paused) for {refuseLargeBody}; {ABORTED} when the client went away before its end.
+ */
+function readBody(request: IncomingMessage): Promise<string | typeof TOO_LARGE | typeof ABORTED> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (result: string | typeof TOO_LARGE | typeof ABORTED) => {
+      request.off("data", onData).off("end", onEnd).off("error", onError);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else {
+        request.pause();
+        settle(TOO_LARGE);
+      }
+    };
+    const onEnd = () => settle(Buffer.concat(chunks).toString("utf8"));
+    const onError = () => settle(ABORTED);
+    request.on("data", onData).on("end", onEnd).on("error", onError);
+  });
 }
 
+/**
+ * Answers 413 and closes the connection once the rest of the body is read and thrown away, or once
+ * {DISCARD_MAX_BYTES} more bytes or {DISCARD_MAX_MS} have passed. The whole answer is written at once (it has a
+ * length), so the client can read it while it is still sending.
+ */
 function refuseLargeBody(request: IncomingMessage, response: ServerResponse) {
-  response.writeHead(413, { "content-type": "application/json", connection: "close" }).end(
-    JSON.stringify({
-      errors: [
-        { message: `The request body is over ${MAX_BODY_BYTES} bytes.`, extensions: { code: "PAYLOAD_TOO_LARGE" } },
-      ],
-    }),
-  );
-  request.destroy();
+  const answer = JSON.stringify({
+    errors: [
+      { message: `The request body is over ${MAX_BODY_BYTES} bytes.`, extensions: { code: "PAYLOAD_TOO_LARGE" } },
+    ],
+  });
+  response
+    .writeHead(413, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(answer),
+      connection: "close",
+    })
+    .write(answer);
+  let discarded = 0;
+  const close = () => {
+    clearTimeout(timer);
+    request.off("data", discard).off("end", close).off("error", close);
+    response.end(); // with `connection: close`, Node closes the socket once the answer is flushed
+  };
+  const discard = (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > DISCARD_MAX_BYTES) close();
+  };
+  const timer = setTimeout(close, DISCARD_MAX_MS);
+  request.on("data", discard).on("end", close).on("error", close).resume();
+  if (request.readableEnded) close(); // a chunked body may have ended while readBody handed it over
 }
 
 /** Prometheus text: requests served by route and status, and how far the store has indexed. */

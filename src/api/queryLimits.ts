@@ -31,13 +31,23 @@ const LIST_ESTIMATE = 10;
 const LINEAGE_ESTIMATE = 50;
 const LINEAGE_FIELDS = new Set(["ancestors", "descendants", "nodes", "edges"]);
 
-const limitError = (message: string) => new GraphQLError(message, { extensions: { code: "QUERY_TOO_COMPLEX" } });
+/**
+ * A refusal of a query's shape, with code QUERY_TOO_COMPLEX and HTTP status 400 whatever the client accepts (yoga
+ * answers other validation errors 200 when the answer is `application/json`, as the GraphQL-over-HTTP spec suggests
+ * for that media type; `spec: false` opts out, so a refused query never looks like a success).
+ */
+export const limitError = (message: string) =>
+  new GraphQLError(message, { extensions: { code: "QUERY_TOO_COMPLEX", http: { status: 400, spec: false } } });
+
+/** Introspection answers from the schema alone and is bounded by its own rule (introspectionLimit.ts). */
+const INTROSPECTION_ROOTS = new Set(["__schema", "__type"]);
 
 function depthOf(set: SelectionSetNode | undefined, fragments: ValidationContext, seen: Set<string>): number {
   if (!set) return 0;
   let deepest = 0;
   for (const selection of set.selections) {
     if (selection.kind === Kind.FIELD) {
+      if (INTROSPECTION_ROOTS.has(selection.name.value)) continue;
       deepest = Math.max(deepest, 1 + depthOf(selection.selectionSet, fragments, seen));
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       deepest = Math.max(deepest, depthOf(selection.selectionSet, fragments, seen));
@@ -51,7 +61,10 @@ function depthOf(set: SelectionSetNode | undefined, fragments: ValidationContext
   return deepest;
 }
 
-/** Rejects operations nested deeper than {MAX_QUERY_DEPTH}, with code QUERY_TOO_COMPLEX. */
+/**
+ * Rejects operations nested deeper than {MAX_QUERY_DEPTH}, with code QUERY_TOO_COMPLEX. Introspection is left out:
+ * the standard introspection query nests 15 levels, and introspectionLimitRule bounds it instead.
+ */
 export function depthLimitRule(context: ValidationContext): ASTVisitor {
   return {
     OperationDefinition(node) {
