@@ -15,10 +15,10 @@
  */
 import type { Address, Hex } from "viem";
 
-import { MAX_LIFETIME_AMOUNT } from "./constants.js";
+import { MAX_LIFETIME_AMOUNT, PPM } from "./constants.js";
 import { InvalidAmountError } from "./errors.js";
 import { isSweepOnly, type LedgerState, type ModelState } from "./ledgerState.js";
-import { keptOf, sliceOf, splitTree, upstreamOf } from "./splitMath.js";
+import { keptOf, splitTree, upstreamOf } from "./splitMath.js";
 
 /** A model's lifetime `received` and `pushed` in one token. */
 export type LifetimeTotals = { readonly received: bigint; readonly pushed: bigint };
@@ -144,14 +144,17 @@ export function paymentChanges(
       keptOf(now?.received ?? 0n, upstreamPpm);
     const keptAfter = keptBefore + keptGrowth;
     const sweeper = isSweepOnly(model, model.epoch) ? model.beneficiary : null;
+    // Entry i's slice of K is floor(K * C_i / PPM) - floor(K * C_(i-1) / PPM) over the running weight sums C
+    // (splitMath's sliceOf): each running floor is computed once, before and after.
+    let floorBefore = 0n;
+    let floorAfter = 0n;
     for (const entry of tree.entries) {
-      const from = BigInt(entry.cumulativeBefore);
-      const weight = BigInt(entry.weightPpm);
-      add(
-        changes.accounts,
-        sweeper ?? entry.account,
-        sliceOf(keptAfter, from, weight) - sliceOf(keptBefore, from, weight),
-      );
+      const through = BigInt(entry.cumulativeBefore + entry.weightPpm);
+      const nextBefore = (keptBefore * through) / PPM;
+      const nextAfter = (keptAfter * through) / PPM;
+      add(changes.accounts, sweeper ?? entry.account, nextAfter - floorAfter - (nextBefore - floorBefore));
+      floorBefore = nextBefore;
+      floorAfter = nextAfter;
     }
   }
   // An account's entries can cancel out.
