@@ -891,17 +891,6 @@ function engineOver(state: LedgerState): Engine {
     return totals;
   }
 
-  /** Why the router would refuse to take `amount` into `model` (RevenueRouter `pay`), or `null`. */
-  function paymentRefusal(model: ModelState, token: Address, amount: bigint, net: bigint): string | null {
-    if (amount <= 0n) return "the router refuses a payment of 0 or less (RevenueRouterZeroAmount)";
-    if (amount > MAX_LIFETIME_AMOUNT)
-      return `the router refuses amounts above 2^112 - 1 = ${MAX_LIFETIME_AMOUNT} (RevenueRouterAmountTooLarge)`;
-    const received = peekToken(model, token).received + net;
-    if (received > MAX_LIFETIME_AMOUNT)
-      return `model ${model.id} would have received ${received} in total, above the router's 112-bit cap ${MAX_LIFETIME_AMOUNT} (RevenueRouterAmountTooLarge)`;
-    return null;
-  }
-
   function propagateAll(token: Address): void {
     // Children before parents: the reverse of registration order. One pass moves everything; the loop only
     // guards that claim.
@@ -1016,10 +1005,20 @@ function engineOver(state: LedgerState): Engine {
       const normalized = address(token);
       if (normalized === ZERO_ADDRESS)
         throw new LedgerEventError({ event: "Paid", reason: "the token is the zero address" });
-      const fee = amount > 0n && amount <= MAX_LIFETIME_AMOUNT ? feeOf(amount, state.feePpm) : 0n;
-      const refusal = paymentRefusal(model, normalized, amount, amount - fee);
-      if (refusal !== null) throw new InvalidAmountError({ name: "payment", value: amount, reason: refusal });
+      // What the router's pay refuses.
+      const refused = (reason: string) => new InvalidAmountError({ name: "payment", value: amount, reason });
+      if (amount <= 0n) throw refused("the router refuses a payment of 0 or less (RevenueRouterZeroAmount)");
+      if (amount > MAX_LIFETIME_AMOUNT)
+        throw refused(
+          `the router refuses amounts above 2^112 - 1 = ${MAX_LIFETIME_AMOUNT} (RevenueRouterAmountTooLarge)`,
+        );
+      const fee = feeOf(amount, state.feePpm);
       const net = amount - fee;
+      const received = peekToken(model, normalized).received + net;
+      if (received > MAX_LIFETIME_AMOUNT)
+        throw refused(
+          `model ${model.id} would have received ${received} in total, above the router's 112-bit cap ${MAX_LIFETIME_AMOUNT} (RevenueRouterAmountTooLarge)`,
+        );
       return { fee, net, ...paymentChanges(state, settled(normalized), model, normalized, net) };
     },
   };

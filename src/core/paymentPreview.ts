@@ -10,8 +10,9 @@
  *   its current epoch gains the growth of its kept amount, and each entry of the epoch the growth of its slice. A
  *   middle entry's slice of a growing total can shrink by a wei (SPEC "Cumulative slice"): such a change is negative.
  *
- * Both give the same integers as applying the payment to a copy of the whole ledger and propagating it (the ledger's
- * tests check it), at the cost of the models the payment reaches.
+ * Together they give the same integers as applying the payment to a copy of the whole ledger and propagating
+ * everything (test/core/ledger.test.ts checks it on random walks, test/property/ against the chain), at the cost of
+ * the models the payment reaches.
  */
 import type { Address, Hex } from "viem";
 
