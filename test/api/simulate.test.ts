@@ -103,7 +103,7 @@ describe("GraphQL API: simulateRevenue and effectiveShares", function () {
     scenario = await startScenario(41, 10);
     const { d, world } = scenario;
     // Weights 30/10/60%: a kept total of 3 (mod 10) gives the middle entry one wei more than a total of 4 (mod 10) does
-    // (docs/SPEC.md "Cumulative slice"). Its accounts are in no other set, so a change of theirs is this model's.
+    // (docs/SPEC.md "Cumulative slice"). It has no parents: a payment into it changes its own entries alone.
     const key = "hf:stemma-test/middle-contributor";
     const contributors = [300_000, 100_000, 600_000].map((weightPpm, i) => ({
       account: d.accounts[CONTRIBUTORS[CONTRIBUTORS.length - 1 - i]!]!,
@@ -126,7 +126,8 @@ describe("GraphQL API: simulateRevenue and effectiveShares", function () {
       },
     ]);
     world.models.push(middle!);
-    // Near the 112-bit cap in TD18 (before the ETH payments: the rollback test below drops the last ETH payment).
+    // Near the 112-bit cap in TD18, before the ETH payments: the rollback test below drops the last payment's block and
+    // expects ETH fees to fall.
     await pay(world, middle!, d.tokens[1]!, MAX_LIFETIME_AMOUNT);
     const feePpm = BigInt((await d.router.read.feePpm()) as number);
     let amount = 1_000n;
