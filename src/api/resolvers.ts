@@ -2,8 +2,7 @@ import type { GraphQLResolveInfo } from "graphql";
 import type { Abi, Address, Hex } from "viem";
 
 import { canonicalKey } from "../core/canonicalKey.js";
-import { ModelStatus, NATIVE_TOKEN, Relation, Role } from "../core/constants.js";
-import { UnknownModelError } from "../core/errors.js";
+import { ModelStatus, Relation, Role } from "../core/constants.js";
 import type { Sql, Store } from "../store/types.js";
 import type { LedgerReplica } from "./createLedgerReplica.js";
 import { eventsPage, type EventsPage } from "./eventQueries.js";
@@ -21,6 +20,7 @@ import { modelsPage, type ModelFilter, type ModelOrderBy, type ModelRow, type Mo
 import { ifCovers, modelPrefetch, modelSelectList, primeModel, selectedFields } from "./prefetch.js";
 import { sharesPage } from "./shareQueries.js";
 import { AddressScalar, BigIntScalar, Bytes32Scalar, badInput } from "./scalars.js";
+import { simulateRevenue, type SimulateRevenueArgs } from "./simulateRevenue.js";
 import { followBalances, followEvents } from "./subscriptions.js";
 import { claimRedirectionsPage } from "./trustQueries.js";
 
@@ -193,33 +193,7 @@ export const resolvers = {
         },
       };
     },
-    simulateRevenue: async (_: unknown, args: { model: Hex; token: Address; amount: bigint }, { replica }: Context) => {
-      if (args.amount <= 0n) throw badInput("amount must be positive: the router refuses a payment of 0.");
-      const ledger = await replica.current();
-      if (args.token !== NATIVE_TOKEN && !ledger.tokens().includes(args.token)) {
-        throw badInput(
-          `Token ${args.token} has never been paid into Stemma: simulate with ETH (${NATIVE_TOKEN}) or a token models have received.`,
-        );
-      }
-      try {
-        const preview = ledger.previewPay(args.model, args.token, args.amount);
-        const byAmount = <K>(map: ReadonlyMap<K, bigint>) =>
-          [...map].filter(([, amount]) => amount > 0n).sort((a, b) => (a[1] === b[1] ? 0 : a[1] > b[1] ? -1 : 1));
-        return {
-          model: args.model,
-          token: args.token,
-          amount: args.amount,
-          fee: preview.fee,
-          net: preview.net,
-          accounts: byAmount(preview.accounts).map(([account, amount]) => ({ account, amount })),
-          escrow: byAmount(preview.escrow).map(([model, amount]) => ({ model, amount })),
-          heldUpstream: byAmount(preview.heldUpstream).map(([model, amount]) => ({ model, amount })),
-        };
-      } catch (error) {
-        if (error instanceof UnknownModelError) throw badInput(`No model has id ${args.model}.`);
-        throw error;
-      }
-    },
+    simulateRevenue: (_: unknown, args: SimulateRevenueArgs, { replica }: Context) => simulateRevenue(replica, args),
     models: async (
       _: unknown,
       args: PageArgs & { where?: ModelFilter | null },

@@ -23,7 +23,8 @@ function stringScalar(name: string, description: string, parse: (value: string) 
   });
 }
 
-export const BigIntScalar = stringScalar("BigInt", "A non-negative integer as a decimal string.", (value) => {
+/** Parsed arguments are never negative; a served value can be (a change in a simulation). */
+export const BigIntScalar = stringScalar("BigInt", "An integer as a decimal string.", (value) => {
   if (!/^\d{1,78}$/.test(value)) throw badInput(`"${value}" is not a non-negative integer written in decimal digits.`);
   return BigInt(value);
 });

@@ -4,6 +4,7 @@ import { MAX_FEE_PPM, MAX_LIFETIME_AMOUNT, ModelStatus, PPM, Role, ZERO_ADDRESS 
 import { contributorTree } from "./contributorTree.js";
 import { effectiveShares, type EffectiveShares } from "./effectiveShares.js";
 import {
+  InvalidAmountError,
   LedgerEventError,
   MirrorMismatchError,
   RuleError,
@@ -19,13 +20,15 @@ import {
   claimedKey,
   cloneLedgerState,
   entryAt,
+  isSweepOnly,
   type EpochState,
   type LedgerState,
   type ModelState,
   type TokenState,
 } from "./ledgerState.js";
 import { modelId as idOfKey } from "./modelId.js";
-import { feeOf, keptOf, shareOf, sliceOf, splitTree, upstreamOf } from "./splitMath.js";
+import { parentParts, paymentChanges, settledTotals, type SettledTotals } from "./paymentPreview.js";
+import { feeOf, keptOf, shareOf, sliceOf, upstreamOf } from "./splitMath.js";
 import type { ContributorEntry, ContributorTree, ModelBalance, ParentEdge, Terms } from "./types.js";
 import { validateParents } from "./validateParents.js";
 import { validateParentTerms } from "./validateParentTerms.js";
@@ -99,13 +102,21 @@ export type OwedBreakdown = {
   total: bigint;
 };
 
-/** What a payment would change, to the wei, once everything is propagated. */
+/**
+ * What a payment would change, to the wei, once everything is propagated: the change of each part of the owed
+ * breakdown ({@link OwedBreakdown}), zero changes omitted. `accounts`, `escrow` and `heldUpstream` add up to `net`.
+ */
 export type PaymentPreview = {
   fee: bigint;
   net: bigint;
-  /** Increase of each account's owed amount (after full propagation), zero entries omitted. */
+  /**
+   * Change of each account's owed amount. Signed: amounts come from lifetime totals, and a middle contributor's
+   * slice of its epoch's kept total can shrink by a wei when that total grows (docs/SPEC.md "Cumulative slice").
+   */
   accounts: ReadonlyMap<Address, bigint>;
+  /** Growth of each model's escrow (never negative). */
   escrow: ReadonlyMap<Hex, bigint>;
+  /** Growth of each provisional model's held upstream (never negative). */
   heldUpstream: ReadonlyMap<Hex, bigint>;
 };
 
@@ -174,7 +185,14 @@ export type Ledger = {
   owedAfterFullPropagation(token: Address): OwedBreakdown;
   /** The exact rational shares of revenue entering `modelId` (SPEC "Effective shares"). */
   effectiveShares(modelId: Hex): EffectiveShares;
-  /** The exact integer effect of paying `amount` to `modelId` now, after full propagation. Runs on a clone. */
+  /**
+   * The exact integer effect of paying `amount` to `modelId` now, after full propagation: the same integers as
+   * applying the payment and comparing {owedAfterFullPropagation} before and after, computed without copying the
+   * ledger (src/core/paymentPreview.ts), at the cost of the models the payment reaches.
+   * @throws {UnknownModelError} for a model the ledger does not know.
+   * @throws {InvalidAmountError} for an amount the router would refuse (not positive, above 2^112 - 1, or taking
+   * the model's lifetime total above it) or whose propagation it would refuse (an ancestor's total above it).
+   */
   previewPay(modelId: Hex, token: Address, amount: bigint): PaymentPreview;
 };
 
@@ -223,8 +241,8 @@ function engineOver(state: LedgerState): Engine {
   // ------------------------------------------------------------------ normalization
 
   const addressCache = new Map<string, Address>();
-  /** {fullyPropagated}'s copies, per token; any event makes them stale. */
-  const propagatedByToken = new Map<Address, LedgerState>();
+  /** {settledTotals} per token, for previews; any event makes them stale. */
+  const settledByToken = new Map<Address, SettledTotals>();
   /** Set by the event being applied when it is a registration's first contributor set. */
   let registered: Hex | null = null;
   /** Checksummed form of an address (a getAddress per distinct address, then cached). */
@@ -299,13 +317,8 @@ function engineOver(state: LedgerState): Engine {
   }
 
   /** What each parent gets if `model` pushes its pending upstream now. */
-  function parentSlices(model: ModelState, balance: TokenState): bigint[] {
-    if (model.parents.length === 0) return [];
-    const weights = model.parents.map(({ weightPpm }) => BigInt(weightPpm));
-    const now = splitTree(upstreamOfModel(model, balance), weights);
-    const before = splitTree(balance.pushed, weights);
-    return now.map((part, i) => part - before[i]!);
-  }
+  const parentSlices = (model: ModelState, balance: TokenState): bigint[] =>
+    parentParts(model, balance.pushed, upstreamOfModel(model, balance));
 
   /** Pushes a model's pending upstream one hop; returns what moved. */
   function push(model: ModelState, token: Address): bigint {
@@ -350,14 +363,6 @@ function engineOver(state: LedgerState): Engine {
     contributorTree([{ account: beneficiary, role: Role.OTHER, weightPpm: Number(PPM) }]);
 
   // ------------------------------------------------------------------ who may take an epoch's funds
-
-  /**
-   * A revoked model's epoch that goes to its current beneficiary by sweep (RevenueRouter `_isSweepable`): the
-   * contested epoch (the one current when it was revoked) and earlier beneficiaries' epochs.
-   */
-  const isSweepOnly = (model: ModelState, epoch: number): boolean =>
-    model.status === ModelStatus.REVOKED &&
-    (epoch + 1 === model.revokedEpoch || (epoch >= model.revokedEpoch && epoch < model.epoch));
 
   /** Why the router refuses a claim of `epoch`'s entries now (RevenueRouter `_claimableFlow`), or `null`. */
   function claimRefusal(model: ModelState, epoch: number): string | null {
@@ -787,7 +792,7 @@ function engineOver(state: LedgerState): Engine {
   }
 
   function apply(event: LedgerEvent): void {
-    propagatedByToken.clear();
+    settledByToken.clear();
     registered = null;
     dispatch(event);
     state.registering = registered;
@@ -876,29 +881,14 @@ function engineOver(state: LedgerState): Engine {
     return { accounts, escrow, heldUpstream, fees, total: total + fees };
   }
 
-  /** A copy of the state after propagating everything in `token`; kept until the next event is applied. */
-  function fullyPropagated(token: Address): LedgerState {
-    let propagated = propagatedByToken.get(token);
-    if (propagated === undefined) {
-      propagated = cloneLedgerState(state);
-      engineOver(propagated).propagateAll(token);
-      propagatedByToken.set(token, propagated);
+  /** The lifetime totals once everything in `token` is propagated; kept until the next event is applied. */
+  function settled(token: Address): SettledTotals {
+    let totals = settledByToken.get(token);
+    if (totals === undefined) {
+      totals = settledTotals(state, token);
+      settledByToken.set(token, totals);
     }
-    return propagated;
-  }
-
-  /** The model and every model above it. */
-  function lineageOf(model: ModelState): Set<Hex> {
-    const lineage = new Set<Hex>([model.id]);
-    const queue = [model];
-    for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
-      for (const edge of next.parents) {
-        if (lineage.has(edge.parentId)) continue;
-        lineage.add(edge.parentId);
-        queue.push(state.models.get(edge.parentId)!);
-      }
-    }
-    return lineage;
+    return totals;
   }
 
   function propagateAll(token: Address): void {
@@ -912,15 +902,6 @@ function engineOver(state: LedgerState): Engine {
       }
     }
   }
-
-  const diff = <K>(after: ReadonlyMap<K, bigint>, before: ReadonlyMap<K, bigint>): Map<K, bigint> => {
-    const out = new Map<K, bigint>();
-    for (const [key, value] of after) {
-      const delta = value - (before.get(key) ?? 0n);
-      if (delta !== 0n) out.set(key, delta);
-    }
-    return out;
-  };
 
   const ledger: Ledger = {
     apply,
@@ -1020,22 +1001,25 @@ function engineOver(state: LedgerState): Engine {
     },
     effectiveShares: (id) => effectiveShares(state, idOf(id)),
     previewPay(id, token, amount) {
+      const model = modelOf(id, "previewPay");
       const normalized = address(token);
-      // With everything already owed propagated (once per token until the next event), the payment moves only
-      // through the paid model and its ancestors: a clone of those alone gives the same integers as the whole.
-      const clone = engineOver(cloneLedgerState(fullyPropagated(normalized), lineageOf(modelOf(id, "previewPay"))));
-      const before = clone.owed(normalized);
+      if (normalized === ZERO_ADDRESS)
+        throw new LedgerEventError({ event: "Paid", reason: "the token is the zero address" });
+      // What the router's pay refuses.
+      const refused = (reason: string) => new InvalidAmountError({ name: "payment", value: amount, reason });
+      if (amount <= 0n) throw refused("the router refuses a payment of 0 or less (RevenueRouterZeroAmount)");
+      if (amount > MAX_LIFETIME_AMOUNT)
+        throw refused(
+          `the router refuses amounts above 2^112 - 1 = ${MAX_LIFETIME_AMOUNT} (RevenueRouterAmountTooLarge)`,
+        );
       const fee = feeOf(amount, state.feePpm);
-      clone.ledger.apply({ type: "Paid", modelId: id, token: normalized, payer: ZERO_ADDRESS, amount, fee });
-      clone.propagateAll(normalized);
-      const after = clone.owed(normalized);
-      return {
-        fee,
-        net: amount - fee,
-        accounts: diff(after.accounts, before.accounts),
-        escrow: diff(after.escrow, before.escrow),
-        heldUpstream: diff(after.heldUpstream, before.heldUpstream),
-      };
+      const net = amount - fee;
+      const received = peekToken(model, normalized).received + net;
+      if (received > MAX_LIFETIME_AMOUNT)
+        throw refused(
+          `model ${model.id} would have received ${received} in total, above the router's 112-bit cap ${MAX_LIFETIME_AMOUNT} (RevenueRouterAmountTooLarge)`,
+        );
+      return { fee, net, ...paymentChanges(state, settled(normalized), model, normalized, net) };
     },
   };
   return { ledger, owed, propagateAll };

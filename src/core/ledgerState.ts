@@ -1,4 +1,5 @@
-import { getAddress, type Address, type Hex } from "viem";
+import type { Address, Hex } from "viem";
+import { ModelStatus } from "./constants.js";
 import type { ContributorEntry, ContributorTree, ParentEdge, Terms } from "./types.js";
 
 /**
@@ -90,13 +91,20 @@ export function entryAt(model: ModelState, epoch: number, cumulativeBefore: numb
 }
 
 /**
- * A deep copy of the mutable parts of a ledger state; with `only`, of those models alone (a set closed under
- * parents, so that propagation within it never reaches a model it left out). Its cost is that of the models copied.
+ * A revoked model's epoch that goes to its current beneficiary by sweep (RevenueRouter `_isSweepable`): the contested
+ * epoch (the one current when it was revoked) and earlier beneficiaries' epochs.
  */
-export function cloneLedgerState(state: LedgerState, only?: ReadonlySet<Hex>): LedgerState {
+export function isSweepOnly(model: ModelState, epoch: number): boolean {
+  return (
+    model.status === ModelStatus.REVOKED &&
+    (epoch + 1 === model.revokedEpoch || (epoch >= model.revokedEpoch && epoch < model.epoch))
+  );
+}
+
+/** A deep copy of the mutable parts of a ledger state (contributor trees are immutable and shared). */
+export function cloneLedgerState(state: LedgerState): LedgerState {
   const models = new Map<Hex, ModelState>();
-  for (const id of only ?? state.models.keys()) {
-    const model = state.models.get(id)!;
+  for (const [id, model] of state.models) {
     const tokens = new Map<Address, TokenState>();
     for (const [token, balance] of model.tokens)
       tokens.set(token, {
@@ -108,26 +116,11 @@ export function cloneLedgerState(state: LedgerState, only?: ReadonlySet<Hex>): L
     models.set(id, { ...model, terms: { ...model.terms }, epochs: new Map(model.epochs), tokens });
   }
   const entriesByAccount = new Map<Address, EntryRef[]>();
-  if (only === undefined) {
-    for (const [account, refs] of state.entriesByAccount) entriesByAccount.set(account, [...refs]);
-  } else {
-    for (const model of models.values()) {
-      for (const [epoch, { tree }] of model.epochs) {
-        tree?.entries.forEach((entry, index) => {
-          // Keyed like the source: by checksummed address (entries normally already are).
-          const account = state.entriesByAccount.has(entry.account) ? entry.account : getAddress(entry.account);
-          const refs = entriesByAccount.get(account);
-          const ref = { modelId: model.id, epoch, index };
-          if (refs) refs.push(ref);
-          else entriesByAccount.set(account, [ref]);
-        });
-      }
-    }
-  }
+  for (const [account, refs] of state.entriesByAccount) entriesByAccount.set(account, [...refs]);
   return {
     feePpm: state.feePpm,
     models,
-    order: only === undefined ? [...state.order] : state.order.filter((id) => only.has(id)),
+    order: [...state.order],
     fees: new Map(state.fees),
     balances: new Map(state.balances),
     entriesByAccount,

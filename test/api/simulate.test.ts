@@ -1,30 +1,55 @@
 /**
  * `simulateRevenue` and `effectiveShares` against the chain's truth: simulate a payment through the API, then make
- * it on chain and propagate everything; every account's gain and every escrow's growth must equal the simulation to
- * the wei.
+ * it on chain and propagate everything; every account's change (a loss of a wei too) and every escrow's growth must
+ * equal the simulation to the wei.
  */
 import assert from "node:assert/strict";
 
 import { getAddress, parseEther, type Address, type Hex } from "viem";
 
-import { NATIVE_TOKEN } from "../../src/core/constants.js";
+import { MAX_LIFETIME_AMOUNT, NATIVE_TOKEN, Role } from "../../src/core/constants.js";
 import { contributorTree } from "../../src/core/contributorTree.js";
+import { modelId } from "../../src/core/modelId.js";
+import { feeOf } from "../../src/core/splitMath.js";
 import { createLedgerReplica } from "../../src/api/createLedgerReplica.js";
 import { ledgerAbi } from "../../src/contracts/abis.js";
 import type { Store } from "../../src/store/types.js";
 import { type Api, indexedApi, queryApi } from "../helpers/api.js";
-import { PAYER, send } from "../property/harness.js";
+import { CONTRIBUTORS, PAYER, STEWARDS, send } from "../property/harness.js";
 import { specSlice } from "../property/mirror.js";
-import { pay } from "../property/world.js";
+import { Rng } from "../property/rng.js";
+import { pay, registerLineage, type ModelRecord } from "../property/world.js";
 import { startScenario, type Scenario } from "../indexer/scenario.js";
+
+const SIMULATE = `query ($model: Bytes32!, $token: Address!, $amount: BigInt!) {
+  simulateRevenue(model: $model, token: $token, amount: $amount) {
+    fee net accounts { account amount } escrow { model amount } heldUpstream { model amount }
+  }
+}`;
+
+type Simulation = {
+  fee: string;
+  net: string;
+  accounts: { account: Address; amount: string }[];
+  escrow: { model: Hex; amount: string }[];
+  heldUpstream: { model: Hex; amount: string }[];
+};
 
 describe("GraphQL API: simulateRevenue and effectiveShares", function () {
   let scenario: Scenario;
   let store: Store;
   let dispose: () => Promise<void>;
   let api: Api;
+  /** A root model whose contributors weigh 30/10/60% and whose kept total ends in 3 (see before()). */
+  let middle: ModelRecord;
 
   const query = (text: string, variables?: Record<string, unknown>) => queryApi(api, text, variables);
+
+  async function simulate(model: Hex, token: Address, amount: bigint): Promise<Simulation> {
+    const { data, errors } = await query(SIMULATE, { model, token, amount: amount.toString() });
+    assert.equal(errors, undefined, JSON.stringify(errors));
+    return data!.simulateRevenue as Simulation;
+  }
 
   /** Propagates every model with parents, children first, until nothing is pending on chain. */
   async function propagateEverything() {
@@ -76,6 +101,38 @@ describe("GraphQL API: simulateRevenue and effectiveShares", function () {
   before(async function () {
     // Payments only: no disputes or new epochs, so every model's set is epoch 0 and claimable() is what is owed.
     scenario = await startScenario(41, 10);
+    const { d, world } = scenario;
+    // Weights 30/10/60%: a kept total of 3 (mod 10) gives the middle entry one wei more than a total of 4 (mod 10) does
+    // (docs/SPEC.md "Cumulative slice"). It has no parents: a payment into it changes its own entries alone.
+    const key = "hf:stemma-test/middle-contributor";
+    const contributors = [300_000, 100_000, 600_000].map((weightPpm, i) => ({
+      account: d.accounts[CONTRIBUTORS[CONTRIBUTORS.length - 1 - i]!]!,
+      role: Role.OTHER,
+      weightPpm,
+    }));
+    [middle] = await registerLineage(d, [
+      {
+        key,
+        id: modelId(key),
+        depth: 1,
+        placeholder: false,
+        steward: STEWARDS[0]!,
+        upstreamPpm: 0,
+        parents: [],
+        terms: { derivativesAllowed: true, minDerivativePpm: 0 },
+        contributors,
+        registration: "plain",
+        withChild: false,
+      },
+    ]);
+    world.models.push(middle!);
+    // Near the 112-bit cap in TD18, before the ETH payments: the rollback test below drops the last payment's block and
+    // expects ETH fees to fall.
+    await pay(world, middle!, d.tokens[1]!, MAX_LIFETIME_AMOUNT);
+    const feePpm = BigInt((await d.router.read.feePpm()) as number);
+    let amount = 1_000n;
+    while ((amount - feeOf(amount, feePpm)) % 10n !== 3n) amount++;
+    await pay(world, middle!, d.tokens[0]!, amount);
     for (const m of scenario.world.models.slice(0, 6)) {
       await pay(scenario.world, m, scenario.d.tokens[0]!, parseEther("1") + 3n);
     }
@@ -88,25 +145,28 @@ describe("GraphQL API: simulateRevenue and effectiveShares", function () {
     await scenario?.stop();
   });
 
-  it("predicts every account's and escrow's gain to the wei; the chain agrees after paying and propagating", async function () {
+  /** Pays on chain, propagates everything and checks every account's change and escrow's growth against `simulation`. */
+  async function expectChainAgrees(model: ModelRecord, amount: bigint, simulation: Simulation) {
+    const before = await chainOwed();
+    await pay(scenario.world, model, scenario.d.tokens[0]!, amount);
+    await propagateEverything();
+    const after = await chainOwed();
+    const changes = new Map<string, string>();
+    for (const account of new Set([...before.accounts.keys(), ...after.accounts.keys()])) {
+      const change = (after.accounts.get(account) ?? 0n) - (before.accounts.get(account) ?? 0n);
+      if (change !== 0n) changes.set(account, change.toString());
+    }
+    assert.deepEqual(changes, new Map(simulation.accounts.map((a) => [a.account, a.amount])));
+    for (const { model: id, amount: grown } of simulation.escrow) {
+      assert.equal((after.escrow.get(id) ?? 0n) - (before.escrow.get(id) ?? 0n), BigInt(grown));
+    }
+    assert.deepEqual(simulation.heldUpstream, []);
+  }
+
+  it("predicts every account's and escrow's change to the wei; the chain agrees after paying and propagating", async function () {
     const deepest = [...scenario.world.models].sort((a, b) => b.plan.depth - a.plan.depth)[0]!;
     const amount = 10n ** 18n + 12_345n;
-    const { data, errors } = await query(
-      `query ($model: Bytes32!, $token: Address!, $amount: BigInt!) {
-        simulateRevenue(model: $model, token: $token, amount: $amount) {
-          fee net accounts { account amount } escrow { model amount } heldUpstream { model amount }
-        }
-      }`,
-      { model: deepest.id, token: NATIVE_TOKEN, amount: amount.toString() },
-    );
-    assert.equal(errors, undefined, JSON.stringify(errors));
-    const simulation = data!.simulateRevenue as {
-      fee: string;
-      net: string;
-      accounts: { account: Address; amount: string }[];
-      escrow: { model: Hex; amount: string }[];
-      heldUpstream: { model: Hex; amount: string }[];
-    };
+    const simulation = await simulate(deepest.id, NATIVE_TOKEN, amount);
     const parts = [...simulation.accounts, ...simulation.escrow, ...simulation.heldUpstream];
     assert.equal(
       parts.reduce((sum, p) => sum + BigInt(p.amount), 0n),
@@ -114,21 +174,61 @@ describe("GraphQL API: simulateRevenue and effectiveShares", function () {
     );
     assert.equal(BigInt(simulation.fee) + BigInt(simulation.net), amount);
     assert.ok(simulation.accounts.length > 1);
+    await expectChainAgrees(deepest, amount, simulation);
+  });
 
-    const before = await chainOwed();
-    await pay(scenario.world, deepest, scenario.d.tokens[0]!, amount);
-    await propagateEverything();
-    const after = await chainOwed();
-    const gains = new Map<string, string>();
-    for (const [account, owed] of after.accounts) {
-      const gain = owed - (before.accounts.get(account) ?? 0n);
-      if (gain !== 0n) gains.set(account, gain.toString());
+  it("reports a middle contributor's one-wei loss as -1: the changes add up to net and the chain agrees", async function () {
+    // 2 wei pay a fee of 1 (rounded up) and bring 1: the kept total goes from 3 to 4 (mod 10).
+    const simulation = await simulate(middle.id, NATIVE_TOKEN, 2n);
+    assert.equal(simulation.net, "1");
+    const kept = (await scenario.d.router.read.keptInEpoch([middle.id, NATIVE_TOKEN, 0])) as bigint;
+    assert.equal(kept % 10n, 3n);
+    const expected = middle.trees[0]!.entries.map((e) => ({
+      account: e.account,
+      amount: (
+        specSlice(kept + 1n, e.cumulativeBefore, e.weightPpm) - specSlice(kept, e.cumulativeBefore, e.weightPpm)
+      ).toString(),
+    }));
+    assert.deepEqual(
+      expected.map((e) => e.amount),
+      ["1", "-1", "1"],
+    );
+    // Largest first (equal amounts by address), so the loss comes last.
+    const order = (a: { account: string; amount: string }, b: { account: string; amount: string }) =>
+      a.amount !== b.amount
+        ? Number(BigInt(b.amount) - BigInt(a.amount))
+        : a.account.toLowerCase() < b.account.toLowerCase()
+          ? -1
+          : 1;
+    assert.deepEqual(simulation.accounts, expected.sort(order));
+    assert.deepEqual([simulation.escrow, simulation.heldUpstream], [[], []]);
+    await expectChainAgrees(middle, 2n, simulation);
+  });
+
+  it("lists every change of random payments once, largest first, adding up to net exactly", async function () {
+    const rng = new Rng(14);
+    for (let i = 0; i < 40; i++) {
+      const model = rng.pick(scenario.world.models);
+      const amount = rng.amount();
+      const simulation = await simulate(model.id, NATIVE_TOKEN, amount);
+      const what = `paying ${amount} to ${model.id}`;
+      assert.equal(BigInt(simulation.fee) + BigInt(simulation.net), amount, what);
+      const lists = [simulation.accounts, simulation.escrow, simulation.heldUpstream];
+      const amounts = lists.map((list) => list.map((change) => BigInt(change.amount)));
+      assert.equal(
+        amounts.flat().reduce((a, b) => a + b, 0n),
+        BigInt(simulation.net),
+        what,
+      );
+      for (const list of amounts) {
+        assert.ok(!list.includes(0n), `${what}: a zero change listed`);
+        assert.ok(
+          list.every((x, k) => k === 0 || list[k - 1]! >= x),
+          `${what}: not largest first`,
+        );
+      }
+      assert.equal(new Set(simulation.accounts.map((a) => a.account)).size, simulation.accounts.length, what);
     }
-    assert.deepEqual(gains, new Map(simulation.accounts.map((a) => [a.account, a.amount])));
-    for (const { model, amount: grown } of simulation.escrow) {
-      assert.equal((after.escrow.get(model) ?? 0n) - (before.escrow.get(model) ?? 0n), BigInt(grown));
-    }
-    assert.deepEqual(simulation.heldUpstream, []);
   });
 
   it("gives effective shares as exact fractions that sum to one, and the ppm next to them", async function () {
@@ -183,10 +283,16 @@ describe("GraphQL API: simulateRevenue and effectiveShares", function () {
     }
   });
 
-  it("answers a bad simulation with BAD_USER_INPUT: zero amount, unknown model, unknown token", async function () {
+  it("answers a bad simulation with BAD_USER_INPUT: zero amount, 2^112 or more, past the cap, unknown model or token", async function () {
     const model = scenario.world.models[0]!.id;
+    const max = MAX_LIFETIME_AMOUNT.toString();
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ model, token: NATIVE_TOKEN, amount: "0" }, /amount must be positive/],
+      [
+        { model, token: NATIVE_TOKEN, amount: (2n ** 112n).toString() },
+        /below 2\^112, at most 5192296858534827628530496329220095/,
+      ],
+      [{ model: middle.id, token: scenario.d.tokens[1]!.address, amount: max }, /would have received .* 112-bit cap/],
       [{ model: `0x${"ab".repeat(32)}`, token: NATIVE_TOKEN, amount: "1" }, /No model has id/],
       [{ model, token: `0x${"12".repeat(20)}`, amount: "1" }, /has never been paid into Stemma/],
       [{ model, token: NATIVE_TOKEN, amount: "-5" }, /not a non-negative integer/],
@@ -199,6 +305,8 @@ describe("GraphQL API: simulateRevenue and effectiveShares", function () {
       assert.equal(errors?.[0]?.extensions?.code, "BAD_USER_INPUT", JSON.stringify(errors));
       assert.match(errors![0]!.message, message);
     }
+    // The largest payment the router takes.
+    assert.equal(BigInt((await simulate(model, NATIVE_TOKEN, MAX_LIFETIME_AMOUNT)).net) > 0n, true);
   });
 
   // Last: it deletes events from the shared store, as the indexer's rollback does.

@@ -1,9 +1,15 @@
 import { expect } from "chai";
 import type { Address, Hex } from "viem";
-import { ModelStatus, Relation, Role, ZERO_ADDRESS } from "../../src/core/constants.js";
+import { MAX_LIFETIME_AMOUNT, ModelStatus, Relation, Role, ZERO_ADDRESS } from "../../src/core/constants.js";
 import { contributorTree } from "../../src/core/contributorTree.js";
-import { LedgerEventError, MirrorMismatchError, UnknownEntryError, UnknownModelError } from "../../src/core/errors.js";
-import { createLedger } from "../../src/core/ledger.js";
+import {
+  InvalidAmountError,
+  LedgerEventError,
+  MirrorMismatchError,
+  UnknownEntryError,
+  UnknownModelError,
+} from "../../src/core/errors.js";
+import { createLedger, type PaymentPreview } from "../../src/core/ledger.js";
 import { LEDGER_EVENT_NAMES } from "../../src/core/ledgerEvent.js";
 import { modelId } from "../../src/core/modelId.js";
 import { sliceOf } from "../../src/core/splitMath.js";
@@ -330,6 +336,51 @@ describe("ledger", () => {
         expect([...preview.accounts.values()].reduce((a, b) => a + b, 0n)).to.equal(amount - preview.fee);
         h.pay(model, amount);
       }
+    });
+
+    it("previews a middle contributor's one-wei loss, paid in or propagated: signed changes that add up to net", () => {
+      // Weights 30/10/60%: a kept total of 3 gives slices [0, 1, 2], of 4 [1, 0, 3] (docs/SPEC.md "Cumulative slice").
+      const h = createHarness();
+      const M = h.register("hf:org/m", [
+        [alice, 300_000],
+        [bob, 100_000],
+        [carol, 600_000],
+      ]);
+      const C = h.register("hf:org/c", [[dave, 1_000_000]], { upstreamPpm: 1_000_000, parents: [[M, 1_000_000]] });
+      h.pay(M, 3n);
+      const losses = new Map([
+        [alice, 1n],
+        [bob, -1n],
+        [carol, 1n],
+      ]);
+      for (const paid of [M, C]) {
+        const preview = h.ledger.previewPay(paid, ETH, 1n);
+        expect(preview.accounts, `paying ${paid === M ? "M" : "its child C"}`).to.deep.equal(losses);
+        expect(preview.net).to.equal(1n);
+      }
+      const owedBefore = h.ledger.owed(ETH).accounts;
+      h.pay(C, 1n);
+      h.propagateAll();
+      const owed = h.ledger.owed(ETH).accounts;
+      for (const [account, change] of losses)
+        expect((owed.get(account) ?? 0n) - (owedBefore.get(account) ?? 0n), account).to.equal(change);
+    });
+
+    it("refuses to preview what the router refuses: 0, 2^112 and above, a lifetime total past its 112-bit cap", () => {
+      const h = createHarness();
+      const A = h.register("hf:org/a", [[alice, 1_000_000]]);
+      const C = h.register("hf:org/c", [[dave, 1_000_000]], { upstreamPpm: 1_000_000, parents: [[A, 1_000_000]] });
+      const preview = (id: Hex, amount: bigint) => () => h.ledger.previewPay(id, ETH, amount);
+      expect(preview(A, 0n)).to.throw(InvalidAmountError, /RevenueRouterZeroAmount/);
+      expect(preview(A, MAX_LIFETIME_AMOUNT + 1n)).to.throw(InvalidAmountError, /above 2\^112 - 1/);
+      expect(preview(A, MAX_LIFETIME_AMOUNT)().accounts.get(alice)).to.equal(MAX_LIFETIME_AMOUNT);
+      expect(preview(modelId("hf:org/none"), 1n)).to.throw(UnknownModelError);
+      expect(() => h.ledger.previewPay(A, ZERO_ADDRESS, 1n)).to.throw(LedgerEventError, /zero address/);
+      h.pay(A, MAX_LIFETIME_AMOUNT - 5n);
+      expect(preview(A, 6n)).to.throw(InvalidAmountError, /would have received/);
+      expect(preview(A, 5n)().accounts.get(alice)).to.equal(5n);
+      // C may take the payment, but the router would refuse to propagate it into A.
+      expect(preview(C, 6n)).to.throw(InvalidAmountError, /propagating it would take model/);
     });
 
     it("rejects a Propagated event whose numbers differ", () => {
@@ -748,6 +799,18 @@ describe("ledger", () => {
       expect([...counts.keys()]).to.have.members([...LEDGER_EVENT_NAMES]);
     });
 
+    it("preview every payment exactly: signed changes, as applying it and propagating everything gives", function () {
+      this.timeout(120_000);
+      let losses = 0;
+      for (let seed = 1; seed <= 8; seed++)
+        randomRun(seed, 200, (h, ids, tokens, next) => {
+          const amount = next(4) === 0 ? BigInt(1 + next(1_000_000)) * 10n ** 18n : BigInt(1 + next(60));
+          losses += expectExactPreview(h, ids[next(ids.length)]!, tokens[next(tokens.length)]!, amount);
+        });
+      // The walk meets what the signs are for: an account owed less after a payment.
+      expect(losses).to.be.greaterThan(0);
+    });
+
     it("clone() is independent of the original", () => {
       const { h, D } = lineage();
       h.pay(D, 1_000n);
@@ -760,8 +823,46 @@ describe("ledger", () => {
   });
 });
 
-/** A seeded random walk over every kind of event, checking conservation after each step. */
-function randomRun(seed: number, steps: number): Map<string, number> {
+/**
+ * Previews paying `amount` to `id` and checks it against applying the payment to a clone and comparing the owed
+ * breakdowns after full propagation, part by part; the changes add up to net. Returns how many accounts lose.
+ */
+function expectExactPreview(h: Harness, id: Hex, token: Address, amount: bigint): number {
+  const preview: PaymentPreview = h.ledger.previewPay(id, token, amount);
+  const before = h.ledger.owedAfterFullPropagation(token);
+  const paid = h.ledger.clone();
+  paid.apply({ type: "Paid", modelId: id, token, payer: ZERO_ADDRESS, amount, fee: preview.fee });
+  const after = paid.owedAfterFullPropagation(token);
+  const changes = <K>(from: ReadonlyMap<K, bigint>, to: ReadonlyMap<K, bigint>) => {
+    const out = new Map<K, bigint>();
+    for (const key of new Set([...from.keys(), ...to.keys()])) {
+      const change = (to.get(key) ?? 0n) - (from.get(key) ?? 0n);
+      if (change !== 0n) out.set(key, change);
+    }
+    return out;
+  };
+  const what = `paying ${amount} of ${token} to ${id}`;
+  expect(preview.accounts, what).to.deep.equal(changes(before.accounts, after.accounts));
+  expect(preview.escrow, what).to.deep.equal(changes(before.escrow, after.escrow));
+  expect(preview.heldUpstream, what).to.deep.equal(changes(before.heldUpstream, after.heldUpstream));
+  const parts = [...preview.accounts.values(), ...preview.escrow.values(), ...preview.heldUpstream.values()];
+  expect(
+    parts.reduce((a, b) => a + b, 0n),
+    what,
+  ).to.equal(preview.net);
+  expect(preview.fee + preview.net).to.equal(amount);
+  return [...preview.accounts.values()].filter((change) => change < 0n).length;
+}
+
+/**
+ * A seeded random walk over every kind of event, checking conservation after each step; `afterStep` runs after each
+ * step with the walk's state and random source.
+ */
+function randomRun(
+  seed: number,
+  steps: number,
+  afterStep?: (h: Harness, ids: readonly Hex[], tokens: readonly Address[], next: (bound: number) => number) => void,
+): Map<string, number> {
   let state = BigInt(seed) * 0x9e3779b97f4a7c15n;
   const next = (bound: number): number => {
     state = (state * 6364136223846793005n + 1442695040888963407n) % 2n ** 64n;
@@ -886,6 +987,7 @@ function randomRun(seed: number, steps: number): Map<string, number> {
       if (fees > 0n) h.emit({ type: "FeesWithdrawn", token, to: accounts[0]!, amount: fees / 2n });
     }
     for (const t of tokens) expect(h.ledger.totalOwed(t), `seed ${seed} step ${step}`).to.equal(h.balance(t));
+    afterStep?.(h, ids, tokens, next);
   }
 
   for (const id of ids) {

@@ -22,9 +22,11 @@
  *
  * At the end the engine's owedAfterFullPropagation is computed first, then everything is propagated on chain
  * (children first, until nothing propagatable is pending) and the chain must match the prediction to the wei
- * (SPEC invariant 3). Then every account claims, beneficiaries sweep and the treasury withdraws, and what is left
- * must be exactly the frozen, escrowed and held amounts; finally a ledger rebuilt from all logs at once must equal
- * the incrementally fed one.
+ * (SPEC invariant 3). A random payment previewed with the engine's previewPay before that propagation is then made
+ * and propagated: what the chain owes each account, escrow and held amount must change exactly as previewed (a
+ * contributor's loss of a wei included). Then every account claims, beneficiaries sweep and the treasury withdraws,
+ * and what is left must be exactly the frozen, escrowed and held amounts; finally a ledger rebuilt from all logs at
+ * once must equal the incrementally fed one.
  *
  * A second test per seed checks batching invariance (SPEC invariant 2): two deployments get the same lineage and
  * payments within one contributor epoch; A propagates (and claims) at random points in random groupings and orders,
@@ -40,7 +42,7 @@ import type { Address } from "viem";
 import { ModelStatus } from "../../src/core/constants.js";
 import { contributorClaim } from "../../src/core/contributorClaim.js";
 import { contributorTree } from "../../src/core/contributorTree.js";
-import type { OwedBreakdown } from "../../src/core/ledger.js";
+import type { OwedBreakdown, PaymentPreview } from "../../src/core/ledger.js";
 import {
   ADMIN,
   PAYER,
@@ -138,6 +140,45 @@ async function propagateEverything(d: Deployment, models: readonly ModelRecord[]
   }
 }
 
+/**
+ * A random payment and its preview: of 20 drawn (small amounts half the time), the first that costs an account a wei
+ * (the case signed changes are for), or else the first.
+ */
+function previewedPayment({ d, rng, models }: World) {
+  const drawn = Array.from({ length: 20 }, () => {
+    const payment = {
+      model: rng.pick(models),
+      token: rng.pick(d.tokens),
+      amount: rng.chance(0.5) ? BigInt(rng.range(1, 60)) : rng.amount(),
+    };
+    return { payment, preview: d.ledger.previewPay(payment.model.id, payment.token.address, payment.amount) };
+  });
+  return drawn.find(({ preview }) => [...preview.accounts.values()].some((change) => change < 0n)) ?? drawn[0]!;
+}
+
+/** The chain's owed breakdown went from `before` to `after` exactly as `preview` says, part by part. */
+function expectChanges(before: OwedBreakdown, after: OwedBreakdown, preview: PaymentPreview, where: string): void {
+  const changes = <K>(from: ReadonlyMap<K, bigint>, to: ReadonlyMap<K, bigint>) => {
+    const out = new Map<K, bigint>();
+    for (const key of new Set([...from.keys(), ...to.keys()])) {
+      const change = (to.get(key) ?? 0n) - (from.get(key) ?? 0n);
+      if (change !== 0n) out.set(key, change);
+    }
+    return out;
+  };
+  expect(preview.accounts, `${where}: accounts`).to.deep.equal(changes(before.accounts, after.accounts));
+  expect(preview.escrow, `${where}: escrow`).to.deep.equal(changes(before.escrow, after.escrow));
+  expect(preview.heldUpstream, `${where}: heldUpstream`).to.deep.equal(
+    changes(before.heldUpstream, after.heldUpstream),
+  );
+  expect(after.fees - before.fees, `${where}: fee`).to.equal(preview.fee);
+  const parts = [...preview.accounts.values(), ...preview.escrow.values(), ...preview.heldUpstream.values()];
+  expect(
+    parts.reduce((a, b) => a + b, 0n),
+    `${where}: the changes add up to net`,
+  ).to.equal(preview.net);
+}
+
 /** Every account claims everything, beneficiaries sweep everything, the treasury withdraws all fees. */
 async function drainEverything(w: World): Promise<void> {
   const { d } = w;
@@ -228,10 +269,12 @@ async function runEngineMatchesChain(seed: number, trace: string[]): Promise<voi
     w.touched.clear();
   }
 
-  // Invariant 3, second half: predict first, then propagate everything on chain.
+  // Invariant 3, second half: predict first, then propagate everything on chain. A payment is previewed now and made
+  // after the propagation: full propagation does not change what it previews.
   const predicted = new Map<Address, OwedBreakdown>(
     d.tokens.map((t) => [t.address, d.ledger.owedAfterFullPropagation(t.address)]),
   );
+  const { payment, preview } = previewedPayment(w);
   const transactions = await propagateEverything(d, models);
   trace.push(`propagate everything (${transactions} batches)`);
   const view = await checkMirror(d, models, "after full propagation");
@@ -241,6 +284,16 @@ async function runEngineMatchesChain(seed: number, trace: string[]): Promise<voi
       chainOwed(view, models, token.address),
       `prediction (owedAfterFullPropagation) vs chain after full propagation, ${token.symbol}`,
     );
+  trace.push(await pay(w, payment.model, payment.token, payment.amount));
+  await sync(d);
+  trace.push(`propagate everything (${await propagateEverything(d, models)} batches)`);
+  const paid = await checkMirror(d, models, "after the previewed payment, propagated");
+  expectChanges(
+    chainOwed(view, models, payment.token.address),
+    chainOwed(paid, models, payment.token.address),
+    preview,
+    `previewPay(m${payment.model.index}, ${payment.amount} ${payment.token.symbol}) vs chain`,
+  );
 
   await drainEverything(w);
   trace.push("claim, sweep and withdraw everything");
