@@ -6,6 +6,7 @@ import { createLedgerReplica } from "./createLedgerReplica.js";
 import { createLoaders } from "./loaders.js";
 import { aliasLimitRule, costLimitRule, depthLimitRule } from "./queryLimits.js";
 import { resolvers, type Context } from "./resolvers.js";
+import { createSubscriptionHub, type SubscriptionHub } from "./subscriptionHub.js";
 import { typeDefs } from "./typeDefs.js";
 
 /** Adds the depth, alias and cost limits to GraphQL's own validation, so a hostile query is refused before it runs. */
@@ -47,21 +48,25 @@ export type CreateApiParameters = {
   store: Store;
   /** The registry's and router's ABIs together (to replay stored events for simulations). */
   abi: Abi;
+  /**
+   * Serves the subscriptions from the indexer's commits (src/api/subscriptionHub.ts); by default a hub of the API's
+   * own over `store`, with the default limits. Disposing the API closes it.
+   */
+  subscriptions?: SubscriptionHub | undefined;
 };
 
 /**
  * The GraphQL handler over an indexer's store: GraphiQL and queries at `/graphql`, errors masked but for bad input.
  * `dispose()` ends its subscriptions (their clients see the stream complete); dispose it before closing the store.
  */
-export function createApi({ store, abi }: CreateApiParameters) {
+export function createApi({ store, abi, subscriptions = createSubscriptionHub({ store, abi }) }: CreateApiParameters) {
   const replica = createLedgerReplica(store, abi);
-  const disposed = new AbortController();
   return createYoga({
     schema: createSchema<Context>({ typeDefs, resolvers }),
-    context: (): Context => ({ store, sql: store, disposed: disposed.signal, replica, abi, ...createLoaders(store) }),
+    context: (): Context => ({ store, sql: store, subscriptions, replica, abi, ...createLoaders(store) }),
     graphqlEndpoint: "/graphql",
     maskedErrors: true,
     landingPage: false,
-    plugins: [limitsPlugin, snapshotPlugin(store), cacheHintsPlugin, { onDispose: () => disposed.abort() }],
+    plugins: [limitsPlugin, snapshotPlugin(store), cacheHintsPlugin, { onDispose: () => subscriptions.close() }],
   });
 }
