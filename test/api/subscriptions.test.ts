@@ -305,7 +305,9 @@ for (const kind of ["pglite", "postgres"] as StoreKind[]) {
         await admitted("127.0.0.1");
         await refused("127.0.0.1", /your address already holds 2, its limit.*--max-subscriptions-per-client N/);
         await admitted("127.0.0.2");
-        assert.deepEqual(hub.stats().clients, 2);
+        const metrics = await (await fetch(`${url}/metrics`)).text();
+        assert.match(metrics, /^stemma_api_subscriptions 3$/m);
+        assert.match(metrics, /^stemma_api_subscription_clients 2$/m);
         await refused("127.0.0.3", /this server already holds 3, its limit.*--max-subscriptions N/);
 
         // A subscription that ends frees its place.
