@@ -18,7 +18,7 @@
  * ...`). Prints a table and writes bench/results/subscriptions.json: `{ subscriptions: [SubscriptionsResult per
  * store] }`. Environment: STEMMA_BENCH_SUBSCRIBERS (default 5,000), STEMMA_BENCH_STORES (default "pglite";
  * "pglite,postgres" for both), STEMMA_BENCH_PAYMENTS (default 20), STEMMA_BENCH_IDLE_MS (CPU measurement, default
- * 10,000), STEMMA_BENCH_DURATION_MS (query load, default 3,000).
+ * 10,000), STEMMA_BENCH_DURATION_MS (query load, default 5,000).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -70,7 +70,7 @@ export type BenchSubscriptionsParameters = {
   payments?: number;
   /** @default 10_000 */
   idleMs?: number;
-  /** The model query's measured load. @default 3_000 */
+  /** The model query's measured load. @default 5_000 */
   durationMs?: number;
   /** Subscriptions per client address the bench opens (and the replica allows, if above the default). @default 100 */
   perClient?: number;
@@ -114,7 +114,7 @@ export async function benchSubscriptions(
     subscribers = 5_000,
     payments = 20,
     idleMs = 10_000,
-    durationMs = 3_000,
+    durationMs = 5_000,
     perClient = 100,
   } = parameters;
   const chain = await startChain();
@@ -536,7 +536,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     subscribers: Number(process.env.STEMMA_BENCH_SUBSCRIBERS ?? 5_000),
     payments: Number(process.env.STEMMA_BENCH_PAYMENTS ?? 20),
     idleMs: Number(process.env.STEMMA_BENCH_IDLE_MS ?? 10_000),
-    durationMs: Number(process.env.STEMMA_BENCH_DURATION_MS ?? 3_000),
+    durationMs: Number(process.env.STEMMA_BENCH_DURATION_MS ?? 5_000),
   });
   console.log("\nsubscriptions: one replica indexing and serving in one process (stemma dev)\n");
   for (const r of results) {

@@ -12,7 +12,10 @@ import { createCommitFeed, type CommitFeed } from "./commitFeed.js";
 import { MODEL_COLUMNS, type ModelRow } from "./modelQueries.js";
 import { createSubscriptionStream, type SubscriptionStream } from "./subscriptionStream.js";
 
-/** Subscriptions one replica serves at once, by default: 5,000 idle ones cost about 2% of a core (bench/results). */
+/**
+ * Subscriptions one replica serves at once, by default. Each holds about 50 KB of memory; 5,000 idle ones cost up to 4
+ * points of a core (bench/apiSubscriptions.ts).
+ */
 export const DEFAULT_MAX_SUBSCRIPTIONS = 10_000;
 /** Subscriptions one client (one remote address) may hold at once, by default. */
 export const DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT = 100;
@@ -104,8 +107,6 @@ type Account = { streams: Set<SubscriptionStream<Balance[]>>; balances: Balance[
 /** What one read of the store found: the new checkpoint, the events after the head, changed balances. */
 type Scan = {
   checkpoint: Head;
-  /** False when nothing was committed since the head (an announcement with no new block, or a periodic check). */
-  changed: boolean;
   payments: StoredIndexedEvent[];
   registrations: Registration[];
   balances: Map<string, Balance[]>;
@@ -225,8 +226,14 @@ export function createSubscriptionHub(parameters: CreateSubscriptionHubParameter
   async function read(sql: Sql): Promise<Scan> {
     const checkpoint = await readCheckpoint(sql, head);
     const from = head === undefined ? undefined : await windowStart(sql, head, checkpoint);
+    // `from` is undefined when nothing was committed since the head (an announcement with no new block, a check).
     const changed = from !== undefined;
-    const scan: Scan = { checkpoint, changed, payments: [], registrations: [], balances: new Map() };
+    const scan: Scan = {
+      checkpoint: { number: checkpoint.number, hash: checkpoint.hash },
+      payments: [],
+      registrations: [],
+      balances: new Map(),
+    };
     if (from !== undefined && (payments.size > 0 || registrations.size > 0)) {
       const events = decodeStoredRows(
         abi,

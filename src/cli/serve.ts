@@ -19,8 +19,8 @@ embedded database. With PostgreSQL, run as many API replicas as you like next to
   --database URL    PostgreSQL URL (env DATABASE_URL); without it, PGlite embedded
   --data-dir DIR    PGlite data folder (env STEMMA_DATA_DIR)  [.stemma/pglite]
   --cache-mb N      memory for repeated answers, kept until the indexer commits; 0: no cache   [64]
-  --max-subscriptions N             subscriptions served at once           [${DEFAULT_MAX_SUBSCRIPTIONS}]
-  --max-subscriptions-per-client N  subscriptions one remote address holds [${DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT}]
+  --max-subscriptions N             subscriptions served at once; more get SUBSCRIPTION_LIMIT  [${DEFAULT_MAX_SUBSCRIPTIONS}]
+  --max-subscriptions-per-client N  subscriptions one remote address may hold                [${DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT}]
   --help            this text
 `;
 

@@ -2,8 +2,8 @@
  * Subscriptions over Server-Sent Events, on both stores: a payment into a model, a new registration and an account's
  * balances, each reported once the indexer commits it. One hub serves them all from the commit announcements: many
  * subscribers share each commit's reads, a reorg's new blocks are reported, limits refuse with SUBSCRIPTION_LIMIT,
- * disposing ends the streams, a store that goes away ends them with STORE_UNAVAILABLE, and on PostgreSQL a broken
- * listening connection loses no event.
+ * disposing the API or stopping startApi ends the streams, a store that goes away ends them with STORE_UNAVAILABLE,
+ * and on PostgreSQL a broken listening connection loses no event.
  */
 import assert from "node:assert/strict";
 import { request, type Server } from "node:http";
@@ -15,9 +15,11 @@ import { getAddress, parseEther } from "viem";
 import { createCommitFeed, type CommitFeed, type CommitFeedHandlers } from "../../src/api/commitFeed.js";
 import { createApi } from "../../src/api/createApi.js";
 import { createApiServer } from "../../src/api/createApiServer.js";
+import { startApi } from "../../src/api/startApi.js";
 import { createSubscriptionHub } from "../../src/api/subscriptionHub.js";
 import { NATIVE_TOKEN } from "../../src/core/constants.js";
 import { ledgerAbi } from "../../src/contracts/abis.js";
+import type { Logger } from "../../src/internal/logger.js";
 import { sleep } from "../../src/internal/sleep.js";
 import type { Sql, Store } from "../../src/store/types.js";
 import { closeServer, listenLocally } from "../helpers/api.js";
@@ -89,10 +91,11 @@ async function subscribe(api: Api, query: string, variables: Record<string, unkn
 
 /**
  * Opens a subscription over a real socket from `localAddress` (any 127.x.y.z: the server sees it as the client's
- * address); resolves with the status and the first `data:` payload, keeping the stream open until `close`.
+ * address); resolves with the status and the first `data:` payload, keeping the stream open until `close`. `ended`
+ * resolves with everything the stream sent once its connection closes.
  */
 function subscribeOverHttp(url: string, query: string, variables: Record<string, unknown>, localAddress: string) {
-  return new Promise<{ status: number; first: Payload; close(): void }>((resolve, reject) => {
+  return new Promise<{ status: number; first: Payload; ended: Promise<string>; close(): void }>((resolve, reject) => {
     const body = JSON.stringify({ query, variables });
     const outgoing = request(
       `${url}/graphql`,
@@ -105,16 +108,20 @@ function subscribeOverHttp(url: string, query: string, variables: Record<string,
       },
       (response) => {
         let buffer = "";
+        let resolved = false;
+        // On `close`: also when the connection is cut rather than the stream ended.
+        const ended = new Promise<string>((end) => response.once("close", () => end(buffer)));
         response.setEncoding("utf8");
         response.on("data", (chunk: string) => {
           buffer += chunk;
           const match = /^data: (.+)$/m.exec(buffer);
-          if (match) {
-            response.removeAllListeners("data");
-            response.resume();
+          if (match && !resolved) {
+            resolved = true;
+            outgoing.setTimeout(0);
             resolve({
               status: response.statusCode!,
               first: JSON.parse(match[1]!) as Payload,
+              ended,
               close: () => outgoing.destroy(),
             });
           }
@@ -345,6 +352,33 @@ for (const kind of ["pglite", "postgres"] as StoreKind[]) {
         output.restore();
       }
       assert.deepEqual(output.printed, []);
+    });
+
+    it("ends every stream when startApi stops, so that stopping need not wait for them", async function () {
+      const warnings: string[] = [];
+      const logger: Logger = {
+        debug() {},
+        info() {},
+        warn: (m) => void warnings.push(m),
+        error: (m) => void warnings.push(m),
+      };
+      const started = await startApi({ store, port: 0, logger });
+      const balances = await subscribeOverHttp(
+        started.url,
+        BALANCES,
+        { a: paidModel().sets[0]![0]!.account },
+        "127.0.0.1",
+      );
+      try {
+        assert.ok(Array.isArray(balances.first.data?.claimableChanged));
+        await started.stop();
+        // Cut after `drainMs` instead, the stream would end without its `complete` event.
+        assert.match(await balances.ended, /event: complete\ndata:\n\n$/);
+        assert.deepEqual(warnings, []);
+      } finally {
+        balances.close();
+        await started.stop();
+      }
     });
 
     it("tells a client its subscription ended when the store closes under it, and logs nothing", async function () {
