@@ -10,6 +10,7 @@ import { nestingLimitsPlugin } from "./nestingLimits.js";
 import { createConsistentReader } from "./readConsistently.js";
 import { aliasLimitRule, costLimitRule, depthLimitRule } from "./queryLimits.js";
 import { resolvers, type Context } from "./resolvers.js";
+import { createSubscriptionHub, type SubscriptionHub } from "./subscriptionHub.js";
 import { typeDefs } from "./typeDefs.js";
 
 /** Adds the depth, alias and cost limits to GraphQL's own validation, so a hostile query is refused before it runs. */
@@ -56,19 +57,23 @@ export type CreateApiParameters = {
   store: Store;
   /** The registry's and router's ABIs together (to replay stored events for simulations). */
   abi: Abi;
+  /**
+   * Serves the subscriptions from the indexer's commits (src/api/subscriptionHub.ts); by default a hub of the API's
+   * own over `store`, with the default limits. Disposing the API closes it.
+   */
+  subscriptions?: SubscriptionHub | undefined;
 };
 
 /**
  * The GraphQL handler over an indexer's store: GraphiQL and queries at `/graphql`, errors masked but for bad input.
  * `dispose()` ends its subscriptions (their clients see the stream complete); dispose it before closing the store.
  */
-export function createApi({ store, abi }: CreateApiParameters) {
+export function createApi({ store, abi, subscriptions = createSubscriptionHub({ store, abi }) }: CreateApiParameters) {
   const replica = createLedgerReplica(store, abi);
-  const disposed = new AbortController();
   return createYoga({
     schema: createSchema<Context>({ typeDefs, resolvers }),
-    // Queries get their `sql` and loaders from consistentReadPlugin; subscriptions read the store itself.
-    context: (): Context => ({ store, sql: store, disposed: disposed.signal, replica, abi, ...createLoaders(store) }),
+    // Queries get their `sql` and loaders from consistentReadPlugin; subscriptions are served by the hub.
+    context: (): Context => ({ store, sql: store, subscriptions, replica, abi, ...createLoaders(store) }),
     graphqlEndpoint: "/graphql",
     maskedErrors: true,
     landingPage: false,
@@ -79,7 +84,7 @@ export function createApi({ store, abi }: CreateApiParameters) {
       nestingLimitsPlugin,
       consistentReadPlugin(store),
       cacheHintsPlugin,
-      { onDispose: () => disposed.abort() },
+      { onDispose: () => subscriptions.close() },
     ],
   });
 }

@@ -5,6 +5,7 @@ import { createApi, type CreateApiParameters } from "./createApi.js";
 import type { CacheHints } from "./resolvers.js";
 import { JSON_CONTENT_TYPE, acceptsPlainJson, createFastAnswerer } from "./fastAnswer.js";
 import type { ResponseCache } from "./responseCache.js";
+import { createSubscriptionHub, type SubscriptionHub } from "./subscriptionHub.js";
 
 /** The largest request body accepted, in bytes; larger ones get 413 before anything is parsed. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -29,7 +30,8 @@ export type CreateApiServerParameters = CreateApiParameters & {
  */
 export function createApiServer(parameters: CreateApiServerParameters): Server {
   const { store, cache } = parameters;
-  const yoga = createApi(parameters);
+  const subscriptions = parameters.subscriptions ?? createSubscriptionHub({ store, abi: parameters.abi });
+  const yoga = createApi({ ...parameters, subscriptions });
   const answerFast = createFastAnswerer(yoga);
   const requests = new Map<string, number>();
   const server = createServer(async (request, response) => {
@@ -41,7 +43,7 @@ export function createApiServer(parameters: CreateApiServerParameters): Server {
     if (request.url === "/metrics") {
       response
         .writeHead(200, { "content-type": "text/plain; version=0.0.4" })
-        .end(await metrics(store, requests, cache));
+        .end(await metrics(store, requests, cache, subscriptions));
       return;
     }
     if (Number(request.headers["content-length"] ?? 0) > MAX_BODY_BYTES) {
@@ -222,11 +224,12 @@ function refuseLargeBody(request: IncomingMessage, response: ServerResponse) {
   if (request.readableEnded) close(); // a chunked body may have ended while readBody handed it over
 }
 
-/** Prometheus text: requests served by route and status, and how far the store has indexed. */
+/** Prometheus text: requests served by route and status, how far the store has indexed, cache and subscriptions. */
 async function metrics(
   store: Store,
   requests: ReadonlyMap<string, number>,
   cache: ResponseCache | undefined,
+  subscriptions: SubscriptionHub,
 ): Promise<string> {
   const [row] = await store
     .query<{ block_number: string; block_timestamp: string }>(
@@ -243,6 +246,12 @@ async function metrics(
     "# HELP stemma_index_lag_seconds Seconds between the indexed block's timestamp and now.",
     "# TYPE stemma_index_lag_seconds gauge",
     `stemma_index_lag_seconds ${row ? Math.max(0, Math.floor(Date.now() / 1000) - Number(row.block_timestamp)) : 0}`,
+    "# HELP stemma_api_subscriptions Open subscriptions (SSE streams).",
+    "# TYPE stemma_api_subscriptions gauge",
+    `stemma_api_subscriptions ${subscriptions.stats().subscriptions}`,
+    "# HELP stemma_api_subscription_clients Remote addresses holding at least one subscription.",
+    "# TYPE stemma_api_subscription_clients gauge",
+    `stemma_api_subscription_clients ${subscriptions.stats().clients}`,
   ];
   if (cache) {
     const { hits, misses, entries, bytes } = cache.stats();

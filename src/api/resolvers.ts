@@ -1,4 +1,6 @@
 import type { GraphQLResolveInfo } from "graphql";
+import type { IncomingMessage } from "node:http";
+
 import type { Abi, Address, Hex } from "viem";
 
 import { canonicalKey } from "../core/canonicalKey.js";
@@ -21,7 +23,7 @@ import { ifCovers, modelPrefetch, modelSelectList, primeModel, selectedFields } 
 import { sharesPage } from "./shareQueries.js";
 import { AddressScalar, BigIntScalar, Bytes32Scalar, badInput } from "./scalars.js";
 import { simulateRevenue, type SimulateRevenueArgs } from "./simulateRevenue.js";
-import { followBalances, followEvents } from "./subscriptions.js";
+import { clientOf, type Registration, type SubscriptionHub } from "./subscriptionHub.js";
 import { claimRedirectionsPage } from "./trustQueries.js";
 
 /** The registry's `MAX_BOND_DOUBLINGS`. */
@@ -40,13 +42,14 @@ const appointments = (sql: Sql, table: "attesters" | "guardians") =>
 
 /**
  * What every resolver sees: `sql` reads one snapshot of the store for the whole request (and the loaders read
- * through it); `store` itself is for subscriptions, which follow commits until `disposed` aborts (the API is
- * disposed); the engine replica; the ledger ABI.
+ * through it); `store` itself; the hub that serves subscriptions from the indexer's commits; the engine replica; the
+ * ledger ABI; over HTTP, the request (subscriptions count against its remote address).
  */
 export type Context = Loaders & {
   sql: Sql;
   store: Store;
-  disposed: AbortSignal;
+  subscriptions: SubscriptionHub;
+  req?: IncomingMessage;
   replica: LedgerReplica;
   abi: Abi;
   /** Set by the HTTP server when it may cache the response (src/api/responseCache.ts). */
@@ -236,8 +239,8 @@ export const resolvers = {
   },
   Subscription: {
     paymentReceived: {
-      subscribe: (_: unknown, args: { model: Hex }, { store, disposed, abi }: Context) =>
-        followEvents({ store, disposed }, abi, ["Paid"], { index: 1, value: args.model }),
+      subscribe: (_: unknown, args: { model: Hex }, { subscriptions, req }: Context) =>
+        subscriptions.payments(args.model, clientOf(req)),
       resolve: (e: { event: object; blockNumber: bigint; transactionHash: Hex; logIndex: number }) => ({
         ...e.event,
         block: e.blockNumber,
@@ -246,13 +249,13 @@ export const resolvers = {
       }),
     },
     modelRegistered: {
-      subscribe: (_: unknown, __: unknown, { store, disposed, abi }: Context) =>
-        followEvents({ store, disposed }, abi, ["ModelRegistered", "PlaceholderRegistered"]),
-      resolve: (e: { event: { id: string } }, _: unknown, { models }: Context) => models.load(e.event.id),
+      subscribe: (_: unknown, __: unknown, { subscriptions, req }: Context) =>
+        subscriptions.registrations(clientOf(req)),
+      resolve: (registration: Registration) => registration.model,
     },
     claimableChanged: {
-      subscribe: (_: unknown, args: { account: Address }, { store, disposed }: Context) =>
-        followBalances({ store, disposed }, args.account),
+      subscribe: (_: unknown, args: { account: Address }, { subscriptions, req }: Context) =>
+        subscriptions.balances(args.account, clientOf(req)),
       resolve: (balances: unknown) => balances,
     },
   },

@@ -1,7 +1,4 @@
-import type { Store } from "../store/types.js";
-
-/** The channel migration 3's trigger notifies on every checkpoint change (every commit of the indexer). */
-export const CHECKPOINT_CHANNEL = "stemma_checkpoint";
+import type { CommitFeed } from "./commitFeed.js";
 
 /** Bytes of cached response bodies one replica keeps, at most. */
 export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
@@ -17,42 +14,39 @@ export type ResponseCache = {
   /** Keeps `response` for `key` if nothing was committed since `generation` was taken. */
   set(key: string, response: CachedResponse, generation: number): void;
   stats(): { hits: number; misses: number; entries: number; bytes: number; listening: boolean };
-  close(): Promise<void>;
+  /** Stops following the feed (the feed itself stays open). */
+  close(): void;
 };
 
 export type CreateResponseCacheParameters = {
-  store: Store;
+  /** The indexer's commits as this replica hears them (src/api/commitFeed.ts). */
+  feed: CommitFeed;
   /** @default DEFAULT_CACHE_BYTES */
   maxBytes?: number;
-  /** Called when the announcements stop (the cache is then off until it listens again). */
-  onLost?: (error: Error) => void;
 };
-
-/** How long to wait before listening again after the connection broke. */
-const RELISTEN_DELAY_MS = 1_000;
 
 /**
  * Creates a cache of whole GraphQL responses, kept until the indexed state changes. Between two commits of the
  * indexer every query has exactly one answer, so a replica can answer a repeated query from memory; the store's
- * checkpoint trigger announces each commit ({CHECKPOINT_CHANNEL}), and the cache forgets everything at once. A
- * response computed by a request that started before a commit was announced is not kept (its generation is stale),
- * so a cached answer is never older than the last announcement. While the announcements cannot be heard (the
- * listening connection broke), nothing is cached, and the cache listens again every {RELISTEN_DELAY_MS}.
+ * checkpoint trigger announces each commit (the `feed`), and the cache forgets everything at once. A response computed
+ * by a request that started before a commit was announced is not kept (its generation is stale), so a cached answer
+ * is never older than the last announcement. While the announcements cannot be heard (the feed's listening connection
+ * broke), nothing is cached.
  *
  * @param parameters - {@link CreateResponseCacheParameters}
- * @returns The cache, listening. {@link ResponseCache}
+ * @returns The cache, following the feed. {@link ResponseCache}
  *
  * @example
+ * import { createCommitFeed } from "./commitFeed.js";
  * import { createResponseCache } from "./responseCache.js";
  *
- * const cache = await createResponseCache({ store, maxBytes: 16 * 1024 * 1024 });
+ * const cache = createResponseCache({ feed: await createCommitFeed({ store }), maxBytes: 16 * 1024 * 1024 });
  * const server = createApiServer({ store, abi: ledgerAbi, cache });
  */
-export async function createResponseCache({
-  store,
+export function createResponseCache({
+  feed,
   maxBytes = DEFAULT_CACHE_BYTES,
-  onLost = () => {},
-}: CreateResponseCacheParameters): Promise<ResponseCache> {
+}: CreateResponseCacheParameters): ResponseCache {
   // Insertion order is recency order: a hit moves its entry to the end, eviction takes from the front.
   const entries = new Map<string, CachedResponse>();
   const sizeOf = (key: string, response: CachedResponse) => key.length + response.body.length;
@@ -60,38 +54,17 @@ export async function createResponseCache({
   let current = 0;
   let hits = 0;
   let misses = 0;
-  let listening = false;
-  let closed = false;
-  let retry: NodeJS.Timeout | undefined;
-  let listener: { close(): Promise<void> } | undefined;
 
   const invalidate = () => {
     current++;
     entries.clear();
     bytes = 0;
   };
-
-  async function listen(): Promise<void> {
-    listener = await store.listen(CHECKPOINT_CHANNEL, invalidate, (error) => {
-      listening = false;
-      invalidate();
-      onLost(error);
-      if (!closed) retry = setTimeout(relisten, RELISTEN_DELAY_MS);
-    });
-    // Anything committed while nobody listened was not announced.
-    invalidate();
-    listening = true;
-  }
-  const relisten = () => {
-    listen().catch(() => {
-      if (!closed) retry = setTimeout(relisten, RELISTEN_DELAY_MS);
-    });
-  };
-  await listen();
+  const unfollow = feed.follow({ onCommit: invalidate, onLost: invalidate });
 
   return {
     get(key) {
-      if (!listening) return undefined;
+      if (!feed.listening()) return undefined;
       const response = entries.get(key);
       if (response === undefined) {
         misses++;
@@ -105,7 +78,7 @@ export async function createResponseCache({
     generation: () => current,
     set(key, response, generation) {
       const size = sizeOf(key, response);
-      if (!listening || generation !== current || size > maxBytes / 16 || entries.has(key)) return;
+      if (!feed.listening() || generation !== current || size > maxBytes / 16 || entries.has(key)) return;
       for (const [oldest, oldResponse] of entries) {
         if (bytes + size <= maxBytes) break;
         entries.delete(oldest);
@@ -114,12 +87,10 @@ export async function createResponseCache({
       entries.set(key, response);
       bytes += size;
     },
-    stats: () => ({ hits, misses, entries: entries.size, bytes, listening }),
-    async close() {
-      closed = true;
-      clearTimeout(retry);
-      listening = false;
-      await listener?.close();
+    stats: () => ({ hits, misses, entries: entries.size, bytes, listening: feed.listening() }),
+    close() {
+      unfollow();
+      invalidate();
     },
   };
 }

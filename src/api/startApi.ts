@@ -5,8 +5,15 @@ import type { Logger } from "../internal/logger.js";
 import { describeRetry, withRetry, type StartupRetry } from "../internal/retry.js";
 import { createStore, type CreateStoreParameters } from "../store/createStore.js";
 import type { Store } from "../store/types.js";
+import { createCommitFeed, type CommitFeed } from "./commitFeed.js";
 import { createApiServer, REQUEST_TIMEOUT_MS } from "./createApiServer.js";
-import { createResponseCache, DEFAULT_CACHE_BYTES, type ResponseCache } from "./responseCache.js";
+import { createResponseCache, DEFAULT_CACHE_BYTES } from "./responseCache.js";
+import {
+  createSubscriptionHub,
+  DEFAULT_MAX_SUBSCRIPTIONS,
+  DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT,
+  SUBSCRIPTION_FALLBACK_POLL_MS,
+} from "./subscriptionHub.js";
 
 /** PostgreSQL connections of an API's pool: each request holds one for its snapshot, so this many run their SQL at once. */
 export const API_POOL_SIZE = 10;
@@ -30,7 +37,17 @@ export type StartApiParameters = {
    * @default DEFAULT_CACHE_BYTES (64 MiB)
    */
   cacheBytes?: number | undefined;
-  /** Warnings: start-up retries, and the response cache turning off while the store cannot be heard. */
+  /**
+   * Subscriptions this replica serves at once; past it new ones are refused (SUBSCRIPTION_LIMIT).
+   * @default DEFAULT_MAX_SUBSCRIPTIONS (10,000)
+   */
+  maxSubscriptions?: number | undefined;
+  /**
+   * Subscriptions one remote address may hold at once (behind a reverse proxy, all clients share its address).
+   * @default DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT (100)
+   */
+  maxSubscriptionsPerClient?: number | undefined;
+  /** Warnings: start-up retries, and the indexer's commits going unheard while the store cannot be heard. */
   logger: Logger;
   /**
    * How long requests in flight at stop may take to finish before their connections are cut (a subscription's
@@ -49,13 +66,17 @@ export type StartApiReturnType = {
   store: Store;
   /** Resolves once the API stopped: server closed, cache closed, the store closed if it was opened here. */
   closed: Promise<void>;
-  /** Stops listening, lets requests in flight finish (up to `drainMs`), then closes; resolves with {closed}. */
+  /**
+   * Ends the subscriptions (their clients see the stream complete), stops listening, lets requests in flight finish
+   * (up to `drainMs`), then closes; resolves with {closed}.
+   */
   stop(): Promise<void>;
 };
 
 /**
  * Starts the GraphQL API, as `stemma serve`, `npm run serve` and `stemma dev` run it: opens the store (a store that
- * is not reachable yet is tried again with backoff, one warning per retry), starts the response cache, and listens.
+ * is not reachable yet is tried again with backoff, one warning per retry), listens to the indexer's commits (for the
+ * response cache and the subscriptions), and listens.
  * Rejects with the listen error (`EADDRINUSE`, ...) after closing what it opened.
  *
  * @example
@@ -68,6 +89,8 @@ export async function startApi(parameters: StartApiParameters): Promise<StartApi
     port = 4000,
     host = "127.0.0.1",
     cacheBytes = DEFAULT_CACHE_BYTES,
+    maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS,
+    maxSubscriptionsPerClient = DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT,
     logger,
     drainMs = REQUEST_TIMEOUT_MS,
     retry,
@@ -81,23 +104,33 @@ export async function startApi(parameters: StartApiParameters): Promise<StartApi
       });
   const closeStore = () => (owned ? store.close() : Promise.resolve());
 
-  let cache: ResponseCache | undefined;
+  let feed: CommitFeed;
   try {
-    cache =
-      cacheBytes > 0
-        ? await createResponseCache({
-            store,
-            maxBytes: cacheBytes,
-            onLost: (error) => logger.warn(`response cache off until the store is back: ${error.message}`),
-          })
-        : undefined;
+    feed = await createCommitFeed({
+      store,
+      onLost: (error) =>
+        logger.warn(
+          `the indexer's commits cannot be heard until the store is back (response cache off, subscriptions read ` +
+            `every ${SUBSCRIPTION_FALLBACK_POLL_MS} ms): ${error.message}`,
+        ),
+    });
   } catch (error) {
     await closeStore();
     throw error;
   }
-  const server = createApiServer({ store, abi: ledgerAbi, cache });
+  const cache = cacheBytes > 0 ? createResponseCache({ feed, maxBytes: cacheBytes }) : undefined;
+  const subscriptions = createSubscriptionHub({
+    store,
+    abi: ledgerAbi,
+    feed,
+    maxSubscriptions,
+    maxSubscriptionsPerClient,
+  });
+  const server = createApiServer({ store, abi: ledgerAbi, cache, subscriptions });
   const closeAll = async () => {
-    await cache?.close();
+    await subscriptions.close();
+    cache?.close();
+    await feed.close();
     await closeStore();
   };
   try {
@@ -124,6 +157,8 @@ export async function startApi(parameters: StartApiParameters): Promise<StartApi
     closed,
     stop() {
       stopping ??= (async () => {
+        // Ended streams let their connections go idle, so closing the server need not wait `drainMs` for them.
+        await subscriptions.close();
         const cut = setTimeout(() => server.closeAllConnections(), drainMs);
         await new Promise((resolve) => server.close(resolve));
         clearTimeout(cut);

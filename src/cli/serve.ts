@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 
+import { DEFAULT_MAX_SUBSCRIPTIONS, DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT } from "../api/subscriptionHub.js";
 import { startApi } from "../api/startApi.js";
 import { describeError } from "../internal/describeError.js";
 import type { Logger } from "../internal/logger.js";
@@ -18,6 +19,8 @@ embedded database. With PostgreSQL, run as many API replicas as you like next to
   --database URL    PostgreSQL URL (env DATABASE_URL); without it, PGlite embedded
   --data-dir DIR    PGlite data folder (env STEMMA_DATA_DIR)  [.stemma/pglite]
   --cache-mb N      memory for repeated answers, kept until the indexer commits; 0: no cache   [64]
+  --max-subscriptions N             subscriptions served at once; more get SUBSCRIPTION_LIMIT  [${DEFAULT_MAX_SUBSCRIPTIONS}]
+  --max-subscriptions-per-client N  subscriptions one remote address may hold                [${DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT}]
   --help            this text
 `;
 
@@ -41,6 +44,8 @@ export async function serve(argv: string[]): Promise<number> {
         database: { type: "string", default: process.env.DATABASE_URL ?? "" },
         "data-dir": { type: "string", default: process.env.STEMMA_DATA_DIR ?? ".stemma/pglite" },
         "cache-mb": { type: "string", default: "64" },
+        "max-subscriptions": { type: "string", default: String(DEFAULT_MAX_SUBSCRIPTIONS) },
+        "max-subscriptions-per-client": { type: "string", default: String(DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT) },
         help: { type: "boolean", default: false },
       },
     });
@@ -52,6 +57,8 @@ export async function serve(argv: string[]): Promise<number> {
       throw new Error(`--port must be 0-65535, not "${values.port}".`);
     if (!/^\d+$/.test(values["cache-mb"]))
       throw new Error(`--cache-mb must be a whole number, not "${values["cache-mb"]}".`);
+    for (const flag of ["max-subscriptions", "max-subscriptions-per-client"] as const)
+      if (!/^\d+$/.test(values[flag])) throw new Error(`--${flag} must be a whole number, not "${values[flag]}".`);
     let api;
     try {
       api = await startApi({
@@ -59,6 +66,8 @@ export async function serve(argv: string[]): Promise<number> {
         port: Number(values.port),
         host: values.host,
         cacheBytes: Number(values["cache-mb"]) * 1024 * 1024,
+        maxSubscriptions: Number(values["max-subscriptions"]),
+        maxSubscriptionsPerClient: Number(values["max-subscriptions-per-client"]),
         logger: warnings,
       });
     } catch (error) {

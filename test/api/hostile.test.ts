@@ -14,6 +14,7 @@ import { createApiServer, REQUEST_TIMEOUT_MS } from "../../src/api/createApiServ
 import { MAX_OF_TYPE_CHAIN } from "../../src/api/introspectionLimit.js";
 import { MAX_BRACKET_DEPTH, MAX_FILTER_DEPTH } from "../../src/api/nestingLimits.js";
 import { MAX_ALIASES, MAX_QUERY_COST, MAX_QUERY_DEPTH } from "../../src/api/queryLimits.js";
+import { createCommitFeed, type CommitFeed } from "../../src/api/commitFeed.js";
 import { createResponseCache, type ResponseCache } from "../../src/api/responseCache.js";
 import { ledgerAbi } from "../../src/contracts/abis.js";
 import {
@@ -85,6 +86,7 @@ describe("GraphQL API: hostile queries", function () {
   let dispose: () => Promise<void>;
   let server: Server;
   let url: string;
+  let feed: CommitFeed;
   let cache: ResponseCache;
   let cachedServer: Server;
   let cachedUrl: string;
@@ -105,7 +107,8 @@ describe("GraphQL API: hostile queries", function () {
     dispose = indexed.dispose;
     server = createApiServer({ store: indexed.store, abi: ledgerAbi });
     url = await listenLocally(server);
-    cache = await createResponseCache({ store: indexed.store });
+    feed = await createCommitFeed({ store: indexed.store });
+    cache = createResponseCache({ feed });
     cachedServer = createApiServer({ store: indexed.store, abi: ledgerAbi, cache });
     cachedUrl = await listenLocally(cachedServer);
   });
@@ -113,7 +116,8 @@ describe("GraphQL API: hostile queries", function () {
   after(async function () {
     await closeServer(server);
     await closeServer(cachedServer);
-    await cache?.close();
+    cache?.close();
+    await feed?.close();
     await dispose?.();
     await scenario?.stop();
   });

@@ -9,6 +9,7 @@ import type { Server } from "node:http";
 
 import pg from "pg";
 
+import { createCommitFeed, type CommitFeed } from "../../src/api/commitFeed.js";
 import { createApiServer } from "../../src/api/createApiServer.js";
 import { createResponseCache, type ResponseCache } from "../../src/api/responseCache.js";
 import { ledgerAbi } from "../../src/contracts/abis.js";
@@ -32,6 +33,7 @@ for (const kind of ["pglite", "postgres"] as StoreKind[]) {
     let store: Store;
     let dispose: () => Promise<void>;
     let databaseUrl: string | undefined;
+    let feed: CommitFeed;
     let cache: ResponseCache;
     let server: Server;
     let url: string;
@@ -46,14 +48,16 @@ for (const kind of ["pglite", "postgres"] as StoreKind[]) {
       const indexed = await indexedStore(scenario, kind);
       ({ store, dispose } = indexed);
       databaseUrl = "databaseUrl" in indexed.options ? indexed.options.databaseUrl : undefined;
-      cache = await createResponseCache({ store });
+      feed = await createCommitFeed({ store });
+      cache = createResponseCache({ feed });
       server = createApiServer({ store, abi: ledgerAbi, cache });
       url = await listenLocally(server);
     });
 
     after(async function () {
       await closeServer(server);
-      await cache?.close();
+      cache?.close();
+      await feed?.close();
       await dispose?.();
       await scenario?.stop();
     });
