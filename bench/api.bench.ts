@@ -16,11 +16,15 @@
  *   Reports req/s, p50/p99 overall and per query, and the cache's hit rate (from the server's /metrics).
  * - `scaling` (PostgreSQL): single-model and ancestors p99 with the cache off on stores of other sizes
  *   (STEMMA_BENCH_SCALING, default "1000,100000"; 10,000 comes from the `queries` phase), and each store's build time.
+ * - `subscriptions`: bench/apiSubscriptions.ts on one replica that indexes and serves in one process (as `stemma dev`),
+ *   on each store of STEMMA_BENCH_STORES: indexing lag, single-model p99 and idle CPU with no subscribers and with
+ *   5,000 idle SSE subscribers, then how many of them get their event after a payment.
  *
  * Every answer is checked (HTTP 200, data, no errors); any failure fails the benchmark. Prints tables and writes
  * bench/results/api.json: { models, queries: [{ name, store, cache, p50Ms, p99Ms, rps }], mixed: [{ store, rps, p50Ms,
  * p99Ms, hitRate, perQuery: [{ name, p50Ms, p99Ms }] }], scaling: [{ models, name, store, p99Ms, buildSeconds }],
- * setup, stores }. A run of some phases keeps the other phases' figures from the file.
+ * subscriptions: { store, subscribers, lagMsBefore, lagMsDuring, modelP99MsBefore, modelP99MsDuring, idleCpuPct,
+ * delivered, ... } (PGlite's, as `stemma dev` runs; `subscriptionsByStore` has every store's), setup, stores }. A run of some phases keeps the other phases' figures from the file.
  *
  * Environment: STEMMA_BENCH_MODELS (default 10,000), STEMMA_BENCH_CONCURRENCY (default 8), STEMMA_BENCH_DURATION_MS
  * (default 5,000 per query, after a 1,000 ms warm-up; the mixed phase runs 3x as long), STEMMA_BENCH_STORES (default
@@ -49,6 +53,7 @@ import {
   type Ecosystem,
 } from "./apiEcosystem.js";
 import type { LoadPlan, LoadResult, MixPlan, MixResult } from "./apiLoad.js";
+import { benchSubscriptions, type SubscriptionsResult } from "./apiSubscriptions.js";
 
 const MODELS = Number(process.env.STEMMA_BENCH_MODELS ?? 10_000);
 const CONCURRENCY = Number(process.env.STEMMA_BENCH_CONCURRENCY ?? 8);
@@ -57,7 +62,7 @@ const WARMUP_MS = 1_000;
 const MIN_REQUESTS = 200;
 const ANALYZE = process.env.STEMMA_BENCH_ANALYZE !== "0";
 const STORES = (process.env.STEMMA_BENCH_STORES ?? "pglite,postgres").split(",") as StoreKind[];
-const PHASES = new Set((process.env.STEMMA_BENCH_PHASES ?? "queries,mixed,scaling").split(","));
+const PHASES = new Set((process.env.STEMMA_BENCH_PHASES ?? "queries,mixed,scaling,subscriptions").split(","));
 const SCALING_SIZES = (process.env.STEMMA_BENCH_SCALING ?? "1000,100000").split(",").map(Number);
 /** How often the mixed phase commits a block, and how many payments each block holds. */
 const BLOCK_MS = 1_000;
@@ -421,12 +426,16 @@ const previous = existsSync(RESULTS)
       queries?: QueryRow[];
       mixed?: MixedRow[];
       scaling?: ScalingRow[];
+      subscriptionsByStore?: SubscriptionsResult[];
       stores?: Record<string, StoreFigures>;
     })
   : {};
 const queries: QueryRow[] = PHASES.has("queries") ? [] : (previous.queries ?? []);
 const mixed: MixedRow[] = PHASES.has("mixed") ? [] : (previous.mixed ?? []);
 let scaling: ScalingRow[] = PHASES.has("scaling") ? [] : (previous.scaling ?? []);
+let subscriptionsByStore: SubscriptionsResult[] = PHASES.has("subscriptions")
+  ? []
+  : (previous.subscriptionsByStore ?? []);
 const stores: Record<string, StoreFigures> = PHASES.has("queries") ? {} : (previous.stores ?? {});
 const work = mkdtempSync(join(tmpdir(), "stemma-bench-api-"));
 
@@ -463,6 +472,10 @@ try {
       }
     }
     scaling = scaling.sort((a, b) => a.models - b.models || a.name.localeCompare(b.name));
+  }
+  if (PHASES.has("subscriptions")) {
+    log("\nsubscriptions: one replica indexing and serving, with 5,000 idle SSE subscribers");
+    subscriptionsByStore = await benchSubscriptions({ stores: STORES, subscribers: 5_000 });
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
@@ -522,6 +535,13 @@ if (scaling.length) {
     );
   }
 }
+for (const r of subscriptionsByStore) {
+  console.log(
+    `\nsubscriptions (${r.store}, indexer and API in one process): ${r.subscribers} idle subscribers; lag median ` +
+      `${r.lagMsBefore} -> ${r.lagMsDuring} ms, model p99 ${r.modelP99MsBefore} -> ${r.modelP99MsDuring} ms, idle CPU ` +
+      `${r.idleCpuPct}%, ${r.delivered} of ${r.subscribers} got their event`,
+  );
+}
 for (const [kind, s] of Object.entries(stores)) {
   console.log(
     `\n${kind}: built in ${s.seconds} s: ${s.models} models, ${s.events} events, ${s.effectiveShares} effective_shares ` +
@@ -538,6 +558,8 @@ writeFileSync(
       queries,
       mixed,
       scaling,
+      subscriptions: subscriptionsByStore.find((r) => r.store === "pglite") ?? subscriptionsByStore[0] ?? null,
+      subscriptionsByStore,
       setup: {
         analyze: ANALYZE,
         concurrency: CONCURRENCY,
