@@ -2,6 +2,7 @@ import { createSchema, createYoga, isAsyncIterable, type Plugin } from "graphql-
 import type { Abi } from "viem";
 
 import type { Store } from "../store/types.js";
+import type { CommitFeed } from "./commitFeed.js";
 import { createLedgerReplica } from "./createLedgerReplica.js";
 import { renderOfflineGraphiQL } from "./graphiql.js";
 import { introspectionLimitRule } from "./introspectionLimit.js";
@@ -62,14 +63,21 @@ export type CreateApiParameters = {
    * own over `store`, with the default limits. Disposing the API closes it.
    */
   subscriptions?: SubscriptionHub | undefined;
+  /** The indexer's commits as this replica hears them: simulations then read the store only after one (optional). */
+  feed?: CommitFeed | undefined;
 };
 
 /**
  * The GraphQL handler over an indexer's store: GraphiQL and queries at `/graphql`, errors masked but for bad input.
  * `dispose()` ends its subscriptions (their clients see the stream complete); dispose it before closing the store.
  */
-export function createApi({ store, abi, subscriptions = createSubscriptionHub({ store, abi }) }: CreateApiParameters) {
-  const replica = createLedgerReplica(store, abi);
+export function createApi({
+  store,
+  abi,
+  subscriptions = createSubscriptionHub({ store, abi }),
+  feed,
+}: CreateApiParameters) {
+  const replica = createLedgerReplica(store, abi, feed);
   return createYoga({
     schema: createSchema<Context>({ typeDefs, resolvers }),
     // Queries get their `sql` and loaders from consistentReadPlugin; subscriptions are served by the hub.
@@ -84,7 +92,12 @@ export function createApi({ store, abi, subscriptions = createSubscriptionHub({ 
       nestingLimitsPlugin,
       consistentReadPlugin(store),
       cacheHintsPlugin,
-      { onDispose: () => subscriptions.close() },
+      {
+        onDispose: () => {
+          replica.close();
+          return subscriptions.close();
+        },
+      },
     ],
   });
 }

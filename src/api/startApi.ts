@@ -126,7 +126,7 @@ export async function startApi(parameters: StartApiParameters): Promise<StartApi
     maxSubscriptions,
     maxSubscriptionsPerClient,
   });
-  const server = createApiServer({ store, abi: ledgerAbi, cache, subscriptions });
+  const server = createApiServer({ store, abi: ledgerAbi, cache, subscriptions, feed });
   const closeAll = async () => {
     await subscriptions.close();
     cache?.close();

@@ -328,6 +328,8 @@ delete from token_fees;
 create index models_key_idx on models (key, id);
 create index models_registered_block_idx on models (registered_block, id);
 create index models_upstream_ppm_idx on models (upstream_ppm, id);
+-- effectiveShares pages a model's shares largest first: read in that order, not sorted per request.
+create index effective_shares_ppm_idx on effective_shares (model_id, ppm desc, kind, party, role);
 `,
   },
 ];

@@ -7,7 +7,9 @@
 import assert from "node:assert/strict";
 import type { Server } from "node:http";
 
+import { createCommitFeed } from "../../src/api/commitFeed.js";
 import { createApi } from "../../src/api/createApi.js";
+import { createLedgerReplica } from "../../src/api/createLedgerReplica.js";
 import { createApiServer } from "../../src/api/createApiServer.js";
 import { ledgerAbi } from "../../src/contracts/abis.js";
 import type { Sql, Store } from "../../src/store/types.js";
@@ -124,6 +126,27 @@ for (const kind of ["pglite", "postgres"] as StoreKind[])
         // The same text goes to the snapshot at once.
         assert.deepEqual(await queryApi(api, two), first);
         assert.deepEqual(counts, { statements: 0, snapshots: 1 });
+      }
+    });
+
+    it("keeps the engine replica between announced commits without reading the store", async function () {
+      const { counted, counts } = counting(indexed.store);
+      const feed = await createCommitFeed({ store: indexed.store });
+      const replica = createLedgerReplica(counted, ledgerAbi, feed);
+      try {
+        const first = await replica.current();
+        assert.ok(counts.statements > 0, "the first call replays the stored events");
+        counts.statements = 0;
+        assert.equal(await replica.current(), first);
+        assert.equal(counts.statements, 0, "no commit was announced: nothing to read");
+        const announced = new Promise<void>((resolve) => feed.follow({ onCommit: resolve }));
+        await indexed.store.query("UPDATE indexer_checkpoint SET updated_at = now() WHERE id = 1");
+        await announced;
+        await replica.current();
+        assert.ok(counts.statements > 0, "after an announced commit the replica reads what was committed");
+      } finally {
+        replica.close();
+        await feed.close();
       }
     });
   });
