@@ -77,7 +77,7 @@ export function createApiServer(parameters: CreateApiServerParameters): Server {
 
   /**
    * A JSON POST to /graphql: answered from the cache when the same body (and Accept) was answered since the last
-   * commit; otherwise run, on the fast path when it can answer (answerQueryFast.ts), else by yoga; and kept in the
+   * commit; otherwise run, on the fast path when it can answer (fastAnswer.ts), else by yoga; and kept in the
    * cache if it executed without errors and read nothing time-dependent.
    */
   async function answerJsonPost(request: IncomingMessage, response: ServerResponse) {
@@ -95,7 +95,7 @@ export function createApiServer(parameters: CreateApiServerParameters): Server {
     const generation = cache?.generation();
     const hints: CacheHints = { executedCleanly: false, readsClock: false };
     const serverContext = { req: request, res: response, cacheHints: hints };
-    let answer: { status: number; contentType: string; body: Buffer; headers?: Headers };
+    let answer: { status: number; contentType: string; body: Buffer };
     const fast = acceptsPlainJson(request.headers.accept) ? await answerFast(body, serverContext) : undefined;
     if (fast !== undefined) {
       answer = { status: 200, contentType: JSON_CONTENT_TYPE, body: Buffer.from(fast) };
