@@ -16,6 +16,8 @@
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 
+import { mulberry32 } from "../test/helpers/mulberry32.js";
+
 export type LoadPlan = {
   url: string;
   concurrency: number;
@@ -164,20 +166,9 @@ function zipf(n: number, exponent: number, random: () => number): () => number {
   };
 }
 
-/** mulberry32: a small seeded generator, so that every run asks the same sequence. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 async function runMix(plan: MixPlan): Promise<MixResult> {
-  const random = seeded(plan.seed);
+  // Seeded, so that every run asks the same sequence.
+  const random = mulberry32(plan.seed);
   const totalWeight = plan.mix.reduce((sum, q) => sum + q.weight, 0);
   const ranks = plan.mix.map((q) => zipf(q.bodies.length, plan.zipfExponent, random));
   const pick = () => {
