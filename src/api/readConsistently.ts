@@ -27,7 +27,10 @@ export function createConsistentReader(store: Store) {
       let statements = 0;
       const single: Sql = {
         query: (text, params) => (++statements > 1 ? Promise.reject(new SecondStatement()) : store.query(text, params)),
-        exec: () => Promise.reject(new SecondStatement()),
+        exec: () => {
+          statements = 2; // not a read: run it in the snapshot
+          return Promise.reject(new SecondStatement());
+        },
       };
       const result = await run(single);
       if (statements <= 1) return result;
