@@ -405,7 +405,7 @@ describe("store (src/store)", function () {
         token: "x",
       });
       await writeFile(`${dataDir}.lock`, usurper);
-      await within(3_000, () =>
+      await within(10_000, () =>
         assert.rejects(store.query("select 1"), (error: unknown) => {
           assert.ok(error instanceof WriterLockLostError);
           assert.match(error.message, /another process replaced the file/);
