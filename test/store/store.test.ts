@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, readdir, rm, utimes, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rename, rm, utimes, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -404,8 +404,11 @@ describe("store (src/store)", function () {
         heartbeatAt: new Date().toISOString(),
         token: "x",
       });
-      await writeFile(`${dataDir}.lock`, usurper);
-      await within(10_000, () =>
+      // As a rival replaces a lock file: a new file renamed over it. Written in place, the holder's next heartbeat
+      // (which had just read its own token) could write over the usurper, and the loss would go unseen.
+      await writeFile(`${dataDir}.lock.usurper`, usurper);
+      await rename(`${dataDir}.lock.usurper`, `${dataDir}.lock`);
+      await within(3_000, () =>
         assert.rejects(store.query("select 1"), (error: unknown) => {
           assert.ok(error instanceof WriterLockLostError);
           assert.match(error.message, /another process replaced the file/);
