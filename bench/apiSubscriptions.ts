@@ -27,16 +27,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
-import { network } from "hardhat";
 import { keccak256, toHex, type Address, type Hex } from "viem";
 
 import { NATIVE_TOKEN } from "../src/core/constants.js";
 import { modelId } from "../src/core/modelId.js";
 import { sleep } from "../src/internal/sleep.js";
-import { startHardhatNode } from "../test/helpers/hardhatNode.js";
 import { stopTestPostgres } from "../test/helpers/postgres.js";
 import { freshStore, ledgerOnlyRecord, type StoreKind } from "../test/indexer/scenario.js";
 import type { LoadPlan, LoadResult } from "./apiLoad.js";
+import { deployBenchLedger } from "./benchLedger.js";
 import type { ReplicaConfig } from "./apiSubscriptionsReplica.js";
 
 /** What the issue asks for (`subscriptions` in bench/results/api.json), and a few figures that explain them. */
@@ -134,24 +133,8 @@ type Chain = Awaited<ReturnType<typeof startChain>>;
 
 /** A `hardhat node` with the router, the registry, a bulk payer and FOLLOWED_MODELS + 1 models (the last for the lag). */
 async function startChain() {
-  const node = await startHardhatNode();
-  const connection = await network.create({ network: "localhost", override: { url: node.url } });
-  const { viem } = connection;
-  const publicClient = await viem.getPublicClient();
-  const [admin, treasury, payer] = await viem.getWalletClients();
-  if (!admin || !treasury || !payer) throw new Error("the node has too few accounts");
-  const router = await viem.deployContract("RevenueRouter", [admin.account.address, treasury.account.address, 10_000]);
-  const startBlock = Number(await publicClient.getBlockNumber());
-  const registry = await viem.deployContract("ModelRegistry", [
-    admin.account.address,
-    router.address,
-    0n,
-    [],
-    0,
-    { provisional: 0, disputeCooldown: 0, epochRenewal: 0 },
-  ]);
-  await router.write.bindRegistry([registry.address]);
-  const bulk = await viem.deployContract("BulkPayer", [router.address]);
+  const { node, connection, publicClient, admin, payer, router, registry, bulk, startBlock } =
+    await deployBenchLedger();
   const mined = async (hash: Hex) => {
     const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 1 });
     if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);

@@ -8,7 +8,6 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 
-import { network } from "hardhat";
 import { keccak256, parseEther, toHex, type Address, type Hex } from "viem";
 
 import { NATIVE_TOKEN, Relation } from "../src/core/constants.js";
@@ -21,10 +20,10 @@ import { createLogger } from "../src/internal/logger.js";
 import { createRpcClient } from "../src/chain/rpc/createRpcClient.js";
 import type { Store } from "../src/store/types.js";
 import { createIndexer } from "../src/indexer/sync/createIndexer.js";
-import { startHardhatNode } from "../test/helpers/hardhatNode.js";
 import { stopTestPostgres } from "../test/helpers/postgres.js";
 import { freshStore, ledgerOnlyRecord } from "../test/indexer/scenario.js";
 import { sleep } from "../src/internal/sleep.js";
+import { deployBenchLedger } from "./benchLedger.js";
 
 const TARGET_EVENTS = Number(process.env.STEMMA_BENCH_EVENTS ?? 100_000);
 const MODELS = 200;
@@ -36,25 +35,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 // ---------------------------------------------------------------- chain and seed
 
-const node = await startHardhatNode();
-const connection = await network.create({ network: "localhost", override: { url: node.url } });
-const { viem } = connection;
-const publicClient = await viem.getPublicClient();
-const [admin, treasury, payer] = await viem.getWalletClients();
-if (!admin || !treasury || !payer) throw new Error("the node has too few accounts");
-
-const router = await viem.deployContract("RevenueRouter", [admin.account.address, treasury.account.address, 10_000]);
-const startBlock = Number(await publicClient.getBlockNumber());
-const registry = await viem.deployContract("ModelRegistry", [
-  admin.account.address,
-  router.address,
-  0n,
-  [],
-  0,
-  { provisional: 0, disputeCooldown: 0, epochRenewal: 0 },
-]);
-await router.write.bindRegistry([registry.address]);
-const bulk = await viem.deployContract("BulkPayer", [router.address]);
+const { node, connection, publicClient, admin, payer, router, registry, bulk, startBlock } = await deployBenchLedger();
 const ledgerAddresses = new Set([router.address.toLowerCase(), registry.address.toLowerCase()]);
 
 let events = 0;
