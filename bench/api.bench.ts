@@ -170,6 +170,22 @@ const body = (query: string, variables: Record<string, unknown>) => JSON.stringi
 const modelBody = (name: Exclude<QueryName, "modelsPage">, id: Hex) =>
   body(QUERIES[name], name === "simulateRevenue" ? { id, token: NATIVE_TOKEN, amount: "1000000000000000000" } : { id });
 
+/** The single-model bodies, over about 2,000 models spread through the ecosystem. */
+function modelRotation({ models }: Ecosystem): string[] {
+  const stride = Math.max(1, Math.floor(models.length / 2_000));
+  return models.filter((_, i) => i % stride === 0).map((m) => modelBody("model", m.id));
+}
+
+/** A plan that runs `queries` one after the other at the bench's concurrency, warm-up and duration. */
+const queryPlan = (url: string, queries: LoadPlan["queries"]): LoadPlan => ({
+  url: `${url}/graphql`,
+  concurrency: CONCURRENCY,
+  warmupMs: WARMUP_MS,
+  durationMs: DURATION_MS,
+  minRequests: MIN_REQUESTS,
+  queries,
+});
+
 /** The cursors of the first `pages` pages of models (null: the first page). */
 async function pageCursors(url: string, pages: number): Promise<(string | null)[]> {
   const cursors: (string | null)[] = [null];
@@ -272,8 +288,6 @@ async function queriesPhase(
   ecosystem: Ecosystem,
   work: string,
 ): Promise<QueryRow[]> {
-  const stride = Math.max(1, Math.floor(ecosystem.models.length / 2_000));
-  const rotation = ecosystem.models.filter((_, i) => i % stride === 0).map((m) => m.id);
   const rows: QueryRow[] = [];
   for (const cache of ["on", "off"] as const) {
     const server = await startServer(options, cache === "on" ? [] : ["--cache-mb", "0"]);
@@ -282,21 +296,17 @@ async function queriesPhase(
       log(
         `${kind}, cache ${cache}: load at concurrency ${CONCURRENCY}, ${DURATION_MS} ms per query after a ${WARMUP_MS} ms warm-up`,
       );
-      const measured = await runLoad(work, {
-        url: `${server.url}/graphql`,
-        concurrency: CONCURRENCY,
-        warmupMs: WARMUP_MS,
-        durationMs: DURATION_MS,
-        minRequests: MIN_REQUESTS,
-        queries: [
-          { name: "model", bodies: rotation.map((id) => modelBody("model", id)) },
+      const measured = await runLoad(
+        work,
+        queryPlan(server.url, [
+          { name: "model", bodies: modelRotation(ecosystem) },
           ...(["ancestors", "effectiveShares", "simulateRevenue"] as const).map((name) => ({
             name,
             bodies: ecosystem.deepModels.map((id) => modelBody(name, id)),
           })),
           { name: "modelsPage", bodies: cursors.map((after) => body(QUERIES.modelsPage, { after })) },
-        ],
-      });
+        ]),
+      );
       rows.push(...measured.map(({ name, p50Ms, p99Ms, rps }) => ({ name, store: kind, cache, p50Ms, p99Ms, rps })));
     } finally {
       await stopServer(server.child);
@@ -381,21 +391,13 @@ async function scalingPhase(
 ): Promise<ScalingRow[]> {
   const server = await startServer(options, ["--cache-mb", "0"]);
   try {
-    const stride = Math.max(1, Math.floor(ecosystem.models.length / 2_000));
-    const measured = await runLoad(work, {
-      url: `${server.url}/graphql`,
-      concurrency: CONCURRENCY,
-      warmupMs: WARMUP_MS,
-      durationMs: DURATION_MS,
-      minRequests: MIN_REQUESTS,
-      queries: [
-        {
-          name: "model",
-          bodies: ecosystem.models.filter((_, i) => i % stride === 0).map((m) => modelBody("model", m.id)),
-        },
+    const measured = await runLoad(
+      work,
+      queryPlan(server.url, [
+        { name: "model", bodies: modelRotation(ecosystem) },
         { name: "ancestors", bodies: ecosystem.deepModels.map((id) => modelBody("ancestors", id)) },
-      ],
-    });
+      ]),
+    );
     return measured.map(({ name, p99Ms }) => ({
       models: ecosystem.models.length,
       name,

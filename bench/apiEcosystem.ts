@@ -32,8 +32,8 @@ export const CHAIN_ID = 31_337;
 export const REGISTRY: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 export const ROUTER: Address = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
 const STEWARD: Address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
-const PAYER: Address = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
-const FEE_PPM = 10_000;
+export const PAYER: Address = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+export const FEE_PPM = 10_000;
 /** How deep the deep lineages go: the depth the ancestors and effectiveShares queries are measured at. */
 export const DEEP = 30;
 
@@ -204,6 +204,17 @@ function createLogMaker(abi: Abi) {
   };
 }
 
+/** What a planned model's ModelRegistered event says of it (but its metadata URI and license). */
+export const registration = (m: PlannedModel) => ({
+  id: m.id,
+  key: m.key,
+  steward: STEWARD,
+  upstreamPpm: m.upstreamPpm,
+  parents: m.parents,
+  terms: m.terms,
+  weightsDigest: keccak256(toHex(m.key)),
+});
+
 export type BuildStats = { models: number; events: number; effectiveShares: number; seconds: number };
 
 /**
@@ -252,17 +263,7 @@ export async function buildStore(
   let pending: RpcLog[] = maker.tx([{ address: ROUTER, name: "FeeUpdated", args: { feePpm: FEE_PPM } }]);
   let lastProgress = 0;
   for (const [i, m] of ecosystem.models.entries()) {
-    const registered = {
-      id: m.id,
-      key: m.key,
-      steward: STEWARD,
-      upstreamPpm: m.upstreamPpm,
-      parents: m.parents,
-      terms: m.terms,
-      weightsDigest: keccak256(toHex(m.key)),
-      metadataURI: `ipfs://bench/${i}`,
-      license: "Apache-2.0",
-    };
+    const registered = { ...registration(m), metadataURI: `ipfs://bench/${i}`, license: "Apache-2.0" };
     const set = { id: m.id, epoch: 0, root: contributorTree(m.contributors).root, contributors: m.contributors };
     pending.push(
       ...maker.tx([

@@ -8,45 +8,38 @@
  *
  * Environment: STEMMA_BENCH_MODELS (default 10,000), STEMMA_BENCH_PREVIEWS (default 2,000 per kind).
  */
-import { keccak256, toHex } from "viem";
 
 import { NATIVE_TOKEN, ZERO_ADDRESS } from "../src/core/constants.js";
 import { contributorTree } from "../src/core/contributorTree.js";
 import { createLedger, type Ledger } from "../src/core/ledger.js";
 import { feeOf } from "../src/core/splitMath.js";
 import { Rng } from "../test/property/rng.js";
-import { planEcosystem, type Ecosystem } from "./apiEcosystem.js";
+import { FEE_PPM, PAYER, planEcosystem, registration, type Ecosystem } from "./apiEcosystem.js";
 
 const MODELS = Number(process.env.STEMMA_BENCH_MODELS ?? 10_000);
 const PREVIEWS = Number(process.env.STEMMA_BENCH_PREVIEWS ?? 2_000);
-/** bench/apiEcosystem.ts: its router's fee, and who registers and pays. */
-const FEE_PPM = 10_000n;
-const STEWARD = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
-const PAYER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 const ONE_ETH = 10n ** 18n;
 
 /** The engine after the events `buildStore` writes for `ecosystem`, in the same order and with the same amounts. */
 function ecosystemLedger(ecosystem: Ecosystem): Ledger {
   const ledger = createLedger();
-  ledger.apply({ type: "FeeUpdated", feePpm: Number(FEE_PPM) });
+  ledger.apply({ type: "FeeUpdated", feePpm: FEE_PPM });
   for (const m of ecosystem.models) {
-    ledger.apply({
-      type: "ModelRegistered",
-      id: m.id,
-      key: m.key,
-      steward: STEWARD,
-      upstreamPpm: m.upstreamPpm,
-      parents: m.parents,
-      terms: m.terms,
-      weightsDigest: keccak256(toHex(m.key)),
-    });
+    ledger.apply({ type: "ModelRegistered", ...registration(m) });
     const root = contributorTree(m.contributors).root;
     ledger.apply({ type: "ContributorsSet", id: m.id, epoch: 0, root, contributors: m.contributors });
   }
   const rng = new Rng(7);
   ecosystem.paidModels.forEach((modelId, k) => {
     const amount = BigInt(rng.range(1, 1_000)) * 10n ** 15n + BigInt(k);
-    ledger.apply({ type: "Paid", modelId, token: NATIVE_TOKEN, payer: PAYER, amount, fee: feeOf(amount, FEE_PPM) });
+    ledger.apply({
+      type: "Paid",
+      modelId,
+      token: NATIVE_TOKEN,
+      payer: PAYER,
+      amount,
+      fee: feeOf(amount, BigInt(FEE_PPM)),
+    });
   });
   const order = new Map(ecosystem.models.map((m, i) => [m.id, i]));
   for (const modelId of [...ecosystem.paidModels].sort((a, b) => order.get(b)! - order.get(a)!)) {
