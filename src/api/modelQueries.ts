@@ -1,4 +1,5 @@
 import type { Sql } from "../store/types.js";
+import { decodeCursor, encodeCursor } from "./cursors.js";
 import { badInput } from "./scalars.js";
 
 /** A `models` row as the API reads it. */
@@ -114,18 +115,7 @@ export function whereClause(filter: ModelFilter | null | undefined, params: unkn
 }
 
 type Cursor = [value: string | number, id: string];
-
-const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify(cursor)).toString("base64url");
-
-function decodeCursor(text: string): Cursor {
-  try {
-    const cursor = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as unknown;
-    if (Array.isArray(cursor) && cursor.length === 2 && typeof cursor[1] === "string") return cursor as Cursor;
-  } catch {
-    // reported below
-  }
-  throw badInput(`"${text}" is not a cursor from this API: pass an edge's cursor or pageInfo.endCursor.`);
-}
+const isModelCursor = (values: unknown[]) => values.length === 2 && typeof values[1] === "string";
 
 export type ModelsPage = {
   rows: ModelRow[];
@@ -163,7 +153,7 @@ export async function modelsPage(
   const filter = whereClause(args.where, params);
   let keyset = "TRUE";
   if (args.after != null) {
-    const [value, id] = decodeCursor(args.after);
+    const [value, id] = decodeCursor<Cursor>(args.after, "from this API", isModelCursor);
     params.push(value, id);
     keyset = `(${column}, id) ${direction === "ASC" ? ">" : "<"} ($${params.length - 1}, $${params.length})`;
   }

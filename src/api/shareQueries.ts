@@ -1,4 +1,5 @@
 import type { Sql } from "../store/types.js";
+import { decodeCursor, encodeCursor } from "./cursors.js";
 import { checkPageSize } from "./modelQueries.js";
 import { badInput } from "./scalars.js";
 
@@ -16,26 +17,12 @@ export type SharesPage = { totalCount: number; rows: ShareRow[]; cursors: string
 
 type ShareCursor = [ppm: number, kind: string, party: string, role: number];
 
-const encodeCursor = (row: ShareRow): string =>
-  Buffer.from(JSON.stringify([row.ppm, row.kind, row.party, row.role ?? -1])).toString("base64url");
-
-function decodeCursor(text: string): ShareCursor {
-  try {
-    const cursor = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as unknown;
-    if (
-      Array.isArray(cursor) &&
-      cursor.length === 4 &&
-      Number.isInteger(cursor[0]) &&
-      typeof cursor[1] === "string" &&
-      typeof cursor[2] === "string" &&
-      Number.isInteger(cursor[3])
-    )
-      return cursor as ShareCursor;
-  } catch {
-    // reported below
-  }
-  throw badInput(`"${text}" is not a cursor of effectiveShares: pass an edge's cursor or pageInfo.endCursor.`);
-}
+const isShareCursor = (values: unknown[]) =>
+  values.length === 4 &&
+  Number.isInteger(values[0]) &&
+  typeof values[1] === "string" &&
+  typeof values[2] === "string" &&
+  Number.isInteger(values[3]);
 
 /**
  * One page of a model's effective shares, largest first (by ppm, then kind, party and role, so that the order is
@@ -53,7 +40,7 @@ export async function sharesPage(
   const params: unknown[] = [args.model, args.minPpm, args.first + 1];
   let keyset = "TRUE";
   if (args.after != null) {
-    params.push(...decodeCursor(args.after));
+    params.push(...decodeCursor<ShareCursor>(args.after, "of effectiveShares", isShareCursor));
     // Descending ppm, then ascending kind, party and role.
     keyset = "(-s.ppm, s.kind, s.party, s.role) > (-$4::int, $5::text, $6::text, $7::int)";
   }
@@ -72,7 +59,7 @@ export async function sharesPage(
   return {
     totalCount: Number(row.total),
     rows,
-    cursors: rows.map(encodeCursor),
+    cursors: rows.map((r) => encodeCursor([r.ppm, r.kind, r.party, r.role ?? -1])),
     hasNextPage: row.shares.length > args.first,
   };
 }
