@@ -8,9 +8,12 @@ export const MAX_LINEAGE_DEPTH = 64;
 /** A model of a lineage; `model`: some columns of its row, when a prefetch read them (src/api/prefetch.ts). */
 export type LineageRow = { id: string; depth: number; model?: Partial<ModelRow> };
 
+/** Whether `depth` is a lineage depth a query may ask for: 1..{MAX_LINEAGE_DEPTH}. */
+export const isLineageDepth = (depth: number) => Number.isInteger(depth) && depth >= 1 && depth <= MAX_LINEAGE_DEPTH;
+
 /** Refuses a lineage depth outside 1..{MAX_LINEAGE_DEPTH} with BAD_USER_INPUT; returns it. */
 export function checkDepth(depth: number): number {
-  if (!Number.isInteger(depth) || depth < 1 || depth > MAX_LINEAGE_DEPTH) {
+  if (!isLineageDepth(depth)) {
     throw badInput(`maxDepth must be between 1 and ${MAX_LINEAGE_DEPTH}, not ${depth}.`);
   }
   return depth;

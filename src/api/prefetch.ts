@@ -9,7 +9,7 @@ import {
 
 import type { ContributorRow, Loaders, ParentRow } from "./loaders.js";
 import { MODEL_FIELDS, type ModelRow } from "./modelQueries.js";
-import { checkDepth, lineageKey, type LineageRow } from "./lineageQueries.js";
+import { isLineageDepth, lineageKey, type LineageRow } from "./lineageQueries.js";
 
 /**
  * What a selection of models asks for beyond their own columns, so that one statement reads it all: parents (with
@@ -132,20 +132,11 @@ export function modelPrefetch(info: GraphQLResolveInfo, nodes: readonly FieldNod
     const args = getArgumentValues(modelType.getFields()[direction]!, node, info.variableValues);
     const maxDepth = args.maxDepth as number;
     // Only one depth per direction is fetched ahead; a bad depth is refused by the resolver.
-    if (others.some((other) => other.arguments?.length) || !isDepth(maxDepth)) continue;
+    if (others.some((other) => other.arguments?.length) || !isLineageDepth(maxDepth)) continue;
     prefetch[direction] = { maxDepth, modelColumns: columnsFor(info, selectedFields(info, [node]).get("model") ?? []) };
   }
   return prefetch;
 }
-
-const isDepth = (depth: number) => {
-  try {
-    checkDepth(depth);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** The `columns` of a model row as a JSON object with the types `pg` gives them (bigints as decimal strings). */
 function modelJson(alias: string, columns: readonly string[]): string {
