@@ -500,6 +500,25 @@ describe("store (src/store)", function () {
       }
     });
 
+    it("prepares each read once per connection, and at most 500 texts however many shapes a client sends", async function () {
+      const single = await createStore({ databaseUrl, poolSize: 1 });
+      try {
+        // A client can make filters of endless shapes: each a new SQL text.
+        for (let k = 0; k < 600; k++) {
+          assert.deepEqual(await single.query(`SELECT $1::int + ${k} AS n`, [1]), [{ n: 1 + k }]);
+        }
+        const [prepared] = await single.query<{ count: string }>(
+          "SELECT count(*) AS count FROM pg_prepared_statements WHERE name LIKE 'stemma_%'",
+        );
+        assert.equal(Number(prepared!.count), 500);
+        // A text past the cap still answers (unnamed), and a prepared one answers again from its name.
+        assert.deepEqual(await single.query("SELECT $1::int + 599 AS n", [1]), [{ n: 600 }]);
+        assert.deepEqual(await single.query("SELECT $1::int + 0 AS n", [2]), [{ n: 2 }]);
+      } finally {
+        await single.close();
+      }
+    });
+
     it("reports the URL without its password as the location", async function () {
       assert.equal(store.kind, "postgres");
       assert.equal(store.location, databaseUrl);
